@@ -1,0 +1,30 @@
+// The JSON Schema of the config, for editors (yaml-language-server: `# yaml-language-server: $schema=...`).
+// Check and alert options come from the plugins, so the schema completes them too.
+import { z } from 'zod';
+import type { PluginRegistry } from '../plugins/registry.js';
+import { configSchema, NAME_PATTERN, serviceSchema } from './schema.js';
+
+function pluginUnion(plugins: Array<{ type: string; description?: string; options: z.ZodObject }>) {
+  const variants = plugins.map((plugin) =>
+    plugin.options.extend({ type: z.literal(plugin.type).describe(plugin.description ?? plugin.type) }),
+  );
+  if (variants.length === 0) return z.looseObject({ type: z.string() });
+  if (variants.length === 1) return variants[0]!;
+  return z.discriminatedUnion('type', variants as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);
+}
+
+export function configJsonSchema(registry: PluginRegistry): Record<string, unknown> {
+  const sorted = <P extends { type: string }>(entries: Iterable<{ plugin: P }>) =>
+    [...entries].map((entry) => entry.plugin).sort((a, b) => a.type.localeCompare(b.type));
+  const check = pluginUnion(sorted(registry.checks.values()));
+  const alert = pluginUnion(sorted(registry.alerts.values()));
+  const key = z.string().regex(NAME_PATTERN);
+  const full = configSchema.extend({
+    services: z.record(key, serviceSchema.extend({ check })),
+    alerts: z.record(key, alert).optional(),
+  });
+  return {
+    ...z.toJSONSchema(full, { io: 'input', unrepresentable: 'any', target: 'draft-7' }),
+    title: 'Vigil configuration',
+  };
+}

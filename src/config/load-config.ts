@@ -1,0 +1,161 @@
+// Reads a config file (and its includes), validates it, loads the plugins it names, and
+// validates each check's and alert's options with its plugin. Every problem is collected with
+// its file, line and key path; nothing is half-applied.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { loadBuiltinPlugins, loadPluginDirs } from '../plugins/load-plugins.js';
+import type { PluginRegistry } from '../plugins/registry.js';
+import { ConfigError, type ConfigIssue, type ConfigPath } from './config-error.js';
+import { locate } from './locate.js';
+import { configSchema, type Config } from './schema.js';
+import { validateReferences } from './validate-references.js';
+import { describeZodIssues, type RawIssue } from './zod-issues.js';
+
+/** Sections whose entries may come from included files. */
+const MERGED_SECTIONS = ['hostgroups', 'services', 'alerts'] as const;
+
+interface SourceFile {
+  file: string;
+  doc: Document;
+  lineCounter: LineCounter;
+}
+
+export interface LoadedConfig {
+  /** The validated config, relative paths resolved against the file's directory. */
+  config: Config;
+  file: string;
+  registry: PluginRegistry;
+  /** Each service's check options after the plugin's validation and defaults. */
+  checkOptions: Map<string, Record<string, unknown>>;
+  /** Each alert's options after the plugin's validation and defaults. */
+  alertOptions: Map<string, Record<string, unknown>>;
+}
+
+class SourceMap {
+  readonly files: SourceFile[] = [];
+  /** `section.entry` → the file that defined it. */
+  readonly owners = new Map<string, SourceFile>();
+
+  issue(raw: RawIssue): ConfigIssue {
+    const owner = this.owners.get(`${raw.path[0]}.${raw.path[1]}`) ?? this.files[0]!;
+    const position = locate(owner.doc, owner.lineCounter, raw.path, raw.atKey);
+    return { file: owner.file, line: position?.line, column: position?.column, path: raw.path, message: raw.message };
+  }
+}
+
+async function parseFile(file: string, issues: ConfigIssue[]): Promise<SourceFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    issues.push({ file, path: [], message: `cannot read config file: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}` });
+    return undefined;
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  for (const error of doc.errors) {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    issues.push({ file, line, column: col, path: [], message: `YAML syntax error: ${error.message.split('\n')[0]}` });
+  }
+  return doc.errors.length ? undefined : { file, doc, lineCounter };
+}
+
+async function expandInclude(entry: string, baseDir: string, issues: ConfigIssue[], from: string): Promise<string[]> {
+  const target = path.resolve(baseDir, entry);
+  try {
+    if ((await stat(target)).isDirectory()) {
+      return (await readdir(target))
+        .filter((name) => /\.ya?ml$/.test(name))
+        .sort()
+        .map((name) => path.join(target, name));
+    }
+    return [target];
+  } catch {
+    issues.push({ file: from, path: ['include'], message: `included path not found: ${target}` });
+    return [];
+  }
+}
+
+/** Parses the main file and its includes into one plain object, remembering who defined what. */
+async function readSources(file: string, issues: ConfigIssue[]): Promise<{ merged: Record<string, unknown>; sources: SourceMap } | undefined> {
+  const sources = new SourceMap();
+  const main = await parseFile(file, issues);
+  if (!main) return undefined;
+  sources.files.push(main);
+  const merged = (main.doc.toJS() ?? {}) as Record<string, unknown>;
+  if (typeof merged !== 'object' || Array.isArray(merged)) {
+    issues.push({ file, line: 1, path: [], message: 'expected a mapping of settings at the top level' });
+    return undefined;
+  }
+  for (const section of MERGED_SECTIONS) {
+    for (const key of Object.keys((merged[section] as object) ?? {})) sources.owners.set(`${section}.${key}`, main);
+  }
+  const includes = Array.isArray(merged.include) ? (merged.include as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+  for (const entry of includes) {
+    for (const included of await expandInclude(entry, path.dirname(file), issues, file)) {
+      const source = await parseFile(included, issues);
+      if (!source) continue;
+      sources.files.push(source);
+      const content = (source.doc.toJS() ?? {}) as Record<string, unknown>;
+      for (const [section, value] of Object.entries(content)) {
+        if (!(MERGED_SECTIONS as readonly string[]).includes(section)) {
+          const position = locate(source.doc, source.lineCounter, [section], true);
+          issues.push({ file: included, line: position?.line, column: position?.column, path: [section], message: `an included file may only hold ${MERGED_SECTIONS.join(', ')}` });
+          continue;
+        }
+        const target = ((merged[section] ??= {}) as Record<string, unknown>);
+        for (const [key, entryValue] of Object.entries((value as Record<string, unknown>) ?? {})) {
+          const previous = sources.owners.get(`${section}.${key}`);
+          if (previous) {
+            const position = locate(source.doc, source.lineCounter, [section, key], true);
+            issues.push({ file: included, line: position?.line, column: position?.column, path: [section, key], message: `already defined in ${previous.file}` });
+            continue;
+          }
+          target[key] = entryValue;
+          sources.owners.set(`${section}.${key}`, source);
+        }
+      }
+    }
+  }
+  return { merged, sources };
+}
+
+/** Loads and validates a config file. Throws ConfigError listing every problem found. */
+export async function loadConfig(file: string): Promise<LoadedConfig> {
+  const absolute = path.resolve(file);
+  const issues: ConfigIssue[] = [];
+  const read = await readSources(absolute, issues);
+  if (!read) throw new ConfigError(issues);
+  const { merged, sources } = read;
+
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) issues.push(...describeZodIssues(parsed.error.issues, configSchema, merged).map((raw) => sources.issue(raw)));
+
+  // Plugins come from the directories the config names; load them even if other parts are bad,
+  // so their option errors are reported in the same run.
+  const pluginDirs = parsed.success
+    ? parsed.data.plugin_dirs
+    : Array.isArray(merged.plugin_dirs) ? merged.plugin_dirs.filter((dir): dir is string => typeof dir === 'string') : [];
+  const { registry, issues: pluginIssues } = await loadPluginDirs(
+    pluginDirs.map((dir) => path.resolve(path.dirname(absolute), dir)),
+    await loadBuiltinPlugins(),
+  );
+  issues.push(...pluginIssues);
+
+  const checked = validateReferences(merged, registry);
+  issues.push(...checked.issues.map((raw) => sources.issue(raw)));
+  if (issues.length || !parsed.success) throw new ConfigError(issues);
+  const config = resolvePaths(parsed.data, path.dirname(absolute));
+  return { config, file: absolute, registry, checkOptions: checked.checkOptions, alertOptions: checked.alertOptions };
+}
+
+function resolvePaths(config: Config, dir: string): Config {
+  return {
+    ...config,
+    plugin_dirs: config.plugin_dirs.map((entry) => path.resolve(dir, entry)),
+    history: { ...config.history, path: path.resolve(dir, config.history.path) },
+  };
+}
+
+export type { ConfigPath };

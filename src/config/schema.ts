@@ -1,0 +1,101 @@
+// The shape of a Vigil config file. Check and alert options are validated by their plugins
+// (see validate-config.ts), so this schema only holds `type` for them.
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+import { parseHostEntry } from './host-entry.js';
+
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const name = (what: string) =>
+  z.string().regex(NAME_PATTERN, { error: `expected a ${what} name of letters, digits, '_', '.', '-'` });
+
+const port = z.int().min(1).max(65535);
+
+/** A host in a group: `10.0.0.1`, `10.0.0.1:8080`, `[::1]:8080`, or an object with a name. */
+export const hostEntrySchema = z.union([
+  z
+    .string()
+    .min(1)
+    .superRefine((text, ctx) => {
+      const host = parseHostEntry(text);
+      if (typeof host === 'string') ctx.addIssue({ code: 'custom', message: host });
+    }),
+  z.strictObject({
+    name: name('host').optional().meta({ description: 'Name shown in logs and history (default: address[:port])' }),
+    address: z.string().min(1),
+    port: port.optional(),
+    weight: z.int().min(0).optional().meta({ description: 'LVS real-server weight' }),
+  }),
+]);
+
+/** Timing and routing that `defaults` sets and each service may override. */
+export const timingShape = {
+  interval: durationSchema().optional().meta({ description: 'Time between checks while stable (default 5s)' }),
+  timeout: durationSchema().optional().meta({ description: 'A check still running after this is cut and failed (default 3s)' }),
+  rise: z.int().min(1).max(1000).optional().meta({ description: 'Consecutive successes to become UP (default 2)' }),
+  fall: z.int().min(1).max(1000).optional().meta({ description: 'Consecutive failures to become DOWN (default 3)' }),
+  fast_interval: durationSchema()
+    .optional()
+    .meta({ description: 'Re-check interval while a target is changing state (default: the smaller of interval and 1s)' }),
+  down_interval: durationSchema()
+    .optional()
+    .meta({ description: "Interval while DOWN (mon's failure_interval; default: interval)" }),
+  spread: durationSchema()
+    .optional()
+    .meta({ description: 'First checks are spread over this window at start (default: interval)' }),
+  initial_state: z
+    .enum(['up', 'down'])
+    .optional()
+    .meta({ description: "Before the first verdict: 'up' assumes up (needs fall failures), 'down' assumes down until proven up (keepalived alpha)" }),
+  alerts: z.array(z.string()).optional().meta({ description: 'Names of alerts (from `alerts:`) this service routes to' }),
+};
+
+const pluginRef = z.looseObject({ type: z.string({ error: 'expected the plugin type name' }) });
+
+export const serviceSchema = z.strictObject({
+  description: z.string().optional(),
+  group: z.string({ error: 'expected the name of a host group' }),
+  check: pluginRef.meta({ description: 'The check to run: `type` plus that check type’s options' }),
+  batch: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Check the whole group in one run (for checks that support it, e.g. mon monitors)' }),
+  disabled: z.boolean().optional(),
+  ...timingShape,
+});
+
+export const alertSchema = pluginRef;
+
+export const configSchema = z.strictObject({
+  include: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'More YAML files or directories (all *.yaml inside) whose hostgroups/services/alerts are merged in' }),
+  plugin_dirs: z.array(z.string()).default([]).meta({ description: 'Directories of user check/alert plugins (.js, .ts)' }),
+  history: z
+    .strictObject({
+      path: z.string().default('/var/lib/vigil/history.db'),
+      flush_interval: durationSchema().prefault('200ms').meta({ description: 'How often queued history writes are committed' }),
+      max_queue: z.int().min(100).default(100_000).meta({ description: 'Writes held in memory while the database is unavailable' }),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      format: z.enum(['text', 'json']).default('text'),
+      level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    })
+    .prefault({}),
+  scheduler: z
+    .strictObject({
+      max_concurrent: z.int().min(1).default(1024).meta({ description: 'Checks running at once, across all services' }),
+    })
+    .prefault({}),
+  defaults: z.strictObject(timingShape).prefault({}),
+  hostgroups: z.record(name('host group'), z.array(hostEntrySchema).min(1, { error: 'a host group needs at least one host' })),
+  services: z.record(name('service'), serviceSchema),
+  alerts: z.record(name('alert'), alertSchema).default({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;
+export type HostEntry = z.output<typeof hostEntrySchema>;

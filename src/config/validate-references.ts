@@ -1,0 +1,106 @@
+// Checks what the schema alone cannot: that groups, alerts and plugin types a service names
+// exist, and that each check's and alert's options satisfy its plugin. Works on the raw input,
+// entry by entry, so these errors are reported alongside schema errors elsewhere in the file.
+import type { z } from 'zod';
+import type { PluginRegistry } from '../plugins/registry.js';
+import { didYouMean } from './did-you-mean.js';
+import { parseHostEntry } from './host-entry.js';
+import { hostEntrySchema } from './schema.js';
+import { describeZodIssues, type RawIssue } from './zod-issues.js';
+
+export interface ReferenceCheck {
+  issues: RawIssue[];
+  checkOptions: Map<string, Record<string, unknown>>;
+  alertOptions: Map<string, Record<string, unknown>>;
+}
+
+type Section = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Section => value !== null && typeof value === 'object' && !Array.isArray(value);
+const sectionOf = (raw: Section, name: string): Section => (isObject(raw[name]) ? (raw[name] as Section) : {});
+
+function validatePluginOptions(
+  kind: 'check' | 'alert',
+  reference: unknown,
+  table: Map<string, { plugin: { options: z.ZodObject } }>,
+  where: (string | number)[],
+  issues: RawIssue[],
+): Record<string, unknown> | undefined {
+  if (!isObject(reference) || typeof reference.type !== 'string') return undefined; // the schema reports it
+  const registered = table.get(reference.type);
+  if (!registered) {
+    const known = [...table.keys()].sort();
+    issues.push({
+      path: [...where, 'type'],
+      message: `unknown ${kind} type '${reference.type}'${didYouMean(reference.type, known)}; available: ${known.join(', ') || '(none)'}`,
+    });
+    return undefined;
+  }
+  const { type: _type, ...options } = reference;
+  const result = registered.plugin.options.safeParse(options);
+  if (!result.success) {
+    issues.push(...describeZodIssues(result.error.issues, registered.plugin.options, options, where));
+    return undefined;
+  }
+  return result.data as Record<string, unknown>;
+}
+
+function checkHostGroups(hostgroups: Section, issues: RawIssue[]): void {
+  for (const [group, entries] of Object.entries(hostgroups)) {
+    if (!Array.isArray(entries)) continue;
+    const seen = new Set<string>();
+    entries.forEach((entry, index) => {
+      const parsed = hostEntrySchema.safeParse(entry);
+      const host = parsed.success ? parseHostEntry(parsed.data) : undefined;
+      if (!host || typeof host === 'string') return; // the schema reports it
+      if (seen.has(host.name)) issues.push({ path: ['hostgroups', group, index], message: `host '${host.name}' is listed twice in this group` });
+      seen.add(host.name);
+    });
+  }
+}
+
+export function validateReferences(raw: Section, registry: PluginRegistry): ReferenceCheck {
+  const issues: RawIssue[] = [];
+  const checkOptions = new Map<string, Record<string, unknown>>();
+  const alertOptions = new Map<string, Record<string, unknown>>();
+  const hostgroups = sectionOf(raw, 'hostgroups');
+  const alerts = sectionOf(raw, 'alerts');
+  const alertNames = Object.keys(alerts);
+  checkHostGroups(hostgroups, issues);
+
+  const checkRoutes = (routes: unknown, where: (string | number)[]) => {
+    if (!Array.isArray(routes)) return;
+    routes.forEach((name, index) => {
+      if (typeof name === 'string' && !(name in alerts)) {
+        issues.push({ path: [...where, index], message: `no alert named '${name}'${didYouMean(name, alertNames)}; defined: ${alertNames.join(', ') || '(none)'}` });
+      }
+    });
+  };
+  checkRoutes(sectionOf(raw, 'defaults').alerts, ['defaults', 'alerts']);
+
+  for (const [name, service] of Object.entries(sectionOf(raw, 'services'))) {
+    if (!isObject(service)) continue;
+    const where = ['services', name];
+    if (typeof service.group === 'string' && !(service.group in hostgroups)) {
+      const groups = Object.keys(hostgroups);
+      issues.push({
+        path: [...where, 'group'],
+        message: `no host group named '${service.group}'${didYouMean(service.group, groups)}; defined: ${groups.join(', ') || '(none)'}`,
+      });
+    }
+    checkRoutes(service.alerts, [...where, 'alerts']);
+    const options = validatePluginOptions('check', service.check, registry.checks, [...where, 'check'], issues);
+    if (options) checkOptions.set(name, options);
+    const type = isObject(service.check) ? service.check.type : undefined;
+    const plugin = typeof type === 'string' ? registry.checks.get(type)?.plugin : undefined;
+    if (service.batch === true && plugin && !plugin.runGroup) {
+      issues.push({ path: [...where, 'batch'], message: `check type '${plugin.type}' cannot check a whole group in one run` });
+    }
+  }
+
+  for (const [name, alert] of Object.entries(alerts)) {
+    const options = validatePluginOptions('alert', alert, registry.alerts, ['alerts', name], issues);
+    if (options) alertOptions.set(name, options);
+  }
+  return { issues, checkOptions, alertOptions };
+}

@@ -1,0 +1,34 @@
+// Turns Node's error objects into the short reason an operator wants to read in a log line.
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by peer',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'timed out',
+  EADDRNOTAVAIL: 'address not available',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed (temporary)',
+  EPIPE: 'connection closed while sending',
+  UND_ERR_SOCKET: 'connection closed by peer',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for response headers',
+  UND_ERR_BODY_TIMEOUT: 'timed out reading the body',
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+};
+
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as NodeJS.ErrnoException).code;
+  const cause = (err as { cause?: unknown }).cause;
+  // undici wraps the socket error: the cause says what really happened.
+  if (cause instanceof Error && (cause as NodeJS.ErrnoException).code && code !== 'UND_ERR_HEADERS_TIMEOUT') {
+    return describeError(cause);
+  }
+  if (code && REASONS[code]) {
+    const where = (err as { address?: string; port?: number }).address;
+    const port = (err as { port?: number }).port;
+    return where ? `${REASONS[code]} (${where}${port ? `:${port}` : ''})` : REASONS[code];
+  }
+  return err.message || err.name;
+}

@@ -1,0 +1,135 @@
+// The public plugin API: `import { defineCheck, defineAlert, z } from 'vigil/plugin'`.
+// Built-in checks (checks/) and alerts (alerts/) use exactly this module, as user plugins do.
+import { z } from 'zod';
+
+export { z };
+export { describeError } from './describe-error.js';
+export { parseDuration, formatDuration } from './config/duration.js';
+
+/** What a single check concluded. `warning` counts as up for the state machine. */
+export type CheckStatus = 'up' | 'warning' | 'down' | 'unknown';
+
+/** The state the supervisor holds for a target. */
+export type TargetState = 'unknown' | 'up' | 'down';
+
+export interface Target {
+  /** Stable identity: `service/host-name`. */
+  id: string;
+  service: string;
+  group: string;
+  /** The host's name as written in the host group (an address, or the `name` given). */
+  name: string;
+  /** The address to connect to. */
+  address: string;
+  /** Port given on the host entry (`10.0.0.1:8080`), if any; checks fall back to their option. */
+  port?: number;
+  /** Weight given on the host entry (LVS real-server weight), if any. */
+  weight?: number;
+}
+
+export interface CheckResult {
+  status: CheckStatus;
+  /** One line for people: why it failed, or what was seen. */
+  message?: string;
+  /** More text (script output, response excerpt). */
+  detail?: string;
+  /** Filled in by the runner when the check does not measure it itself. */
+  latencyMs?: number;
+  /** A dynamic weight reported by the check (keepalived misc_dynamic). */
+  weight?: number;
+  /** Numbers the check measured (Nagios perfdata). */
+  perf?: Record<string, number>;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface CheckContext {
+  /** Aborted when the check's timeout expires or the daemon stops: pass it to every I/O call. */
+  signal: AbortSignal;
+  timeoutMs: number;
+  log: Logger;
+}
+
+type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;
+
+export interface CheckDefinition<S extends AnyObjectSchema = AnyObjectSchema> {
+  /** The name used as `check: { type: ... }` in the config. */
+  type: string;
+  description?: string;
+  /** Options, validated at config load (unknown keys are errors); defaults apply. */
+  options: S;
+  /** Check one target. Return a result; throwing is recorded as an `unknown` result. */
+  run(target: Target, options: z.output<S>, ctx: CheckContext): Promise<CheckResult>;
+  /**
+   * Optional: check every host of a group in one run (mon's monitor convention).
+   * Used instead of `run` when the service sets `batch: true`. Returns a result per target id.
+   */
+  runGroup?(targets: Target[], options: z.output<S>, ctx: CheckContext): Promise<Map<string, CheckResult>>;
+  /** Optional: turn an ad-hoc URL given to `vigil probe` (e.g. `tcp://host:port`) into a target. */
+  fromUrl?(url: URL): { address: string; port?: number; options: Record<string, unknown> };
+  /** URL schemes `fromUrl` understands. */
+  schemes?: string[];
+}
+
+export interface CheckPlugin<S extends AnyObjectSchema = AnyObjectSchema> extends CheckDefinition<S> {
+  kind: 'check';
+}
+
+export function defineCheck<S extends AnyObjectSchema>(definition: CheckDefinition<S>): CheckPlugin<S> {
+  return { kind: 'check', ...definition };
+}
+
+/** Why an alert fires. */
+export type AlertKind = 'down' | 'up' | 'repeat' | 'startup' | 'flapping' | 'test';
+
+export interface AlertEvent {
+  kind: AlertKind;
+  target: Target;
+  /** The state before and after (for `repeat`, both are `down`). */
+  from: TargetState;
+  to: TargetState;
+  at: Date;
+  /** The check result behind the event. */
+  result: CheckResult;
+  /** The outage this event belongs to, when there is one. */
+  outage?: { id: number; startedAt: Date; endedAt?: Date; durationMs?: number; cause: string };
+  /** Every host of the target's group (mon passes them all to an alert). */
+  groupHosts: string[];
+}
+
+export interface AlertContext {
+  /** Aborted at the alert's timeout or when the daemon stops. */
+  signal: AbortSignal;
+  timeoutMs: number;
+  log: Logger;
+  /** 1 for the first try; retries count up. */
+  attempt: number;
+}
+
+export interface AlertDefinition<S extends AnyObjectSchema = AnyObjectSchema> {
+  type: string;
+  description?: string;
+  options: S;
+  /** Called once when the daemon starts (or a reload adds the alert). */
+  start?(options: z.output<S>, ctx: { log: Logger }): Promise<void>;
+  /** Deliver one event. Throw to fail the attempt (it is retried); must be idempotent. */
+  fire(event: AlertEvent, options: z.output<S>, ctx: AlertContext): Promise<void>;
+  /** Called once when the daemon stops (or a reload removes the alert). */
+  stop?(options: z.output<S>, ctx: { log: Logger }): Promise<void>;
+}
+
+export interface AlertPlugin<S extends AnyObjectSchema = AnyObjectSchema> extends AlertDefinition<S> {
+  kind: 'alert';
+}
+
+export function defineAlert<S extends AnyObjectSchema>(definition: AlertDefinition<S>): AlertPlugin<S> {
+  return { kind: 'alert', ...definition };
+}
+
+/** A duration option in config form (`500ms`, `5s`, `2m`), validated and turned into milliseconds. */
+export { durationSchema as duration } from './config/duration.js';
