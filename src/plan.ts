@@ -1,0 +1,168 @@
+// The Plan: a validated config turned into what the daemon runs — every (service, host) target
+// with its check, timing and alert routes resolved. Immutable; a reload builds a new one and diffs.
+import type { LoadedConfig } from './config/load-config.js';
+import { formatDuration } from './config/duration.js';
+import { parseHostEntry, type Host } from './config/host-entry.js';
+import type { Config } from './config/schema.js';
+import type { AlertPlugin, CheckPlugin, Target } from './plugin.js';
+
+export interface ServicePlan {
+  name: string;
+  description?: string;
+  group: string;
+  checkType: string;
+  plugin: CheckPlugin;
+  options: Record<string, unknown>;
+  intervalMs: number;
+  timeoutMs: number;
+  rise: number;
+  fall: number;
+  fastIntervalMs: number;
+  downIntervalMs: number;
+  spreadMs: number;
+  initialState: 'up' | 'down';
+  alerts: string[];
+  batch: boolean;
+  disabled: boolean;
+  hosts: Host[];
+}
+
+export interface TargetPlan {
+  target: Target;
+  service: ServicePlan;
+}
+
+export interface AlertPlan {
+  name: string;
+  type: string;
+  plugin: AlertPlugin;
+  options: Record<string, unknown>;
+}
+
+export interface Plan {
+  file: string;
+  config: Config;
+  services: Map<string, ServicePlan>;
+  targets: Map<string, TargetPlan>;
+  alerts: Map<string, AlertPlan>;
+}
+
+export const DEFAULTS = { interval: 5_000, timeout: 3_000, rise: 2, fall: 3, fastInterval: 1_000 } as const;
+
+export function targetId(service: string, hostName: string): string {
+  return `${service}/${hostName}`;
+}
+
+export function buildPlan(loaded: LoadedConfig): Plan {
+  const { config } = loaded;
+  const services = new Map<string, ServicePlan>();
+  const targets = new Map<string, TargetPlan>();
+  const defaults = config.defaults;
+
+  for (const [name, service] of Object.entries(config.services)) {
+    const intervalMs = service.interval ?? defaults.interval ?? DEFAULTS.interval;
+    const hosts = config.hostgroups[service.group]!.map((entry) => parseHostEntry(entry) as Host);
+    const plan: ServicePlan = {
+      name,
+      description: service.description,
+      group: service.group,
+      checkType: service.check.type,
+      plugin: loaded.registry.checks.get(service.check.type)!.plugin,
+      options: loaded.checkOptions.get(name)!,
+      intervalMs,
+      timeoutMs: service.timeout ?? defaults.timeout ?? DEFAULTS.timeout,
+      rise: service.rise ?? defaults.rise ?? DEFAULTS.rise,
+      fall: service.fall ?? defaults.fall ?? DEFAULTS.fall,
+      fastIntervalMs: service.fast_interval ?? defaults.fast_interval ?? Math.min(intervalMs, DEFAULTS.fastInterval),
+      downIntervalMs: service.down_interval ?? defaults.down_interval ?? intervalMs,
+      spreadMs: service.spread ?? defaults.spread ?? intervalMs,
+      initialState: service.initial_state ?? defaults.initial_state ?? 'up',
+      alerts: service.alerts ?? defaults.alerts ?? [],
+      batch: service.batch ?? false,
+      disabled: service.disabled ?? false,
+      hosts,
+    };
+    services.set(name, plan);
+    for (const host of hosts) {
+      const id = targetId(name, host.name);
+      const target: Target = { id, service: name, group: service.group, name: host.name, address: host.address };
+      if (host.port !== undefined) target.port = host.port;
+      if (host.weight !== undefined) target.weight = host.weight;
+      targets.set(id, { target, service: plan });
+    }
+  }
+
+  const alerts = new Map<string, AlertPlan>();
+  for (const [name, alert] of Object.entries(config.alerts)) {
+    alerts.set(name, { name, type: alert.type, plugin: loaded.registry.alerts.get(alert.type)!.plugin, options: loaded.alertOptions.get(name)! });
+  }
+  return { file: loaded.file, config, services, targets, alerts };
+}
+
+// ---- diff, for reload ----
+
+export interface PlanDiff {
+  addedServices: string[];
+  removedServices: string[];
+  /** Per changed service, readable descriptions of what changed. */
+  changedServices: Map<string, string[]>;
+  addedTargets: string[];
+  removedTargets: string[];
+  unchangedTargets: number;
+}
+
+const TIMING_FIELDS = [
+  ['intervalMs', 'interval'],
+  ['timeoutMs', 'timeout'],
+  ['fastIntervalMs', 'fast_interval'],
+  ['downIntervalMs', 'down_interval'],
+  ['spreadMs', 'spread'],
+] as const;
+
+function describeServiceChanges(before: ServicePlan, after: ServicePlan): string[] {
+  const changes: string[] = [];
+  for (const [field, label] of TIMING_FIELDS) {
+    if (before[field] !== after[field]) changes.push(`${label} ${formatDuration(before[field])} → ${formatDuration(after[field])}`);
+  }
+  for (const field of ['rise', 'fall', 'initialState', 'group', 'checkType', 'batch', 'disabled'] as const) {
+    if (before[field] !== after[field]) changes.push(`${field} ${before[field]} → ${after[field]}`);
+  }
+  if (JSON.stringify(before.options) !== JSON.stringify(after.options)) changes.push('check options changed');
+  if (before.alerts.join(',') !== after.alerts.join(',')) changes.push(`alerts [${before.alerts.join(', ')}] → [${after.alerts.join(', ')}]`);
+  return changes;
+}
+
+export function diffPlans(before: Plan, after: Plan): PlanDiff {
+  const changedServices = new Map<string, string[]>();
+  for (const [name, service] of after.services) {
+    const previous = before.services.get(name);
+    if (!previous) continue;
+    const changes = describeServiceChanges(previous, service);
+    if (changes.length) changedServices.set(name, changes);
+  }
+  const addedTargets = [...after.targets.keys()].filter((id) => !before.targets.has(id));
+  const removedTargets = [...before.targets.keys()].filter((id) => !after.targets.has(id));
+  let unchangedTargets = 0;
+  for (const [id, planned] of after.targets) {
+    if (before.targets.has(id) && !changedServices.has(planned.service.name)) unchangedTargets++;
+  }
+  return {
+    addedServices: [...after.services.keys()].filter((name) => !before.services.has(name)),
+    removedServices: [...before.services.keys()].filter((name) => !after.services.has(name)),
+    changedServices,
+    addedTargets,
+    removedTargets,
+    unchangedTargets,
+  };
+}
+
+export function describeDiff(diff: PlanDiff): string[] {
+  const lines: string[] = [];
+  for (const name of diff.addedServices) lines.push(`+ service ${name}`);
+  for (const name of diff.removedServices) lines.push(`- service ${name}`);
+  for (const [name, changes] of diff.changedServices) lines.push(`~ service ${name}: ${changes.join('; ')}`);
+  for (const id of diff.addedTargets) lines.push(`+ target ${id}`);
+  for (const id of diff.removedTargets) lines.push(`- target ${id}`);
+  lines.push(`${diff.unchangedTargets} target(s) unchanged`);
+  return lines;
+}

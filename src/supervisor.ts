@@ -1,0 +1,255 @@
+// The supervisor: applies a Plan (first start or reload), schedules the checks, feeds results to
+// each target's state machine and sends transitions to history, the log and the alerts.
+import { EventEmitter } from 'node:events';
+import { AlertDispatcher } from './alerting/alert-dispatcher.js';
+import { formatDuration } from './config/duration.js';
+import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
+import { describeDiff, diffPlans, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
+import type { AlertEvent, CheckResult, Logger, Target } from './plugin.js';
+import { runCheck, runGroupCheck } from './runner.js';
+import { Scheduler, type NextRun } from './scheduler.js';
+import { TargetStateMachine, type Transition } from './state-machine.js';
+
+interface TargetRecord {
+  planned: TargetPlan;
+  machine: TargetStateMachine;
+}
+
+/** What the scheduler holds per job: one target, or a whole group for batch checks. */
+interface JobPayload {
+  service: string;
+  targetIds: string[];
+}
+
+export interface TransitionEvent {
+  target: Target;
+  transition: Transition;
+  outage?: OpenOutage | ClosedOutage;
+}
+
+export interface SupervisorOptions {
+  history: HistoryStore;
+  log: Logger;
+  now?: () => number;
+}
+
+/** Stable fraction in [0, 1) from a string (FNV-1a), so a target keeps its phase across restarts. */
+function phaseOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) / 0x1_0000_0000;
+}
+
+function jobsFor(service: ServicePlan, targetIds: string[]): Map<string, JobPayload> {
+  const jobs = new Map<string, JobPayload>();
+  if (service.disabled) return jobs;
+  if (service.batch) jobs.set(`${service.name}/*`, { service: service.name, targetIds });
+  else for (const id of targetIds) jobs.set(id, { service: service.name, targetIds: [id] });
+  return jobs;
+}
+
+export class Supervisor extends EventEmitter {
+  private plan: Plan | undefined;
+  private readonly targets = new Map<string, TargetRecord>();
+  private readonly scheduler: Scheduler<JobPayload>;
+  private readonly alerts: AlertDispatcher;
+  private readonly stopController = new AbortController();
+  private readonly now: () => number;
+  private stopping = false;
+
+  constructor(private readonly options: SupervisorOptions) {
+    super();
+    this.now = options.now ?? Date.now;
+    this.alerts = new AlertDispatcher(options.log);
+    this.scheduler = new Scheduler<JobPayload>(1024, {
+      run: (payload) => this.runJob(payload),
+      next: (payload) => this.nextRun(payload),
+      now: this.now,
+    });
+  }
+
+  get currentPlan(): Plan | undefined {
+    return this.plan;
+  }
+
+  schedulerStats() {
+    return this.scheduler.stats();
+  }
+
+  /** Current state of every target. */
+  states(): Array<{ target: Target; machine: TargetStateMachine; service: ServicePlan }> {
+    return [...this.targets.values()].map(({ planned, machine }) => ({ target: planned.target, machine, service: planned.service }));
+  }
+
+  /** Applies a plan: the first call starts everything, later calls reload and return the diff. */
+  async apply(next: Plan): Promise<PlanDiff | undefined> {
+    const previous = this.plan;
+    const diff = previous ? diffPlans(previous, next) : undefined;
+    const now = this.now();
+    this.plan = next;
+    this.scheduler.setMaxConcurrent(next.config.scheduler.max_concurrent);
+
+    for (const id of [...this.targets.keys()]) {
+      if (next.targets.has(id)) continue;
+      this.targets.delete(id);
+      const closed = this.options.history.closeForRemovedTarget(id, now);
+      if (closed) this.options.log.info(`${id} removed from the configuration; closed outage #${closed.id}`);
+    }
+    for (const [id, planned] of next.targets) {
+      const record = this.targets.get(id);
+      const rules = { rise: planned.service.rise, fall: planned.service.fall, initialState: planned.service.initialState };
+      if (record) {
+        record.planned = planned;
+        record.machine.rules = rules; // state and counters carry over
+        continue;
+      }
+      this.options.history.ensureTarget(planned.target, now);
+      const machine = new TargetStateMachine(rules, now, this.options.history.restoredState(id));
+      this.targets.set(id, { planned, machine });
+    }
+    if (!previous) this.closeOrphanedOutages(now);
+    this.syncJobs(previous, now);
+    await this.alerts.setAlerts(next.alerts);
+    if (diff) for (const line of describeDiff(diff)) this.options.log.info(`reload: ${line}`);
+    return diff;
+  }
+
+  start(): void {
+    this.scheduler.start();
+  }
+
+  /** Runs a target's (or a service's) check as soon as possible. */
+  checkNow(id: string): boolean {
+    const record = this.targets.get(id);
+    const jobId = record?.planned.service.batch ? `${record.planned.service.name}/*` : id;
+    return this.scheduler.runAt(jobId, this.now());
+  }
+
+  /**
+   * Stops starting checks, lets the ones in flight finish for up to `graceMs`, then aborts
+   * the rest, waits for alerts in flight, and flushes history.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const idle = this.scheduler.stop();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([idle, grace]);
+    this.stopController.abort();
+    await idle;
+    await this.alerts.close();
+    this.options.history.flush();
+  }
+
+  private closeOrphanedOutages(now: number): void {
+    for (const key of this.options.history.orphanedOutages(new Set(this.targets.keys()))) {
+      const closed = this.options.history.closeForRemovedTarget(key, now);
+      if (closed) this.options.log.info(`${key} is no longer configured; closed its open outage #${closed.id}`);
+    }
+  }
+
+  /** Makes the scheduler's jobs match the plan; new jobs start spread over their service's window. */
+  private syncJobs(previous: Plan | undefined, now: number): void {
+    const wanted = new Map<string, JobPayload>();
+    for (const service of this.plan!.services.values()) {
+      const ids = service.hosts.map((host) => `${service.name}/${host.name}`);
+      for (const [jobId, payload] of jobsFor(service, ids)) wanted.set(jobId, payload);
+    }
+    for (const jobId of [...this.scheduler.ids()]) if (!wanted.has(jobId)) this.scheduler.remove(jobId);
+    for (const [jobId, payload] of wanted) {
+      const service = this.plan!.services.get(payload.service)!;
+      const existing = this.scheduler.get(jobId);
+      if (!existing) {
+        this.scheduler.add(jobId, payload, now + phaseOf(jobId) * service.spreadMs);
+        continue;
+      }
+      existing.payload = payload;
+      const before = previous?.services.get(payload.service);
+      // A shorter interval should not wait out the old, longer one.
+      if (before && service.intervalMs < before.intervalMs && existing.dueAt > now + service.intervalMs) {
+        this.scheduler.runAt(jobId, now + phaseOf(jobId) * service.intervalMs);
+      }
+    }
+  }
+
+  private nextRun(payload: JobPayload): NextRun {
+    const service = this.plan!.services.get(payload.service);
+    if (!service) return { delayMs: 1_000, from: 'after' }; // removed meanwhile; the job is gone too
+    const machines = payload.targetIds.map((id) => this.targets.get(id)?.machine).filter((m) => m !== undefined);
+    if (machines.some((machine) => machine.transitioning)) return { delayMs: service.fastIntervalMs, from: 'after' };
+    if (machines.some((machine) => machine.state === 'down')) return { delayMs: service.downIntervalMs, from: 'phase' };
+    return { delayMs: service.intervalMs, from: 'phase' };
+  }
+
+  private async runJob(payload: JobPayload): Promise<void> {
+    const service = this.plan?.services.get(payload.service);
+    if (!service) return;
+    const records = payload.targetIds.map((id) => this.targets.get(id)).filter((record) => record !== undefined);
+    if (!records.length) return;
+    const runOptions = { timeoutMs: service.timeoutMs, log: this.options.log, stopSignal: this.stopController.signal };
+    if (service.batch) {
+      const results = await runGroupCheck(service.plugin, records.map((r) => r.planned.target), service.options, runOptions);
+      for (const record of records) this.observe(record, results.get(record.planned.target.id)!);
+    } else {
+      this.observe(records[0]!, await runCheck(service.plugin, records[0]!.planned.target, service.options, runOptions));
+    }
+  }
+
+  private observe(record: TargetRecord, result: CheckResult): void {
+    if (this.stopping && this.stopController.signal.aborted) return; // cut short by the stop, not a verdict
+    const target = record.planned.target;
+    this.options.log.debug(`${target.id} ${result.status}${result.message ? `: ${result.message}` : ''}`, {
+      target: target.id,
+      status: result.status,
+      latencyMs: result.latencyMs,
+    });
+    const transition = record.machine.observe(result, this.now());
+    if (!transition) return;
+    const outage = this.options.history.recordTransition(target, transition);
+    this.logTransition(target, transition, outage);
+    const event: TransitionEvent = { target, transition, outage };
+    this.emit('transition', event);
+    this.alerts.dispatch(record.planned.service.alerts, this.alertEvent(record, transition, outage));
+  }
+
+  private alertEvent(record: TargetRecord, transition: Transition, outage?: OpenOutage | ClosedOutage): AlertEvent {
+    const service = record.planned.service;
+    return {
+      kind: transition.to === 'down' ? 'down' : 'up',
+      target: record.planned.target,
+      from: transition.from,
+      to: transition.to,
+      at: new Date(transition.at),
+      result: transition.result,
+      outage: outage && {
+        id: outage.id,
+        startedAt: new Date(outage.startedAt),
+        endedAt: 'endedAt' in outage ? new Date(outage.endedAt) : undefined,
+        durationMs: 'durationMs' in outage ? outage.durationMs : undefined,
+        cause: outage.cause,
+      },
+      groupHosts: service.hosts.map((host) => host.name),
+    };
+  }
+
+  private logTransition(target: Target, transition: Transition, outage?: OpenOutage | ClosedOutage): void {
+    const { from, to, result, streak } = transition;
+    const counted = to === 'up' ? `${streak} success${streak === 1 ? '' : 'es'}` : `${streak} failure${streak === 1 ? '' : 's'}`;
+    let line = `${target.id} ${from.toUpperCase()} → ${to.toUpperCase()} after ${counted}`;
+    if (to === 'down') line += `: ${result.message ?? 'check failed'}`;
+    if (outage && 'durationMs' in outage) line += ` (outage #${outage.id} lasted ${formatDuration(outage.durationMs)})`;
+    else if (outage) line += ` (outage #${outage.id})`;
+    const level = to === 'down' ? 'warn' : 'info';
+    this.options.log[level](line, {
+      event: 'transition',
+      target: target.id,
+      service: target.service,
+      host: target.name,
+      from,
+      to,
+      message: result.message,
+      latencyMs: result.latencyMs,
+      outageId: outage?.id,
+      outageDurationMs: outage && 'durationMs' in outage ? outage.durationMs : undefined,
+    });
+  }
+}
