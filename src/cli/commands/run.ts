@@ -1,0 +1,23 @@
+import { Command, Option } from 'commander';
+import { runDaemon } from '../../daemon.js';
+import { configOption, examples } from '../config-option.js';
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run the daemon in the foreground: check, decide, act, record')
+    .addOption(configOption())
+    .addOption(new Option('--log-format <format>', 'log lines for people or JSON for machines').choices(['text', 'json']))
+    .addOption(new Option('--log-level <level>', 'least important messages shown').choices(['debug', 'info', 'warn', 'error']))
+    .option('--pid-file <file>', 'write the daemon PID here (removed on clean stop)')
+    .addHelpText(
+      'after',
+      examples([
+        'vigil run -c /etc/vigil/vigil.yaml',
+        'vigil run -c vigil.yaml --log-format json | jq .',
+        'kill -HUP $(cat /run/vigil.pid)   # reload; a bad config is rejected, the old one keeps running',
+      ]),
+    )
+    .action(async (options: { config: string; logFormat?: 'text' | 'json'; logLevel?: 'debug' | 'info' | 'warn' | 'error'; pidFile?: string }) => {
+      process.exitCode = await runDaemon({ configFile: options.config, logFormat: options.logFormat, logLevel: options.logLevel, pidFile: options.pidFile });
+    });
+}
