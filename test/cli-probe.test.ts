@@ -1,0 +1,70 @@
+// `vigil probe`: ad-hoc URLs and configured checks, exit codes 0 up / 2 down / 3 unknown, JSON.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort, startHttpServer, startTcpServer, type TestServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigilAsync } from './helpers/vigil-process.js';
+
+let web: TestServer & { behaviour: { status: number } };
+let tcp: TestServer;
+const tmp = tempDir();
+
+beforeAll(async () => {
+  web = await startHttpServer();
+  tcp = await startTcpServer();
+});
+afterAll(async () => {
+  await web.stop();
+  await tcp.stop();
+  tmp.cleanup();
+});
+
+describe('vigil probe', () => {
+  it('an http:// URL that answers 200: UP, latency, exit 0', async () => {
+    const result = await runVigilAsync(['probe', `http://127.0.0.1:${web.port}/health`]);
+    expect(result.stdout).toMatch(new RegExp(`^UP\\s+http://127\\.0\\.0\\.1:${web.port}/health\\s+[\\d.]+ms\\s+HTTP 200`, 'm'));
+    expect(result.code).toBe(0);
+  });
+
+  it('a tcp:// URL with nothing listening: DOWN with the reason, exit 2', async () => {
+    const port = await closedPort();
+    const result = await runVigilAsync(['probe', `tcp://127.0.0.1:${port}`]);
+    expect(result.stdout).toMatch(/^DOWN\s+tcp:\/\/127\.0\.0\.1:\d+\s+[\d.]+ms\s+connection refused/m);
+    expect(result.code).toBe(2);
+  });
+
+  it('--json prints the result as an object', async () => {
+    const result = await runVigilAsync(['probe', '--json', `tcp://127.0.0.1:${tcp.port}`]);
+    expect(JSON.parse(result.stdout)).toMatchObject({ target: `tcp://127.0.0.1:${tcp.port}`, type: 'tcp', status: 'up', latencyMs: expect.any(Number) });
+    expect(result.code).toBe(0);
+  });
+
+  it('--type with options, and a bad option is an error with exit 3', async () => {
+    const ok = await runVigilAsync(['probe', '--type', 'http', '--host', '127.0.0.1', '--port', String(web.port), '-o', 'path=/x', '-o', 'expect_status=200']);
+    expect(ok.code).toBe(0);
+    expect(web.requests.at(-1)?.url).toBe('/x');
+    const bad = await runVigilAsync(['probe', '--type', 'http', '--host', '127.0.0.1', '-o', 'expect_status=abc']);
+    expect(bad.stderr).toMatch(/option expect_status: expected status codes like "200-299 301", got "abc"/);
+    expect(bad.code).toBe(3);
+  });
+
+  it('an unknown scheme names the known ones', async () => {
+    const result = await runVigilAsync(['probe', 'gopher://127.0.0.1/']);
+    expect(result.stderr).toMatch(/no check understands gopher:\/\/ URLs; known schemes: .*http.*tcp/);
+    expect(result.code).toBe(3);
+  });
+
+  it('-c runs every configured check once; the exit code is the worst result', async () => {
+    const port = await closedPort();
+    const file = tmp.write(
+      'vigil.yaml',
+      `hostgroups:\n  web: [127.0.0.1:${web.port}]\n  dead: [127.0.0.1:${port}]\nservices:\n  web-http: { group: web, check: { type: http } }\n  dead-tcp: { group: dead, check: { type: tcp } }\n`,
+    );
+    const all = await runVigilAsync(['probe', '-c', file]);
+    expect(all.stdout).toMatch(/^UP\s+web-http\/127\.0\.0\.1:\d+/m);
+    expect(all.stdout).toMatch(/^DOWN\s+dead-tcp\/127\.0\.0\.1:\d+\s+[\d.]+ms\s+connection refused/m);
+    expect(all.code).toBe(2);
+    const one = await runVigilAsync(['probe', '-c', file, '--service', 'web-http', '--json']);
+    expect(JSON.parse(one.stdout)).toEqual([expect.objectContaining({ target: `web-http/127.0.0.1:${web.port}`, status: 'up' })]);
+    expect(one.code).toBe(0);
+  });
+});

@@ -1,0 +1,113 @@
+// Every kind of bad config must name the file, the line and the key, and say what was expected.
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, formatIssue } from '../src/config/config-error.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigil } from './helpers/vigil-process.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const VALID = `history:
+  path: ./h.db
+hostgroups:
+  web:
+    - 127.0.0.1:8080
+    - 127.0.0.2:8080
+services:
+  web-http:
+    group: web
+    interval: 2s
+    check:
+      type: http
+      path: /health
+`;
+
+async function errorsOf(name: string, text: string): Promise<string[]> {
+  const file = tmp.write(name, text);
+  try {
+    await loadConfig(file);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues.map(formatIssue);
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('config errors name file, line, key and expectation', () => {
+  it('accepts the valid base config', async () => {
+    const loaded = await loadConfig(tmp.write('valid.yaml', VALID));
+    expect(Object.keys(loaded.config.services)).toEqual(['web-http']);
+    expect(loaded.checkOptions.get('web-http')).toMatchObject({ path: '/health', scheme: 'http' });
+  });
+
+  it('YAML syntax error', async () => {
+    const errors = await errorsOf('syntax.yaml', VALID.replace('    interval: 2s', '    interval: [2s'));
+    expect(errors[0]).toMatch(/syntax\.yaml:\d+:\d+: YAML syntax error/);
+  });
+
+  it('unknown key, with did-you-mean', async () => {
+    const errors = await errorsOf('unknown-key.yaml', VALID.replace('    interval: 2s', '    intervall: 2s'));
+    expect(errors).toEqual([expect.stringMatching(/unknown-key\.yaml:10:5: services\.web-http\.intervall: unknown key 'intervall' \(did you mean 'interval'\?\)/)]);
+  });
+
+  it('wrong type and bad duration', async () => {
+    const errors = await errorsOf('wrong-type.yaml', VALID.replace('    interval: 2s', '    interval: fast\n    rise: many'));
+    expect(errors).toContainEqual(expect.stringMatching(/wrong-type\.yaml:10:15: services\.web-http\.interval: expected a duration such as 500ms, 5s, 2m, 1h or 1d, got "fast"/));
+    expect(errors).toContainEqual(expect.stringMatching(/wrong-type\.yaml:11:11: services\.web-http\.rise: expected a number, got "many"/));
+  });
+
+  it('unknown check type, with did-you-mean and the list of types', async () => {
+    const errors = await errorsOf('unknown-type.yaml', VALID.replace('type: http', 'type: htpp'));
+    expect(errors).toEqual([expect.stringMatching(/unknown-type\.yaml:12:13: services\.web-http\.check\.type: unknown check type 'htpp' \(did you mean 'http'\?\); available: .*http.*tcp/)]);
+  });
+
+  it('missing host group', async () => {
+    const errors = await errorsOf('missing-group.yaml', VALID.replace('group: web', 'group: wbe'));
+    expect(errors).toEqual([expect.stringMatching(/missing-group\.yaml:9:12: services\.web-http\.group: no host group named 'wbe' \(did you mean 'web'\?\); defined: web/)]);
+  });
+
+  it("a check option the plugin rejects is reported at the option's line", async () => {
+    const errors = await errorsOf('bad-option.yaml', VALID.replace('path: /health', 'path: /health\n      expect_status: "2xx"\n      pth: /x'));
+    expect(errors).toContainEqual(expect.stringMatching(/bad-option\.yaml:14:22: services\.web-http\.check\.expect_status: expected status codes like "200-299 301", got "2xx"/));
+    expect(errors).toContainEqual(expect.stringMatching(/bad-option\.yaml:15:7: services\.web-http\.check\.pth: unknown key 'pth' \(did you mean 'path'\?\)/));
+  });
+
+  it('a missing required key and a bad host entry', async () => {
+    const errors = await errorsOf('missing-key.yaml', VALID.replace('    group: web\n', '').replace('127.0.0.2:8080', '127.0.0.2:99999'));
+    expect(errors).toContainEqual(expect.stringMatching(/missing-key\.yaml:8:3: services\.web-http\.group: is required/));
+    expect(errors).toContainEqual(expect.stringMatching(/missing-key\.yaml:6:7: hostgroups\.web\[1\]: port must be 1-65535, got 99999/));
+  });
+
+  it('an unknown alert route', async () => {
+    const errors = await errorsOf('route.yaml', VALID.replace('    interval: 2s', '    interval: 2s\n    alerts: [pager]'));
+    expect(errors).toEqual([expect.stringMatching(/route\.yaml:11:14: services\.web-http\.alerts\[0\]: no alert named 'pager'/)]);
+  });
+
+  it('errors in an included file name that file', async () => {
+    tmp.write('conf-extra.yaml', 'services:\n  api:\n    group: nowhere\n    check: { type: tcp }\n');
+    const errors = await errorsOf('with-include.yaml', `include: [conf-extra.yaml]\n${VALID}`);
+    expect(errors).toEqual([expect.stringMatching(/conf-extra\.yaml:3:12: services\.api\.group: no host group named 'nowhere'/)]);
+  });
+
+  it('a missing file says so', async () => {
+    await expect(loadConfig(tmp.path('nope.yaml'))).rejects.toThrow(/nope\.yaml: cannot read config file: no such file/);
+  });
+});
+
+describe('vigil check-config', () => {
+  it('exits 0 and summarises a valid file', () => {
+    const result = runVigil(['check-config', '-c', tmp.write('ok.yaml', VALID)]);
+    expect(result.stdout).toMatch(/ok\.yaml: OK \(1 service\(s\), 2 target\(s\), 0 alert\(s\)\)/);
+    expect(result.code).toBe(0);
+  });
+
+  it('prints every error and exits 1', () => {
+    const file = tmp.write('many.yaml', VALID.replace('group: web', 'group: wbe').replace('    interval: 2s', '    interval: 2'));
+    const result = runVigil(['check-config', '-c', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/many\.yaml:10:15: services\.web-http\.interval: expected a duration/);
+    expect(result.stderr).toMatch(/many\.yaml:9:12: services\.web-http\.group: no host group named 'wbe'/);
+    expect(result.stderr).toMatch(/^2 error\(s\)$/m);
+  });
+});

@@ -1,0 +1,86 @@
+// Real servers on loopback for tests: HTTP with a switchable status or a hang, and plain TCP.
+// Each can be stopped and started again on the same port.
+import http from 'node:http';
+import net from 'node:net';
+
+export interface TestServer {
+  port: number;
+  address: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export interface HttpBehaviour {
+  status: number;
+  body: string;
+  /** Accept and read the request but never answer. */
+  hang: boolean;
+  headers: Record<string, string>;
+}
+
+function listenOn(server: net.Server, port: number, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, () => {
+      server.off('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+async function restartable(makeServer: () => net.Server, address: string): Promise<TestServer> {
+  const sockets = new Set<net.Socket>();
+  const track = (server: net.Server) =>
+    server.on('connection', (socket: net.Socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined); // a checker resetting the connection is normal
+      socket.on('close', () => sockets.delete(socket));
+    });
+  let server = track(makeServer());
+  let running = true;
+  const handle: TestServer = {
+    address,
+    port: await listenOn(server, 0, address),
+    async stop() {
+      if (!running) return;
+      running = false;
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    async start() {
+      if (running) return;
+      server = track(makeServer());
+      await listenOn(server, handle.port, address);
+      running = true;
+    },
+  };
+  return handle;
+}
+
+export async function startHttpServer(initial: Partial<HttpBehaviour> = {}, address = '127.0.0.1') {
+  const behaviour: HttpBehaviour = { status: 200, body: 'ok\n', hang: false, headers: {}, ...initial };
+  const requests: Array<{ method?: string; url?: string; headers: http.IncomingHttpHeaders }> = [];
+  const server = await restartable(
+    () =>
+      http.createServer((req, res) => {
+        requests.push({ method: req.method, url: req.url, headers: req.headers });
+        if (behaviour.hang) return; // never answer
+        res.writeHead(behaviour.status, { 'content-type': 'text/plain', ...behaviour.headers });
+        res.end(behaviour.body);
+      }),
+    address,
+  );
+  return Object.assign(server, { behaviour, requests });
+}
+
+export async function startTcpServer(address = '127.0.0.1', greeting = '') {
+  return restartable(() => net.createServer((socket) => (greeting ? socket.end(greeting) : socket.end())), address);
+}
+
+/** A port on loopback with nothing listening (bound, then released). */
+export async function closedPort(address = '127.0.0.1'): Promise<number> {
+  const server = net.createServer();
+  const port = await listenOn(server, 0, address);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,97 @@
+// A locked database or a full disk must not stop the daemon or lose history: writes wait in a
+// bounded in-memory queue, the operator is told loudly, and everything lands once it can.
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readOutages } from './helpers/history-db.js';
+import { startHttpServer, type TestServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let web: TestServer;
+const daemons: VigilDaemon[] = [];
+
+const config = (dbPath: string) => `history: { path: ${dbPath}, flush_interval: 50ms }
+defaults: { interval: 100ms, timeout: 500ms, rise: 1, fall: 2, spread: 50ms }
+hostgroups:
+  web: [{ name: web1, address: 127.0.0.1, port: ${web.port} }]
+services:
+  web-http: { group: web, check: { type: http } }
+`;
+
+beforeEach(async () => {
+  tmp = tempDir();
+  web = await startHttpServer();
+});
+afterEach(async () => {
+  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await web.stop();
+  tmp.cleanup();
+});
+
+describe('history under duress', () => {
+  it('a locked database: writes are queued, the daemon keeps checking, and they land after the lock goes', async () => {
+    const dbFile = tmp.path('history.db');
+    const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
+    daemons.push(daemon);
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await waitFor(() => readOutages(dbFile).length === 0 && true, 'the database to exist');
+
+    const locker = new Database(dbFile);
+    locker.prepare('BEGIN IMMEDIATE').run(); // holds the write lock
+    try {
+      await web.stop();
+      await daemon.waitForLine(/web-http\/web1 UP → DOWN/);
+      await daemon.waitForLine(/history database not writable \(SQLITE_BUSY: database is locked\); keeping \d+ write\(s\) in memory/);
+      await web.start();
+      await daemon.waitForLine(/web-http\/web1 DOWN → UP/); // still checking and deciding
+    } finally {
+      locker.prepare('COMMIT').run();
+      locker.close();
+    }
+    await daemon.waitForLine(/history database writable again; wrote \d+ queued write\(s\)/);
+    const outages = await waitFor(() => readOutages(dbFile).filter((o) => o.ended_at !== null), 'the outage to be written');
+    expect(outages).toHaveLength(1);
+    expect(outages[0]!.cause).toMatch(/connection refused/);
+  });
+
+  it('a full disk: writes are queued and land once space is freed', async (context) => {
+    if (process.getuid?.() !== 0) return context.skip('needs root to mount a small tmpfs');
+    const mountPoint = tmp.path('small-disk');
+    mkdirSync(mountPoint);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'vigil-test-tmpfs', mountPoint]);
+    } catch {
+      return context.skip('cannot mount tmpfs here (no CAP_SYS_ADMIN)');
+    }
+    try {
+      const dbFile = `${mountPoint}/history.db`;
+      const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
+      daemons.push(daemon);
+      await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+      await waitFor(() => readOutages(dbFile).length === 0 && true, 'the database to exist');
+      // Fill the disk to the last byte.
+      const filler = `${mountPoint}/filler`;
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { stdio: 'ignore' });
+      } catch {
+        // dd stops with ENOSPC: that is the point
+      }
+      await web.stop();
+      await daemon.waitForLine(/web-http\/web1 UP → DOWN/);
+      await daemon.waitForLine(/history database not writable \((SQLITE_FULL|SQLITE_IOERR\w*): .*\); keeping \d+ write\(s\) in memory/);
+      rmSync(filler);
+      await daemon.waitForLine(/history database writable again/);
+      const outages = await waitFor(() => readOutages(dbFile), 'the outage to be written');
+      expect(outages).toHaveLength(1);
+      expect(outages[0]).toMatchObject({ key: 'web-http/web1', ended_at: null });
+      await daemon.stop();
+    } finally {
+      execFileSync('umount', ['-l', mountPoint]);
+    }
+  });
+});
+
