@@ -5,6 +5,7 @@ import { z } from 'zod';
 export { z };
 export { describeError } from './describe-error.js';
 export { parseDuration, formatDuration } from './config/duration.js';
+export { runProcess, type ProcessOptions, type ProcessResult } from './run-process.js';
 
 /** What a single check concluded. `warning` counts as up for the state machine. */
 export type CheckStatus = 'up' | 'warning' | 'down' | 'unknown';

@@ -4,15 +4,33 @@ import { EventEmitter } from 'node:events';
 import { AlertDispatcher } from './alerting/alert-dispatcher.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
-import { describeDiff, diffPlans, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
+import { describeDiff, diffPlans, targetId, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
 import type { AlertEvent, CheckResult, Logger, Target } from './plugin.js';
 import { runCheck, runGroupCheck } from './runner.js';
 import { Scheduler, type NextRun } from './scheduler.js';
 import { TargetStateMachine, type Transition } from './state-machine.js';
 
+/** Operator-set conditions on a target (control commands, maintenance windows). */
+export interface TargetFlags {
+  /** Not checked at all (mon's disable). */
+  disabled?: { at: number; reason?: string };
+  /** Checked and recorded, but no action fires. */
+  maintenance?: { at: number; until?: number; reason?: string };
+  /** The current outage is known: no more repeat alerts for it. Cleared when the target is UP again. */
+  acknowledged?: { at: number; by?: string; comment: string; outageId?: number };
+}
+
 interface TargetRecord {
   planned: TargetPlan;
   machine: TargetStateMachine;
+  flags: TargetFlags;
+}
+
+/** Which targets a control command means: any combination of service, group and host. */
+export interface TargetSelector {
+  service?: string;
+  group?: string;
+  host?: string;
 }
 
 /** What the scheduler holds per job: one target, or a whole group for batch checks. */
@@ -25,6 +43,13 @@ export interface TransitionEvent {
   target: Target;
   transition: Transition;
   outage?: OpenOutage | ClosedOutage;
+}
+
+/** Every check result, for aggregates and flapping detection. */
+export interface ResultEvent {
+  target: Target;
+  result: CheckResult;
+  at: number;
 }
 
 export interface SupervisorOptions {
@@ -77,8 +102,65 @@ export class Supervisor extends EventEmitter {
   }
 
   /** Current state of every target. */
-  states(): Array<{ target: Target; machine: TargetStateMachine; service: ServicePlan }> {
-    return [...this.targets.values()].map(({ planned, machine }) => ({ target: planned.target, machine, service: planned.service }));
+  states(): Array<{ target: Target; machine: TargetStateMachine; service: ServicePlan; flags: TargetFlags }> {
+    return [...this.targets.values()].map(({ planned, machine, flags }) => ({ target: planned.target, machine, service: planned.service, flags }));
+  }
+
+  /** Ids of the targets a selector matches (an empty selector matches none). */
+  select(selector: TargetSelector): string[] {
+    if (!selector.service && !selector.group && !selector.host) return [];
+    return [...this.targets.values()]
+      .filter(({ planned: { target } }) =>
+        (!selector.service || target.service === selector.service) &&
+        (!selector.group || target.group === selector.group) &&
+        (!selector.host || target.name === selector.host || target.address === selector.host))
+      .map(({ planned }) => planned.target.id);
+  }
+
+  flagsOf(id: string): Readonly<TargetFlags> | undefined {
+    return this.targets.get(id)?.flags;
+  }
+
+  /** Stops (or resumes) checking targets, like mon's disable/enable. Returns the ids changed. */
+  setDisabled(ids: string[], disabled: boolean, reason?: string): string[] {
+    const changed = this.updateFlags(ids, (flags) => {
+      if (disabled === !!flags.disabled) return false;
+      if (disabled) flags.disabled = { at: this.now(), reason };
+      else delete flags.disabled;
+      return true;
+    });
+    if (changed.length) this.syncJobs(this.plan, this.now());
+    return changed;
+  }
+
+  /** Puts targets in (or takes them out of) maintenance: checked and recorded, no actions. */
+  setMaintenance(ids: string[], maintenance: { until?: number; reason?: string } | undefined): string[] {
+    return this.updateFlags(ids, (flags) => {
+      if (!maintenance && !flags.maintenance) return false;
+      if (maintenance) flags.maintenance = { at: this.now(), ...maintenance };
+      else delete flags.maintenance;
+      return true;
+    });
+  }
+
+  /** Acknowledges a DOWN target's outage; false when the target is not down. */
+  acknowledge(id: string, ack: { by?: string; comment: string }): boolean {
+    const record = this.targets.get(id);
+    if (!record || record.machine.state !== 'down') return false;
+    record.flags.acknowledged = { at: this.now(), ...ack, outageId: this.options.history.openOutage(id)?.id };
+    this.emit('flags', { targetId: id, flags: record.flags });
+    return true;
+  }
+
+  private updateFlags(ids: string[], change: (flags: TargetFlags) => boolean): string[] {
+    const changed: string[] = [];
+    for (const id of ids) {
+      const record = this.targets.get(id);
+      if (!record || !change(record.flags)) continue;
+      changed.push(id);
+      this.emit('flags', { targetId: id, flags: record.flags });
+    }
+    return changed;
   }
 
   /** Applies a plan: the first call starts everything, later calls reload and return the diff. */
@@ -105,7 +187,7 @@ export class Supervisor extends EventEmitter {
       }
       this.options.history.ensureTarget(planned.target, now);
       const machine = new TargetStateMachine(rules, now, this.options.history.restoredState(id));
-      this.targets.set(id, { planned, machine });
+      this.targets.set(id, { planned, machine, flags: {} });
     }
     if (!previous) this.closeOrphanedOutages(now);
     this.syncJobs(previous, now);
@@ -151,7 +233,8 @@ export class Supervisor extends EventEmitter {
   private syncJobs(previous: Plan | undefined, now: number): void {
     const wanted = new Map<string, JobPayload>();
     for (const service of this.plan!.services.values()) {
-      const ids = service.hosts.map((host) => `${service.name}/${host.name}`);
+      const ids = service.hosts.map((host) => targetId(service.name, host.name)).filter((id) => !this.targets.get(id)?.flags.disabled);
+      if (!ids.length) continue;
       for (const [jobId, payload] of jobsFor(service, ids)) wanted.set(jobId, payload);
     }
     for (const jobId of [...this.scheduler.ids()]) if (!wanted.has(jobId)) this.scheduler.remove(jobId);
@@ -197,13 +280,19 @@ export class Supervisor extends EventEmitter {
   private observe(record: TargetRecord, result: CheckResult): void {
     if (this.stopping && this.stopController.signal.aborted) return; // cut short by the stop, not a verdict
     const target = record.planned.target;
+    const at = this.now();
+    this.emit('result', { target, result, at } satisfies ResultEvent);
     this.options.log.debug(`${target.id} ${result.status}${result.message ? `: ${result.message}` : ''}`, {
       target: target.id,
       status: result.status,
       latencyMs: result.latencyMs,
     });
-    const transition = record.machine.observe(result, this.now());
+    const transition = record.machine.observe(result, at);
     if (!transition) return;
+    if (transition.to === 'up' && record.flags.acknowledged) {
+      delete record.flags.acknowledged; // an acknowledgement covers one outage
+      this.emit('flags', { targetId: target.id, flags: record.flags });
+    }
     const outage = this.options.history.recordTransition(target, transition);
     this.logTransition(target, transition, outage);
     const event: TransitionEvent = { target, transition, outage };
