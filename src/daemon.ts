@@ -1,11 +1,14 @@
 // `vigil run`: the foreground daemon. Loads the config, resumes history, runs the supervisor,
 // reloads on SIGHUP (keeping the old config if the new one is bad), stops cleanly on SIGTERM/SIGINT.
 import { rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { ConfigError, formatIssue } from './config/config-error.js';
 import { loadConfig } from './config/load-config.js';
 import { describeError } from './describe-error.js';
 import { HistoryStore } from './history/history-store.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from './log.js';
+import { Metrics } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/metrics-server.js';
 import { buildPlan, type Plan } from './plan.js';
 import { Supervisor } from './supervisor.js';
 import { VERSION } from './version.js';
@@ -57,8 +60,17 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
 
   const supervisor = new Supervisor({ history, log });
+  const metrics = new Metrics(supervisor, history);
   await supervisor.apply(plan);
   supervisor.start();
+  let metricsServer: Server | undefined;
+  if (plan.config.metrics.listen) {
+    try {
+      metricsServer = await startMetricsServer(metrics, plan.config.metrics.listen, log);
+    } catch (err) {
+      log.error(`metrics not served on ${plan.config.metrics.listen}: ${describeError(err)}`);
+    }
+  }
   if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
   const resumedDown = supervisor.states().filter(({ machine }) => machine.state === 'down').length;
   log.info(
@@ -108,6 +120,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       process.off('SIGHUP', onHangup);
       await reloading;
       const longest = Math.max(0, ...[...supervisor.currentPlan!.services.values()].map((s) => s.timeoutMs));
+      metricsServer?.close();
       await supervisor.stop(Math.min(longest, MAX_STOP_GRACE_MS));
       const unsaved = history.close();
       if (options.pidFile) rmSync(options.pidFile, { force: true });

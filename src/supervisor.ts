@@ -89,6 +89,7 @@ export class Supervisor extends EventEmitter {
     this.scheduler = new Scheduler<JobPayload>(1024, {
       run: (payload) => this.runJob(payload),
       next: (payload) => this.nextRun(payload),
+      onStart: (lagMs) => this.emit('check-start', lagMs),
       now: this.now,
     });
   }

@@ -89,6 +89,15 @@ export const configSchema = z.strictObject({
       max_concurrent: z.int().min(1).default(1024).meta({ description: 'Checks running at once, across all services' }),
     })
     .prefault({}),
+  metrics: z
+    .strictObject({
+      listen: z
+        .string()
+        .regex(/^(\[[^\]]+\]|[^:]+):\d+$/, { error: 'expected host:port, e.g. 127.0.0.1:9273' })
+        .optional()
+        .meta({ description: 'Serve Prometheus metrics at http://host:port/metrics (off when absent)' }),
+    })
+    .prefault({}),
   defaults: z.strictObject(timingShape).prefault({}),
   hostgroups: z.record(name('host group'), z.array(hostEntrySchema).min(1, { error: 'a host group needs at least one host' })),
   services: z.record(name('service'), serviceSchema),

@@ -1,0 +1,49 @@
+// Prometheus metrics from the running daemon: check counts, start lag, target states.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { startHttpServer, type TestServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait-for.js';
+import { VigilDaemon } from './helpers/vigil-process.js';
+
+const tmp = tempDir();
+let web: TestServer;
+let daemon: VigilDaemon;
+
+beforeAll(async () => {
+  web = await startHttpServer();
+  const file = tmp.write(
+    'vigil.yaml',
+    `history: { path: ./history.db }
+metrics: { listen: "127.0.0.1:0" }
+defaults: { interval: 100ms, spread: 50ms }
+hostgroups: { web: ["127.0.0.1:${web.port}"] }
+services: { web-http: { group: web, check: { type: http } } }
+`,
+  );
+  daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
+});
+afterAll(async () => {
+  await daemon.stop();
+  await web.stop();
+  tmp.cleanup();
+});
+
+describe('metrics', () => {
+  it('serves check counts, start lag, target states and process metrics', async () => {
+    const { line } = await daemon.waitForLine(/metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    const url = line.match(/http:\/\/\S+/)![0];
+    const text = await waitFor(async () => {
+      const body = await (await request(url)).body.text();
+      return /vigil_checks_total\{service="web-http",status="up"\} ([3-9]|\d\d+)/.test(body) && body;
+    }, 'a few checks counted');
+    expect(text).toMatch(/^vigil_targets\{state="up"\} 1$/m);
+    expect(text).toMatch(/^vigil_check_start_lag_seconds_count \d+$/m);
+    expect(text).toMatch(/^vigil_scheduler_overruns_total 0$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    const notFound = await request(url.replace('/metrics', '/nope'));
+    expect(notFound.statusCode).toBe(404);
+    await notFound.body.dump();
+  });
+});
