@@ -1,6 +1,6 @@
 // The supervisor: applies a Plan (first start or reload), schedules the checks, feeds results to
 // each target's state machine and sends transitions to history, the log and the alerts.
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { AlertDispatcher } from './alerting/alert-dispatcher.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
@@ -85,6 +85,8 @@ export class Supervisor extends EventEmitter {
   constructor(private readonly options: SupervisorOptions) {
     super();
     this.now = options.now ?? Date.now;
+    // Every check in flight listens on this signal; thousands at once are normal, not a leak.
+    setMaxListeners(0, this.stopController.signal);
     this.alerts = new AlertDispatcher(options.log);
     this.scheduler = new Scheduler<JobPayload>(1024, {
       run: (payload) => this.runJob(payload),

@@ -152,6 +152,19 @@ describe('vigil run', () => {
     expect(JSON.parse(line)).toMatchObject({ level: 30, event: 'transition', from: 'unknown', to: 'up', msg: expect.stringMatching(/UNKNOWN → UP/) });
   });
 
+  it('many checks in flight at once (a hanging pool) run without warnings', async () => {
+    const hanging = await startHttpServer({ hang: true });
+    try {
+      const hosts = Array.from({ length: 30 }, (_, i) => `{ name: h${i}, address: 127.0.0.1, port: ${hanging.port} }`).join(', ');
+      const file = tmp.write('vigil.yaml', config({ extra: `  hung:\n    group: hung\n    timeout: 400ms\n    check: { type: http }\n` }).replace('hostgroups:\n', `hostgroups:\n  hung: [${hosts}]\n`));
+      const daemon = start(file);
+      await daemon.waitForLine(/hung\/h29 UP → DOWN after 3 failures: timed out after 400ms|hung\/h29 UNKNOWN → DOWN/);
+      expect(daemon.output()).not.toMatch(/Warning/);
+    } finally {
+      await hanging.stop();
+    }
+  });
+
   it('refuses to start on a bad config, printing the errors', async () => {
     const file = tmp.write('vigil.yaml', config().replace('type: tcp', 'type: tpc'));
     const daemon = start(file);
