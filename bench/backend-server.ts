@@ -1,0 +1,90 @@
+// A benchmark backend process: serves HTTP, TCP, UDP echo or DNS on the loopback addresses it is
+// given, so the backends' CPU is never counted as Vigil's. Reads commands on stdin:
+//   stop <address:port>   close that listener (and its connections): a dead real server
+//   start <address:port>  listen again
+import dgram from 'node:dgram';
+import http from 'node:http';
+import net from 'node:net';
+import readline from 'node:readline';
+import dnsPacket from 'dns-packet';
+
+type Kind = 'http' | 'tcp' | 'udp' | 'dns';
+
+interface Listener {
+  close(): Promise<void>;
+}
+
+function listenTcp(kind: 'http' | 'tcp', address: string, port: number): Promise<Listener> {
+  const sockets = new Set<net.Socket>();
+  const server =
+    kind === 'http'
+      ? http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3 }).end('ok\n'))
+      : net.createServer((socket) => socket.end());
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: address, port, backlog: 4096 }, () =>
+      resolve({
+        close: () =>
+          new Promise<void>((done) => {
+            for (const socket of sockets) socket.destroy();
+            server.close(() => done());
+          }),
+      }),
+    );
+  });
+}
+
+function listenUdp(kind: 'udp' | 'dns', address: string, port: number): Promise<Listener> {
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', (message, peer) => {
+    if (kind === 'udp') return socket.send(message, peer.port, peer.address);
+    try {
+      const query = dnsPacket.decode(message);
+      const question = query.questions?.[0];
+      const reply = dnsPacket.encode({
+        id: query.id,
+        type: 'response',
+        flags: dnsPacket.AUTHORITATIVE_ANSWER,
+        questions: query.questions,
+        answers: question ? [{ type: 'A', name: question.name, ttl: 60, data: '192.0.2.1' }] : [],
+      });
+      socket.send(reply, peer.port, peer.address);
+    } catch {
+      // not DNS: ignore, as a server would
+    }
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, address, () => resolve({ close: () => new Promise<void>((done) => socket.close(() => done())) }));
+  });
+}
+
+async function main() {
+  const kind = process.argv[2] as Kind;
+  const endpoints = process.argv.slice(3);
+  const listeners = new Map<string, Listener>();
+  const open = (endpoint: string) => {
+    const [address, port] = [endpoint.slice(0, endpoint.lastIndexOf(':')), Number(endpoint.slice(endpoint.lastIndexOf(':') + 1))];
+    return kind === 'http' || kind === 'tcp' ? listenTcp(kind, address, port) : listenUdp(kind, address, port);
+  };
+  for (const endpoint of endpoints) listeners.set(endpoint, await open(endpoint));
+  process.stdout.write('ready\n');
+  for await (const line of readline.createInterface({ input: process.stdin })) {
+    const [command, endpoint] = line.trim().split(/\s+/);
+    if (!endpoint) continue;
+    if (command === 'stop') {
+      await listeners.get(endpoint)?.close();
+      listeners.delete(endpoint);
+    } else if (command === 'start' && !listeners.has(endpoint)) {
+      listeners.set(endpoint, await open(endpoint));
+    }
+    process.stdout.write(`${command} ${endpoint} done\n`);
+  }
+}
+
+void main();

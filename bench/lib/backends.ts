@@ -1,0 +1,55 @@
+// Starts benchmark backends in their own processes, spread over addresses in 127.0.0.0/8.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const serverScript = fileURLToPath(new URL('../backend-server.js', import.meta.url));
+
+export type BackendKind = 'http' | 'tcp' | 'udp' | 'dns';
+
+export interface Backends {
+  /** address:port of each listener. */
+  endpoints: string[];
+  stop(endpoint: string): Promise<void>;
+  start(endpoint: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `count` endpoints: 127.<block>.x.y, port `port`, served by `processes` backend processes. */
+export function endpointList(count: number, block: number, port: number): string[] {
+  return Array.from({ length: count }, (_, i) => `127.${block}.${Math.floor(i / 250)}.${(i % 250) + 1}:${port}`);
+}
+
+export async function startBackends(kind: BackendKind, endpoints: string[], processes = 2): Promise<Backends> {
+  const children: Array<{ child: ChildProcess; lines: readline.Interface; endpoints: Set<string> }> = [];
+  const per = Math.ceil(endpoints.length / processes);
+  for (let i = 0; i < processes && i * per < endpoints.length; i++) {
+    const mine = endpoints.slice(i * per, (i + 1) * per);
+    const child = spawn(process.execPath, [serverScript, kind, ...mine], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = readline.createInterface({ input: child.stdout! });
+    children.push({ child, lines, endpoints: new Set(mine) });
+    const [first] = (await once(lines, 'line')) as [string];
+    if (first !== 'ready') throw new Error(`backend did not start: ${first}`);
+  }
+  const command = async (verb: string, endpoint: string) => {
+    const owner = children.find((c) => c.endpoints.has(endpoint));
+    if (!owner) throw new Error(`no backend serves ${endpoint}`);
+    owner.child.stdin!.write(`${verb} ${endpoint}\n`);
+    for (;;) {
+      const [line] = (await once(owner.lines, 'line')) as [string];
+      if (line === `${verb} ${endpoint} done`) return;
+    }
+  };
+  return {
+    endpoints,
+    stop: (endpoint) => command('stop', endpoint),
+    start: (endpoint) => command('start', endpoint),
+    async close() {
+      for (const { child } of children) {
+        child.kill('SIGTERM');
+        if (child.exitCode === null) await once(child, 'exit');
+      }
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// Runs the real daemon (bin/vigil run) on a generated config, for the benchmarks.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { stringify } from 'yaml';
+
+const vigilBin = fileURLToPath(new URL('../../../bin/vigil', import.meta.url));
+
+export interface BenchDaemon {
+  pid: number;
+  metricsUrl: string;
+  dir: string;
+  /** Lines the daemon logged (kept only when asked). */
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback (bound, then released). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startVigil(config: Record<string, unknown>, options: { keepLines?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<BenchDaemon> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
+  const file = path.join(dir, 'vigil.yaml');
+  const metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
+  writeFileSync(file, stringify({ history: { path: './history.db' }, metrics: { listen: new URL(metricsUrl).host }, ...config }));
+  const child: ChildProcess = spawn(process.execPath, [vigilBin, 'run', '-c', file], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...options.env } });
+  const lines: string[] = [];
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => options.keepLines && lines.push(line));
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`vigil exited (${code}) during start`);
+  });
+  // Ready when the metrics endpoint answers.
+  for (let answered = false; !answered; ) {
+    answered = await Promise.race([
+      request(metricsUrl).then(
+        (response) => response.body.dump().then(() => true),
+        () => sleep(100).then(() => false),
+      ),
+      exited,
+    ]);
+  }
+  return {
+    pid: child.pid!,
+    metricsUrl,
+    dir,
+    lines,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

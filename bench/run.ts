@@ -1,0 +1,85 @@
+// `npm run bench [-- scenario...] [--quick]`: runs the benchmarks, prints a table per scenario and
+// writes every figure, with the machine it was measured on, to bench/results/latest.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runScale, type ScaleOptions } from './scenarios/scale.js';
+
+type Row = Record<string, string | number>;
+
+interface Scenario {
+  name: string;
+  description: string;
+  run(quick: boolean): Promise<Row[]>;
+}
+
+const scale = (kind: ScaleOptions['kind'], targets: number, quickTargets: number, targetsPerEndpoint: number): Scenario => ({
+  name: `scale-${kind}`,
+  description: `${targets} ${kind} targets at 2s: checks run vs scheduled, start lag, event-loop delay, CPU per 1000 checks, peak RSS`,
+  async run(quick) {
+    const result = await runScale({ kind, targets: quick ? quickTargets : targets, intervalMs: 2_000, windowMs: quick ? 4_000 : 30_000, targetsPerEndpoint });
+    return [result as unknown as Row];
+  },
+});
+
+export const SCENARIOS: Scenario[] = [
+  scale('http', 10_000, 200, 10),
+  scale('tcp', 20_000, 200, 20),
+  scale('dns', 10_000, 200, 10),
+  scale('script', 500, 20, 1),
+];
+
+function format(value: string | number): string {
+  if (typeof value !== 'number') return value;
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toFixed(3);
+}
+
+function printTable(rows: Row[]): void {
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const width = Math.max(...keys.map((key) => key.length));
+  for (const row of rows) {
+    for (const key of keys) console.log(`  ${key.padEnd(width)}  ${format(row[key] ?? '')}`);
+    console.log('');
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const wanted = args.filter((arg) => !arg.startsWith('--'));
+  const unknown = wanted.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length) {
+    console.error(`unknown scenario(s): ${unknown.join(', ')}; available: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+    process.exit(2);
+  }
+  const machine = {
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: os.release(),
+    date: new Date().toISOString(),
+  };
+  console.log(`vigil bench on ${machine.cores} cores (${machine.cpu}), Node ${machine.node}${quick ? ', quick mode' : ''}\n`);
+  const results: Record<string, Row[]> = {};
+  for (const scenario of SCENARIOS.filter((s) => !wanted.length || wanted.includes(s.name))) {
+    console.log(`== ${scenario.name}: ${scenario.description}`);
+    const started = Date.now();
+    try {
+      results[scenario.name] = await scenario.run(quick);
+      printTable(results[scenario.name]!);
+    } catch (err) {
+      console.log(`  failed: ${(err as Error).stack ?? err}\n`);
+      results[scenario.name] = [{ error: String(err) }];
+    }
+    console.log(`  (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+  }
+  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}latest.json`;
+  writeFileSync(file, `${JSON.stringify({ machine, quick, results }, null, 2)}\n`);
+  console.log(`figures written to ${file}`);
+}
+
+await main();

@@ -1,0 +1,107 @@
+// scale-http / scale-tcp / scale-dns / scale-script: N targets at an interval; over a fixed window
+// after warm-up, how many scheduled checks ran, how late they started, and what they cost.
+import { endpointList, startBackends, type BackendKind, type Backends } from '../lib/backends.js';
+import { cpuOf, memoryOf } from '../lib/proc-stats.js';
+import { histogramBetween, scrape, total, value } from '../lib/prometheus.js';
+import { sleep, startVigil } from '../lib/vigil-daemon.js';
+
+export interface ScaleOptions {
+  kind: 'http' | 'tcp' | 'dns' | 'script';
+  targets: number;
+  intervalMs: number;
+  windowMs: number;
+  /** Targets sharing one backend listener (spread over many 127/8 addresses). */
+  targetsPerEndpoint: number;
+}
+
+export interface ScaleResult {
+  scenario: string;
+  targets: number;
+  intervalS: number;
+  windowS: number;
+  checksRun: number;
+  checksScheduled: number;
+  ranPercent: number;
+  failedChecks: number;
+  lagP50Ms: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+  eventLoopP99Ms: number;
+  cpuSecondsPer1000: number;
+  childCpuSecondsPer1000: number;
+  peakRssMb: number;
+}
+
+const PORTS: Record<Exclude<ScaleOptions['kind'], 'script'>, number> = { http: 8080, tcp: 9090, dns: 5353 };
+
+function checkFor(kind: ScaleOptions['kind']): Record<string, unknown> {
+  switch (kind) {
+    case 'http':
+      return { type: 'http', path: '/health' };
+    case 'tcp':
+      return { type: 'tcp' };
+    case 'dns':
+      return { type: 'dns', name: 'bench.example', query_type: 'A' };
+    case 'script':
+      return { type: 'script', command: '/bin/true' };
+  }
+}
+
+export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
+  let backends: Backends | undefined;
+  let hosts: Array<{ name: string; address: string; port?: number }>;
+  if (options.kind === 'script') {
+    hosts = Array.from({ length: options.targets }, (_, i) => ({ name: `t${i}`, address: '127.0.0.1' }));
+  } else {
+    const backendKind: BackendKind = options.kind;
+    const endpoints = endpointList(Math.ceil(options.targets / options.targetsPerEndpoint), 200 + Object.keys(PORTS).indexOf(options.kind), PORTS[options.kind]);
+    backends = await startBackends(backendKind, endpoints);
+    hosts = Array.from({ length: options.targets }, (_, i) => {
+      const endpoint = endpoints[i % endpoints.length]!;
+      const colon = endpoint.lastIndexOf(':');
+      return { name: `t${i}`, address: endpoint.slice(0, colon), port: Number(endpoint.slice(colon + 1)) };
+    });
+  }
+  const interval = `${options.intervalMs}ms`;
+  const daemon = await startVigil({
+    log: { level: 'warn' },
+    defaults: { interval, timeout: '1s', spread: interval, rise: 2, fall: 3 },
+    hostgroups: { pool: hosts },
+    services: { [`scale-${options.kind}`]: { group: 'pool', check: checkFor(options.kind) } },
+  });
+  try {
+    await sleep(options.intervalMs * 2 + 1_000); // every target has run, caches are warm
+    const before = await scrape(daemon.metricsUrl);
+    const cpuBefore = cpuOf(daemon.pid);
+    const startedAt = Date.now();
+    await sleep(options.windowMs);
+    const after = await scrape(daemon.metricsUrl);
+    const cpuAfter = cpuOf(daemon.pid);
+    const elapsed = Date.now() - startedAt;
+    const checksRun = total(after, 'vigil_checks_total') - total(before, 'vigil_checks_total');
+    const failedChecks = checksRun - (total(after, 'vigil_checks_total', 'status="up"') - total(before, 'vigil_checks_total', 'status="up"'));
+    const checksScheduled = (options.targets * elapsed) / options.intervalMs;
+    const lag = histogramBetween(before, after, 'vigil_check_start_lag_seconds');
+    const per1000 = (seconds: number) => (checksRun ? (seconds / checksRun) * 1000 : NaN);
+    return {
+      scenario: `scale-${options.kind}`,
+      targets: options.targets,
+      intervalS: options.intervalMs / 1000,
+      windowS: Math.round(elapsed / 100) / 10,
+      checksRun,
+      checksScheduled: Math.round(checksScheduled),
+      ranPercent: (checksRun / checksScheduled) * 100,
+      failedChecks,
+      lagP50Ms: lag.p50 * 1000,
+      lagP99Ms: lag.p99 * 1000,
+      lagMaxMs: lag.max * 1000,
+      eventLoopP99Ms: (value(after, 'nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000,
+      cpuSecondsPer1000: per1000(cpuAfter.self - cpuBefore.self),
+      childCpuSecondsPer1000: per1000(cpuAfter.children - cpuBefore.children),
+      peakRssMb: memoryOf(daemon.pid).peakMb,
+    };
+  } finally {
+    await daemon.stop();
+    await backends?.close();
+  }
+}
