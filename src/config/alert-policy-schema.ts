@@ -56,7 +56,7 @@ export const afterSchema = z
       .strictObject({ failures: z.int().min(1), within: durationSchema() })
       .transform(({ failures, within }): AfterRule => ({ failures, withinMs: within }))
       .meta({ description: 'after this many failed checks within the window (mon: alertafter N T)' }),
-  ])
+  ], { error: 'expected a number of failures (3), a duration (5m) or {failures: 3, within: 10m}' })
   .meta({ description: 'When a DOWN target is first alerted: 3, 5m, or {failures: 3, within: 10m}; default at once' });
 
 /** Decision keys: on a route, or on an alert definition as the default of its routes. */
