@@ -1,10 +1,13 @@
 // The pure pieces of the alert policy, with exact inputs: periods (mon's Time::Period meaning),
 // Nagios' percent state change, maintenance windows a restart lands in, and templates.
+import { readFileSync } from 'node:fs';
 import { createTask } from 'node-cron';
 import { describe, expect, it } from 'vitest';
 import { percentStateChange } from '../src/alerting/flap-detector.js';
 import { currentWindowStart } from '../src/alerting/maintenance-windows.js';
-import { renderTemplate, templateFields, templateProblem } from '../src/alerting/template.js';
+import { decide, EMPTY_ROUTE_STATE, isDecision, type RouteState, type Situation } from '../src/alerting/route-decision.js';
+import type { RoutePlan } from '../src/alerting/alert-policy.js';
+import { renderTemplate, TEMPLATE_FIELDS, templateFields, templateProblem } from '../src/alerting/template.js';
 import { inPeriod, parsePeriod, type TimePeriod } from '../src/alerting/time-period.js';
 import type { AlertEvent } from '../src/plugin.js';
 
@@ -99,10 +102,52 @@ describe('templates', () => {
     expect(renderTemplate('{{constructor}} {{__proto__}}', templateFields(event))).toBe(' ');
   });
 
+  it('docs/alerts.md lists every field', () => {
+    const docs = readFileSync(new URL('../docs/alerts.md', import.meta.url), 'utf8');
+    for (const field of Object.keys(TEMPLATE_FIELDS)) expect(docs).toContain(`{{${field}}}`);
+  });
+
   it('rejects unknown fields and stray braces at load time', () => {
     expect(templateProblem('{{target}} {{hostname}}')).toMatch(/^unknown template field \{\{hostname\}\}; available: kind, KIND, target/);
     expect(templateProblem('{{target}')).toBe('unbalanced {{ or }} in the template');
     expect(templateProblem('{{ process.exit() }}')).toMatch(/unknown template field \{\{process\.exit\(\)\}\}/);
     expect(templateProblem('{{target}} is {{state}}')).toBeUndefined();
+  });
+});
+
+describe('route decisions', () => {
+  const route: RoutePlan = { alert: 'pager', mode: 'notify', policy: { after: { consecutive: 3 }, up: true, startup: false } };
+  const situation = (over: Partial<Situation>): Situation => ({
+    now: 1_000_000,
+    state: 'down',
+    previousState: 'up',
+    outageId: 5,
+    flapping: false,
+    held: false,
+    parentDown: false,
+    acknowledged: false,
+    consecutiveFailures: 1,
+    failuresSince: () => 1,
+    ...over,
+  });
+
+  it('settles: asked again about the same situation, it changes nothing (no write per check)', () => {
+    let state: RouteState = EMPTY_ROUTE_STATE;
+    const first = decide(route, state, situation({}));
+    expect(first).toEqual({ ...EMPTY_ROUTE_STATE, outageId: 5 }); // counting for outage #5 begins, nothing sent
+    state = first as RouteState;
+    expect(decide(route, state, situation({ consecutiveFailures: 2 }))).toBeUndefined();
+    const third = decide(route, state, situation({ consecutiveFailures: 3 }));
+    expect(isDecision(third) && [third.kind, third.from, third.next]).toEqual(['down', 'up', { outageId: 5, downSent: true, sent: 1, lastSentAt: 1_000_000, told: 'down' }]);
+    state = (third as { next: RouteState }).next;
+    expect(decide(route, state, situation({ consecutiveFailures: 9 }))).toBeUndefined();
+  });
+
+  it('a new outage starts counting again; a recovery owes an up alert only after a down alert', () => {
+    const alerted: RouteState = { outageId: 5, downSent: true, sent: 1, lastSentAt: 0, told: 'down' };
+    expect(decide(route, alerted, situation({ outageId: 6 }))).toEqual({ ...EMPTY_ROUTE_STATE, outageId: 6, told: 'down' });
+    const up = decide(route, alerted, situation({ state: 'up', outageId: undefined }));
+    expect(isDecision(up) && up.kind).toBe('up');
+    expect(decide(route, { ...EMPTY_ROUTE_STATE, outageId: 5 }, situation({ state: 'up', outageId: undefined }))).toBeUndefined();
   });
 });

@@ -73,7 +73,7 @@ export function decideNotify(route: RoutePlan, state: RouteState, s: Situation):
   if (s.state === 'down') {
     let current = state;
     // A different outage (the last one ended while nothing could be sent): start counting again.
-    if (state.outageId !== s.outageId && state.told !== 'flapping') current = { ...EMPTY_ROUTE_STATE, told: state.told };
+    if (state.outageId !== s.outageId && state.told !== 'flapping') current = { ...EMPTY_ROUTE_STATE, outageId: s.outageId, told: state.told };
     if (s.parentDown || !open || s.acknowledged) return current === state ? undefined : current;
     if (!current.downSent || current.told === 'flapping') {
       if (current.told !== 'flapping' && !afterSatisfied(policy.after, s)) return current === state ? undefined : current;
