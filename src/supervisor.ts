@@ -302,14 +302,14 @@ export class Supervisor extends EventEmitter {
     });
     const transition = record.machine.observe(result, at);
     if (!transition) return;
+    const outage = this.options.history.recordTransition(target, transition);
+    this.logTransition(target, transition, outage);
+    const event: TransitionEvent = { target, transition, outage };
+    this.emit('transition', event); // the alert engine listens (the up alert still sees the acknowledgement, as mon's MON_ACK)
     if (transition.to === 'up' && record.flags.acknowledged) {
       delete record.flags.acknowledged; // an acknowledgement covers one outage
       this.emit('flags', { targetId: target.id, flags: record.flags });
     }
-    const outage = this.options.history.recordTransition(target, transition);
-    this.logTransition(target, transition, outage);
-    const event: TransitionEvent = { target, transition, outage };
-    this.emit('transition', event); // the alert engine listens
   }
 
   private logTransition(target: Target, transition: Transition, outage?: OpenOutage | ClosedOutage): void {

@@ -109,6 +109,8 @@ describe('alert policy', () => {
     expect(decided('rec', 'repeat')).toBe(repeats);
     script('a', 'up');
     await waitFor(() => run!.kinds('rec').at(-1) === 'up', 'up alert');
+    expect(run.events('rec').at(-1)!.acknowledged).toEqual({ by: 'alice', comment: 'disk replaced at 10:00' }); // mon's MON_ACK
+    expect(run.supervisor.flagsOf('web/a')?.acknowledged).toBeUndefined(); // it covered one outage
   });
 
   it('up alerts go out only for outages whose down alert went out (mon); up: false sends none', async () => {
@@ -241,7 +243,7 @@ describe('alert policy: maintenance', () => {
   it('maintenance with an end time ends by itself', async () => {
     run = await startScripted(oneHost('    alerts: [rec]', '  rec: { type: record }'), ['a']);
     await upFirst('a');
-    run.supervisor.setMaintenance(['web/a'], { until: Date.now() + 400, reason: 'reboot' });
+    run.supervisor.setMaintenance(['web/a'], { until: Date.now() + 1_500, reason: 'reboot' });
     script('a', 'down');
     await waitFor(() => stateOf('web/a') === 'down', 'DOWN');
     expect(run.kinds('rec')).toEqual([]);

@@ -217,8 +217,8 @@ export class AlertEngine {
     const now = this.now();
     for (const [id, { service }] of plan.targets) {
       const facts = this.facts.get(id);
-      if (!facts) continue;
       const flags = this.options.host.flagsOf(id);
+      if (!facts || service.disabled || flags?.disabled) continue; // not checked: nothing to say
       for (const route of service.routes) {
         const alert = plan.alerts.get(route.alert);
         if (!alert || route.mode !== 'notify' || !route.policy.startup) continue;
