@@ -87,7 +87,7 @@ services:
     description: public web servers
     group: web
     check: { type: tcp }
-    alerts: [mon-script, debian-file, plain-script, { alert: stuck, up: false }]
+    alerts: [mon-script, debian-file, plain-script, { alert: stuck, up: false }, { alert: missing, up: false }]
 alerts:
   mon-script:
     type: exec
@@ -110,6 +110,10 @@ alerts:
     convention: plain
     args: [${pids}]
     timeout: 2s
+    retries: 0
+  missing:
+    type: exec
+    command: ${tmp.path('no-such.alert')}
     retries: 0
 `,
     );
@@ -173,6 +177,9 @@ alerts:
     expect(await daemon.stop()).toBe(0);
     const log = JSON.parse((await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json', '--alert', 'stuck'])).stdout);
     expect(log).toEqual([expect.objectContaining({ alert: 'stuck', kind: 'down', attempt: 1, ok: false, error: 'timed out after 2s; gave up after 1 attempt(s)', retryAt: null })]);
+    const missing = JSON.parse((await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json', '--alert', 'missing'])).stdout);
+    expect(missing[0].error).toBe(`cannot run ${tmp.path('no-such.alert')}: no such file; gave up after 1 attempt(s)`);
+    expect(daemon.output()).toMatch(/exec alert: \S+no-such\.alert is not executable \(no such file\); its alerts will fail until it is/);
     const delivered = JSON.parse((await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json', '--alert', 'debian-file'])).stdout);
     expect(delivered.map((a: { kind: string; ok: boolean }) => [a.kind, a.ok])).toEqual([['up', true], ['down', true]]);
   });

@@ -101,7 +101,7 @@ services:
     description: public web servers
     group: web
     check: { type: tcp }
-    alerts: [ops, { alert: oncall, up: false }, summary, wrong]
+    alerts: [ops, { alert: oncall, up: false }, summary, wrong, unset]
 alerts:
   ops:
     type: mail
@@ -130,6 +130,13 @@ alerts:
     ${common}
     port: ${starttlsPort}
     password_env: WRONG_PASSWORD
+    to: nobody@example.com
+    retries: 0
+  unset:
+    type: mail
+    ${common}
+    port: ${starttlsPort}
+    password_env: VIGIL_TEST_NOT_SET
     to: nobody@example.com
     retries: 0
 `,
@@ -180,5 +187,8 @@ alerts:
     const wrong = JSON.parse((await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json', '--alert', 'wrong'])).stdout);
     expect(wrong.length).toBeGreaterThanOrEqual(2);
     for (const attempt of wrong) expect(attempt).toMatchObject({ ok: false, error: expect.stringMatching(/^SMTP 127\.0\.0\.1: Invalid login: 535 .*Invalid username or password/) });
+    const unset = JSON.parse((await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json', '--alert', 'unset'])).stdout);
+    expect(unset[0]).toMatchObject({ ok: false, error: 'password_env: environment variable VIGIL_TEST_NOT_SET is not set; gave up after 1 attempt(s)' });
+    expect(daemon.output()).toMatch(/mail alert: password_env: environment variable VIGIL_TEST_NOT_SET is not set; mail will fail until it is set/);
   });
 });
