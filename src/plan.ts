@@ -1,10 +1,24 @@
 // The Plan: a validated config turned into what the daemon runs — every (service, host) target
 // with its check, timing and alert routes resolved. Immutable; a reload builds a new one and diffs.
+import {
+  alertDecisionDefaults,
+  alertDelivery,
+  flappingRule,
+  maintenanceWindows,
+  resolvePeriods,
+  resolveRoute,
+  type DecisionPolicy,
+  type DeliveryPolicy,
+  type FlappingRule,
+  type MaintenanceWindowPlan,
+  type RoutePlan,
+} from './alerting/alert-policy.js';
+import type { TimePeriod } from './alerting/time-period.js';
 import type { LoadedConfig } from './config/load-config.js';
 import { formatDuration } from './config/duration.js';
 import { parseHostEntry, type Host } from './config/host-entry.js';
 import type { Config } from './config/schema.js';
-import type { AlertPlugin, CheckPlugin, Target } from './plugin.js';
+import type { AlertMode, AlertPlugin, CheckPlugin, Target } from './plugin.js';
 
 export interface ServicePlan {
   name: string;
@@ -21,7 +35,13 @@ export interface ServicePlan {
   downIntervalMs: number;
   spreadMs: number;
   initialState: 'up' | 'down';
+  /** Names of the alerts it routes to. */
   alerts: string[];
+  /** Each route with its resolved policy. */
+  routes: RoutePlan[];
+  /** Services (or service/host targets) whose DOWN holds this service's alerts. */
+  dependsOn: string[];
+  flapping?: FlappingRule;
   batch: boolean;
   disabled: boolean;
   hosts: Host[];
@@ -37,6 +57,10 @@ export interface AlertPlan {
   type: string;
   plugin: AlertPlugin;
   options: Record<string, unknown>;
+  mode: AlertMode;
+  /** The policy its routes start from. */
+  defaults: DecisionPolicy;
+  delivery: DeliveryPolicy;
 }
 
 export interface Plan {
@@ -45,6 +69,8 @@ export interface Plan {
   services: Map<string, ServicePlan>;
   targets: Map<string, TargetPlan>;
   alerts: Map<string, AlertPlan>;
+  periods: Map<string, TimePeriod>;
+  maintenance: MaintenanceWindowPlan[];
 }
 
 export const DEFAULTS = { interval: 5_000, timeout: 3_000, rise: 2, fall: 3, fastInterval: 1_000 } as const;
@@ -58,6 +84,21 @@ export function buildPlan(loaded: LoadedConfig): Plan {
   const services = new Map<string, ServicePlan>();
   const targets = new Map<string, TargetPlan>();
   const defaults = config.defaults;
+  const periods = resolvePeriods(config);
+
+  const alerts = new Map<string, AlertPlan>();
+  for (const [name, alert] of Object.entries(config.alerts)) {
+    const plugin = loaded.registry.alerts.get(alert.type)!.plugin;
+    alerts.set(name, {
+      name,
+      type: alert.type,
+      plugin,
+      options: loaded.alertOptions.get(name)!,
+      mode: plugin.mode ?? 'notify',
+      defaults: alertDecisionDefaults(alert, periods),
+      delivery: alertDelivery(alert, plugin),
+    });
+  }
 
   for (const [name, service] of Object.entries(config.services)) {
     const intervalMs = service.interval ?? defaults.interval ?? DEFAULTS.interval;
@@ -77,11 +118,15 @@ export function buildPlan(loaded: LoadedConfig): Plan {
       downIntervalMs: service.down_interval ?? defaults.down_interval ?? intervalMs,
       spreadMs: service.spread ?? defaults.spread ?? intervalMs,
       initialState: service.initial_state ?? defaults.initial_state ?? 'up',
-      alerts: service.alerts ?? defaults.alerts ?? [],
+      alerts: [],
+      routes: (service.alerts ?? defaults.alerts ?? []).map((route) => resolveRoute(route, alerts, periods)),
+      dependsOn: service.depends_on ?? [],
+      flapping: flappingRule((service.flapping ?? defaults.flapping) || undefined),
       batch: service.batch ?? false,
       disabled: service.disabled ?? false,
       hosts,
     };
+    plan.alerts = plan.routes.map((route) => route.alert);
     services.set(name, plan);
     for (const host of hosts) {
       const id = targetId(name, host.name);
@@ -92,11 +137,7 @@ export function buildPlan(loaded: LoadedConfig): Plan {
     }
   }
 
-  const alerts = new Map<string, AlertPlan>();
-  for (const [name, alert] of Object.entries(config.alerts)) {
-    alerts.set(name, { name, type: alert.type, plugin: loaded.registry.alerts.get(alert.type)!.plugin, options: loaded.alertOptions.get(name)! });
-  }
-  return { file: loaded.file, config, services, targets, alerts };
+  return { file: loaded.file, config, services, targets, alerts, periods, maintenance: maintenanceWindows(config) };
 }
 
 // ---- diff, for reload ----
@@ -129,6 +170,9 @@ function describeServiceChanges(before: ServicePlan, after: ServicePlan): string
   }
   if (JSON.stringify(before.options) !== JSON.stringify(after.options)) changes.push('check options changed');
   if (before.alerts.join(',') !== after.alerts.join(',')) changes.push(`alerts [${before.alerts.join(', ')}] → [${after.alerts.join(', ')}]`);
+  else if (JSON.stringify(before.routes) !== JSON.stringify(after.routes)) changes.push('alert policy changed');
+  if (before.dependsOn.join(',') !== after.dependsOn.join(',')) changes.push(`depends_on [${before.dependsOn.join(', ')}] → [${after.dependsOn.join(', ')}]`);
+  if (JSON.stringify(before.flapping) !== JSON.stringify(after.flapping)) changes.push('flapping rule changed');
   return changes;
 }
 

@@ -91,7 +91,10 @@ export type AlertKind = 'down' | 'up' | 'repeat' | 'startup' | 'flapping' | 'tes
 export interface AlertEvent {
   kind: AlertKind;
   target: Target;
-  /** The state before and after (for `repeat`, both are `down`). */
+  /**
+   * The state before and after. For `repeat` and `flapping` both are the current state; for a
+   * notice sent when flapping or maintenance ends, `from` is what the action was last told.
+   */
   from: TargetState;
   to: TargetState;
   at: Date;
@@ -101,6 +104,18 @@ export interface AlertEvent {
   outage?: { id: number; startedAt: Date; endedAt?: Date; durationMs?: number; cause: string };
   /** Every host of the target's group (mon passes them all to an alert). */
   groupHosts: string[];
+  /** The service's `description` from the config (mon's MON_DESCRIPTION). */
+  description?: string;
+  /** First and latest failed check of the current (or just ended) failing streak; latest success. */
+  firstFailureAt?: Date;
+  lastFailureAt?: Date;
+  lastSuccessAt?: Date;
+  /** The latest failing result: for an `up` event, what the outage looked like (mon gives it to up alerts). */
+  lastFailure?: CheckResult;
+  /** Set while an operator has acknowledged the outage. */
+  acknowledged?: { by?: string; comment: string };
+  /** Which alert of this outage this is for this route (1 for the first). */
+  count?: number;
 }
 
 export interface AlertContext {
@@ -110,7 +125,22 @@ export interface AlertContext {
   log: Logger;
   /** 1 for the first try; retries count up. */
   attempt: number;
+  /** The alert's name in the config (`alerts: { <name>: ... }`). */
+  alert?: string;
+  /** Stable across the retries of one delivery: use it as an idempotency key. */
+  deliveryId?: string;
 }
+
+/**
+ * How the alert policy treats an action (docs/alerts.md):
+ * - `notify` (default): it tells people; `after`, `every`, `numalerts`, `period`, `startup` and
+ *   dependencies apply.
+ * - `state`: it mirrors each target's state (an LVS pool): every down/up goes out at once, in
+ *   order, and a newer event replaces an older one still waiting; `after`, `every`, `numalerts`,
+ *   `period` and `startup` are rejected on its routes and dependencies do not hold it back. A
+ *   flapping target is sent `flapping` (take it out), then its state once it settles.
+ */
+export type AlertMode = 'notify' | 'state';
 
 export interface AlertDefinition<S extends AnyObjectSchema = AnyObjectSchema> {
   type: string;
@@ -118,8 +148,21 @@ export interface AlertDefinition<S extends AnyObjectSchema = AnyObjectSchema> {
   options: S;
   /** Called once when the daemon starts (or a reload adds the alert). */
   start?(options: z.output<S>, ctx: { log: Logger }): Promise<void>;
+  /** See AlertMode; default `notify`. */
+  mode?: AlertMode;
+  /**
+   * Whether the action fires while a target is in maintenance: `hold` (default) waits until the
+   * maintenance ends and then sends what is still true; `deliver` fires as usual. A config can
+   * override it per alert (`in_maintenance:`).
+   */
+  inMaintenance?: 'hold' | 'deliver';
   /** Deliver one event. Throw to fail the attempt (it is retried); must be idempotent. */
   fire(event: AlertEvent, options: z.output<S>, ctx: AlertContext): Promise<void>;
+  /**
+   * Optional: deliver several events as one (an alert with `digest: 10m` collects the events of
+   * that window and calls this once). Throw to fail the attempt; must be idempotent.
+   */
+  fireDigest?(events: AlertEvent[], options: z.output<S>, ctx: AlertContext): Promise<void>;
   /** Called once when the daemon stops (or a reload removes the alert). */
   stop?(options: z.output<S>, ctx: { log: Logger }): Promise<void>;
 }
@@ -131,6 +174,8 @@ export interface AlertPlugin<S extends AnyObjectSchema = AnyObjectSchema> extend
 export function defineAlert<S extends AnyObjectSchema>(definition: AlertDefinition<S>): AlertPlugin<S> {
   return { kind: 'alert', ...definition };
 }
+
+export { renderTemplate, templateFields, templateProblem, TEMPLATE_FIELDS } from './alerting/template.js';
 
 /** A duration option in config form (`500ms`, `5s`, `2m`), validated and turned into milliseconds. */
 export { durationSchema as duration } from './config/duration.js';

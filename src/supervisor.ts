@@ -1,11 +1,11 @@
 // The supervisor: applies a Plan (first start or reload), schedules the checks, feeds results to
 // each target's state machine and sends transitions to history, the log and the alerts.
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { AlertDispatcher } from './alerting/alert-dispatcher.js';
+import { AlertEngine } from './alerting/alert-engine.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
 import { describeDiff, diffPlans, targetId, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
-import type { AlertEvent, CheckResult, Logger, Target } from './plugin.js';
+import type { CheckResult, Logger, Target } from './plugin.js';
 import { runCheck, runGroupCheck } from './runner.js';
 import { Scheduler, type NextRun } from './scheduler.js';
 import { TargetStateMachine, type Transition } from './state-machine.js';
@@ -18,6 +18,8 @@ export interface TargetFlags {
   maintenance?: { at: number; until?: number; reason?: string };
   /** The current outage is known: no more repeat alerts for it. Cleared when the target is UP again. */
   acknowledged?: { at: number; by?: string; comment: string; outageId?: number };
+  /** Changing state too often (set by the alert policy's flapping detection): alerts held, out of the pool. */
+  flapping?: { since: number; measure: string };
 }
 
 interface TargetRecord {
@@ -77,7 +79,7 @@ export class Supervisor extends EventEmitter {
   private plan: Plan | undefined;
   private readonly targets = new Map<string, TargetRecord>();
   private readonly scheduler: Scheduler<JobPayload>;
-  private readonly alerts: AlertDispatcher;
+  private readonly alerts: AlertEngine;
   private readonly stopController = new AbortController();
   private readonly now: () => number;
   private stopping = false;
@@ -87,7 +89,7 @@ export class Supervisor extends EventEmitter {
     this.now = options.now ?? Date.now;
     // Every check in flight listens on this signal; thousands at once are normal, not a leak.
     setMaxListeners(0, this.stopController.signal);
-    this.alerts = new AlertDispatcher(options.log);
+    this.alerts = new AlertEngine({ host: this, history: options.history, log: options.log, now: this.now });
     this.scheduler = new Scheduler<JobPayload>(1024, {
       run: (payload) => this.runJob(payload),
       next: (payload) => this.nextRun(payload),
@@ -146,6 +148,16 @@ export class Supervisor extends EventEmitter {
     });
   }
 
+  /** Marks a target as flapping (or no longer); set by the alert policy's flapping detection. */
+  setFlapping(id: string, flapping: { since: number; measure: string } | undefined): boolean {
+    return this.updateFlags([id], (flags) => {
+      if (!flapping && !flags.flapping) return false;
+      if (flapping) flags.flapping = flapping;
+      else delete flags.flapping;
+      return true;
+    }).length > 0;
+  }
+
   /** Acknowledges a DOWN target's outage; false when the target is not down. */
   acknowledge(id: string, ack: { by?: string; comment: string }): boolean {
     const record = this.targets.get(id);
@@ -194,12 +206,13 @@ export class Supervisor extends EventEmitter {
     }
     if (!previous) this.closeOrphanedOutages(now);
     this.syncJobs(previous, now);
-    await this.alerts.setAlerts(next.alerts);
+    await this.alerts.apply(next);
     if (diff) for (const line of describeDiff(diff)) this.options.log.info(`reload: ${line}`);
     return diff;
   }
 
   start(): void {
+    this.alerts.start();
     this.scheduler.start();
   }
 
@@ -292,35 +305,14 @@ export class Supervisor extends EventEmitter {
     });
     const transition = record.machine.observe(result, at);
     if (!transition) return;
+    const outage = this.options.history.recordTransition(target, transition);
+    this.logTransition(target, transition, outage);
+    const event: TransitionEvent = { target, transition, outage };
+    this.emit('transition', event); // the alert engine listens (the up alert still sees the acknowledgement, as mon's MON_ACK)
     if (transition.to === 'up' && record.flags.acknowledged) {
       delete record.flags.acknowledged; // an acknowledgement covers one outage
       this.emit('flags', { targetId: target.id, flags: record.flags });
     }
-    const outage = this.options.history.recordTransition(target, transition);
-    this.logTransition(target, transition, outage);
-    const event: TransitionEvent = { target, transition, outage };
-    this.emit('transition', event);
-    this.alerts.dispatch(record.planned.service.alerts, this.alertEvent(record, transition, outage));
-  }
-
-  private alertEvent(record: TargetRecord, transition: Transition, outage?: OpenOutage | ClosedOutage): AlertEvent {
-    const service = record.planned.service;
-    return {
-      kind: transition.to === 'down' ? 'down' : 'up',
-      target: record.planned.target,
-      from: transition.from,
-      to: transition.to,
-      at: new Date(transition.at),
-      result: transition.result,
-      outage: outage && {
-        id: outage.id,
-        startedAt: new Date(outage.startedAt),
-        endedAt: 'endedAt' in outage ? new Date(outage.endedAt) : undefined,
-        durationMs: 'durationMs' in outage ? outage.durationMs : undefined,
-        cause: outage.cause,
-      },
-      groupHosts: service.hosts.map((host) => host.name),
-    };
   }
 
   private logTransition(target: Target, transition: Transition, outage?: OpenOutage | ClosedOutage): void {

@@ -1,6 +1,7 @@
 // The `vigil` command line.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { alertsCommand } from './commands/alerts.js';
 import { checkConfigCommand } from './commands/check-config.js';
 import { demoCommand } from './commands/demo.js';
 import { historyCommand } from './commands/history.js';
@@ -16,6 +17,7 @@ const program = new Command('vigil')
   .addCommand(checkConfigCommand())
   .addCommand(probeCommand())
   .addCommand(historyCommand())
+  .addCommand(alertsCommand())
   .addCommand(demoCommand())
   .addCommand(schemaCommand())
   .addHelpText(
@@ -26,6 +28,7 @@ const program = new Command('vigil')
       'vigil run -c /etc/vigil/vigil.yaml',
       'vigil probe http://127.0.0.1:8080/health',
       'vigil history --since 1d',
+      'vigil alerts log --failed',
     ]),
   );
 

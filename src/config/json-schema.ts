@@ -2,11 +2,12 @@
 // Check and alert options come from the plugins, so the schema completes them too.
 import { z } from 'zod';
 import type { PluginRegistry } from '../plugins/registry.js';
+import { decisionShape, deliveryShape } from './alert-policy-schema.js';
 import { configSchema, NAME_PATTERN, serviceSchema } from './schema.js';
 
-function pluginUnion(plugins: Array<{ type: string; description?: string; options: z.ZodObject }>) {
+function pluginUnion(plugins: Array<{ type: string; description?: string; options: z.ZodObject }>, extra: z.ZodRawShape = {}) {
   const variants = plugins.map((plugin) =>
-    plugin.options.extend({ type: z.literal(plugin.type).describe(plugin.description ?? plugin.type) }),
+    plugin.options.extend({ type: z.literal(plugin.type).describe(plugin.description ?? plugin.type), ...extra }),
   );
   if (variants.length === 0) return z.looseObject({ type: z.string() });
   if (variants.length === 1) return variants[0]!;
@@ -17,7 +18,7 @@ export function configJsonSchema(registry: PluginRegistry): Record<string, unkno
   const sorted = <P extends { type: string }>(entries: Iterable<{ plugin: P }>) =>
     [...entries].map((entry) => entry.plugin).sort((a, b) => a.type.localeCompare(b.type));
   const check = pluginUnion(sorted(registry.checks.values()));
-  const alert = pluginUnion(sorted(registry.alerts.values()));
+  const alert = pluginUnion(sorted(registry.alerts.values()), { ...decisionShape, ...deliveryShape });
   const key = z.string().regex(NAME_PATTERN);
   const full = configSchema.extend({
     services: z.record(key, serviceSchema.extend({ check })),

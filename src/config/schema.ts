@@ -1,6 +1,14 @@
 // The shape of a Vigil config file. Check and alert options are validated by their plugins
 // (see validate-config.ts), so this schema only holds `type` for them.
 import { z } from 'zod';
+import {
+  alertRouteSchema,
+  decisionShape,
+  deliveryShape,
+  flappingSchema,
+  maintenanceWindowSchema,
+  periodDefinitionSchema,
+} from './alert-policy-schema.js';
 import { durationSchema } from './duration.js';
 import { parseHostEntry } from './host-entry.js';
 
@@ -46,7 +54,11 @@ export const timingShape = {
     .enum(['up', 'down'])
     .optional()
     .meta({ description: "Before the first verdict: 'up' assumes up (needs fall failures), 'down' assumes down until proven up (keepalived alpha)" }),
-  alerts: z.array(z.string()).optional().meta({ description: 'Names of alerts (from `alerts:`) this service routes to' }),
+  alerts: z
+    .array(alertRouteSchema)
+    .optional()
+    .meta({ description: 'Where alerts go: alert names (from `alerts:`), or {alert: name, after, every, numalerts, period, up, startup}' }),
+  flapping: flappingSchema.optional(),
 };
 
 const pluginRef = z.looseObject({ type: z.string({ error: 'expected the plugin type name' }) });
@@ -60,10 +72,15 @@ export const serviceSchema = z.strictObject({
     .optional()
     .meta({ description: 'Check the whole group in one run (for checks that support it, e.g. mon monitors)' }),
   disabled: z.boolean().optional(),
+  depends_on: z
+    .array(z.string())
+    .optional()
+    .meta({ description: "Services (or service/host targets) this one depends on: while one of them is DOWN, this service's alerts are held (mon: depend)" }),
   ...timingShape,
 });
 
-export const alertSchema = pluginRef;
+/** An alert: its type and that type's options, plus the policy keys its routes default to. */
+export const alertSchema = pluginRef.extend({ ...decisionShape, ...deliveryShape });
 
 export const configSchema = z.strictObject({
   include: z
@@ -102,6 +119,14 @@ export const configSchema = z.strictObject({
   hostgroups: z.record(name('host group'), z.array(hostEntrySchema).min(1, { error: 'a host group needs at least one host' })),
   services: z.record(name('service'), serviceSchema),
   alerts: z.record(name('alert'), alertSchema).default({}),
+  periods: z
+    .record(name('period'), periodDefinitionSchema)
+    .default({})
+    .meta({ description: 'Named time periods for alerts: {days: Mon-Fri, hours: 7am-10pm}, a list of those, or "wd {Mon-Fri} hr {7am-10pm}"' }),
+  maintenance: z
+    .record(name('maintenance window'), maintenanceWindowSchema)
+    .default({})
+    .meta({ description: 'Recurring maintenance windows: checks run and history is written, alerts are held' }),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

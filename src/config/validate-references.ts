@@ -3,9 +3,11 @@
 // entry by entry, so these errors are reported alongside schema errors elsewhere in the file.
 import type { z } from 'zod';
 import type { PluginRegistry } from '../plugins/registry.js';
+import { POLICY_KEYS } from './alert-policy-schema.js';
 import { didYouMean } from './did-you-mean.js';
 import { parseHostEntry } from './host-entry.js';
 import { hostEntrySchema } from './schema.js';
+import { validateAlerting } from './validate-alerting.js';
 import { describeZodIssues, type RawIssue } from './zod-issues.js';
 
 export interface ReferenceCheck {
@@ -37,6 +39,7 @@ function validatePluginOptions(
     return undefined;
   }
   const { type: _type, ...options } = reference;
+  if (kind === 'alert') for (const key of POLICY_KEYS) delete options[key]; // the alert policy's, not the plugin's
   const result = registered.plugin.options.safeParse(options);
   if (!result.success) {
     issues.push(...describeZodIssues(result.error.issues, registered.plugin.options, options, where));
@@ -65,18 +68,9 @@ export function validateReferences(raw: Section, registry: PluginRegistry): Refe
   const alertOptions = new Map<string, Record<string, unknown>>();
   const hostgroups = sectionOf(raw, 'hostgroups');
   const alerts = sectionOf(raw, 'alerts');
-  const alertNames = Object.keys(alerts);
   checkHostGroups(hostgroups, issues);
 
-  const checkRoutes = (routes: unknown, where: (string | number)[]) => {
-    if (!Array.isArray(routes)) return;
-    routes.forEach((name, index) => {
-      if (typeof name === 'string' && !(name in alerts)) {
-        issues.push({ path: [...where, index], message: `no alert named '${name}'${didYouMean(name, alertNames)}; defined: ${alertNames.join(', ') || '(none)'}` });
-      }
-    });
-  };
-  checkRoutes(sectionOf(raw, 'defaults').alerts, ['defaults', 'alerts']);
+  validateAlerting(raw, registry, issues);
 
   for (const [name, service] of Object.entries(sectionOf(raw, 'services'))) {
     if (!isObject(service)) continue;
@@ -88,7 +82,6 @@ export function validateReferences(raw: Section, registry: PluginRegistry): Refe
         message: `no host group named '${service.group}'${didYouMean(service.group, groups)}; defined: ${groups.join(', ') || '(none)'}`,
       });
     }
-    checkRoutes(service.alerts, [...where, 'alerts']);
     const options = validatePluginOptions('check', service.check, registry.checks, [...where, 'check'], issues);
     if (options) checkOptions.set(name, options);
     const type = isObject(service.check) ? service.check.type : undefined;

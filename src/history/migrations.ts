@@ -50,6 +50,56 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'alert delivery queue, alert attempts, alert route state',
+    up(db) {
+      db.exec(`
+        -- Deliveries not yet done: retried with backoff, reloaded at start.
+        CREATE TABLE alert_queue (
+          id          INTEGER PRIMARY KEY,
+          alert       TEXT NOT NULL,          -- the alert's name in the config
+          target      TEXT NOT NULL,          -- service/host, or the targets of a digest
+          kind        TEXT NOT NULL,          -- down, up, repeat, startup, flapping, test, digest
+          events      TEXT NOT NULL,          -- JSON array of the events to deliver
+          attempts    INTEGER NOT NULL DEFAULT 0,
+          next_at     INTEGER NOT NULL,       -- ms since epoch
+          created_at  INTEGER NOT NULL,
+          collecting  INTEGER NOT NULL DEFAULT 0, -- a digest still gathering events
+          last_error  TEXT
+        );
+        -- Every attempt and its result: "did the pager get it?"
+        CREATE TABLE alert_attempts (
+          id          INTEGER PRIMARY KEY,
+          delivery_id INTEGER NOT NULL,
+          alert       TEXT NOT NULL,
+          target      TEXT NOT NULL,
+          kind        TEXT NOT NULL,
+          outage_id   INTEGER,
+          attempt     INTEGER NOT NULL,       -- 1 for the first try
+          at          INTEGER NOT NULL,       -- when the attempt started, ms since epoch
+          duration_ms INTEGER NOT NULL,
+          ok          INTEGER NOT NULL,       -- 1 delivered, 0 failed
+          error       TEXT,
+          next_at     INTEGER                 -- when it is retried; NULL when delivered or given up
+        );
+        CREATE INDEX alert_attempts_at ON alert_attempts(at);
+        CREATE INDEX alert_attempts_target_at ON alert_attempts(target, at);
+        -- Per alert and target, what the policy has told it about the current outage, so a
+        -- restart neither repeats a down alert nor forgets the up alert it owes.
+        CREATE TABLE alert_state (
+          alert       TEXT NOT NULL,
+          target      TEXT NOT NULL,
+          outage_id   INTEGER,
+          down_sent   INTEGER NOT NULL DEFAULT 0,
+          sent        INTEGER NOT NULL DEFAULT 0,
+          last_sent_at INTEGER,
+          told        TEXT,                   -- the state the action was last told (up, down, flapping)
+          PRIMARY KEY (alert, target)
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

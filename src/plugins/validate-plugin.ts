@@ -1,5 +1,6 @@
 // Checks that a module's default export really is a plugin, so a broken plugin file gets a clear message.
 import type { AlertPlugin, CheckPlugin } from '../plugin.js';
+import { POLICY_KEYS } from '../config/alert-policy-schema.js';
 import { NAME_PATTERN } from '../config/schema.js';
 
 export type AnyPlugin = CheckPlugin | AlertPlugin;
@@ -18,5 +19,12 @@ export function pluginProblem(value: unknown): string | undefined {
   if (def?.type !== 'object') return `plugin '${plugin.type}': 'options' must be a z.object({...}) schema`;
   if (plugin.kind === 'check' && typeof plugin.run !== 'function') return `check '${plugin.type}': 'run' must be a function`;
   if (plugin.kind === 'alert' && typeof plugin.fire !== 'function') return `alert '${plugin.type}': 'fire' must be a function`;
+  if (plugin.kind === 'alert') {
+    const shape = (plugin.options as unknown as { shape: Record<string, unknown> }).shape;
+    const reserved = Object.keys(shape).filter((key) => POLICY_KEYS.includes(key) || key === 'type');
+    if (reserved.length) return `alert '${plugin.type}': option name(s) ${reserved.join(', ')} belong to the alert policy; choose other names`;
+    if (plugin.mode !== undefined && plugin.mode !== 'notify' && plugin.mode !== 'state') return `alert '${plugin.type}': 'mode' must be 'notify' or 'state'`;
+    if (plugin.fireDigest !== undefined && typeof plugin.fireDigest !== 'function') return `alert '${plugin.type}': 'fireDigest' must be a function`;
+  }
   return undefined;
 }

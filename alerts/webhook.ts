@@ -1,0 +1,68 @@
+// POSTs each alert as JSON to a URL. A 2xx answer is a delivered alert; anything else (another
+// status, a refused connection, the timeout) fails the attempt, and the queue retries it. Each
+// delivery carries an Idempotency-Key that stays the same across its retries, so a receiver can
+// drop a duplicate.
+import { Agent, request } from 'undici';
+import { defineAlert, describeError, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
+
+const options = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).meta({ description: 'Where to send the event' }),
+  method: z.enum(['POST', 'PUT']).default('POST'),
+  headers: z.record(z.string(), z.string()).default({}).meta({ description: 'Extra request headers' }),
+  headers_env: z
+    .record(z.string(), z.string())
+    .default({})
+    .meta({ description: "Headers whose value comes from the daemon's environment: {Authorization: WEBHOOK_TOKEN}" }),
+  tls_verify: z.boolean().default(true),
+});
+
+function body(event: AlertEvent | AlertEvent[], ctx: AlertContext): string {
+  return JSON.stringify(Array.isArray(event) ? { alert: ctx.alert, kind: 'digest', events: event } : { alert: ctx.alert, ...event });
+}
+
+async function post(payload: string, opts: z.output<typeof options>, ctx: AlertContext): Promise<void> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'vigil', ...opts.headers };
+  if (ctx.deliveryId) headers['idempotency-key'] = ctx.deliveryId;
+  for (const [header, variable] of Object.entries(opts.headers_env)) {
+    const value = process.env[variable];
+    if (value === undefined) throw new Error(`header ${header}: environment variable ${variable} is not set`);
+    headers[header] = value;
+  }
+  let response;
+  try {
+    response = await request(opts.url, {
+      method: opts.method,
+      headers,
+      body: payload,
+      signal: ctx.signal,
+      headersTimeout: ctx.timeoutMs,
+      bodyTimeout: ctx.timeoutMs,
+      ...(opts.tls_verify ? {} : { dispatcher: insecureAgent() }),
+    });
+  } catch (err) {
+    throw new Error(`${opts.method} ${opts.url}: ${describeError(err)}`);
+  }
+  const text = (await response.body.text().catch(() => '')).trim();
+  if (response.statusCode < 200 || response.statusCode > 299) {
+    throw new Error(`${opts.method} ${opts.url}: HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`);
+  }
+}
+
+/** One agent for every webhook with tls_verify: false (self-signed receivers). */
+let insecure: Agent | undefined;
+function insecureAgent(): Agent {
+  insecure ??= new Agent({ connect: { rejectUnauthorized: false } });
+  return insecure;
+}
+
+export default defineAlert({
+  type: 'webhook',
+  description: 'POST each alert as JSON to a URL (retried until it answers 2xx)',
+  options,
+  async fire(event, opts, ctx) {
+    await post(body(event, ctx), opts, ctx);
+  },
+  async fireDigest(events, opts, ctx) {
+    await post(body(events, ctx), opts, ctx);
+  },
+});

@@ -1,0 +1,231 @@
+// The alert policy engine: sits between the supervisor's events and the alert plugins. For every
+// result, transition and flag change it asks each of the target's routes what to send
+// (route-decision.ts), and hands what is decided to the delivery queue. It also runs flapping
+// detection, maintenance windows and startup alerts. Nothing here blocks a check: decisions are
+// synchronous and cheap, deliveries run on their own.
+import type { EventEmitter } from 'node:events';
+import type { HistoryStore, OpenOutage, ClosedOutage } from '../history/history-store.js';
+import type { Logger, TargetState } from '../plugin.js';
+import type { Plan, ServicePlan } from '../plan.js';
+import { isSuccess } from '../state-machine.js';
+import type { ResultEvent, TargetFlags, TransitionEvent } from '../supervisor.js';
+import { buildAlertEvent } from './alert-event.js';
+import { AlertLifecycle } from './alert-lifecycle.js';
+import { AlertStore, routeKey } from './alert-store.js';
+import { DeliveryQueue } from './delivery-queue.js';
+import { FlapDetector, type FlapChange } from './flap-detector.js';
+import { MaintenanceWindows } from './maintenance-windows.js';
+import { decide, EMPTY_ROUTE_STATE, isDecision, type RouteState, type Situation } from './route-decision.js';
+import { TargetFacts, type OutageFacts } from './target-facts.js';
+import { inPeriod } from './time-period.js';
+
+/** What the engine needs from the supervisor. */
+export interface AlertingHost extends EventEmitter {
+  flagsOf(id: string): Readonly<TargetFlags> | undefined;
+  setFlapping(id: string, flapping: { since: number; measure: string } | undefined): boolean;
+  setMaintenance(ids: string[], maintenance: { until?: number; reason?: string } | undefined): string[];
+  states(): Array<{ target: { id: string }; machine: { state: TargetState } }>;
+}
+
+export interface AlertEngineOptions {
+  host: AlertingHost;
+  history: HistoryStore;
+  log: Logger;
+  now: () => number;
+}
+
+/** Most time a stop waits for deliveries in flight before cutting them (they stay queued). */
+const STOP_GRACE_MS = 5_000;
+
+function outageFacts(outage: OpenOutage | ClosedOutage | undefined): OutageFacts | undefined {
+  if (!outage) return undefined;
+  return 'endedAt' in outage ? { ...outage } : { id: outage.id, startedAt: outage.startedAt, cause: outage.cause };
+}
+
+export class AlertEngine {
+  private plan: Plan | undefined;
+  private readonly facts = new Map<string, TargetFacts>();
+  private readonly flaps = new Map<string, FlapDetector>();
+  private readonly routeStates: Map<string, RouteState>;
+  private readonly store: AlertStore;
+  private readonly queue: DeliveryQueue;
+  private readonly lifecycle: AlertLifecycle;
+  private readonly windows: MaintenanceWindows;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private started = false;
+
+  constructor(private readonly options: AlertEngineOptions) {
+    this.log = options.log;
+    this.now = options.now;
+    this.store = new AlertStore(options.history);
+    this.routeStates = this.store.loadRouteStates();
+    this.lifecycle = new AlertLifecycle(options.log);
+    this.queue = new DeliveryQueue({ store: this.store, log: options.log, now: options.now, alert: (name) => this.lifecycle.get(name) });
+    this.queue.load();
+    this.windows = new MaintenanceWindows(options.host, options.log, options.now);
+    options.host.on('result', (event: ResultEvent) => this.onResult(event));
+    options.host.on('transition', (event: TransitionEvent) => this.onTransition(event));
+    options.host.on('flags', ({ targetId }: { targetId: string }) => this.evaluate(targetId));
+  }
+
+  /** Deliveries waiting or being retried. */
+  get pendingDeliveries() {
+    return this.queue.waiting;
+  }
+
+  /** Takes a new plan: alert plugins started/stopped, targets tracked, maintenance windows scheduled. */
+  async apply(plan: Plan): Promise<void> {
+    this.plan = plan;
+    const states = new Map(this.options.host.states().map(({ target, machine }) => [target.id, machine.state]));
+    for (const id of [...this.facts.keys()]) if (!plan.targets.has(id)) (this.facts.delete(id), this.flaps.delete(id));
+    for (const [id, { target, service }] of plan.targets) {
+      const facts = this.facts.get(id);
+      if (facts) facts.target = target;
+      else this.facts.set(id, new TargetFacts(target, states.get(id) ?? 'unknown', outageFacts(this.options.history.openOutage(id))));
+      const detector = this.flaps.get(id);
+      if (!service.flapping) {
+        if (detector?.flapping) this.options.host.setFlapping(id, undefined);
+        this.flaps.delete(id);
+      } else if (!detector || JSON.stringify(detector.rule) !== JSON.stringify(service.flapping)) {
+        this.flaps.set(id, new FlapDetector(service.flapping));
+      }
+    }
+    await this.lifecycle.setAlerts(plan.alerts);
+    this.queue.forgetRemovedAlerts();
+    this.windows.apply(plan);
+  }
+
+  /** Starts delivering (including what the last run left queued) and sends startup alerts. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.queue.start();
+    this.sendStartupAlerts();
+  }
+
+  async close(): Promise<void> {
+    this.windows.stop();
+    await this.queue.stop(STOP_GRACE_MS);
+    await this.lifecycle.stopAll();
+  }
+
+  private onResult({ target, result, at }: ResultEvent): void {
+    const facts = this.facts.get(target.id);
+    if (!facts) return;
+    facts.observe(result, at);
+    const flap = this.flaps.get(target.id)?.onResult(isSuccess(result), at);
+    if (flap) this.flapChanged(target.id, flap);
+    this.endExpiredMaintenance(target.id, at);
+    // A result that disagrees with the state is followed by a transition (or is not yet one):
+    // deciding now would, say, send a repeat for a target that is coming back.
+    const agrees = isSuccess(result) ? facts.state === 'up' : facts.state === 'down';
+    if (agrees) this.evaluate(target.id);
+  }
+
+  private onTransition({ target, transition, outage }: TransitionEvent): void {
+    const facts = this.facts.get(target.id);
+    if (!facts) return;
+    facts.transition(transition.to, transition.to === 'up' || transition.to === 'down' ? outageFacts(outage) : facts.outage);
+    if (transition.from !== 'unknown') {
+      const flap = this.flaps.get(target.id)?.onTransition(transition.at);
+      if (flap) this.flapChanged(target.id, flap);
+    }
+    this.evaluate(target.id);
+  }
+
+  private flapChanged(id: string, change: FlapChange): void {
+    const detector = this.flaps.get(id)!;
+    if (change === 'start') {
+      this.log.warn(`${id} is flapping (${detector.measure}): its alerts are held; one flapping alert goes out`, { event: 'flapping', target: id, flapping: true });
+      this.options.host.setFlapping(id, { since: detector.since!, measure: detector.measure });
+    } else {
+      this.log.info(`${id} stopped flapping: its current state goes out as a normal alert`, { event: 'flapping', target: id, flapping: false });
+      this.options.host.setFlapping(id, undefined);
+    }
+  }
+
+  /** Maintenance with an `until` in the past is over: clear the flag (which re-evaluates the target). */
+  private endExpiredMaintenance(id: string, now: number): void {
+    const until = this.options.host.flagsOf(id)?.maintenance?.until;
+    if (until !== undefined && until <= now) {
+      this.log.info(`${id}: maintenance ended`, { event: 'maintenance', target: id });
+      this.options.host.setMaintenance([id], undefined);
+    }
+  }
+
+  private inMaintenance(flags: Readonly<TargetFlags> | undefined, now: number): boolean {
+    const maintenance = flags?.maintenance;
+    return !!maintenance && (maintenance.until === undefined || now < maintenance.until);
+  }
+
+  /** A service this one depends on is DOWN or failing (mon: depend). */
+  private parentDown(service: ServicePlan): boolean {
+    const failing = (id: string) => {
+      const facts = this.facts.get(id);
+      return !!facts && (facts.state === 'down' || facts.consecutiveFailures > 0);
+    };
+    return service.dependsOn.some((dependency) => {
+      if (dependency.includes('/')) return failing(dependency);
+      const parent = this.plan?.services.get(dependency);
+      return !!parent && parent.hosts.some((host) => failing(`${dependency}/${host.name}`));
+    });
+  }
+
+  /** Asks every route of the target what to send now, and sends it. */
+  private evaluate(id: string): void {
+    const plan = this.plan;
+    const facts = this.facts.get(id);
+    const service = plan?.targets.get(id)?.service;
+    if (!plan || !facts || !service || !service.routes.length || !this.started) return;
+    const now = this.now();
+    const flags = this.options.host.flagsOf(id);
+    const maintenance = this.inMaintenance(flags, now);
+    const base: Omit<Situation, 'held'> = {
+      now,
+      state: facts.state,
+      previousState: facts.previousState,
+      outageId: facts.state === 'down' ? facts.outage?.id : undefined,
+      flapping: !!this.flaps.get(id)?.flapping,
+      parentDown: service.dependsOn.length > 0 && this.parentDown(service),
+      acknowledged: !!flags?.acknowledged,
+      consecutiveFailures: facts.consecutiveFailures,
+      failingSince: facts.failingSince(),
+      failuresSince: (from) => facts.failuresSince(from),
+    };
+    for (const route of service.routes) {
+      const alert = plan.alerts.get(route.alert);
+      if (!alert) continue;
+      const key = routeKey(route.alert, id);
+      const state = this.routeStates.get(key) ?? EMPTY_ROUTE_STATE;
+      const outcome = decide(route, state, { ...base, held: maintenance && alert.delivery.inMaintenance === 'hold' });
+      if (!outcome) continue;
+      const next = isDecision(outcome) ? outcome.next : outcome;
+      if (isDecision(outcome)) {
+        const event = buildAlertEvent(outcome.kind, outcome.from, facts, service, now, { flags, count: route.mode === 'notify' && outcome.kind !== 'up' ? outcome.next.sent : undefined });
+        this.log.info(`${id}: ${outcome.kind} alert to ${alert.name}`, { event: 'alert-decided', alert: alert.name, kind: outcome.kind, target: id });
+        this.queue.enqueue(alert, event);
+      }
+      this.routeStates.set(key, next);
+      this.store.saveRouteState(route.alert, id, next);
+    }
+  }
+
+  private sendStartupAlerts(): void {
+    const plan = this.plan;
+    if (!plan) return;
+    const now = this.now();
+    for (const [id, { service }] of plan.targets) {
+      const facts = this.facts.get(id);
+      const flags = this.options.host.flagsOf(id);
+      if (!facts || service.disabled || flags?.disabled) continue; // not checked: nothing to say
+      for (const route of service.routes) {
+        const alert = plan.alerts.get(route.alert);
+        if (!alert || route.mode !== 'notify' || !route.policy.startup) continue;
+        if (this.inMaintenance(flags, now) && alert.delivery.inMaintenance === 'hold') continue;
+        if (route.policy.period && !inPeriod(route.policy.period, new Date(now))) continue;
+        this.queue.enqueue(alert, buildAlertEvent('startup', facts.state, facts, service, now, { flags }));
+      }
+    }
+  }
+}

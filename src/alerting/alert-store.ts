@@ -1,0 +1,172 @@
+// What the alert policy keeps in the history database: the delivery queue (so retries survive a
+// restart), every attempt and its result, and each route's state per target (so a restart does
+// not alert an outage twice). Reads happen once at start; writes go through the history's
+// batched write queue, like every other history write, and survive a locked or full disk alike.
+import type { HistoryStore } from '../history/history-store.js';
+import type { AlertEvent } from '../plugin.js';
+import { eventsFromJson, eventsToJson } from './event-json.js';
+import type { RouteState } from './route-decision.js';
+
+export interface Delivery {
+  id: number;
+  alert: string;
+  /** The target id, or `*` for a digest (its events name their targets). */
+  target: string;
+  /** The event kind, or `digest`. */
+  kind: string;
+  events: AlertEvent[];
+  /** Attempts made so far. */
+  attempts: number;
+  nextAt: number;
+  createdAt: number;
+  /** A digest still gathering events until nextAt. */
+  collecting: boolean;
+  lastError?: string;
+  /** Id of the latest attempt row (to mark it when the delivery is superseded). */
+  lastAttemptId?: number;
+}
+
+export interface AttemptRecord {
+  deliveryId: number;
+  alert: string;
+  target: string;
+  kind: string;
+  outageId?: number;
+  attempt: number;
+  at: number;
+  durationMs: number;
+  ok: boolean;
+  error?: string;
+  /** When it is tried again; undefined when delivered or given up. */
+  nextAt?: number;
+}
+
+interface QueueRow {
+  id: number;
+  alert: string;
+  target: string;
+  kind: string;
+  events: string;
+  attempts: number;
+  next_at: number;
+  created_at: number;
+  collecting: number;
+  last_error: string | null;
+}
+
+interface StateRow {
+  alert: string;
+  target: string;
+  outage_id: number | null;
+  down_sent: number;
+  sent: number;
+  last_sent_at: number | null;
+  told: RouteState['told'] | null;
+}
+
+export const routeKey = (alert: string, target: string) => `${alert}\u0000${target}`;
+
+/** Describes the targets of a delivery for the attempts log: one id, or the ids of a digest. */
+function targetsOf(delivery: Delivery): string {
+  if (delivery.target !== '*') return delivery.target;
+  return [...new Set(delivery.events.map((event) => event.target.id))].join(' ');
+}
+
+export class AlertStore {
+  private nextDeliveryId: number;
+  private nextAttemptId: number;
+
+  constructor(private readonly history: HistoryStore) {
+    const db = history.db;
+    const max = (sql: string) => ((db.prepare(sql).get() as { id: number | null }).id ?? 0);
+    this.nextDeliveryId = Math.max(max('SELECT max(id) AS id FROM alert_queue'), max('SELECT max(delivery_id) AS id FROM alert_attempts')) + 1;
+    this.nextAttemptId = max('SELECT max(id) AS id FROM alert_attempts') + 1;
+  }
+
+  allocateDeliveryId(): number {
+    return this.nextDeliveryId++;
+  }
+
+  /** Deliveries left from before the last stop, oldest first. Unreadable rows are skipped and returned apart. */
+  loadQueue(): { deliveries: Delivery[]; unreadable: number } {
+    const rows = this.history.db.prepare('SELECT * FROM alert_queue ORDER BY id').all() as QueueRow[];
+    const deliveries: Delivery[] = [];
+    let unreadable = 0;
+    for (const row of rows) {
+      try {
+        deliveries.push({
+          id: row.id,
+          alert: row.alert,
+          target: row.target,
+          kind: row.kind,
+          events: eventsFromJson(row.events),
+          attempts: row.attempts,
+          nextAt: row.next_at,
+          createdAt: row.created_at,
+          collecting: row.collecting === 1,
+          lastError: row.last_error ?? undefined,
+        });
+      } catch {
+        unreadable++;
+        this.history.writes.push('DELETE FROM alert_queue WHERE id = ?', [row.id]);
+      }
+    }
+    return { deliveries, unreadable };
+  }
+
+  loadRouteStates(): Map<string, RouteState> {
+    const states = new Map<string, RouteState>();
+    for (const row of this.history.db.prepare('SELECT * FROM alert_state').all() as StateRow[]) {
+      states.set(routeKey(row.alert, row.target), {
+        outageId: row.outage_id ?? undefined,
+        downSent: row.down_sent === 1,
+        sent: row.sent,
+        lastSentAt: row.last_sent_at ?? undefined,
+        told: row.told ?? undefined,
+      });
+    }
+    return states;
+  }
+
+  saveRouteState(alert: string, target: string, state: RouteState): void {
+    this.history.writes.push(
+      'INSERT OR REPLACE INTO alert_state (alert, target, outage_id, down_sent, sent, last_sent_at, told) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [alert, target, state.outageId ?? null, state.downSent ? 1 : 0, state.sent, state.lastSentAt ?? null, state.told ?? null],
+    );
+  }
+
+  insertDelivery(delivery: Delivery): void {
+    this.history.writes.push(
+      'INSERT INTO alert_queue (id, alert, target, kind, events, attempts, next_at, created_at, collecting, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [delivery.id, delivery.alert, delivery.target, delivery.kind, eventsToJson(delivery.events), delivery.attempts, delivery.nextAt, delivery.createdAt, delivery.collecting ? 1 : 0, delivery.lastError ?? null],
+    );
+  }
+
+  updateDelivery(delivery: Delivery): void {
+    this.history.writes.push('UPDATE alert_queue SET events = ?, attempts = ?, next_at = ?, collecting = ?, last_error = ? WHERE id = ?', [
+      eventsToJson(delivery.events), delivery.attempts, delivery.nextAt, delivery.collecting ? 1 : 0, delivery.lastError ?? null, delivery.id,
+    ]);
+  }
+
+  deleteDelivery(id: number): void {
+    this.history.writes.push('DELETE FROM alert_queue WHERE id = ?', [id]);
+  }
+
+  recordAttempt(delivery: Delivery, record: Omit<AttemptRecord, 'deliveryId' | 'alert' | 'target' | 'kind' | 'outageId'>): number {
+    const id = this.nextAttemptId++;
+    const outageIds = [...new Set(delivery.events.map((event) => event.outage?.id).filter((value) => value !== undefined))];
+    this.history.writes.push(
+      'INSERT INTO alert_attempts (id, delivery_id, alert, target, kind, outage_id, attempt, at, duration_ms, ok, error, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        id, delivery.id, delivery.alert, targetsOf(delivery), delivery.kind, outageIds.length === 1 ? outageIds[0]! : null, record.attempt,
+        record.at, Math.round(record.durationMs), record.ok ? 1 : 0, record.error ?? null, record.nextAt ?? null,
+      ],
+    );
+    return id;
+  }
+
+  /** A delivery replaced by a newer event: its pending retry will not happen. */
+  markSuperseded(attemptId: number): void {
+    this.history.writes.push("UPDATE alert_attempts SET next_at = NULL, error = coalesce(error, '') || ' (not retried: superseded by a newer event)' WHERE id = ?", [attemptId]);
+  }
+}

@@ -1,0 +1,60 @@
+// One attempt at a delivery: the plugin's fire (or fireDigest) under the alert's timeout. Whatever
+// the plugin does — hang, ignore its AbortSignal, throw — the attempt ends in bounded time with
+// ok or an error message.
+import { performance } from 'node:perf_hooks';
+import { formatDuration } from '../config/duration.js';
+import { describeError } from '../describe-error.js';
+import type { AlertEvent, Logger } from '../plugin.js';
+import type { AlertPlan } from '../plan.js';
+
+export interface AttemptOutcome {
+  ok: boolean;
+  error?: string;
+  durationMs: number;
+}
+
+export class DeliveryCancelled extends Error {
+  constructor() {
+    super('cancelled: the daemon is stopping');
+  }
+}
+
+export async function attemptDelivery(
+  alert: AlertPlan,
+  events: AlertEvent[],
+  context: { attempt: number; deliveryId: number; digest: boolean; log: Logger; stopSignal: AbortSignal },
+): Promise<AttemptOutcome> {
+  const started = performance.now();
+  const timeoutMs = alert.delivery.timeoutMs;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<never>((_, reject) => {
+    const abort = (reason: Error) => {
+      controller.abort(reason);
+      reject(reason);
+    };
+    timer = setTimeout(() => abort(new Error(`timed out after ${formatDuration(timeoutMs)}`)), timeoutMs);
+    if (context.stopSignal.aborted) abort(new DeliveryCancelled());
+    else context.stopSignal.addEventListener('abort', () => abort(new DeliveryCancelled()), { once: true, signal: controller.signal });
+  });
+  const ctx = {
+    signal: controller.signal,
+    timeoutMs,
+    log: context.log,
+    attempt: context.attempt,
+    alert: alert.name,
+    deliveryId: `${alert.name}-${context.deliveryId}`,
+  };
+  try {
+    const delivery = context.digest && alert.plugin.fireDigest
+      ? alert.plugin.fireDigest(events, alert.options, ctx)
+      : Promise.all(events.map((event) => alert.plugin.fire(event, alert.options, ctx)));
+    await Promise.race([delivery, cut]);
+    return { ok: true, durationMs: performance.now() - started };
+  } catch (err) {
+    return { ok: false, error: describeError(err).slice(0, 2_000), durationMs: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+    if (!controller.signal.aborted) controller.abort(new Error('attempt finished'));
+  }
+}

@@ -1,0 +1,224 @@
+// Deliveries waiting to go out, retried with exponential backoff, persisted in the history so a
+// restart picks up where the last run stopped. Per alert and target, events go out in order; a
+// newer event for a state-mirroring alert replaces an older one still waiting. Each alert has
+// its own small pool of concurrent attempts, so a slow or hung action holds up nobody else.
+import { formatDuration } from '../config/duration.js';
+import type { AlertEvent, Logger } from '../plugin.js';
+import type { AlertPlan } from '../plan.js';
+import type { AlertStore, Delivery } from './alert-store.js';
+import { attemptDelivery } from './attempt-delivery.js';
+
+/** Attempts running at once per alert. */
+const MAX_CONCURRENT_PER_ALERT = 16;
+
+export interface DeliveryQueueOptions {
+  store: AlertStore;
+  log: Logger;
+  now: () => number;
+  alert: (name: string) => AlertPlan | undefined;
+}
+
+export class DeliveryQueue {
+  private readonly pending: Delivery[] = [];
+  private readonly running = new Map<number, Promise<void>>();
+  private readonly runningPerAlert = new Map<string, number>();
+  private readonly stopController = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private started = false;
+  private stopped = false;
+
+  constructor(private readonly options: DeliveryQueueOptions) {}
+
+  /** Deliveries still waiting (for status and tests). */
+  get waiting(): readonly Delivery[] {
+    return this.pending;
+  }
+
+  /** Takes over the deliveries left in the database by the last run. */
+  load(): void {
+    const { deliveries, unreadable } = this.options.store.loadQueue();
+    if (unreadable) this.options.log.error(`alert queue: dropped ${unreadable} unreadable queued deliveries`);
+    this.pending.push(...deliveries);
+    if (deliveries.length) {
+      this.options.log.info(`alert queue: ${deliveries.length} delivery(ies) left from the last run will be retried`, {
+        deliveries: deliveries.map((d) => `${d.alert}:${d.kind}:${d.target}`),
+      });
+    }
+  }
+
+  start(): void {
+    this.started = true;
+    this.pump();
+  }
+
+  enqueue(alert: AlertPlan, event: AlertEvent): void {
+    if (this.stopped) return;
+    const now = this.options.now();
+    if (alert.delivery.digestMs !== undefined) return this.addToDigest(alert, event, now);
+    if (alert.mode === 'state') this.supersede(alert.name, event.target.id);
+    const delivery: Delivery = {
+      id: this.options.store.allocateDeliveryId(),
+      alert: alert.name,
+      target: event.target.id,
+      kind: event.kind,
+      events: [event],
+      attempts: 0,
+      nextAt: now,
+      createdAt: now,
+      collecting: false,
+    };
+    this.pending.push(delivery);
+    this.options.store.insertDelivery(delivery);
+    this.pump();
+  }
+
+  /** Drops what waits for alerts no longer configured. */
+  forgetRemovedAlerts(): void {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const delivery = this.pending[i]!;
+      if (this.options.alert(delivery.alert) || this.running.has(delivery.id)) continue;
+      this.pending.splice(i, 1);
+      this.options.store.deleteDelivery(delivery.id);
+      if (delivery.lastAttemptId !== undefined) this.options.store.markSuperseded(delivery.lastAttemptId);
+      this.options.log.warn(`alert ${delivery.alert} is no longer configured: dropped its queued ${delivery.kind} for ${delivery.target}`);
+    }
+  }
+
+  /** Stops starting attempts; waits up to `graceMs` for those running, then cuts them (they stay queued). */
+  async stop(graceMs: number): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const all = Promise.allSettled([...this.running.values()]);
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([all, grace]);
+    this.stopController.abort();
+    await all;
+  }
+
+  private addToDigest(alert: AlertPlan, event: AlertEvent, now: number): void {
+    const open = this.pending.find((d) => d.alert === alert.name && d.collecting && !this.running.has(d.id));
+    if (open) {
+      open.events.push(event);
+      this.options.store.updateDelivery(open);
+      return;
+    }
+    const delivery: Delivery = {
+      id: this.options.store.allocateDeliveryId(),
+      alert: alert.name,
+      target: '*',
+      kind: 'digest',
+      events: [event],
+      attempts: 0,
+      nextAt: now + alert.delivery.digestMs!,
+      createdAt: now,
+      collecting: true,
+    };
+    this.pending.push(delivery);
+    this.options.store.insertDelivery(delivery);
+    this.pump();
+  }
+
+  private supersede(alert: string, target: string): void {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const old = this.pending[i]!;
+      if (old.alert !== alert || old.target !== target || this.running.has(old.id)) continue;
+      this.pending.splice(i, 1);
+      this.options.store.deleteDelivery(old.id);
+      if (old.lastAttemptId !== undefined) this.options.store.markSuperseded(old.lastAttemptId);
+      this.options.log.info(`alert ${alert}: ${old.kind} for ${target} replaced by a newer event before it went out`);
+    }
+  }
+
+  /** Starts every delivery that may start now and sets the timer for the next one. */
+  private pump(): void {
+    if (!this.started || this.stopped) return;
+    const now = this.options.now();
+    const blocked = new Set<string>(); // alert+target keys with an older delivery still pending or running
+    let nextDue = Infinity;
+    for (const delivery of this.pending) {
+      const key = `${delivery.alert}\u0000${delivery.target}`;
+      if (this.running.has(delivery.id) || blocked.has(key)) {
+        blocked.add(key);
+        continue;
+      }
+      blocked.add(key);
+      if (delivery.nextAt > now) {
+        nextDue = Math.min(nextDue, delivery.nextAt);
+        continue;
+      }
+      const alert = this.options.alert(delivery.alert);
+      if (!alert || (this.runningPerAlert.get(delivery.alert) ?? 0) >= MAX_CONCURRENT_PER_ALERT) continue;
+      this.run(alert, delivery);
+    }
+    this.arm(nextDue);
+  }
+
+  private arm(at: number): void {
+    if (at === this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    if (at === Infinity) return;
+    this.timer = setTimeout(() => {
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, at - this.options.now()));
+  }
+
+  private run(alert: AlertPlan, delivery: Delivery): void {
+    if (delivery.collecting) {
+      delivery.collecting = false;
+      delivery.kind = 'digest';
+    }
+    this.runningPerAlert.set(alert.name, (this.runningPerAlert.get(alert.name) ?? 0) + 1);
+    const done = this.attempt(alert, delivery).finally(() => {
+      this.running.delete(delivery.id);
+      this.runningPerAlert.set(alert.name, this.runningPerAlert.get(alert.name)! - 1);
+      this.pump();
+    });
+    this.running.set(delivery.id, done);
+  }
+
+  private async attempt(alert: AlertPlan, delivery: Delivery): Promise<void> {
+    const attempt = delivery.attempts + 1;
+    const at = this.options.now();
+    const outcome = await attemptDelivery(alert, delivery.events, {
+      attempt,
+      deliveryId: delivery.id,
+      digest: delivery.kind === 'digest',
+      log: this.options.log,
+      stopSignal: this.stopController.signal,
+    });
+    delivery.attempts = attempt;
+    const what = `alert ${alert.name} (${alert.type}) ${delivery.kind} for ${delivery.target === '*' ? `${delivery.events.length} event(s)` : delivery.target}`;
+    const fields = { event: 'alert', alert: alert.name, kind: delivery.kind, target: delivery.target, attempt, durationMs: Math.round(outcome.durationMs) };
+    if (outcome.ok) {
+      this.options.store.recordAttempt(delivery, { attempt, at, durationMs: outcome.durationMs, ok: true });
+      this.remove(delivery);
+      this.options.log.info(`${what} delivered${attempt > 1 ? ` on attempt ${attempt}` : ''}`, fields);
+      return;
+    }
+    const cancelled = this.stopController.signal.aborted;
+    const giveUp = !cancelled && attempt > alert.delivery.retries;
+    delivery.lastError = outcome.error;
+    if (giveUp) {
+      this.options.store.recordAttempt(delivery, { attempt, at, durationMs: outcome.durationMs, ok: false, error: `${outcome.error}; gave up after ${attempt} attempt(s)` });
+      this.remove(delivery);
+      this.options.log.error(`${what} failed: ${outcome.error}; gave up after ${attempt} attempt(s)`, { ...fields, error: outcome.error });
+      return;
+    }
+    // Cut by the stop: try again as soon as the daemon is back.
+    const delay = cancelled ? 0 : Math.min(alert.delivery.backoffMs * 2 ** (attempt - 1), alert.delivery.maxBackoffMs);
+    delivery.nextAt = this.options.now() + delay;
+    delivery.lastAttemptId = this.options.store.recordAttempt(delivery, { attempt, at, durationMs: outcome.durationMs, ok: false, error: outcome.error, nextAt: delivery.nextAt });
+    this.options.store.updateDelivery(delivery);
+    const retry = cancelled ? 'retried at the next start' : `retry ${attempt} of ${alert.delivery.retries} in ${formatDuration(delay)}`;
+    this.options.log.warn(`${what} failed: ${outcome.error}; ${retry}`, { ...fields, error: outcome.error });
+  }
+
+  private remove(delivery: Delivery): void {
+    const index = this.pending.indexOf(delivery);
+    if (index >= 0) this.pending.splice(index, 1);
+    this.options.store.deleteDelivery(delivery.id);
+  }
+}

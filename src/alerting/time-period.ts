@@ -1,0 +1,152 @@
+// Time periods when an alert may fire, with mon's (Time::Period's) meaning: weekdays and hours of
+// local time, the scales ANDed, sub-periods ORed. `wd {Mon-Fri} hr {7am-10pm}` is
+// `{ days: Mon-Fri, hours: 7am-10pm }`: Monday to Friday, 07:00 up to (not including) 22:00.
+
+/** One sub-period: a set of weekdays and a set of minute-of-day ranges; an absent scale is "any". */
+export interface PeriodPart {
+  /** Weekdays, 0 = Sunday … 6 = Saturday. */
+  days?: Set<number>;
+  /** Half-open minute-of-day ranges [start, end); a range past midnight is split in two. */
+  minutes?: Array<[number, number]>;
+}
+
+/** A period: it matches when any of its parts matches. */
+export interface TimePeriod {
+  text: string;
+  parts: PeriodPart[];
+}
+
+export interface PeriodSpec {
+  days?: string;
+  hours?: string;
+}
+
+const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+/** `Mon`, `monday`, `THU`: the first three letters or the whole name. */
+function parseDay(word: string): number | string {
+  const lower = word.toLowerCase();
+  const index = DAY_NAMES.findIndex((name) => lower === name || lower === name.slice(0, 3));
+  return index >= 0 ? index : `'${word}' is not a weekday (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)`;
+}
+
+/** `Mon-Fri`, `Sat Sun`, `Mon,Wed,Fri`, `Fri-Mon` (wraps). Returns the set or a problem. */
+export function parseDays(text: string): Set<number> | string {
+  const days = new Set<number>();
+  const tokens = text.split(/[\s,]+/).filter(Boolean);
+  if (!tokens.length) return 'expected weekdays such as Mon-Fri or Sat Sun';
+  for (const token of tokens) {
+    const [first, last, extra] = token.split('-');
+    if (extra !== undefined) return `'${token}' is not a weekday range`;
+    const start = parseDay(first!);
+    if (typeof start === 'string') return start;
+    const end = last === undefined ? start : parseDay(last);
+    if (typeof end === 'string') return end;
+    for (let day = start; ; day = (day + 1) % 7) {
+      days.add(day);
+      if (day === end) break;
+    }
+  }
+  return days;
+}
+
+/** `7am`, `7:30pm`, `12am` (midnight), `12pm` (noon), `07:00`, `22:30`, `9`, `24:00`. Minutes of the day. */
+export function parseClock(text: string): number | string {
+  const match = /^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$/i.exec(text.trim());
+  if (!match) return `'${text}' is not a time of day (use 7am, 7:30pm, 07:00 or 22:30)`;
+  let hour = Number(match[1]);
+  const minute = match[2] === undefined ? 0 : Number(match[2]);
+  const meridiem = match[3]?.toLowerCase();
+  if (minute > 59) return `'${text}': minutes go up to 59`;
+  if (meridiem) {
+    if (hour < 1 || hour > 12) return `'${text}': with am/pm the hour is 1 to 12`;
+    hour = (hour % 12) + (meridiem === 'pm' ? 12 : 0);
+  } else if (hour > 24 || (hour === 24 && minute > 0)) return `'${text}': the hour is 0 to 24`;
+  return hour * 60 + minute;
+}
+
+/** `7am-10pm`, `09:00-17:30 18:00-20:00`, `10pm-6am` (past midnight). */
+export function parseHours(text: string): Array<[number, number]> | string {
+  const ranges: Array<[number, number]> = [];
+  const tokens = text.split(/[\s,]+/).filter(Boolean);
+  if (!tokens.length) return 'expected hour ranges such as 7am-10pm or 09:00-17:30';
+  for (const token of tokens) {
+    const [from, to, extra] = token.split('-');
+    if (to === undefined || extra !== undefined) return `'${token}' is not an hour range (write start-end, e.g. 7am-10pm)`;
+    const start = parseClock(from!);
+    if (typeof start === 'string') return start;
+    const end = parseClock(to);
+    if (typeof end === 'string') return end;
+    if (start === end) return `'${token}' is empty: start and end are the same time`;
+    if (start < end) ranges.push([start, end]);
+    else ranges.push([start, 1440], [0, end]);
+  }
+  return ranges;
+}
+
+function partFromSpec(spec: PeriodSpec): PeriodPart | string {
+  if (spec.days === undefined && spec.hours === undefined) return 'a period needs days, hours, or both';
+  const part: PeriodPart = {};
+  if (spec.days !== undefined) {
+    const days = parseDays(spec.days);
+    if (typeof days === 'string') return `days: ${days}`;
+    part.days = days;
+  }
+  if (spec.hours !== undefined) {
+    const minutes = parseHours(spec.hours);
+    if (typeof minutes === 'string') return `hours: ${minutes}`;
+    part.minutes = minutes;
+  }
+  return part;
+}
+
+/** mon's own form, `wd {Mon-Fri} hr {7am-10pm}, wd {Sat}`: sub-periods split on commas outside braces. */
+export function parseMonPeriod(text: string): PeriodSpec[] | string {
+  const specs: PeriodSpec[] = [];
+  for (const piece of text.split(/,(?![^{]*\})/)) {
+    const spec: PeriodSpec = {};
+    const rest = piece.replace(/(\w+)\s*\{([^}]*)\}/g, (_, scale: string, values: string) => {
+      const key = ({ wd: 'days', weekday: 'days', hr: 'hours', hour: 'hours' } as const)[scale.toLowerCase() as 'wd'];
+      if (!key) throw new MonPeriodError(`scale '${scale}' is not supported (use wd and hr)`);
+      spec[key] = values.trim();
+      return '';
+    });
+    if (rest.trim()) return `cannot read '${rest.trim()}' (expected scale {values}, e.g. wd {Mon-Fri} hr {7am-10pm})`;
+    specs.push(spec);
+  }
+  return specs;
+}
+
+class MonPeriodError extends Error {}
+
+/** Builds a period from its config form: a mapping, a list of mappings, or mon's string. */
+export function parsePeriod(value: PeriodSpec | PeriodSpec[] | string): TimePeriod | string {
+  let specs: PeriodSpec[];
+  if (typeof value === 'string') {
+    try {
+      const parsed = parseMonPeriod(value);
+      if (typeof parsed === 'string') return parsed;
+      specs = parsed;
+    } catch (err) {
+      if (err instanceof MonPeriodError) return err.message;
+      throw err;
+    }
+  } else specs = Array.isArray(value) ? value : [value];
+  if (!specs.length) return 'a period needs at least one entry';
+  const parts: PeriodPart[] = [];
+  for (const spec of specs) {
+    const part = partFromSpec(spec);
+    if (typeof part === 'string') return part;
+    parts.push(part);
+  }
+  return { text: typeof value === 'string' ? value : JSON.stringify(value), parts };
+}
+
+/** True when `date` (local time) lies inside the period. */
+export function inPeriod(period: TimePeriod, date: Date): boolean {
+  const day = date.getDay();
+  const minute = date.getHours() * 60 + date.getMinutes();
+  return period.parts.some(
+    (part) => (!part.days || part.days.has(day)) && (!part.minutes || part.minutes.some(([start, end]) => minute >= start && minute < end)),
+  );
+}

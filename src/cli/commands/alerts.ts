@@ -1,0 +1,213 @@
+// `vigil alerts log | queue | test`: every delivery attempt and its result ("did the pager get
+// it?"), what still waits to be retried, and a test alert sent through a configured alert.
+import { Command, Option } from 'commander';
+import { ConfigError, formatIssue } from '../../config/config-error.js';
+import { formatDuration } from '../../config/duration.js';
+import { loadConfig } from '../../config/load-config.js';
+import { describeError } from '../../describe-error.js';
+import { attemptDelivery } from '../../alerting/attempt-delivery.js';
+import { hasAlertTables, queryAttempts, queryQueue, type AttemptRow, type QueuedRow } from '../../history/attempt-query.js';
+import { createLogger } from '../../log.js';
+import { buildPlan } from '../../plan.js';
+import type { AlertEvent, Target } from '../../plugin.js';
+import { configOption, examples } from '../config-option.js';
+import { formatTime, table } from '../format.js';
+import { openHistoryForReading } from '../history-database.js';
+import { parseTimeArgument } from '../parse-time.js';
+
+interface ReadOptions {
+  config: string;
+  db?: string;
+  utc?: boolean;
+  json?: boolean;
+}
+
+interface LogOptions extends ReadOptions {
+  alert?: string;
+  service?: string;
+  host?: string;
+  kind?: string;
+  since?: string;
+  until?: string;
+  failed?: boolean;
+  limit: string;
+}
+
+function fail(command: string, err: unknown): void {
+  if (err instanceof ConfigError) {
+    for (const issue of err.issues) console.error(formatIssue(issue));
+    console.error(`vigil alerts ${command}: the configuration has errors${command === 'test' ? '' : '; give --db FILE to read a database directly'}`);
+  } else console.error(`vigil alerts ${command}: ${describeError(err)}`);
+  process.exitCode = 1;
+}
+
+function outcome(row: AttemptRow, utc?: boolean): string {
+  if (row.ok) return 'delivered';
+  return `failed: ${row.error ?? 'unknown error'}${row.nextAt === null ? '' : `; retry at ${formatTime(row.nextAt, utc)}`}`;
+}
+
+function attemptJson(row: AttemptRow) {
+  return {
+    id: row.id,
+    delivery: row.deliveryId,
+    alert: row.alert,
+    target: row.target,
+    kind: row.kind,
+    outage: row.outageId,
+    attempt: row.attempt,
+    at: new Date(row.at).toISOString(),
+    durationMs: row.durationMs,
+    ok: row.ok === 1,
+    error: row.error,
+    retryAt: row.nextAt === null ? null : new Date(row.nextAt).toISOString(),
+  };
+}
+
+function queuedJson(row: QueuedRow) {
+  return {
+    id: row.id,
+    alert: row.alert,
+    target: row.target,
+    kind: row.kind,
+    events: row.events,
+    attempts: row.attempts,
+    next: new Date(row.nextAt).toISOString(),
+    created: new Date(row.createdAt).toISOString(),
+    collecting: row.collecting === 1,
+    lastError: row.lastError,
+  };
+}
+
+const readOptions = (command: Command) =>
+  command
+    .addOption(configOption())
+    .option('--db <file>', 'history database (default: history.path from the config)')
+    .option('--utc', 'print times in UTC instead of local time')
+    .option('--json', 'print JSON');
+
+function logCommand(): Command {
+  return readOptions(new Command('log').description('every alert delivery attempt and its result, newest first'))
+    .option('-a, --alert <name>', 'only this alert')
+    .option('-s, --service <name>', 'only alerts about this service')
+    .option('--host <host>', 'only alerts about this host')
+    .addOption(new Option('-k, --kind <kind>', 'only this kind').choices(['down', 'up', 'repeat', 'startup', 'flapping', 'test', 'digest']))
+    .option('--since <time>', 'attempts at or after this time: 7d, 12h, 2026-11-01, 2026-11-01T08:00')
+    .option('--until <time>', 'attempts at or before this time')
+    .option('--failed', 'only failed attempts')
+    .option('-n, --limit <count>', 'at most this many rows', '100')
+    .addHelpText(
+      'after',
+      examples([
+        'vigil alerts log --since 1d',
+        'vigil alerts log --alert pager --host web1     # did the pager get it?',
+        'vigil alerts log --failed --json',
+      ]),
+    )
+    .action(async (options: LogOptions) => {
+      const now = Date.now();
+      try {
+        const limit = Number(options.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit: expected a positive whole number, got ${options.limit}`);
+        const db = await openHistoryForReading(options);
+        const rows = hasAlertTables(db)
+          ? queryAttempts(db, {
+              alert: options.alert,
+              service: options.service,
+              host: options.host,
+              kind: options.kind,
+              since: options.since === undefined ? undefined : parseTimeArgument(options.since, now),
+              until: options.until === undefined ? undefined : parseTimeArgument(options.until, now),
+              failedOnly: options.failed,
+              limit,
+            })
+          : [];
+        db.close();
+        if (options.json) return console.log(JSON.stringify(rows.map(attemptJson), null, 2));
+        if (!rows.length) return console.log('no alert attempts match');
+        console.log(
+          table(
+            ['TIME', 'ALERT', 'KIND', 'TARGET', 'TRY', 'TOOK', 'RESULT'],
+            rows.map((row) => [formatTime(row.at, options.utc), row.alert, row.kind, row.target, String(row.attempt), formatDuration(row.durationMs), outcome(row, options.utc)]),
+          ),
+        );
+      } catch (err) {
+        fail('log', err);
+      }
+    });
+}
+
+function queueCommand(): Command {
+  return readOptions(new Command('queue').description('deliveries waiting to be sent or retried'))
+    .addHelpText('after', examples(['vigil alerts queue', 'vigil alerts queue --json']))
+    .action(async (options: ReadOptions) => {
+      try {
+        const db = await openHistoryForReading(options);
+        const rows = hasAlertTables(db) ? queryQueue(db) : [];
+        db.close();
+        if (options.json) return console.log(JSON.stringify(rows.map(queuedJson), null, 2));
+        if (!rows.length) return console.log('no deliveries waiting');
+        console.log(
+          table(
+            ['ID', 'ALERT', 'KIND', 'TARGET', 'ATTEMPTS', 'NEXT', 'LAST ERROR'],
+            rows.map((row) => [
+              String(row.id),
+              row.alert,
+              row.collecting ? `${row.kind} (collecting ${row.events})` : row.kind,
+              row.target,
+              String(row.attempts),
+              formatTime(row.nextAt, options.utc),
+              row.lastError ?? '',
+            ]),
+          ),
+        );
+      } catch (err) {
+        fail('queue', err);
+      }
+    });
+}
+
+function testCommand(): Command {
+  return new Command('test')
+    .description("send a test alert through a configured alert, from this shell (mon's test alert)")
+    .argument('<alert>', 'the alert name in the config')
+    .addOption(configOption())
+    .option('-t, --target <service/host>', 'the target the test alert is about (default: the first target routed to the alert)')
+    .addHelpText('after', examples(['vigil alerts test pager', 'vigil alerts test ops-mail --target web/10.0.0.11:80']))
+    .action(async (name: string, options: { config: string; target?: string }) => {
+      try {
+        const plan = buildPlan(await loadConfig(options.config));
+        const alert = plan.alerts.get(name);
+        if (!alert) throw new Error(`no alert named '${name}'; defined: ${[...plan.alerts.keys()].join(', ') || '(none)'}`);
+        const routed = [...plan.targets.values()].filter(({ service }) => service.alerts.includes(name));
+        const chosen = options.target ? plan.targets.get(options.target) : (routed[0] ?? plan.targets.values().next().value);
+        if (options.target && !chosen) throw new Error(`no target ${options.target}; targets are service/host, e.g. ${[...plan.targets.keys()][0] ?? 'web/10.0.0.1'}`);
+        const target: Target = chosen?.target ?? { id: 'test/test', service: 'test', group: 'test', name: 'test', address: '127.0.0.1' };
+        const event: AlertEvent = {
+          kind: 'test',
+          target,
+          from: 'unknown',
+          to: 'unknown',
+          at: new Date(),
+          result: { status: 'unknown', message: 'test alert sent with vigil alerts test' },
+          groupHosts: chosen?.service.hosts.map((host) => host.name) ?? [target.name],
+          description: chosen?.service.description,
+        };
+        const log = createLogger({ format: 'text', level: 'warn', write: (line) => process.stderr.write(line) });
+        await alert.plugin.start?.(alert.options, { log });
+        const result = await attemptDelivery(alert, [event], { attempt: 1, deliveryId: Date.now(), digest: false, log, stopSignal: new AbortController().signal });
+        await alert.plugin.stop?.(alert.options, { log });
+        if (!result.ok) throw new Error(`${name} (${alert.type}) failed after ${formatDuration(result.durationMs)}: ${result.error}`);
+        console.log(`${name} (${alert.type}): test alert about ${target.id} delivered in ${formatDuration(result.durationMs)}`);
+      } catch (err) {
+        fail('test', err);
+      }
+    });
+}
+
+export function alertsCommand(): Command {
+  return new Command('alerts')
+    .description('alert deliveries: the log of attempts, the retry queue, test alerts')
+    .addCommand(logCommand())
+    .addCommand(queueCommand())
+    .addCommand(testCommand());
+}

@@ -1,0 +1,194 @@
+// The mail alert against real SMTP servers the test starts (smtp-server) with a certificate it
+// makes with openssl: STARTTLS and AUTH (AUTH is refused before TLS), implicit TLS, a digest,
+// and a wrong password recorded as a failed attempt. Asserts exactly what arrived.
+import { execFileSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTcpServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const tmp = tempDir();
+const daemons: VigilDaemon[] = [];
+const closers: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  await Promise.all(daemons.map((daemon) => daemon.stop()));
+  await Promise.all(closers.map((close) => close()));
+  tmp.cleanup();
+});
+
+interface Arrived {
+  server: string;
+  secure: boolean;
+  user: string | undefined;
+  mailFrom: string;
+  rcptTo: string[];
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Headers (unfolded, lower-case names) and the text body, quoted-printable decoded. */
+function parseMessage(raw: string): { headers: Record<string, string>; body: string } {
+  const split = raw.indexOf('\r\n\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body = raw.slice(split + 4);
+  if (/quoted-printable/i.test(headers['content-transfer-encoding'] ?? '')) {
+    body = body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+  return { headers, body: body.replace(/\r\n/g, '\n') };
+}
+
+async function startSmtp(name: string, arrived: Arrived[], tls: { key: Buffer; cert: Buffer }, extra: Partial<SMTPServerOptions> = {}) {
+  const server = new SMTPServer({
+    ...tls,
+    authMethods: ['PLAIN', 'LOGIN'],
+    onAuth(auth, _session, callback) {
+      if (auth.username === 'vigil' && auth.password === 's3cret pass') return callback(null, { user: auth.username });
+      callback(new Error('Invalid username or password'));
+    },
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (raw += chunk));
+      stream.on('end', () => {
+        const envelope = session.envelope;
+        const mailFrom = envelope.mailFrom === false ? '' : envelope.mailFrom.address;
+        arrived.push({ server: name, secure: session.secure, user: session.user, mailFrom, rcptTo: envelope.rcptTo.map((r) => r.address), ...parseMessage(raw) });
+        callback();
+      });
+    },
+    logger: false,
+    ...extra,
+  });
+  server.on('error', () => undefined); // a client dropping the connection is not the test's business
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.server.address() as AddressInfo).port;
+}
+
+describe('mail alert', () => {
+  it('sends over STARTTLS with AUTH and over TLS, templated, one per transition or a digest; a wrong password is a failed attempt', async () => {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout', tmp.path('key.pem'), '-out', tmp.path('cert.pem'),
+    ], { stdio: 'ignore' });
+    const tls = { key: execFileSync('cat', [tmp.path('key.pem')]), cert: execFileSync('cat', [tmp.path('cert.pem')]) };
+    const arrived: Arrived[] = [];
+    const starttlsPort = await startSmtp('starttls', arrived, tls);
+    const tlsPort = await startSmtp('tls', arrived, tls, { secure: true });
+    const web1 = await startTcpServer();
+    const web2 = await startTcpServer();
+    closers.push(() => web1.stop(), () => web2.stop());
+    tmp.write('smtp-password', 's3cret pass\n');
+    const common = `host: 127.0.0.1
+    ca_file: ./cert.pem
+    user: vigil
+    from: Vigil <vigil@director.example>`;
+    const file = tmp.write(
+      'vigil.yaml',
+      `history: { path: ./history.db, flush_interval: 50ms }
+defaults: { interval: 100ms, fast_interval: 50ms, spread: 50ms, rise: 1, fall: 1, timeout: 500ms }
+hostgroups: { web: [{ name: web1, address: 127.0.0.1, port: ${web1.port} }, { name: web2, address: 127.0.0.1, port: ${web2.port} }] }
+services:
+  web-tcp:
+    description: public web servers
+    group: web
+    check: { type: tcp }
+    alerts: [ops, { alert: oncall, up: false }, summary, wrong, unset]
+alerts:
+  ops:
+    type: mail
+    ${common}
+    port: ${starttlsPort}
+    security: starttls
+    password_file: ./smtp-password
+    to: [ops@example.com, noc@example.com]
+    subject: "[{{service}}] {{host}} is {{state}} ({{kind}})"
+  oncall:
+    type: mail
+    ${common}
+    port: ${tlsPort}
+    security: tls
+    password_env: SMTP_PASSWORD
+    to: oncall@example.com
+  summary:
+    type: mail
+    ${common}
+    port: ${starttlsPort}
+    password_env: SMTP_PASSWORD
+    to: lead@example.com
+    digest: 1s
+  wrong:
+    type: mail
+    ${common}
+    port: ${starttlsPort}
+    password_env: WRONG_PASSWORD
+    to: nobody@example.com
+    retries: 0
+  unset:
+    type: mail
+    ${common}
+    port: ${starttlsPort}
+    password_env: VIGIL_TEST_NOT_SET
+    to: nobody@example.com
+    retries: 0
+`,
+    );
+    const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir, env: { SMTP_PASSWORD: 's3cret pass', WRONG_PASSWORD: 'guess' } });
+    daemons.push(daemon);
+    await daemon.waitForLine(/web-tcp\/web2 UNKNOWN → UP/);
+    await daemon.waitForLine(/web-tcp\/web1 UNKNOWN → UP/);
+    await web1.stop();
+    await daemon.waitForLine(/web-tcp\/web1 UP → DOWN/);
+    await web2.stop();
+    await waitFor(() => arrived.filter((m) => m.server === 'starttls').length === 3 && arrived.filter((m) => m.server === 'tls').length === 2, 'the down mails and the digest');
+    await web1.start();
+    await waitFor(() => arrived.filter((m) => m.rcptTo.includes('ops@example.com')).length === 3, 'the up mail');
+    await daemon.waitForLine(/alert wrong \(mail\) down for web-tcp\/web2 failed/);
+
+    for (const message of arrived) {
+      expect(message).toMatchObject({ secure: true, user: 'vigil', mailFrom: 'vigil@director.example' });
+      expect(message.headers.from).toBe('Vigil <vigil@director.example>');
+      expect(message.headers['message-id']).toMatch(/^<vigil-\w+-\d+@/); // one per delivery: a retry is recognisably the same mail
+    }
+    // Deliveries run side by side: two mails sent close together may arrive in either order.
+    const bySubject = (a: Arrived, b: Arrived) => a.headers.subject!.localeCompare(b.headers.subject!);
+    const ops = arrived.filter((m) => m.rcptTo.includes('ops@example.com')).sort(bySubject);
+    expect(ops.map((m) => m.headers.subject)).toEqual(['[web-tcp] web1 is DOWN (down)', '[web-tcp] web1 is UP (up)', '[web-tcp] web2 is DOWN (down)']);
+    expect(ops[0]!.rcptTo).toEqual(['ops@example.com', 'noc@example.com']);
+    expect(ops[0]!.headers.to).toBe('ops@example.com, noc@example.com');
+    expect(ops[0]!.body).toMatch(/^web-tcp\/web1 is DOWN \(down alert\)\n/);
+    expect(ops[0]!.body).toMatch(/\nservice:  web-tcp public web servers\n/);
+    expect(ops[0]!.body).toMatch(new RegExp(`\\nhost:     web1 \\(127\\.0\\.0\\.1\\)\\n`));
+    expect(ops[0]!.body).toMatch(new RegExp(`\\ncheck:    connection refused \\(127\\.0\\.0\\.1:${web1.port}\\)\\n`));
+    expect(ops[0]!.body).toMatch(/\noutage:   #1 since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d+ms\)\n/);
+    expect(ops[1]!.body).toMatch(/^web-tcp\/web1 is UP \(up alert\)\n[\s\S]*\noutage:   #1 since .* \((\d+(\.\d+)?s|\d+ms)\)\ncause:    connection refused/);
+
+    const oncall = arrived.filter((m) => m.server === 'tls').sort(bySubject);
+    expect(oncall.map((m) => [m.rcptTo, m.headers.subject])).toEqual([
+      [['oncall@example.com'], '[vigil] DOWN: web-tcp/web1 is DOWN'],
+      [['oncall@example.com'], '[vigil] DOWN: web-tcp/web2 is DOWN'],
+    ]);
+
+    const digests = arrived.filter((m) => m.rcptTo.includes('lead@example.com'));
+    expect(digests[0]!.headers.subject).toBe('[vigil] 2 alert(s): 2 down, 0 up');
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.body).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}DOWN {2}web-tcp\/web1 {2}connection refused .*\n\S+ \S+ {2}DOWN {2}web-tcp\/web2 {2}connection refused .*\n$/);
+
+    expect(arrived.some((m) => m.rcptTo.includes('nobody@example.com'))).toBe(false);
+    expect(await daemon.stop()).toBe(0);
+    const wrong = JSON.parse((await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json', '--alert', 'wrong'])).stdout);
+    expect(wrong.length).toBeGreaterThanOrEqual(2);
+    for (const attempt of wrong) expect(attempt).toMatchObject({ ok: false, error: expect.stringMatching(/^SMTP 127\.0\.0\.1: Invalid login: 535 .*Invalid username or password/) });
+    const unset = JSON.parse((await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json', '--alert', 'unset'])).stdout);
+    expect(unset[0]).toMatchObject({ ok: false, error: 'password_env: environment variable VIGIL_TEST_NOT_SET is not set; gave up after 1 attempt(s)' });
+    expect(daemon.output()).toMatch(/mail alert: password_env: environment variable VIGIL_TEST_NOT_SET is not set; mail will fail until it is set/);
+  });
+});

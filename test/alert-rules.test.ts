@@ -1,0 +1,153 @@
+// The pure pieces of the alert policy, with exact inputs: periods (mon's Time::Period meaning),
+// Nagios' percent state change, maintenance windows a restart lands in, and templates.
+import { readFileSync } from 'node:fs';
+import { createTask } from 'node-cron';
+import { describe, expect, it } from 'vitest';
+import { percentStateChange } from '../src/alerting/flap-detector.js';
+import { currentWindowStart } from '../src/alerting/maintenance-windows.js';
+import { decide, EMPTY_ROUTE_STATE, isDecision, type RouteState, type Situation } from '../src/alerting/route-decision.js';
+import type { RoutePlan } from '../src/alerting/alert-policy.js';
+import { renderTemplate, TEMPLATE_FIELDS, templateFields, templateProblem } from '../src/alerting/template.js';
+import { inPeriod, parsePeriod, type TimePeriod } from '../src/alerting/time-period.js';
+import type { AlertEvent } from '../src/plugin.js';
+
+const period = (value: Parameters<typeof parsePeriod>[0]): TimePeriod => {
+  const parsed = parsePeriod(value);
+  if (typeof parsed === 'string') throw new Error(parsed);
+  return parsed;
+};
+// 2026-11-16 is a Monday; local time, as mon uses.
+const at = (day: number, hour: number, minute = 0) => new Date(2026, 10, 16 + day, hour, minute);
+
+describe('time periods', () => {
+  it('wd {Mon-Fri} hr {7am-10pm}: weekdays from 07:00 up to, not including, 22:00', () => {
+    for (const office of [period({ days: 'Mon-Fri', hours: '7am-10pm' }), period('wd {Mon-Fri} hr {7am-10pm}')]) {
+      expect(inPeriod(office, at(0, 7))).toBe(true); // Monday 07:00
+      expect(inPeriod(office, at(0, 6, 59))).toBe(false);
+      expect(inPeriod(office, at(4, 21, 59))).toBe(true); // Friday 21:59
+      expect(inPeriod(office, at(4, 22))).toBe(false); // Friday 22:00
+      expect(inPeriod(office, at(5, 12))).toBe(false); // Saturday noon
+    }
+  });
+
+  it('ranges past midnight and wrapping weekday ranges', () => {
+    const nights = period({ days: 'Fri-Mon', hours: '22:00-06:30' });
+    expect(inPeriod(nights, at(4, 23))).toBe(true); // Friday 23:00
+    expect(inPeriod(nights, at(5, 3))).toBe(true); // Saturday 03:00
+    expect(inPeriod(nights, at(0, 6, 29))).toBe(true); // Monday 06:29
+    expect(inPeriod(nights, at(0, 6, 30))).toBe(false);
+    expect(inPeriod(nights, at(1, 1))).toBe(false); // Tuesday 01:00: not a listed day
+  });
+
+  it('a list (or mon commas) means any of its parts; 12am is midnight, 12pm noon', () => {
+    const either = period([{ days: 'Sat Sun' }, { hours: '12am-1am' }]);
+    const mon = period('wd {Sat Sun}, hr {12am-1am}');
+    for (const p of [either, mon]) {
+      expect(inPeriod(p, at(2, 0, 30))).toBe(true); // Wednesday 00:30
+      expect(inPeriod(p, at(2, 12))).toBe(false);
+      expect(inPeriod(p, at(6, 12))).toBe(true); // Sunday
+    }
+    expect(inPeriod(period({ hours: '12pm-1pm' }), at(2, 12, 30))).toBe(true);
+  });
+
+  it('says what is wrong with a period', () => {
+    expect(parsePeriod({ hours: '7am-25pm' })).toBe("hours: '25pm': with am/pm the hour is 1 to 12");
+    expect(parsePeriod({ days: 'Mon-Fry' })).toBe("days: 'Fry' is not a weekday (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)");
+    expect(parsePeriod({ hours: '9am' })).toBe("hours: '9am' is not an hour range (write start-end, e.g. 7am-10pm)");
+    expect(parsePeriod({})).toBe('a period needs days, hours, or both');
+    expect(parsePeriod('yr {2026}')).toBe("scale 'yr' is not supported (use wd and hr)");
+    expect(parsePeriod('wd {Mon} whenever')).toMatch(/cannot read 'whenever'/);
+  });
+});
+
+describe("Nagios' percent state change", () => {
+  it('is 0 for steady results, 100 for results that change every time, and weighs recent changes more', () => {
+    expect(percentStateChange(Array(21).fill(true))).toBe(0);
+    expect(percentStateChange(Array.from({ length: 21 }, (_, i) => i % 2 === 0))).toBeCloseTo(100);
+    const oldChange = [false, ...Array(20).fill(true)];
+    const newChange = [...Array(20).fill(true), false];
+    expect(percentStateChange(oldChange)).toBeCloseTo((0.75 / 20) * 100);
+    expect(percentStateChange(newChange)).toBeCloseTo((1.25 / 20) * 100);
+  });
+});
+
+describe('maintenance windows', () => {
+  it('finds the occurrence a (re)start falls into, with node-cron matching', () => {
+    const task = createTask('0 2 * * Sun', () => undefined);
+    const window = { name: 'patching', cron: '0 2 * * Sun', durationMs: 2 * 3_600_000 };
+    const sunday = (hour: number, minute = 0) => new Date(2026, 10, 22, hour, minute).getTime();
+    expect(currentWindowStart(window, (date) => task.match(date), sunday(3, 30))).toBe(sunday(2));
+    expect(currentWindowStart(window, (date) => task.match(date), sunday(2))).toBe(sunday(2));
+    expect(currentWindowStart(window, (date) => task.match(date), sunday(4))).toBeUndefined(); // over
+    expect(currentWindowStart(window, (date) => task.match(date), sunday(1, 59))).toBeUndefined(); // not yet
+    void task.destroy();
+  });
+});
+
+describe('templates', () => {
+  const event: AlertEvent = {
+    kind: 'down',
+    target: { id: 'web/web1', service: 'web', group: 'pool', name: 'web1', address: '10.0.0.11', port: 80 },
+    from: 'up',
+    to: 'down',
+    at: new Date('2026-11-16T10:00:30Z'),
+    result: { status: 'down', message: 'connection refused (10.0.0.11:80)' },
+    outage: { id: 7, startedAt: new Date('2026-11-16T10:00:00Z'), cause: 'HTTP 503' },
+    groupHosts: ['web1', 'web2'],
+  };
+
+  it('fills in the outage facts and nothing else', () => {
+    const text = renderTemplate('{{KIND}} {{ target }} is {{state}} for {{duration}}: {{cause}} [{{hosts}}] #{{outage_id}} {{at_unix}}', templateFields(event));
+    expect(text).toBe('DOWN web/web1 is DOWN for 30s: HTTP 503 [web1 web2] #7 1794823230');
+    expect(renderTemplate('{{constructor}} {{__proto__}}', templateFields(event))).toBe(' ');
+  });
+
+  it('docs/alerts.md lists every field', () => {
+    const docs = readFileSync(new URL('../docs/alerts.md', import.meta.url), 'utf8');
+    for (const field of Object.keys(TEMPLATE_FIELDS)) expect(docs).toContain(`{{${field}}}`);
+  });
+
+  it('rejects unknown fields and stray braces at load time', () => {
+    expect(templateProblem('{{target}} {{hostname}}')).toMatch(/^unknown template field \{\{hostname\}\}; available: kind, KIND, target/);
+    expect(templateProblem('{{target}')).toBe('unbalanced {{ or }} in the template');
+    expect(templateProblem('{{ process.exit() }}')).toMatch(/unknown template field \{\{process\.exit\(\)\}\}/);
+    expect(templateProblem('{{target}} is {{state}}')).toBeUndefined();
+  });
+});
+
+describe('route decisions', () => {
+  const route: RoutePlan = { alert: 'pager', mode: 'notify', policy: { after: { consecutive: 3 }, up: true, startup: false } };
+  const situation = (over: Partial<Situation>): Situation => ({
+    now: 1_000_000,
+    state: 'down',
+    previousState: 'up',
+    outageId: 5,
+    flapping: false,
+    held: false,
+    parentDown: false,
+    acknowledged: false,
+    consecutiveFailures: 1,
+    failuresSince: () => 1,
+    ...over,
+  });
+
+  it('settles: asked again about the same situation, it changes nothing (no write per check)', () => {
+    let state: RouteState = EMPTY_ROUTE_STATE;
+    const first = decide(route, state, situation({}));
+    expect(first).toEqual({ ...EMPTY_ROUTE_STATE, outageId: 5 }); // counting for outage #5 begins, nothing sent
+    state = first as RouteState;
+    expect(decide(route, state, situation({ consecutiveFailures: 2 }))).toBeUndefined();
+    const third = decide(route, state, situation({ consecutiveFailures: 3 }));
+    expect(isDecision(third) && [third.kind, third.from, third.next]).toEqual(['down', 'up', { outageId: 5, downSent: true, sent: 1, lastSentAt: 1_000_000, told: 'down' }]);
+    state = (third as { next: RouteState }).next;
+    expect(decide(route, state, situation({ consecutiveFailures: 9 }))).toBeUndefined();
+  });
+
+  it('a new outage starts counting again; a recovery owes an up alert only after a down alert', () => {
+    const alerted: RouteState = { outageId: 5, downSent: true, sent: 1, lastSentAt: 0, told: 'down' };
+    expect(decide(route, alerted, situation({ outageId: 6 }))).toEqual({ ...EMPTY_ROUTE_STATE, outageId: 6, told: 'down' });
+    const up = decide(route, alerted, situation({ state: 'up', outageId: undefined }));
+    expect(isDecision(up) && up.kind).toBe('up');
+    expect(decide(route, { ...EMPTY_ROUTE_STATE, outageId: 5 }, situation({ state: 'up', outageId: undefined }))).toBeUndefined();
+  });
+});

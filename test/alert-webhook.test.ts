@@ -1,0 +1,129 @@
+// The webhook alert against a real HTTP receiver on loopback: a delivery the receiver refuses is
+// retried from the queue after a daemon restart, exactly once, with the same idempotency key,
+// and `vigil alerts log` tells what happened to each attempt.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTcpServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const tmp = tempDir();
+const daemons: VigilDaemon[] = [];
+const closers: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  await Promise.all(daemons.map((daemon) => daemon.stop()));
+  await Promise.all(closers.map((close) => close()));
+  tmp.cleanup();
+});
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: Record<string, unknown>;
+  status: number;
+}
+
+async function startReceiver() {
+  const state = { status: 503, received: [] as Received[] };
+  const server = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk) => (text += chunk));
+    req.on('end', () => {
+      state.received.push({ headers: req.headers, body: JSON.parse(text), status: state.status });
+      res.writeHead(state.status, { 'content-type': 'text/plain' });
+      res.end(state.status === 200 ? 'ok' : 'receiver is down for maintenance');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => server.close(resolve)));
+  return Object.assign(state, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/vigil` });
+}
+
+describe('webhook alert', () => {
+  it('a failed webhook is retried after a daemon restart, once, and the attempts log says so', async () => {
+    const backend = await startTcpServer();
+    closers.push(() => backend.stop());
+    const receiver = await startReceiver();
+    const file = tmp.write(
+      'vigil.yaml',
+      `history: { path: ./history.db, flush_interval: 50ms }
+defaults: { interval: 100ms, fast_interval: 50ms, spread: 50ms, rise: 1, fall: 1, timeout: 500ms }
+hostgroups: { web: [127.0.0.1:${backend.port}] }
+services:
+  web-tcp: { group: web, check: { type: tcp }, alerts: [hook] }
+alerts:
+  hook:
+    type: webhook
+    url: ${receiver.url}
+    headers: { X-Team: ops }
+    headers_env: { Authorization: HOOK_TOKEN }
+    retries: 5
+    backoff: 3s
+    timeout: 2s
+`,
+    );
+    const env = { HOOK_TOKEN: 'Bearer s3cret' };
+    const first = VigilDaemon.run(file, [], { cwd: tmp.dir, env });
+    daemons.push(first);
+    await first.waitForLine(/web-tcp\/127\.0\.0\.1:\d+ UNKNOWN → UP/);
+    await backend.stop();
+    await first.waitForLine(/alert hook \(webhook\) down for web-tcp\/127\.0\.0\.1:\d+ failed: POST http:\/\/127\.0\.0\.1:\d+\/vigil: HTTP 503: receiver is down for maintenance; retry 1 of 5 in 3s/);
+    expect(await first.stop()).toBe(0);
+
+    receiver.status = 200;
+    const second = VigilDaemon.run(file, [], { cwd: tmp.dir, env });
+    daemons.push(second);
+    await second.waitForLine(/alert queue: 1 delivery\(ies\) left from the last run will be retried/);
+    await second.waitForLine(/alert hook \(webhook\) down for web-tcp\/127\.0\.0\.1:\d+ delivered on attempt 2/);
+
+    expect(receiver.received.map((r) => [r.body.kind, r.status])).toEqual([['down', 503], ['down', 200]]);
+    const [refused, accepted] = receiver.received;
+    expect(accepted!.headers['idempotency-key']).toBe(refused!.headers['idempotency-key']);
+    expect(accepted!.headers).toMatchObject({ 'content-type': 'application/json', 'x-team': 'ops', authorization: 'Bearer s3cret' });
+    expect(accepted!.body).toMatchObject({
+      alert: 'hook',
+      kind: 'down',
+      from: 'up',
+      to: 'down',
+      target: { id: `web-tcp/127.0.0.1:${backend.port}`, service: 'web-tcp', group: 'web', address: '127.0.0.1', port: backend.port },
+      result: { status: 'down', message: expect.stringMatching(/^connection refused/) },
+      outage: { id: 1, cause: expect.stringMatching(/^connection refused/) },
+      groupHosts: [`127.0.0.1:${backend.port}`],
+    });
+
+    // Still DOWN after the restart: no second down alert for the same outage; the recovery goes out.
+    await backend.start();
+    await waitFor(() => receiver.received.length === 3, 'the up alert');
+    expect(receiver.received.map((r) => r.body.kind)).toEqual(['down', 'down', 'up']);
+    expect(await second.stop()).toBe(0);
+
+    const log = await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json']);
+    expect(log.code).toBe(0);
+    const attempts = JSON.parse(log.stdout) as Array<Record<string, unknown>>;
+    expect(attempts.map((a) => [a.kind, a.attempt, a.ok, a.error])).toEqual([
+      ['up', 1, true, null],
+      ['down', 2, true, null],
+      ['down', 1, false, expect.stringMatching(/HTTP 503: receiver is down for maintenance$/)],
+    ]);
+    expect(attempts[2]!.retryAt).toEqual(expect.any(String));
+    expect(attempts[1]!.delivery).toBe(attempts[2]!.delivery);
+
+    const table = await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--utc', '--kind', 'down']);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^TIME\s+ALERT\s+KIND\s+TARGET\s+TRY\s+TOOK\s+RESULT$/);
+    expect(lines[1]).toMatch(/^\S+ \S+Z\s+hook\s+down\s+web-tcp\/127\.0\.0\.1:\d+\s+2\s+\S+\s+delivered$/);
+    expect(lines[2]).toMatch(/^\S+ \S+Z\s+hook\s+down\s+web-tcp\/127\.0\.0\.1:\d+\s+1\s+\S+\s+failed: POST .*HTTP 503: receiver is down for maintenance; retry at \S+ \S+Z$/);
+    expect((await runVigilAsync(['alerts', 'queue', '--db', tmp.path('history.db')])).stdout.trim()).toBe('no deliveries waiting');
+
+    // mon's `test alert`: from the shell, through the configured alert.
+    const test = await runVigilAsync(['alerts', 'test', 'hook', '-c', file], { env });
+    expect(test.stdout).toMatch(/^hook \(webhook\): test alert about web-tcp\/127\.0\.0\.1:\d+ delivered in \S+$/m);
+    expect(test.code).toBe(0);
+    expect(receiver.received.at(-1)!.body).toMatchObject({ kind: 'test', alert: 'hook', target: { service: 'web-tcp' } });
+    receiver.status = 500;
+    const failing = await runVigilAsync(['alerts', 'test', 'hook', '-c', file], { env });
+    expect(failing.stderr).toMatch(/vigil alerts test: hook \(webhook\) failed after \S+: POST .*: HTTP 500: receiver is down for maintenance/);
+    expect(failing.code).toBe(1);
+  });
+});
