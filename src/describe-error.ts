@@ -17,6 +17,9 @@ const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
 };
 
+/** OpenSSL and node:tls error codes: certificate problems and failed handshakes. */
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_)|CERT|_SIGNED_|^UNABLE_TO_|^HOSTNAME_MISMATCH$/;
+
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as NodeJS.ErrnoException).code;
@@ -25,6 +28,7 @@ export function describeError(err: unknown): string {
   if (cause instanceof Error && (cause as NodeJS.ErrnoException).code && code !== 'UND_ERR_HEADERS_TIMEOUT') {
     return describeError(cause);
   }
+  if (code && TLS_CODE.test(code)) return `TLS failure: ${err.message} (${code})`;
   if (code && REASONS[code]) {
     const where = (err as { address?: string; port?: number }).address;
     const port = (err as { port?: number }).port;
