@@ -20,6 +20,7 @@ export {
 export { hexOption, hexPatternOption, ipAddressOption, oneOrMore, portOption, regexOption } from './check-kit/option-schemas.js';
 export { serverNameFor, tlsConnectOptions, tlsOptionsShape, type TlsOptions } from './check-kit/tls-options.js';
 export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.js';
+export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';
 
 /** What a single check concluded. `warning` counts as up for the state machine. */
 export type CheckStatus = 'up' | 'warning' | 'down' | 'unknown';
