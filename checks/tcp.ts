@@ -212,13 +212,10 @@ export default defineCheck({
     } catch (err) {
       return { status: 'unknown', message: describeError(err) }; // our configuration, not the server
     }
-    // Give up a little before the runner's timeout, so the message can say what was awaited.
-    const waitMs = Math.max(1, Math.floor(ctx.timeoutMs * 0.9));
-    const deadline = withReason(AbortSignal.any([ctx.signal, AbortSignal.timeout(waitMs)]), waitMs);
     let socket: net.Socket | undefined;
     try {
       socket = await connect(target.address, port, opts, tlsOptions, ctx.signal);
-      const seen = await converse(socket, opts, deadline);
+      const seen = opts.banner === undefined && !opts.steps.length ? [] : await converseInTime(socket, opts, ctx.signal, ctx.timeoutMs);
       const how = opts.tls ? `TLS to ${where}` : `connected to ${where}`;
       return { status: 'up', message: seen.length ? `${how}: ${seen.join(', ')}` : how };
     } catch (err) {
@@ -229,10 +226,20 @@ export default defineCheck({
   },
 });
 
-/** A signal that aborts with the wait in milliseconds as its reason (for the message). */
-function withReason(signal: AbortSignal, waitMs: number): AbortSignal {
-  const controller = new AbortController();
-  if (signal.aborted) controller.abort(waitMs);
-  else signal.addEventListener('abort', () => controller.abort(waitMs), { once: true });
-  return controller.signal;
+/**
+ * Runs the conversation under a deadline a little before the runner's timeout, so the message can
+ * say what was awaited (the deadline's abort reason is the wait in milliseconds).
+ */
+async function converseInTime(socket: net.Socket, opts: TcpOptions, signal: AbortSignal, timeoutMs: number): Promise<string[]> {
+  const waitMs = Math.max(1, Math.floor(timeoutMs * 0.9));
+  const deadline = new AbortController();
+  const stop = () => deadline.abort(waitMs);
+  const timer = setTimeout(stop, waitMs);
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    return await converse(socket, opts, deadline.signal);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', stop);
+  }
 }
