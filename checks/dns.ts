@@ -30,8 +30,9 @@ const DNS_MESSAGE_MAX = 65_535;
 const options = z.strictObject({
   port: portOption().optional().describe('Port, when the host entry gives none (default 53)'),
   name: z.string().min(1).default('.').describe('Name to ask for (keepalived default "."); for PTR an IP address is turned into its reverse name'),
-  type: z.enum(TYPES).default('SOA').describe('Record type (keepalived default SOA)'),
-  class: z.enum(CLASSES).default('IN'),
+  // Not `type`/`class`: in a config, `type` names the check (check: { type: dns, query_type: MX }).
+  query_type: z.enum(TYPES).default('SOA').describe('Record type to ask for (keepalived type; default SOA)'),
+  query_class: z.enum(CLASSES).default('IN').describe('Query class (CH for version.bind and friends)'),
   transport: z.enum(['udp', 'tcp']).default('udp').describe('udp (retried over TCP when the answer is truncated) or tcp only'),
   expect_rcode: oneOrMore(z.enum(RCODES)).default(['NOERROR']).describe('Acceptable response codes'),
   expect_answers: oneOrMore(z.string().min(1))
@@ -61,7 +62,7 @@ function reverseName(address: string): string {
 }
 
 function queryName(opts: DnsOptions): string {
-  if (opts.type === 'PTR' && isIP(opts.name)) return reverseName(opts.name);
+  if (opts.query_type === 'PTR' && isIP(opts.name)) return reverseName(opts.name);
   return opts.name === '.' ? '.' : opts.name.replace(/\.$/, '');
 }
 
@@ -196,16 +197,18 @@ export default defineCheck({
   options,
   schemes: ['dns'],
   fromUrl(url) {
-    // dns://server[:port]/name?type=MX&expect_rcode=NXDOMAIN
+    // dns://server[:port]/name?type=MX&expect_rcode=NXDOMAIN (type and class are short for query_type and query_class)
     const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
-    const options = optionsFromQuery(url);
+    const { type, class: queryClass, ...options } = optionsFromQuery(url);
     if (name) options.name = name;
+    if (type !== undefined) options.query_type = type;
+    if (queryClass !== undefined) options.query_class = queryClass;
     return { address: addressFromUrl(url), port: portFromUrl(url), options };
   },
   async run(target, opts, ctx): Promise<CheckResult> {
     const port = target.port ?? opts.port ?? 53;
     const where = joinHostPort(target.address, port);
-    const question = { type: opts.type, class: opts.class, name: queryName(opts) } as dnsPacket.Question;
+    const question = { type: opts.query_type, class: opts.query_class, name: queryName(opts) } as dnsPacket.Question;
     const query: dnsPacket.Packet = {
       type: 'query',
       id: randomInt(0, 65_536),
@@ -214,7 +217,7 @@ export default defineCheck({
     };
     if (opts.edns_buffer_size) query.additionals = [{ type: 'OPT', name: '.', udpPayloadSize: opts.edns_buffer_size } as dnsPacket.Answer];
     const wire = dnsPacket.encode(query);
-    const summary = `${question.name} ${opts.type} @${where}`;
+    const summary = `${question.name} ${opts.query_type} @${where}`;
 
     let raw: Buffer;
     let via = opts.transport;

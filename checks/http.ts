@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'undici';
 import {
+  addressFromUrl,
   defineCheck,
   describeError,
   duration,
@@ -14,6 +15,7 @@ import {
   formatDuration,
   ipAddressOption,
   joinHostPort,
+  portFromUrl,
   portOption,
   regexOption,
   tlsConnectOptions,
@@ -46,11 +48,11 @@ const statusSet = z
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 const options = z.strictObject({
-  scheme: z.enum(['http', 'https']).default('http'),
+  scheme: z.enum(['http', 'https']).default('http').describe('https for TLS (keepalived SSL_GET)'),
   port: portOption().optional().describe('Port, when the host entry gives none (default 80/443)'),
   path: z.string().startsWith('/').default('/').describe('Path and query to request'),
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']).default('GET'),
-  host_header: z.string().min(1).optional().describe('Host header (virtual host); default: the target address'),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']).default('GET').describe('Request method'),
+  host_header: z.string().min(1).optional().describe('Host header (virtual host), also the default TLS server name; default: the target address[:port]'),
   headers: z.record(z.string(), z.string()).default({}).describe('More request headers'),
   body: z.string().optional().describe('Request body (for POST/PUT)'),
   expect_status: statusSet.default('200-399').describe('Accepted status codes: "200-299 301"'),
@@ -67,7 +69,7 @@ const options = z.strictObject({
     .describe('Response headers that must be present and match a regular expression: { content-type: "^text/html" }'),
   max_body_bytes: z.int().min(0).default(1_048_576).describe('Bytes of the body read for expect_body/reject_body/digest; the rest is not read'),
   follow_redirects: z.boolean().default(false).describe('Follow 301/302/303/307/308 (off: a redirect is judged by expect_status)'),
-  max_redirects: z.int().min(1).max(20).default(5),
+  max_redirects: z.int().min(1).max(20).default(5).describe('With follow_redirects: more than this many is a failure'),
   warn_latency: duration().optional().describe('An answer slower than this is a warning instead of up'),
   keepalive: z.boolean().default(false).describe('Reuse the connection between checks (default: a new connection per check)'),
   source_address: ipAddressOption().optional().describe('Local address to connect from (keepalived bindto)'),
@@ -259,11 +261,8 @@ export default defineCheck({
   options,
   schemes: ['http', 'https'],
   fromUrl(url) {
-    return {
-      address: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port ? Number(url.port) : undefined,
-      options: { scheme: url.protocol.slice(0, -1), path: `${url.pathname}${url.search}` },
-    };
+    // The query belongs to the path here, so options come from -o, not from the URL.
+    return { address: addressFromUrl(url), port: portFromUrl(url), options: { scheme: url.protocol.slice(0, -1), path: `${url.pathname}${url.search}` } };
   },
   async run(target, opts, ctx) {
     try {

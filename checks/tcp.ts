@@ -59,7 +59,7 @@ const options = z.strictObject({
       try {
         new RegExp(value);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+        ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}` });
       }
     }),
   steps: z.array(step).default([]).describe('Send/expect steps, in order, after the banner'),

@@ -28,7 +28,11 @@ export function describeError(err: unknown): string {
   if (cause instanceof Error && (cause as NodeJS.ErrnoException).code && code !== 'UND_ERR_HEADERS_TIMEOUT') {
     return describeError(cause);
   }
-  if (code && TLS_CODE.test(code)) return `TLS failure: ${err.message} (${code})`;
+  if (code && TLS_CODE.test(code)) {
+    // OpenSSL's message is a colon-separated dump; its `reason` is the readable part.
+    const reason = (err as { reason?: string }).reason ?? err.message.trim().split('\n')[0];
+    return `TLS failure: ${reason} (${code})`;
+  }
   if (code && REASONS[code]) {
     const where = (err as { address?: string; port?: number }).address;
     const port = (err as { port?: number }).port;

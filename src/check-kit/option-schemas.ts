@@ -15,7 +15,7 @@ export function regexOption() {
     try {
       new RegExp(source);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+      ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}` });
     }
   });
 }
