@@ -93,7 +93,7 @@ function environment(targets: Target[], opts: ScriptOptions, ctx: CheckContext):
  * that holds its pipes, so the result is this check's own, with the partial output.
  */
 function stopAfterMs(ctx: CheckContext): number {
-  return Math.floor(Math.max(ctx.timeoutMs * 0.5, ctx.timeoutMs - Math.max(300, ctx.timeoutMs * 0.1)));
+  return Math.floor(Math.max(ctx.timeoutMs * 0.5, ctx.timeoutMs - Math.max(500, ctx.timeoutMs * 0.1)));
 }
 
 async function execute(targets: Target[], args: string[], opts: ScriptOptions, ctx: CheckContext): Promise<ProcessResult> {

@@ -212,7 +212,7 @@ describe('script check: programs that misbehave', () => {
     const pids = tmp.path('hang.pids');
     const hang = script('hang.sh', `(trap '' TERM; sleep 60) & echo $! > ${pids}; echo $$ >> ${pids}; echo "started, waiting on the database"; sleep 60`);
     const result = await runOnce(scriptCheck, local(), { command: hang }, 1_500);
-    expect(result).toMatchObject({ status: 'down', message: 'timed out after 1.2s; its process group was killed', detail: 'started, waiting on the database\n' });
+    expect(result).toMatchObject({ status: 'down', message: 'timed out after 1s; its process group was killed', detail: 'started, waiting on the database\n' });
     const [child, parent] = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
     await waitFor(() => !alive(child!) && !alive(parent!), `the script ${parent} and its child ${child} to be gone`, 5_000);
   });
