@@ -165,7 +165,7 @@ export function probeCommand(): Command {
         "vigil probe --type script --host 10.0.0.5 -o command=/usr/lib/nagios/plugins/check_tcp -o convention=nagios -o 'args=[-H, \"{address}\", -p, 22]'",
         'vigil probe --type http --host 10.0.0.5 --port 8080 -o path=/status -o expect_status=200',
         'vigil probe -c /etc/vigil/vigil.yaml --service web',
-        'vigil probe --plugin-dir ./plugins --type redis --host 127.0.0.1 --port 6379',
+        'vigil probe --plugin-dir /etc/vigil/plugins --type redis-ping --host 127.0.0.1 --port 6379 -o role=master',
       ]),
     )
     .action(async (url: string | undefined, options: ProbeOptions) => {
