@@ -17,6 +17,9 @@ const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
 };
 
+/** OpenSSL and node:tls error codes: certificate problems and failed handshakes. */
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_)|CERT|_SIGNED_|^UNABLE_TO_|^HOSTNAME_MISMATCH$/;
+
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as NodeJS.ErrnoException).code;
@@ -24,6 +27,11 @@ export function describeError(err: unknown): string {
   // undici wraps the socket error: the cause says what really happened.
   if (cause instanceof Error && (cause as NodeJS.ErrnoException).code && code !== 'UND_ERR_HEADERS_TIMEOUT') {
     return describeError(cause);
+  }
+  if (code && TLS_CODE.test(code)) {
+    // OpenSSL's message is a colon-separated dump; its `reason` is the readable part.
+    const reason = (err as { reason?: string }).reason ?? err.message.trim().split('\n')[0];
+    return `TLS failure: ${reason} (${code})`;
   }
   if (code && REASONS[code]) {
     const where = (err as { address?: string; port?: number }).address;

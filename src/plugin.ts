@@ -6,6 +6,21 @@ export { z };
 export { describeError } from './describe-error.js';
 export { parseDuration, formatDuration } from './config/duration.js';
 export { runProcess, type ProcessOptions, type ProcessResult } from './run-process.js';
+export { joinHostPort } from './config/host-entry.js';
+// Helpers the built-in checks share; user plugins may use them too.
+export {
+  excerpt,
+  findHexPattern,
+  formatHexPattern,
+  hexPatternMatchesAt,
+  parseHex,
+  parseHexPattern,
+  type HexPatternByte,
+} from './check-kit/hex.js';
+export { hexOption, hexPatternOption, ipAddressOption, oneOrMore, portOption, regexOption } from './check-kit/option-schemas.js';
+export { serverNameFor, tlsConnectOptions, tlsOptionsShape, type TlsOptions } from './check-kit/tls-options.js';
+export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.js';
+export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';
 
 /** What a single check concluded. `warning` counts as up for the state machine. */
 export type CheckStatus = 'up' | 'warning' | 'down' | 'unknown';

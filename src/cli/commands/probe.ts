@@ -24,6 +24,7 @@ interface ProbeOptions {
   timeout: string;
   pluginDir: string[];
   json?: boolean;
+  verbose?: boolean;
 }
 
 interface ProbeJob {
@@ -61,7 +62,7 @@ async function adHocJob(url: string | undefined, options: ProbeOptions): Promise
     try {
       parsed = new URL(url);
     } catch {
-      throw new Error(`not a URL: ${url} (try http://host:port/path, tcp://host:port, or --type with --host)`);
+      throw new Error(`not a URL: ${url} (try http://host:port/path, tcp://host:port, udp://host:port, dns://server/name?type=A, or --type with --host)`);
     }
     const scheme = parsed.protocol.slice(0, -1);
     plugin = options.type
@@ -126,10 +127,24 @@ async function runAll(jobs: ProbeJob[]): Promise<CheckResult[]> {
   return results;
 }
 
+/** Under the table: each result's detail and perfdata, indented, for the results that have them. */
+function printDetails(jobs: ProbeJob[], results: CheckResult[]): void {
+  jobs.forEach((job, i) => {
+    const result = results[i]!;
+    const lines: string[] = [];
+    if (result.detail) lines.push(...result.detail.replace(/\n$/, '').split('\n'));
+    if (result.weight !== undefined) lines.push(`weight: ${result.weight}`);
+    if (result.perf) lines.push(`perfdata: ${Object.entries(result.perf).map(([key, value]) => `${key}=${value}`).join(' ')}`);
+    if (!lines.length) return;
+    console.log(`\n${job.label}:`);
+    for (const line of lines) console.log(`  ${line}`);
+  });
+}
+
 export function probeCommand(): Command {
   return new Command('probe')
     .description('run checks once and print the result, latency and reason (exit 0 up, 1 warning, 2 down, 3 unknown)')
-    .argument('[url]', 'an ad-hoc target: http://host:port/path, https://…, tcp://host:port (more with --type)')
+    .argument('[url]', 'an ad-hoc target: http(s)://host:port/path, tcp://host:port, tls://host:port, udp://host:port, dns://server[:port]/name?type=A (query parameters are check options)')
     .option('-c, --config <file>', 'run the configured checks instead of an ad-hoc one')
     .option('-s, --service <name>', 'with -c: only this service')
     .option('--host <host>', 'with -c: only this host; ad hoc (with --type): the address to check')
@@ -139,14 +154,18 @@ export function probeCommand(): Command {
     .option('--timeout <duration>', 'ad-hoc timeout', '5s')
     .option('--plugin-dir <dir>', 'load user plugins from this directory (repeatable)', collect, [])
     .option('--json', 'print results as JSON')
+    .option('-v, --verbose', 'also print each result\'s detail (answers, script output) and perfdata')
     .addHelpText(
       'after',
       examples([
         'vigil probe http://127.0.0.1:8080/health',
-        'vigil probe tcp://127.0.0.1:22',
+        "vigil probe 'tcp://127.0.0.1:22?banner=ssh'",
+        "vigil probe 'udp://127.0.0.1:5000?payload=PING&expect_prefix=PONG'",
+        "vigil probe -v 'dns://127.0.0.1/www.example.com?type=A&expect_answers=192.0.2.1'",
+        "vigil probe --type script --host 10.0.0.5 -o command=/usr/lib/nagios/plugins/check_tcp -o convention=nagios -o 'args=[-H, \"{address}\", -p, 22]'",
         'vigil probe --type http --host 10.0.0.5 --port 8080 -o path=/status -o expect_status=200',
         'vigil probe -c /etc/vigil/vigil.yaml --service web',
-        'vigil probe --plugin-dir ./plugins --type redis --host 127.0.0.1 --port 6379',
+        'vigil probe --plugin-dir /etc/vigil/plugins --type redis-ping --host 127.0.0.1 --port 6379 -o role=master',
       ]),
     )
     .action(async (url: string | undefined, options: ProbeOptions) => {
@@ -169,6 +188,7 @@ export function probeCommand(): Command {
           return [result.status.toUpperCase(), job.label, `${(result.latencyMs ?? 0).toFixed(1)}ms`, result.message ?? ''];
         });
         console.log(table(['STATUS', 'TARGET', 'LATENCY', 'MESSAGE'], rows));
+        if (options.verbose) printDetails(jobs, results);
       }
       process.exitCode = worstExit(results);
     });
