@@ -3,7 +3,8 @@
 import type { LoadedConfig } from './config/load-config.js';
 import { formatDuration } from './config/duration.js';
 import { parseHostEntry, type Host } from './config/host-entry.js';
-import type { Config } from './config/schema.js';
+import type { Config, ServiceConfig } from './config/schema.js';
+import { expandVirtualServers } from './lvs/virtual-server-plan.js';
 import type { AlertPlugin, CheckPlugin, Target } from './plugin.js';
 
 export interface ServicePlan {
@@ -37,6 +38,8 @@ export interface AlertPlan {
   type: string;
   plugin: AlertPlugin;
   options: Record<string, unknown>;
+  /** Ids of the targets whose services route to this alert, sorted. */
+  routedTargets: string[];
 }
 
 export interface Plan {
@@ -53,49 +56,64 @@ export function targetId(service: string, hostName: string): string {
   return `${service}/${hostName}`;
 }
 
+/** A service's plan: its check, timing (its own, else `defaults`, else built-in) and routes. */
+export function buildServicePlan(loaded: LoadedConfig, name: string, service: ServiceConfig, hosts: Host[]): ServicePlan {
+  const defaults = loaded.config.defaults;
+  const intervalMs = service.interval ?? defaults.interval ?? DEFAULTS.interval;
+  return {
+    name,
+    description: service.description,
+    group: service.group,
+    checkType: service.check.type,
+    plugin: loaded.registry.checks.get(service.check.type)!.plugin,
+    options: loaded.checkOptions.get(name)!,
+    intervalMs,
+    timeoutMs: service.timeout ?? defaults.timeout ?? DEFAULTS.timeout,
+    rise: service.rise ?? defaults.rise ?? DEFAULTS.rise,
+    fall: service.fall ?? defaults.fall ?? DEFAULTS.fall,
+    fastIntervalMs: service.fast_interval ?? defaults.fast_interval ?? Math.min(intervalMs, DEFAULTS.fastInterval),
+    downIntervalMs: service.down_interval ?? defaults.down_interval ?? intervalMs,
+    spreadMs: service.spread ?? defaults.spread ?? intervalMs,
+    initialState: service.initial_state ?? defaults.initial_state ?? 'up',
+    alerts: service.alerts ?? defaults.alerts ?? [],
+    batch: service.batch ?? false,
+    disabled: service.disabled ?? false,
+    hosts,
+  };
+}
+
+/** Adds a target per host of the service. */
+export function addTargets(targets: Map<string, TargetPlan>, plan: ServicePlan): void {
+  for (const host of plan.hosts) {
+    const id = targetId(plan.name, host.name);
+    const target: Target = { id, service: plan.name, group: plan.group, name: host.name, address: host.address };
+    if (host.port !== undefined) target.port = host.port;
+    if (host.weight !== undefined) target.weight = host.weight;
+    targets.set(id, { target, service: plan });
+  }
+}
+
 export function buildPlan(loaded: LoadedConfig): Plan {
   const { config } = loaded;
   const services = new Map<string, ServicePlan>();
   const targets = new Map<string, TargetPlan>();
-  const defaults = config.defaults;
 
   for (const [name, service] of Object.entries(config.services)) {
-    const intervalMs = service.interval ?? defaults.interval ?? DEFAULTS.interval;
     const hosts = config.hostgroups[service.group]!.map((entry) => parseHostEntry(entry) as Host);
-    const plan: ServicePlan = {
-      name,
-      description: service.description,
-      group: service.group,
-      checkType: service.check.type,
-      plugin: loaded.registry.checks.get(service.check.type)!.plugin,
-      options: loaded.checkOptions.get(name)!,
-      intervalMs,
-      timeoutMs: service.timeout ?? defaults.timeout ?? DEFAULTS.timeout,
-      rise: service.rise ?? defaults.rise ?? DEFAULTS.rise,
-      fall: service.fall ?? defaults.fall ?? DEFAULTS.fall,
-      fastIntervalMs: service.fast_interval ?? defaults.fast_interval ?? Math.min(intervalMs, DEFAULTS.fastInterval),
-      downIntervalMs: service.down_interval ?? defaults.down_interval ?? intervalMs,
-      spreadMs: service.spread ?? defaults.spread ?? intervalMs,
-      initialState: service.initial_state ?? defaults.initial_state ?? 'up',
-      alerts: service.alerts ?? defaults.alerts ?? [],
-      batch: service.batch ?? false,
-      disabled: service.disabled ?? false,
-      hosts,
-    };
+    const plan = buildServicePlan(loaded, name, service, hosts);
     services.set(name, plan);
-    for (const host of hosts) {
-      const id = targetId(name, host.name);
-      const target: Target = { id, service: name, group: service.group, name: host.name, address: host.address };
-      if (host.port !== undefined) target.port = host.port;
-      if (host.weight !== undefined) target.weight = host.weight;
-      targets.set(id, { target, service: plan });
-    }
+    addTargets(targets, plan);
   }
 
   const alerts = new Map<string, AlertPlan>();
   for (const [name, alert] of Object.entries(config.alerts)) {
-    alerts.set(name, { name, type: alert.type, plugin: loaded.registry.alerts.get(alert.type)!.plugin, options: loaded.alertOptions.get(name)! });
+    alerts.set(name, { name, type: alert.type, plugin: loaded.registry.alerts.get(alert.type)!.plugin, options: loaded.alertOptions.get(name)!, routedTargets: [] });
   }
+  expandVirtualServers(loaded, services, targets, alerts);
+  for (const { target, service } of targets.values()) {
+    for (const name of service.alerts) alerts.get(name)?.routedTargets.push(target.id);
+  }
+  for (const alert of alerts.values()) alert.routedTargets.sort();
   return { file: loaded.file, config, services, targets, alerts };
 }
 

@@ -5,7 +5,8 @@ import { AlertDispatcher } from './alerting/alert-dispatcher.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
 import { describeDiff, diffPlans, targetId, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
-import type { AlertEvent, CheckResult, Logger, Target } from './plugin.js';
+import type { AlertPlan } from './plan.js';
+import type { AlertEvent, CheckResult, Logger, RoutedTarget, Target } from './plugin.js';
 import { runCheck, runGroupCheck } from './runner.js';
 import { Scheduler, type NextRun } from './scheduler.js';
 import { TargetStateMachine, type Transition } from './state-machine.js';
@@ -85,7 +86,11 @@ export class Supervisor extends EventEmitter {
   constructor(private readonly options: SupervisorOptions) {
     super();
     this.now = options.now ?? Date.now;
-    this.alerts = new AlertDispatcher(options.log);
+    this.alerts = new AlertDispatcher(options.log, {
+      targets: (alert) => this.routedTargets(alert),
+      record: (alert, action) => options.history.recordAction(alert, action, this.now()),
+      reportStatus: (alert, status) => options.history.reportStatus(alert, status, this.now()),
+    });
     this.scheduler = new Scheduler<JobPayload>(1024, {
       run: (payload) => this.runJob(payload),
       next: (payload) => this.nextRun(payload),
@@ -104,6 +109,18 @@ export class Supervisor extends EventEmitter {
   /** Current state of every target. */
   states(): Array<{ target: Target; machine: TargetStateMachine; service: ServicePlan; flags: TargetFlags }> {
     return [...this.targets.values()].map(({ planned, machine, flags }) => ({ target: planned.target, machine, service: planned.service, flags }));
+  }
+
+  /** The targets an alert's routes reach, with their states (for alert plugins). */
+  private routedTargets(alert: AlertPlan): RoutedTarget[] {
+    return alert.routedTargets.flatMap((id) => {
+      const record = this.targets.get(id);
+      if (!record) return [];
+      const { planned, machine, flags } = record;
+      const routed: RoutedTarget = { target: planned.target, state: machine.state, initialState: planned.service.initialState, since: machine.since, maintenance: !!flags.maintenance };
+      if (machine.lastResult?.weight !== undefined) routed.reportedWeight = machine.lastResult.weight;
+      return [routed];
+    });
   }
 
   /** Ids of the targets a selector matches (an empty selector matches none). */
@@ -282,6 +299,7 @@ export class Supervisor extends EventEmitter {
     const target = record.planned.target;
     const at = this.now();
     this.emit('result', { target, result, at } satisfies ResultEvent);
+    if (!record.flags.maintenance) this.alerts.observe(record.planned.service.alerts, { target, result, at: new Date(at) });
     this.options.log.debug(`${target.id} ${result.status}${result.message ? `: ${result.message}` : ''}`, {
       target: target.id,
       status: result.status,

@@ -2,7 +2,7 @@
 // Check and alert options come from the plugins, so the schema completes them too.
 import { z } from 'zod';
 import type { PluginRegistry } from '../plugins/registry.js';
-import { configSchema, NAME_PATTERN, serviceSchema } from './schema.js';
+import { configSchema, NAME_PATTERN, serviceSchema, virtualServerEntrySchema } from './schema.js';
 
 function pluginUnion(plugins: Array<{ type: string; description?: string; options: z.ZodObject }>) {
   const variants = plugins.map((plugin) =>
@@ -22,6 +22,7 @@ export function configJsonSchema(registry: PluginRegistry): Record<string, unkno
   const full = configSchema.extend({
     services: z.record(key, serviceSchema.extend({ check })),
     alerts: z.record(key, alert).optional(),
+    virtual_servers: z.record(key, virtualServerEntrySchema.extend({ check })).optional(),
   });
   return {
     ...z.toJSONSchema(full, { io: 'input', unrepresentable: 'any', target: 'draft-7' }),

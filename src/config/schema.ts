@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import { parseHostEntry } from './host-entry.js';
+import { lvsSectionSchema, virtualServerSchema } from './schema-lvs.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const name = (what: string) =>
@@ -65,6 +66,14 @@ export const serviceSchema = z.strictObject({
 
 export const alertSchema = pluginRef;
 
+/** A virtual server is a service (check, timing, alerts) over its own real servers. */
+export const virtualServerEntrySchema = virtualServerSchema({
+  description: z.string().optional(),
+  check: pluginRef.meta({ description: 'The check to run on every real server: `type` plus that check type’s options' }),
+  disabled: z.boolean().optional(),
+  ...timingShape,
+});
+
 export const configSchema = z.strictObject({
   include: z
     .array(z.string())
@@ -90,12 +99,18 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   defaults: z.strictObject(timingShape).prefault({}),
-  hostgroups: z.record(name('host group'), z.array(hostEntrySchema).min(1, { error: 'a host group needs at least one host' })),
-  services: z.record(name('service'), serviceSchema),
+  hostgroups: z.record(name('host group'), z.array(hostEntrySchema).min(1, { error: 'a host group needs at least one host' })).default({}),
+  services: z.record(name('service'), serviceSchema).default({}),
   alerts: z.record(name('alert'), alertSchema).default({}),
+  lvs: lvsSectionSchema,
+  virtual_servers: z
+    .record(name('virtual server'), virtualServerEntrySchema)
+    .default({})
+    .meta({ description: 'LVS virtual services: each is checked like a service and its real servers kept in the IPVS table' }),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type HostEntry = z.output<typeof hostEntrySchema>;
+export type VirtualServerConfig = z.output<typeof virtualServerEntrySchema>;

@@ -19,7 +19,7 @@ type Section = Record<string, unknown>;
 const isObject = (value: unknown): value is Section => value !== null && typeof value === 'object' && !Array.isArray(value);
 const sectionOf = (raw: Section, name: string): Section => (isObject(raw[name]) ? (raw[name] as Section) : {});
 
-function validatePluginOptions(
+export function validatePluginOptions(
   kind: 'check' | 'alert',
   reference: unknown,
   table: Map<string, { plugin: { options: z.ZodObject } }>,
@@ -59,23 +59,26 @@ function checkHostGroups(hostgroups: Section, issues: RawIssue[]): void {
   }
 }
 
+/** Each alert a service (or virtual server) routes to must exist. */
+export function checkAlertRoutes(routes: unknown, where: (string | number)[], alerts: Section, issues: RawIssue[]): void {
+  if (!Array.isArray(routes)) return;
+  const alertNames = Object.keys(alerts);
+  routes.forEach((name, index) => {
+    if (typeof name === 'string' && !(name in alerts)) {
+      issues.push({ path: [...where, index], message: `no alert named '${name}'${didYouMean(name, alertNames)}; defined: ${alertNames.join(', ') || '(none)'}` });
+    }
+  });
+}
+
 export function validateReferences(raw: Section, registry: PluginRegistry): ReferenceCheck {
   const issues: RawIssue[] = [];
   const checkOptions = new Map<string, Record<string, unknown>>();
   const alertOptions = new Map<string, Record<string, unknown>>();
   const hostgroups = sectionOf(raw, 'hostgroups');
   const alerts = sectionOf(raw, 'alerts');
-  const alertNames = Object.keys(alerts);
   checkHostGroups(hostgroups, issues);
 
-  const checkRoutes = (routes: unknown, where: (string | number)[]) => {
-    if (!Array.isArray(routes)) return;
-    routes.forEach((name, index) => {
-      if (typeof name === 'string' && !(name in alerts)) {
-        issues.push({ path: [...where, index], message: `no alert named '${name}'${didYouMean(name, alertNames)}; defined: ${alertNames.join(', ') || '(none)'}` });
-      }
-    });
-  };
+  const checkRoutes = (routes: unknown, where: (string | number)[]) => checkAlertRoutes(routes, where, alerts, issues);
   checkRoutes(sectionOf(raw, 'defaults').alerts, ['defaults', 'alerts']);
 
   for (const [name, service] of Object.entries(sectionOf(raw, 'services'))) {
