@@ -33,6 +33,7 @@ class PoolKeeper {
   private readonly settings: lvs.ServiceSettings;
   private readonly resyncMs: number;
   private believed: lvs.IpvsService | undefined;
+  private believedKnown = false;
   private quorumUp: boolean | undefined;
   private panic: string[] | undefined;
   private sorryActive = false;
@@ -195,10 +196,15 @@ class PoolKeeper {
     this.notePoolChanges(plan);
     this.quorumUp = plan.quorumUp;
 
-    const read = await this.ipvsadm.readTable();
+    // A dry run reads the real table once, then plans against the table it would have made.
+    const simulated = this.options.dry_run && this.believedKnown;
+    const read = simulated ? { services: this.believed ? [this.believed] : [] } : await this.ipvsadm.readTable();
     let actual: lvs.IpvsService | undefined;
-    const tableRead = 'services' in read;
-    if ('services' in read) {
+    const tableRead = 'services' in read && !simulated;
+    this.believedKnown = true;
+    if (simulated) {
+      actual = this.believed;
+    } else if ('services' in read) {
       this.sayAvailable();
       actual = read.services.find((service) => lvs.sameKey(service.key, this.key));
     } else {
@@ -218,7 +224,7 @@ class PoolKeeper {
       this.log.info(`ipvs ${this.subject}: reconciling at start: ${changes.map((c) => c.description).join('; ')}`);
     }
     const applied = await this.apply(changes, reason);
-    this.believed = lvs.applyToTable(actual, desired, tableRead ? applied : changes);
+    this.believed = lvs.applyToTable(actual, desired, tableRead && !this.options.dry_run ? applied : changes);
     if (quorumChanged) await this.runQuorumHook(plan);
     this.report(plan, tableRead || !!this.options.dry_run);
   }

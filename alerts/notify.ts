@@ -20,6 +20,9 @@ export default defineAlert({
   async fire(event, options, ctx) {
     const direction = event.kind === 'up' ? 'up' : event.kind === 'down' || event.kind === 'flapping' ? 'down' : undefined;
     if (!direction) return; // repeats, startup and tests are not keepalived transitions
+    // Like keepalived, the state presumed at start (up, or down with alpha) confirmed is no transition.
+    const presumed = ctx.targets().find((routed) => routed.target.id === event.target.id)?.initialState ?? 'up';
+    if (event.from === 'unknown' && event.to === presumed) return;
     const own = options.hosts?.[event.target.name];
     const command = own?.[direction] ?? options[direction];
     if (!command) return;
