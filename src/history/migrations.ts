@@ -101,9 +101,11 @@ export function migrate(db: Database): { from: number; to: number } {
   for (const migration of MIGRATIONS) {
     if (migration.version <= from) continue;
     db.transaction(() => {
+      // Another process (the daemon, a keepalived notify hook) may have migrated meanwhile.
+      if ((db.pragma('user_version', { simple: true }) as number) >= migration.version) return;
       migration.up(db);
       db.pragma(`user_version = ${migration.version}`);
-    })();
+    }).immediate();
   }
   return { from, to: SCHEMA_VERSION };
 }
