@@ -191,6 +191,23 @@ describe('ipvs: a virtual service with three real servers', () => {
     expect(changes(env).length).toBe(before);
   });
 
+  it('a reload that drops a real server takes it out of the table; one that adds it puts it back', async () => {
+    const daemon = start(config());
+    await waitPool(full, 'the pool created');
+    const before = changes(env).length;
+    const three = config();
+    tmp.write('vigil.yaml', three.replace(/      - \{ name: web3.*\n/, ''));
+    daemon.signal('SIGHUP');
+    await daemon.waitForLine(/reload: - target web\/web3/);
+    await waitPool(() => [`${rs(0)}=1`, `${rs(1)}=2`], 'web3 gone');
+    expect(changes(env).slice(before)).toEqual([['-d', '-t', VIP, '-r', rs(2)]]);
+    tmp.write('vigil.yaml', three);
+    daemon.signal('SIGHUP');
+    await daemon.waitForLine(/reload: \+ target web\/web3/);
+    await waitPool(full, 'web3 back');
+    expect(changes(env).slice(before + 1)).toEqual([['-a', '-t', VIP, '-r', rs(2), '-m', '-w', '1']]);
+  });
+
   it('follows the weight a check reports (dynamic weights, keepalived misc_dynamic)', async () => {
     mkdirSync(tmp.path('plugins'));
     tmp.write(

@@ -22,7 +22,7 @@ export function configJsonSchema(registry: PluginRegistry): Record<string, unkno
   const full = configSchema.extend({
     services: z.record(key, serviceSchema.extend({ check })),
     alerts: z.record(key, alert).optional(),
-    virtual_servers: z.record(key, virtualServerEntrySchema.extend({ check })).optional(),
+    virtual_servers: z.record(key, virtualServerEntrySchema.safeExtend({ check: check as never })).optional(),
   });
   return {
     ...z.toJSONSchema(full, { io: 'input', unrepresentable: 'any', target: 'draft-7' }),

@@ -27,13 +27,13 @@ export function trackCommand(): Command {
     .description("exit 0 while the virtual services this director fronts are healthy, 1 when any is below quorum or the daemon is not reporting (keepalived track_script)")
     .addOption(configOption())
     .option('--db <file>', 'history database (default: history.path from the config; with --db the config is not read)')
-    .option('-V, --virtual-server <name...>', 'only these virtual servers (default: every ipvs alert in the config, or every one recorded when only --db is given)')
+    .option('--virtual-server <name...>', 'only these virtual servers (default: every ipvs alert in the config, or every one recorded when only --db is given)')
     .option('-q, --quiet', 'print nothing, only the exit status')
     .addHelpText(
       'after',
       examples([
         'vigil track --db /var/lib/vigil/history.db',
-        'vigil track -c /etc/vigil/vigil.yaml -V web',
+        'vigil track -c /etc/vigil/vigil.yaml --virtual-server web shop',
         '# keepalived.conf:',
         '#   vrrp_script vigil { script "/usr/local/bin/vigil track --db /var/lib/vigil/history.db" interval 2 fall 2 rise 2 weight -50 }',
       ]),
@@ -67,7 +67,7 @@ export function trackCommand(): Command {
             say(`FAIL ${name}: no status recorded (is vigil running with this config?)`);
           } else if (now - status.updatedAt > status.staleAfterMs) {
             failed++;
-            say(`FAIL ${label}: no report from vigil (pid ${status.pid}) for ${formatDuration(now - status.updatedAt)}: the daemon is stopped or stuck`);
+            say(`FAIL ${label}: no report from vigil (pid ${status.pid}) for ${formatDuration(now - status.updatedAt)}: the daemon is stopped or stuck (last: ${status.summary})`);
           } else if (!status.healthy) {
             failed++;
             say(`FAIL ${label}: ${status.summary}`);
