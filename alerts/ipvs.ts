@@ -155,7 +155,7 @@ class PoolKeeper {
 
   /** Runs one sync at a time; requests arriving meanwhile are folded into one more run. */
   private sync(reason: string): Promise<void> {
-    if (this.stopped && reason !== 'stop') return Promise.resolve();
+    if (this.stopped) return Promise.resolve();
     if (this.running) {
       this.pending = this.pending && this.pending !== 'resync' ? this.pending : reason;
       return this.running;

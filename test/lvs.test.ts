@@ -315,6 +315,31 @@ export default defineCheck({
   });
 });
 
+describe('ipvs when ipvsadm refuses or is missing', () => {
+  it('an ipvsadm error it cannot fix (unknown scheduler) is logged with its reason, recorded, retried, and costs nothing else', async () => {
+    const daemon = start(config().replace('scheduler: wrr', 'scheduler: nosuch'));
+    await daemon.waitForLine(/ipvs tcp 192\.0\.2\.10:80: create the virtual service \(nosuch\) failed: \S+ -A -t 192\.0\.2\.10:80 -s nosuch: exit 255: Scheduler or persistence engine not found; retried at the next resync/);
+    await daemon.waitForLine(/web\/web1 UNKNOWN → UP/);
+    await servers[0]!.stop();
+    await daemon.waitForLine(/web\/web1 UP → DOWN after 2 failures/);
+    await waitFor(() => readOutages(tmp.path('history.db')).length === 1, 'the outage recorded');
+    await waitFor(() => actionRows('command').filter((row) => row.message === 'Scheduler or persistence engine not found').length >= 2, 'the failure recorded at each try');
+    expect(pool(env)).toBeUndefined();
+    expect(await daemon.stop()).toBe(0);
+  });
+
+  it('a missing ipvsadm binary is said once and the daemon goes on', async () => {
+    const daemon = start(config('', { ipvsadm: tmp.path('no-such-ipvsadm') }));
+    await daemon.waitForLine(/ipvsadm cannot manage IPVS here: \S+no-such-ipvsadm not found \(install ipvsadm or set its path\)/);
+    await daemon.waitForLine(/web\/web3 UNKNOWN → UP/);
+    await servers[2]!.stop();
+    await daemon.waitForLine(/web\/web3 UP → DOWN after 2 failures/);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // a resync or two
+    expect(daemon.output().match(/ipvsadm cannot manage IPVS here/g)).toHaveLength(1);
+    expect(await daemon.stop()).toBe(0);
+  });
+});
+
 describe('ipvs on this kernel, through the real Debian ipvsadm', () => {
   it('says once that IPVS is unavailable, records the failed actions, and keeps checking and writing history', async (context) => {
     if (!existsSync('/usr/sbin/ipvsadm')) return context.skip('/usr/sbin/ipvsadm is not installed (test/install-system-packages.sh installs it)');
