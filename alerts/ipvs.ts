@@ -38,6 +38,7 @@ class PoolKeeper {
   private panic: string[] | undefined;
   private sorryActive = false;
   private missingServiceSaid = false;
+  private readonly failures = new Set<string>();
   private lastHealthy: boolean | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -266,8 +267,15 @@ class PoolKeeper {
       }
       const result = await this.ipvsadm.apply(change);
       const message = result.handled ?? (result.ok ? change.description : result.unavailable ?? lvs.firstLine(result.stderr));
-      this.services.record({ subject: this.subject, kind: 'command', command: [path, ...result.args], ok: result.ok, exitCode: result.exitCode, message });
-      if (result.ok) {
+      // The same failure again at the next resync is not news: said and recorded once until it changes.
+      const failureKey = `${change.args.join(' ')}|${message}`;
+      const repeated = !result.ok && this.failures.has(failureKey);
+      if (result.ok) for (const key of this.failures) if (key.startsWith(`${change.args.join(' ')}|`)) this.failures.delete(key);
+      if (!result.ok) this.failures.add(failureKey);
+      if (!repeated) this.services.record({ subject: this.subject, kind: 'command', command: [path, ...result.args], ok: result.ok, exitCode: result.exitCode, message });
+      if (repeated) {
+        this.log.debug(`ipvs ${this.subject}: still failing: ${line}: ${message}`);
+      } else if (result.ok) {
         applied.push(change);
         this.log.info(`ipvs ${this.subject}: ${change.description} (${reason}): ${line}${result.handled ? ` — ${result.handled}` : ''}`);
       } else if (result.unavailable) {
