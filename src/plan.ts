@@ -14,10 +14,12 @@ import {
   type RoutePlan,
 } from './alerting/alert-policy.js';
 import type { TimePeriod } from './alerting/time-period.js';
+import type { AlertConfig } from './alerting/alert-policy.js';
 import type { LoadedConfig } from './config/load-config.js';
 import { formatDuration } from './config/duration.js';
 import { parseHostEntry, type Host } from './config/host-entry.js';
-import type { Config } from './config/schema.js';
+import type { Config, ServiceConfig } from './config/schema.js';
+import { expandVirtualServers } from './lvs/virtual-server-plan.js';
 import type { AlertMode, AlertPlugin, CheckPlugin, Target } from './plugin.js';
 
 export interface ServicePlan {
@@ -61,6 +63,8 @@ export interface AlertPlan {
   /** The policy its routes start from. */
   defaults: DecisionPolicy;
   delivery: DeliveryPolicy;
+  /** Ids of the targets whose services route to this alert, sorted. */
+  routedTargets: string[];
 }
 
 export interface Plan {
@@ -79,64 +83,89 @@ export function targetId(service: string, hostName: string): string {
   return `${service}/${hostName}`;
 }
 
+/** An alert's plan: its plugin and options, the policy its routes start from, how it is delivered. */
+export function buildAlertPlan(loaded: LoadedConfig, name: string, alert: AlertConfig, periods: Map<string, TimePeriod>): AlertPlan {
+  const plugin = loaded.registry.alerts.get(alert.type)!.plugin;
+  return {
+    name,
+    type: alert.type,
+    plugin,
+    options: loaded.alertOptions.get(name)!,
+    mode: plugin.mode ?? 'notify',
+    defaults: alertDecisionDefaults(alert, periods),
+    delivery: alertDelivery(alert, plugin),
+    routedTargets: [],
+  };
+}
+
+/** A service's plan: its check, timing (its own, else `defaults`, else built-in) and routes. */
+export function buildServicePlan(
+  loaded: LoadedConfig,
+  name: string,
+  service: ServiceConfig,
+  hosts: Host[],
+  alerts: Map<string, AlertPlan>,
+  periods: Map<string, TimePeriod>,
+): ServicePlan {
+  const defaults = loaded.config.defaults;
+  const intervalMs = service.interval ?? defaults.interval ?? DEFAULTS.interval;
+  const routes = (service.alerts ?? defaults.alerts ?? []).map((route) => resolveRoute(route, alerts, periods));
+  return {
+    name,
+    description: service.description,
+    group: service.group,
+    checkType: service.check.type,
+    plugin: loaded.registry.checks.get(service.check.type)!.plugin,
+    options: loaded.checkOptions.get(name)!,
+    intervalMs,
+    timeoutMs: service.timeout ?? defaults.timeout ?? DEFAULTS.timeout,
+    rise: service.rise ?? defaults.rise ?? DEFAULTS.rise,
+    fall: service.fall ?? defaults.fall ?? DEFAULTS.fall,
+    fastIntervalMs: service.fast_interval ?? defaults.fast_interval ?? Math.min(intervalMs, DEFAULTS.fastInterval),
+    downIntervalMs: service.down_interval ?? defaults.down_interval ?? intervalMs,
+    spreadMs: service.spread ?? defaults.spread ?? intervalMs,
+    initialState: service.initial_state ?? defaults.initial_state ?? 'up',
+    alerts: routes.map((route) => route.alert),
+    routes,
+    dependsOn: service.depends_on ?? [],
+    flapping: flappingRule((service.flapping ?? defaults.flapping) || undefined),
+    batch: service.batch ?? false,
+    disabled: service.disabled ?? false,
+    hosts,
+  };
+}
+
+/** Adds a target per host of the service. */
+export function addTargets(targets: Map<string, TargetPlan>, plan: ServicePlan): void {
+  for (const host of plan.hosts) {
+    const id = targetId(plan.name, host.name);
+    const target: Target = { id, service: plan.name, group: plan.group, name: host.name, address: host.address };
+    if (host.port !== undefined) target.port = host.port;
+    if (host.weight !== undefined) target.weight = host.weight;
+    targets.set(id, { target, service: plan });
+  }
+}
+
 export function buildPlan(loaded: LoadedConfig): Plan {
   const { config } = loaded;
   const services = new Map<string, ServicePlan>();
   const targets = new Map<string, TargetPlan>();
-  const defaults = config.defaults;
   const periods = resolvePeriods(config);
-
   const alerts = new Map<string, AlertPlan>();
-  for (const [name, alert] of Object.entries(config.alerts)) {
-    const plugin = loaded.registry.alerts.get(alert.type)!.plugin;
-    alerts.set(name, {
-      name,
-      type: alert.type,
-      plugin,
-      options: loaded.alertOptions.get(name)!,
-      mode: plugin.mode ?? 'notify',
-      defaults: alertDecisionDefaults(alert, periods),
-      delivery: alertDelivery(alert, plugin),
-    });
-  }
+  for (const [name, alert] of Object.entries(config.alerts)) alerts.set(name, buildAlertPlan(loaded, name, alert, periods));
 
   for (const [name, service] of Object.entries(config.services)) {
-    const intervalMs = service.interval ?? defaults.interval ?? DEFAULTS.interval;
     const hosts = config.hostgroups[service.group]!.map((entry) => parseHostEntry(entry) as Host);
-    const plan: ServicePlan = {
-      name,
-      description: service.description,
-      group: service.group,
-      checkType: service.check.type,
-      plugin: loaded.registry.checks.get(service.check.type)!.plugin,
-      options: loaded.checkOptions.get(name)!,
-      intervalMs,
-      timeoutMs: service.timeout ?? defaults.timeout ?? DEFAULTS.timeout,
-      rise: service.rise ?? defaults.rise ?? DEFAULTS.rise,
-      fall: service.fall ?? defaults.fall ?? DEFAULTS.fall,
-      fastIntervalMs: service.fast_interval ?? defaults.fast_interval ?? Math.min(intervalMs, DEFAULTS.fastInterval),
-      downIntervalMs: service.down_interval ?? defaults.down_interval ?? intervalMs,
-      spreadMs: service.spread ?? defaults.spread ?? intervalMs,
-      initialState: service.initial_state ?? defaults.initial_state ?? 'up',
-      alerts: [],
-      routes: (service.alerts ?? defaults.alerts ?? []).map((route) => resolveRoute(route, alerts, periods)),
-      dependsOn: service.depends_on ?? [],
-      flapping: flappingRule((service.flapping ?? defaults.flapping) || undefined),
-      batch: service.batch ?? false,
-      disabled: service.disabled ?? false,
-      hosts,
-    };
-    plan.alerts = plan.routes.map((route) => route.alert);
+    const plan = buildServicePlan(loaded, name, service, hosts, alerts, periods);
     services.set(name, plan);
-    for (const host of hosts) {
-      const id = targetId(name, host.name);
-      const target: Target = { id, service: name, group: service.group, name: host.name, address: host.address };
-      if (host.port !== undefined) target.port = host.port;
-      if (host.weight !== undefined) target.weight = host.weight;
-      targets.set(id, { target, service: plan });
-    }
+    addTargets(targets, plan);
   }
 
+  expandVirtualServers(loaded, services, targets, alerts, periods);
+  for (const { target, service } of targets.values()) {
+    for (const name of service.alerts) alerts.get(name)?.routedTargets.push(target.id);
+  }
+  for (const alert of alerts.values()) alert.routedTargets.sort();
   return { file: loaded.file, config, services, targets, alerts, periods, maintenance: maintenanceWindows(config) };
 }
 

@@ -21,6 +21,9 @@ export { hexOption, hexPatternOption, ipAddressOption, oneOrMore, portOption, re
 export { serverNameFor, tlsConnectOptions, tlsOptionsShape, type TlsOptions } from './check-kit/tls-options.js';
 export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.js';
 export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';
+export { commandSchema, splitCommandLine } from './config/command-line.js';
+/** LVS helpers: the ipvsadm table (parse `-S -n`, build commands), pool planning, reconciling. */
+export * as lvs from './lvs/api.js';
 
 /** What a single check concluded. `warning` counts as up for the state machine. */
 export type CheckStatus = 'up' | 'warning' | 'down' | 'unknown';
@@ -133,11 +136,59 @@ export interface AlertEvent {
   count?: number;
 }
 
-export interface AlertContext {
+/** A target routed to an alert (its service lists the alert), with the state held for it now. */
+export interface RoutedTarget {
+  target: Target;
+  state: TargetState;
+  /** What UNKNOWN leans to until the first verdict (the service's `initial_state`). */
+  initialState: 'up' | 'down';
+  /** When the current state began (ms since epoch). */
+  since: number;
+  /** The weight the latest check result reported, if any (dynamic weights). */
+  reportedWeight?: number;
+  /** In maintenance: checked and recorded, but no action should fire for it. */
+  maintenance: boolean;
+}
+
+/** An action a plugin took against the world, kept in the history (`vigil actions`). */
+export interface ActionRecord {
+  /** What it acted on: `tcp 192.0.2.10:80`, a target id, ... */
+  subject: string;
+  /** `command`, `drift`, `dry-run`, `hook`, ... */
+  kind: string;
+  /** The program and arguments run, if any. */
+  command?: readonly string[];
+  ok: boolean;
+  exitCode?: number | null;
+  message?: string;
+}
+
+/** A plugin's own verdict on what it manages, readable by `vigil track` (keepalived track_script). */
+export interface PluginStatus {
+  healthy: boolean;
+  summary: string;
+  detail?: Record<string, unknown>;
+  /** Counts as failed when not reported again within this long (a dead daemon stops reporting). */
+  staleAfterMs: number;
+}
+
+/** What the daemon offers an alert plugin in every hook. */
+export interface AlertServices {
+  /** The alert's name in the config. */
+  name: string;
+  log: Logger;
+  /** The targets routed to this alert, with their current states. */
+  targets(): RoutedTarget[];
+  /** Records an action in the history. */
+  record(action: ActionRecord): void;
+  /** Publishes the plugin's health for `vigil track`; `undefined` withdraws it (alert removed). */
+  reportStatus(status: PluginStatus | undefined): void;
+}
+
+export interface AlertContext extends AlertServices {
   /** Aborted at the alert's timeout or when the daemon stops. */
   signal: AbortSignal;
   timeoutMs: number;
-  log: Logger;
   /** 1 for the first try; retries count up. */
   attempt: number;
   /** The alert's name in the config (`alerts: { <name>: ... }`). */
@@ -157,12 +208,22 @@ export interface AlertContext {
  */
 export type AlertMode = 'notify' | 'state';
 
+export interface AlertStopContext extends AlertServices {
+  /** shutdown: the daemon stops; removed: a reload dropped the alert; replaced: a reload changed it (a new start follows). */
+  reason: 'shutdown' | 'removed' | 'replaced';
+}
+
+/** One check result of a target routed to the alert (not delivered while the target is in maintenance). */
+export interface ResultNotice {
+  target: Target;
+  result: CheckResult;
+  at: Date;
+}
+
 export interface AlertDefinition<S extends AnyObjectSchema = AnyObjectSchema> {
   type: string;
   description?: string;
   options: S;
-  /** Called once when the daemon starts (or a reload adds the alert). */
-  start?(options: z.output<S>, ctx: { log: Logger }): Promise<void>;
   /** See AlertMode; default `notify`. */
   mode?: AlertMode;
   /**
@@ -171,6 +232,8 @@ export interface AlertDefinition<S extends AnyObjectSchema = AnyObjectSchema> {
    * override it per alert (`in_maintenance:`).
    */
   inMaintenance?: 'hold' | 'deliver';
+  /** Called once when the daemon starts (or a reload adds or changes the alert). */
+  start?(options: z.output<S>, ctx: AlertServices): Promise<void>;
   /** Deliver one event. Throw to fail the attempt (it is retried); must be idempotent. */
   fire(event: AlertEvent, options: z.output<S>, ctx: AlertContext): Promise<void>;
   /**
@@ -178,8 +241,10 @@ export interface AlertDefinition<S extends AnyObjectSchema = AnyObjectSchema> {
    * that window and calls this once). Throw to fail the attempt; must be idempotent.
    */
   fireDigest?(events: AlertEvent[], options: z.output<S>, ctx: AlertContext): Promise<void>;
-  /** Called once when the daemon stops (or a reload removes the alert). */
-  stop?(options: z.output<S>, ctx: { log: Logger }): Promise<void>;
+  /** Optional: every check result of the routed targets (e.g. a reported weight). Keep it cheap. */
+  observe?(notice: ResultNotice, options: z.output<S>, ctx: AlertServices): void | Promise<void>;
+  /** Called once when the daemon stops (or a reload removes or changes the alert). */
+  stop?(options: z.output<S>, ctx: AlertStopContext): Promise<void>;
 }
 
 export interface AlertPlugin<S extends AnyObjectSchema = AnyObjectSchema> extends AlertDefinition<S> {

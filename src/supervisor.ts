@@ -4,8 +4,8 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import { AlertEngine } from './alerting/alert-engine.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
-import { describeDiff, diffPlans, targetId, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
-import type { CheckResult, Logger, Target } from './plugin.js';
+import { describeDiff, diffPlans, targetId, type AlertPlan, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
+import type { CheckResult, Logger, RoutedTarget, Target } from './plugin.js';
 import { runCheck, runGroupCheck } from './runner.js';
 import { Scheduler, type NextRun } from './scheduler.js';
 import { TargetStateMachine, type Transition } from './state-machine.js';
@@ -89,7 +89,17 @@ export class Supervisor extends EventEmitter {
     this.now = options.now ?? Date.now;
     // Every check in flight listens on this signal; thousands at once are normal, not a leak.
     setMaxListeners(0, this.stopController.signal);
-    this.alerts = new AlertEngine({ host: this, history: options.history, log: options.log, now: this.now });
+    this.alerts = new AlertEngine({
+      host: this,
+      services: {
+        targets: (alert) => this.routedTargets(alert),
+        record: (alert, action) => options.history.recordAction(alert, action, this.now()),
+        reportStatus: (alert, status) => options.history.reportStatus(alert, status, this.now()),
+      },
+      history: options.history,
+      log: options.log,
+      now: this.now,
+    });
     this.scheduler = new Scheduler<JobPayload>(1024, {
       run: (payload) => this.runJob(payload),
       next: (payload) => this.nextRun(payload),
@@ -109,6 +119,18 @@ export class Supervisor extends EventEmitter {
   /** Current state of every target. */
   states(): Array<{ target: Target; machine: TargetStateMachine; service: ServicePlan; flags: TargetFlags }> {
     return [...this.targets.values()].map(({ planned, machine, flags }) => ({ target: planned.target, machine, service: planned.service, flags }));
+  }
+
+  /** The targets an alert's routes reach, with their states (for alert plugins). */
+  private routedTargets(alert: AlertPlan): RoutedTarget[] {
+    return alert.routedTargets.flatMap((id) => {
+      const record = this.targets.get(id);
+      if (!record) return [];
+      const { planned, machine, flags } = record;
+      const routed: RoutedTarget = { target: planned.target, state: machine.state, initialState: planned.service.initialState, since: machine.since, maintenance: !!flags.maintenance };
+      if (machine.lastResult?.weight !== undefined) routed.reportedWeight = machine.lastResult.weight;
+      return [routed];
+    });
   }
 
   /** Ids of the targets a selector matches (an empty selector matches none). */

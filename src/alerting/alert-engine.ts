@@ -5,12 +5,12 @@
 // synchronous and cheap, deliveries run on their own.
 import type { EventEmitter } from 'node:events';
 import type { HistoryStore, OpenOutage, ClosedOutage } from '../history/history-store.js';
-import type { Logger, TargetState } from '../plugin.js';
+import type { Logger, ResultNotice, TargetState } from '../plugin.js';
 import type { Plan, ServicePlan } from '../plan.js';
 import { isSuccess } from '../state-machine.js';
 import type { ResultEvent, TargetFlags, TransitionEvent } from '../supervisor.js';
 import { buildAlertEvent } from './alert-event.js';
-import { AlertLifecycle } from './alert-lifecycle.js';
+import { AlertLifecycle, type AlertHost } from './alert-lifecycle.js';
 import { AlertStore, routeKey } from './alert-store.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { FlapDetector, type FlapChange } from './flap-detector.js';
@@ -29,6 +29,8 @@ export interface AlertingHost extends EventEmitter {
 
 export interface AlertEngineOptions {
   host: AlertingHost;
+  /** What alert plugins may ask of the daemon (routed targets, action log, status). */
+  services: AlertHost;
   history: HistoryStore;
   log: Logger;
   now: () => number;
@@ -60,8 +62,14 @@ export class AlertEngine {
     this.now = options.now;
     this.store = new AlertStore(options.history);
     this.routeStates = this.store.loadRouteStates();
-    this.lifecycle = new AlertLifecycle(options.log);
-    this.queue = new DeliveryQueue({ store: this.store, log: options.log, now: options.now, alert: (name) => this.lifecycle.get(name) });
+    this.lifecycle = new AlertLifecycle(options.log, options.services);
+    this.queue = new DeliveryQueue({
+      store: this.store,
+      log: options.log,
+      now: options.now,
+      alert: (name) => this.lifecycle.get(name),
+      services: (alert) => this.lifecycle.services(alert),
+    });
     this.queue.load();
     this.windows = new MaintenanceWindows(options.host, options.log, options.now);
     options.host.on('result', (event: ResultEvent) => this.onResult(event));
@@ -114,6 +122,7 @@ export class AlertEngine {
     const facts = this.facts.get(target.id);
     if (!facts) return;
     facts.observe(result, at);
+    this.forwardResult(target.id, { target, result, at: new Date(at) });
     const flap = this.flaps.get(target.id)?.onResult(isSuccess(result), at);
     if (flap) this.flapChanged(target.id, flap);
     this.endExpiredMaintenance(target.id, at);
@@ -132,6 +141,17 @@ export class AlertEngine {
       if (flap) this.flapChanged(target.id, flap);
     }
     this.evaluate(target.id);
+  }
+
+  /** Every result goes to the routed alerts that observe results, unless maintenance holds them. */
+  private forwardResult(id: string, notice: ResultNotice): void {
+    const service = this.plan?.targets.get(id)?.service;
+    if (!service) return;
+    const maintenance = this.inMaintenance(this.options.host.flagsOf(id), notice.at.getTime());
+    for (const name of service.alerts) {
+      const alert = this.plan!.alerts.get(name);
+      if (alert?.plugin.observe && !(maintenance && alert.delivery.inMaintenance === 'hold')) this.lifecycle.observe(name, notice);
+    }
   }
 
   private flapChanged(id: string, change: FlapChange): void {

@@ -1,15 +1,29 @@
 // Starts and stops alert plugins as plans come and go: a new or changed alert is started, a
-// removed or changed one stopped. A plugin whose start or stop throws is logged, not fatal.
+// removed or changed one stopped (with the reason). Lends each plugin the daemon's services
+// (its routed targets, the action log, status reporting). A plugin whose hook throws is logged,
+// not fatal.
 import { describeError } from '../describe-error.js';
-import type { Logger } from '../plugin.js';
+import type { ActionRecord, AlertServices, AlertStopContext, Logger, PluginStatus, ResultNotice, RoutedTarget } from '../plugin.js';
 import type { AlertPlan } from '../plan.js';
 
-const sameAlert = (a: AlertPlan, b: AlertPlan) => a.plugin === b.plugin && JSON.stringify(a.options) === JSON.stringify(b.options);
+/** What the daemon lends alert plugins (see AlertServices in plugin.ts). */
+export interface AlertHost {
+  targets(alert: AlertPlan): RoutedTarget[];
+  record(alert: string, action: ActionRecord): void;
+  reportStatus(alert: string, status: PluginStatus | undefined): void;
+}
+
+// A changed set of routed targets counts as a change: the plugin starts again and sees it.
+const sameAlert = (a: AlertPlan, b: AlertPlan) =>
+  a.plugin === b.plugin && JSON.stringify(a.options) === JSON.stringify(b.options) && a.routedTargets.join('\n') === b.routedTargets.join('\n');
 
 export class AlertLifecycle {
   private alerts = new Map<string, AlertPlan>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly host: AlertHost,
+  ) {}
 
   get(name: string): AlertPlan | undefined {
     return this.alerts.get(name);
@@ -18,26 +32,57 @@ export class AlertLifecycle {
   async setAlerts(next: Map<string, AlertPlan>): Promise<void> {
     for (const [name, alert] of this.alerts) {
       const replacement = next.get(name);
-      if (!replacement || !sameAlert(alert, replacement)) await this.call(alert, 'stop');
+      if (!replacement || !sameAlert(alert, replacement)) await this.stop(alert, replacement ? 'replaced' : 'removed');
     }
     const previous = this.alerts;
     this.alerts = next;
     for (const [name, alert] of next) {
       const before = previous.get(name);
-      if (!before || !sameAlert(before, alert)) await this.call(alert, 'start');
+      if (!before || !sameAlert(before, alert)) await this.start(alert);
     }
   }
 
   async stopAll(): Promise<void> {
-    for (const alert of this.alerts.values()) await this.call(alert, 'stop');
+    for (const alert of this.alerts.values()) await this.stop(alert, 'shutdown');
     this.alerts = new Map();
   }
 
-  private async call(alert: AlertPlan, hook: 'start' | 'stop'): Promise<void> {
+  /** The services a plugin's hooks receive in their context. */
+  services(alert: AlertPlan): AlertServices {
+    return {
+      name: alert.name,
+      log: this.log,
+      targets: () => this.host.targets(alert),
+      record: (action) => this.host.record(alert.name, action),
+      reportStatus: (status) => this.host.reportStatus(alert.name, status),
+    };
+  }
+
+  /** Hands one check result to an alert that wants every result (`observe`). */
+  observe(name: string, notice: ResultNotice): void {
+    const alert = this.alerts.get(name);
+    if (!alert?.plugin.observe) return;
+    const fail = (err: unknown) => this.log.error(`alert ${alert.name} (${alert.type}) failed to take a result for ${notice.target.id}: ${describeError(err)}`);
     try {
-      await alert.plugin[hook]?.(alert.options, { log: this.log });
+      void Promise.resolve(alert.plugin.observe(notice, alert.options, this.services(alert))).catch(fail);
     } catch (err) {
-      this.log.error(`alert ${alert.name} (${alert.type}) ${hook} failed: ${describeError(err)}`);
+      fail(err);
+    }
+  }
+
+  private async start(alert: AlertPlan): Promise<void> {
+    try {
+      await alert.plugin.start?.(alert.options, this.services(alert));
+    } catch (err) {
+      this.log.error(`alert ${alert.name} (${alert.type}) start failed: ${describeError(err)}`);
+    }
+  }
+
+  private async stop(alert: AlertPlan, reason: AlertStopContext['reason']): Promise<void> {
+    try {
+      await alert.plugin.stop?.(alert.options, { ...this.services(alert), reason });
+    } catch (err) {
+      this.log.error(`alert ${alert.name} (${alert.type}) stop failed: ${describeError(err)}`);
     }
   }
 }

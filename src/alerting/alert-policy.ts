@@ -56,7 +56,7 @@ export const DELIVERY_DEFAULTS = { timeoutMs: 30_000, retries: 8, backoffMs: 10_
 /** Nagios' defaults: 21 results (20 possible changes); below `low` it stops. */
 const PERCENT_DEFAULTS = { results: 21 } as const;
 
-type AlertConfig = Config['alerts'][string];
+export type AlertConfig = Config['alerts'][string];
 type DecisionKeys = Pick<AlertConfig, 'after' | 'every' | 'numalerts' | 'period' | 'up' | 'startup'>;
 
 export function resolvePeriod(reference: PeriodReference, periods: Map<string, TimePeriod>): { period: TimePeriod; name: string } {

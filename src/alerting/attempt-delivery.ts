@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../config/duration.js';
 import { describeError } from '../describe-error.js';
-import type { AlertEvent, Logger } from '../plugin.js';
+import type { AlertEvent, AlertServices, Logger } from '../plugin.js';
 import type { AlertPlan } from '../plan.js';
 
 export interface AttemptOutcome {
@@ -22,7 +22,7 @@ export class DeliveryCancelled extends Error {
 export async function attemptDelivery(
   alert: AlertPlan,
   events: AlertEvent[],
-  context: { attempt: number; deliveryId: number; digest: boolean; log: Logger; stopSignal: AbortSignal },
+  context: { attempt: number; deliveryId: number; digest: boolean; log: Logger; stopSignal: AbortSignal; services: AlertServices },
 ): Promise<AttemptOutcome> {
   const started = performance.now();
   const timeoutMs = alert.delivery.timeoutMs;
@@ -38,6 +38,7 @@ export async function attemptDelivery(
     else context.stopSignal.addEventListener('abort', () => abort(new DeliveryCancelled()), { once: true, signal: controller.signal });
   });
   const ctx = {
+    ...context.services,
     signal: controller.signal,
     timeoutMs,
     log: context.log,

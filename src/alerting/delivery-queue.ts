@@ -3,7 +3,7 @@
 // newer event for a state-mirroring alert replaces an older one still waiting. Each alert has
 // its own small pool of concurrent attempts, so a slow or hung action holds up nobody else.
 import { formatDuration } from '../config/duration.js';
-import type { AlertEvent, Logger } from '../plugin.js';
+import type { AlertEvent, AlertServices, Logger } from '../plugin.js';
 import type { AlertPlan } from '../plan.js';
 import type { AlertStore, Delivery } from './alert-store.js';
 import { attemptDelivery } from './attempt-delivery.js';
@@ -16,6 +16,8 @@ export interface DeliveryQueueOptions {
   log: Logger;
   now: () => number;
   alert: (name: string) => AlertPlan | undefined;
+  /** The daemon's services lent to the alert plugin (its routed targets, the action log). */
+  services: (alert: AlertPlan) => AlertServices;
 }
 
 export class DeliveryQueue {
@@ -188,6 +190,7 @@ export class DeliveryQueue {
       digest: delivery.kind === 'digest',
       log: this.options.log,
       stopSignal: this.stopController.signal,
+      services: this.options.services(alert),
     });
     delivery.attempts = attempt;
     const what = `alert ${alert.name} (${alert.type}) ${delivery.kind} for ${delivery.target === '*' ? `${delivery.events.length} event(s)` : delivery.target}`;

@@ -5,6 +5,9 @@ import { alertsCommand } from './commands/alerts.js';
 import { checkConfigCommand } from './commands/check-config.js';
 import { demoCommand } from './commands/demo.js';
 import { historyCommand } from './commands/history.js';
+import { actionsCommand, vrrpCommand } from './commands/lvs-log.js';
+import { trackCommand } from './commands/track.js';
+import { vrrpNotifyCommand } from './commands/vrrp-notify.js';
 import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
@@ -18,6 +21,10 @@ const program = new Command('vigil')
   .addCommand(probeCommand())
   .addCommand(historyCommand())
   .addCommand(alertsCommand())
+  .addCommand(trackCommand())
+  .addCommand(vrrpNotifyCommand())
+  .addCommand(vrrpCommand())
+  .addCommand(actionsCommand())
   .addCommand(demoCommand())
   .addCommand(schemaCommand())
   .addHelpText(

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { decisionShape, deliveryShape } from './alert-policy-schema.js';
-import { configSchema, NAME_PATTERN, serviceSchema } from './schema.js';
+import { configSchema, NAME_PATTERN, serviceSchema, virtualServerEntrySchema } from './schema.js';
 
 function pluginUnion(plugins: Array<{ type: string; description?: string; options: z.ZodObject }>, extra: z.ZodRawShape = {}) {
   const variants = plugins.map((plugin) =>
@@ -23,6 +23,7 @@ export function configJsonSchema(registry: PluginRegistry): Record<string, unkno
   const full = configSchema.extend({
     services: z.record(key, serviceSchema.extend({ check })),
     alerts: z.record(key, alert).optional(),
+    virtual_servers: z.record(key, virtualServerEntrySchema.safeExtend({ check: check as never })).optional(),
   });
   return {
     ...z.toJSONSchema(full, { io: 'input', unrepresentable: 'any', target: 'draft-7' }),

@@ -10,10 +10,11 @@ import { ConfigError, type ConfigIssue, type ConfigPath } from './config-error.j
 import { locate } from './locate.js';
 import { configSchema, type Config } from './schema.js';
 import { validateReferences } from './validate-references.js';
+import { validateVirtualServers } from '../lvs/validate-virtual-servers.js';
 import { describeZodIssues, type RawIssue } from './zod-issues.js';
 
 /** Sections whose entries may come from included files. */
-const MERGED_SECTIONS = ['hostgroups', 'services', 'alerts'] as const;
+const MERGED_SECTIONS = ['hostgroups', 'services', 'alerts', 'virtual_servers'] as const;
 
 interface SourceFile {
   file: string;
@@ -145,6 +146,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
 
   const checked = validateReferences(merged, registry);
   issues.push(...checked.issues.map((raw) => sources.issue(raw)));
+  issues.push(...validateVirtualServers(merged, registry, checked).map((raw) => sources.issue(raw)));
   if (issues.length || !parsed.success) throw new ConfigError(issues);
   const config = resolvePaths(parsed.data, path.dirname(absolute));
   return { config, file: absolute, registry, checkOptions: checked.checkOptions, alertOptions: checked.alertOptions };

@@ -11,6 +11,7 @@ import {
 } from './alert-policy-schema.js';
 import { durationSchema } from './duration.js';
 import { parseHostEntry } from './host-entry.js';
+import { lvsSectionSchema, virtualServerSchema } from './schema-lvs.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const name = (what: string) =>
@@ -82,6 +83,14 @@ export const serviceSchema = z.strictObject({
 /** An alert: its type and that type's options, plus the policy keys its routes default to. */
 export const alertSchema = pluginRef.extend({ ...decisionShape, ...deliveryShape });
 
+/** A virtual server is a service (check, timing, alerts) over its own real servers. */
+export const virtualServerEntrySchema = virtualServerSchema({
+  description: z.string().optional(),
+  check: pluginRef.meta({ description: 'The check to run on every real server: `type` plus that check type’s options' }),
+  disabled: z.boolean().optional(),
+  ...timingShape,
+});
+
 export const configSchema = z.strictObject({
   include: z
     .array(z.string())
@@ -116,8 +125,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   defaults: z.strictObject(timingShape).prefault({}),
-  hostgroups: z.record(name('host group'), z.array(hostEntrySchema).min(1, { error: 'a host group needs at least one host' })),
-  services: z.record(name('service'), serviceSchema),
+  hostgroups: z.record(name('host group'), z.array(hostEntrySchema).min(1, { error: 'a host group needs at least one host' })).default({}),
+  services: z.record(name('service'), serviceSchema).default({}),
   alerts: z.record(name('alert'), alertSchema).default({}),
   periods: z
     .record(name('period'), periodDefinitionSchema)
@@ -127,9 +136,15 @@ export const configSchema = z.strictObject({
     .record(name('maintenance window'), maintenanceWindowSchema)
     .default({})
     .meta({ description: 'Recurring maintenance windows: checks run and history is written, alerts are held' }),
+  lvs: lvsSectionSchema,
+  virtual_servers: z
+    .record(name('virtual server'), virtualServerEntrySchema)
+    .default({})
+    .meta({ description: 'LVS virtual services: each is checked like a service and its real servers kept in the IPVS table' }),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type HostEntry = z.output<typeof hostEntrySchema>;
+export type VirtualServerConfig = z.output<typeof virtualServerEntrySchema>;

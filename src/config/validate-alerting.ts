@@ -92,6 +92,9 @@ export function validateAlerting(raw: Section, registry: PluginRegistry, issues:
       return host && typeof host !== 'string' ? [host.name] : [];
     });
   };
+  for (const [name, entry] of Object.entries(sectionOf(raw, 'virtual_servers'))) {
+    if (isObject(entry)) checkRoutes(entry.alerts, ['virtual_servers', name, 'alerts']);
+  }
   const parentsOf = new Map<string, string[]>();
   for (const [name, service] of Object.entries(services)) {
     if (!isObject(service)) continue;

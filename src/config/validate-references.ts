@@ -21,7 +21,7 @@ type Section = Record<string, unknown>;
 const isObject = (value: unknown): value is Section => value !== null && typeof value === 'object' && !Array.isArray(value);
 const sectionOf = (raw: Section, name: string): Section => (isObject(raw[name]) ? (raw[name] as Section) : {});
 
-function validatePluginOptions(
+export function validatePluginOptions(
   kind: 'check' | 'alert',
   reference: unknown,
   table: Map<string, { plugin: { options: z.ZodObject } }>,

@@ -2,7 +2,7 @@
 // open, and the writes that record transitions and outages. Ids are allocated here, in memory,
 // so an outage has its id at once even while writes wait in the queue.
 import type { Database } from 'better-sqlite3';
-import type { Logger, Target, TargetState } from '../plugin.js';
+import type { ActionRecord, Logger, PluginStatus, Target, TargetState } from '../plugin.js';
 import type { Transition } from '../state-machine.js';
 import { openWritableDatabase } from './open-database.js';
 import { WriteQueue } from './write-queue.js';
@@ -103,6 +103,26 @@ export class HistoryStore {
     if (transition.to === 'down') return this.startOutage(target.id, targetId, transition.at, message ?? 'check failed');
     if (transition.to === 'up') return this.endOutage(target.id, transition.at, message ?? 'check succeeded');
     return undefined;
+  }
+
+  /** Records an action an alert plugin took (ipvsadm command, drift repaired, hook run). */
+  recordAction(alert: string, action: ActionRecord, at: number): void {
+    this.writes.push('INSERT INTO action_log (at, alert, subject, kind, command, ok, exit_code, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      at, alert, action.subject, action.kind, action.command ? JSON.stringify(action.command) : null, action.ok ? 1 : 0, action.exitCode ?? null, action.message ?? null,
+    ]);
+  }
+
+  /** Publishes an alert plugin's health (read by `vigil track`). */
+  reportStatus(alert: string, status: PluginStatus | undefined, at: number): void {
+    if (!status) {
+      this.writes.push('DELETE FROM plugin_status WHERE alert = ?', [alert]);
+      return;
+    }
+    this.writes.push(
+      'INSERT INTO plugin_status (alert, healthy, summary, detail, pid, updated_at, stale_after_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT(alert) DO UPDATE SET healthy = excluded.healthy, summary = excluded.summary, detail = excluded.detail, pid = excluded.pid, updated_at = excluded.updated_at, stale_after_ms = excluded.stale_after_ms',
+      [alert, status.healthy ? 1 : 0, status.summary, status.detail ? JSON.stringify(status.detail) : null, process.pid, at, status.staleAfterMs],
+    );
   }
 
   /** Closes the open outage of a target that left the configuration. */

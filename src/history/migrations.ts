@@ -51,7 +51,7 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
-    version: 3,
+    version: 2,
     description: 'alert delivery queue, alert attempts, alert route state',
     up(db) {
       db.exec(`
@@ -100,6 +100,45 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'actions taken by plugins (ipvsadm commands, drift repaired), plugin status for vigil track, VRRP state changes',
+    up(db) {
+      db.exec(`
+        CREATE TABLE action_log (
+          id          INTEGER PRIMARY KEY,
+          at          INTEGER NOT NULL,       -- ms since epoch
+          alert       TEXT NOT NULL,          -- the alert (plugin instance) that acted
+          subject     TEXT NOT NULL,          -- e.g. the virtual service
+          kind        TEXT NOT NULL,          -- command, drift, dry-run, hook, ...
+          command     TEXT,                   -- JSON argument array
+          ok          INTEGER NOT NULL,
+          exit_code   INTEGER,
+          message     TEXT
+        );
+        CREATE INDEX action_log_at ON action_log(at);
+        CREATE TABLE plugin_status (
+          alert       TEXT PRIMARY KEY,
+          healthy     INTEGER NOT NULL,
+          summary     TEXT NOT NULL,
+          detail      TEXT,                   -- JSON
+          pid         INTEGER NOT NULL,
+          updated_at  INTEGER NOT NULL,
+          stale_after_ms INTEGER NOT NULL     -- older than this = the daemon is not reporting
+        );
+        CREATE TABLE vrrp_transitions (
+          id          INTEGER PRIMARY KEY,
+          at          INTEGER NOT NULL,
+          node        TEXT NOT NULL,          -- which director reported it
+          kind        TEXT NOT NULL,          -- INSTANCE or GROUP
+          name        TEXT NOT NULL,
+          state       TEXT NOT NULL,          -- MASTER, BACKUP, FAULT, STOP
+          priority    INTEGER
+        );
+        CREATE INDEX vrrp_transitions_at ON vrrp_transitions(at);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -112,9 +151,11 @@ export function migrate(db: Database): { from: number; to: number } {
   for (const migration of MIGRATIONS) {
     if (migration.version <= from) continue;
     db.transaction(() => {
+      // Another process (the daemon, a keepalived notify hook) may have migrated meanwhile.
+      if ((db.pragma('user_version', { simple: true }) as number) >= migration.version) return;
       migration.up(db);
       db.pragma(`user_version = ${migration.version}`);
-    })();
+    }).immediate();
   }
   return { from, to: SCHEMA_VERSION };
 }

@@ -9,7 +9,7 @@ import { attemptDelivery } from '../../alerting/attempt-delivery.js';
 import { hasAlertTables, queryAttempts, queryQueue, type AttemptRow, type QueuedRow } from '../../history/attempt-query.js';
 import { createLogger } from '../../log.js';
 import { buildPlan } from '../../plan.js';
-import type { AlertEvent, Target } from '../../plugin.js';
+import type { AlertEvent, AlertServices, Target } from '../../plugin.js';
 import { configOption, examples } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
@@ -193,9 +193,17 @@ function testCommand(): Command {
           description: chosen?.service.description,
         };
         const log = createLogger({ format: 'text', level: 'warn', write: (line) => process.stderr.write(line) });
-        await alert.plugin.start?.(alert.options, { log });
-        const result = await attemptDelivery(alert, [event], { attempt: 1, deliveryId: Date.now(), digest: false, log, stopSignal: new AbortController().signal });
-        await alert.plugin.stop?.(alert.options, { log });
+        // Outside the daemon: no routed targets, and what the plugin records is only logged.
+        const services: AlertServices = {
+          name,
+          log,
+          targets: () => [],
+          record: (action) => log.info(`${name}: ${action.kind} ${action.ok ? 'ok' : 'failed'}${action.message ? `: ${action.message}` : ''}`),
+          reportStatus: () => undefined,
+        };
+        await alert.plugin.start?.(alert.options, services);
+        const result = await attemptDelivery(alert, [event], { attempt: 1, deliveryId: Date.now(), digest: false, log, stopSignal: new AbortController().signal, services });
+        await alert.plugin.stop?.(alert.options, { ...services, reason: 'shutdown' });
         if (!result.ok) throw new Error(`${name} (${alert.type}) failed after ${formatDuration(result.durationMs)}: ${result.error}`);
         console.log(`${name} (${alert.type}): test alert about ${target.id} delivered in ${formatDuration(result.durationMs)}`);
       } catch (err) {

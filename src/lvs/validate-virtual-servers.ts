@@ -1,0 +1,84 @@
+// Checks what the schema alone cannot about `virtual_servers:`: names that clash with services,
+// the check's options (by its plugin), real servers that are the same IPVS
+// destination, and the options of the `ipvs`/`notify` alerts each entry expands into.
+import { z } from 'zod';
+import { timingShape, virtualServerEntrySchema } from '../config/schema.js';
+import { validatePluginOptions, type ReferenceCheck } from '../config/validate-references.js';
+import { describeZodIssues, type RawIssue } from '../config/zod-issues.js';
+import { DEFAULTS } from '../plan.js';
+import type { PluginRegistry } from '../plugins/registry.js';
+import { effectiveDestinationPort, formatEndpoint, parseEndpoint, parseServiceKey } from './ipvs-table.js';
+import { FORWARDING_ALIASES } from './ipvs-options.js';
+import { ipvsAlertName, ipvsOptionsFor, notifyAlertName, notifyOptionsFor, realServerName, serviceKeyText } from './virtual-server-options.js';
+
+type Raw = Record<string, unknown>;
+const isObject = (value: unknown): value is Raw => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Time from a server's first failed check to its DOWN: the default panic window. */
+function detectionWindowMs(parsed: z.output<typeof virtualServerEntrySchema>, defaults: Raw): number {
+  const timing = z.strictObject(timingShape).safeParse(defaults);
+  const d = timing.success ? timing.data : {};
+  const interval = parsed.interval ?? d.interval ?? DEFAULTS.interval;
+  const fast = parsed.fast_interval ?? d.fast_interval ?? Math.min(interval, DEFAULTS.fastInterval);
+  const fall = parsed.fall ?? d.fall ?? DEFAULTS.fall;
+  const timeout = parsed.timeout ?? d.timeout ?? DEFAULTS.timeout;
+  return interval + fall * fast + timeout;
+}
+
+export function validateVirtualServers(raw: Raw, registry: PluginRegistry, checked: ReferenceCheck): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const services = isObject(raw.services) ? raw.services : {};
+  const alerts = isObject(raw.alerts) ? raw.alerts : {};
+  const lvsDefaults = isObject(raw.lvs) ? raw.lvs : {};
+  const defaults = isObject(raw.defaults) ? raw.defaults : {};
+  const virtualServers = isObject(raw.virtual_servers) ? raw.virtual_servers : {};
+
+  for (const [name, entry] of Object.entries(virtualServers)) {
+    if (!isObject(entry)) continue;
+    const where = ['virtual_servers', name];
+    if (name in services) issues.push({ path: where, message: `a service named '${name}' exists too; a virtual server is checked as a service of its own name, so the names must differ`, atKey: true });
+    const checkOptions = validatePluginOptions('check', entry.check, registry.checks, [...where, 'check'], issues);
+    if (checkOptions) checked.checkOptions.set(name, checkOptions);
+
+    const parsed = virtualServerEntrySchema.safeParse(entry);
+    if (!parsed.success) continue; // the config schema reports these
+
+    // Two entries IPVS would store as one destination (dr/tunnel use the service's port).
+    const key = parseServiceKey(serviceKeyText(entry));
+    const forwarding = FORWARDING_ALIASES[String(entry.forwarding ?? 'dr')] ?? 'dr';
+    const seen = new Map<string, number>();
+    const names = new Set<string>();
+    (entry.real_servers as unknown[]).forEach((server, index) => {
+      const serverName = realServerName(server);
+      const endpoint = typeof server === 'string' ? parseEndpoint(server)! : (server as { address: string; port?: number });
+      if (typeof key === 'string') return;
+      const id = formatEndpoint(endpoint.address, effectiveDestinationPort(key, forwarding, endpoint.port));
+      const first = seen.get(id);
+      if (first !== undefined) {
+        const why = forwarding === 'nat' ? '' : ` (with ${forwarding} forwarding IPVS uses the virtual port for every real server)`;
+        issues.push({ path: [...where, 'real_servers', index], message: `same IPVS destination ${id} as real_servers[${first}]${why}` });
+      } else if (names.has(serverName)) {
+        issues.push({ path: [...where, 'real_servers', index], message: `real server name '${serverName}' is used twice` });
+      }
+      seen.set(id, first ?? index);
+      names.add(serverName);
+    });
+
+    const plugins: Array<[string, string, Raw | undefined]> = [
+      ['ipvs', ipvsAlertName(name), ipvsOptionsFor(entry, lvsDefaults, detectionWindowMs(parsed.data, defaults))],
+      ['notify', notifyAlertName(name), notifyOptionsFor(entry)],
+    ];
+    for (const [type, alertName, options] of plugins) {
+      if (!options) continue;
+      const plugin = registry.alerts.get(type)?.plugin;
+      if (!plugin) {
+        issues.push({ path: where, message: `the built-in '${type}' alert is missing from this installation` });
+        continue;
+      }
+      const result = plugin.options.safeParse(options);
+      if (result.success) checked.alertOptions.set(alertName, result.data as Raw);
+      else issues.push(...describeZodIssues(result.error.issues, plugin.options, options, where));
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,55 @@
+// Expands each `virtual_servers:` entry into what the rest of the daemon already knows: a
+// service (its real servers are the targets, checked and recorded like any other) plus the
+// `ipvs` alert routed from it (and a `notify` alert for keepalived-style hooks).
+import type { LoadedConfig } from '../config/load-config.js';
+import type { ServiceConfig } from '../config/schema.js';
+import type { Host } from '../config/host-entry.js';
+import type { AlertConfig } from '../alerting/alert-policy.js';
+import type { TimePeriod } from '../alerting/time-period.js';
+import { addTargets, buildAlertPlan, buildServicePlan, type AlertPlan, type ServicePlan, type TargetPlan } from '../plan.js';
+import { parseEndpoint } from './ipvs-table.js';
+import { ipvsAlertName, notifyAlertName, realServerName } from './virtual-server-options.js';
+
+export function expandVirtualServers(
+  loaded: LoadedConfig,
+  services: Map<string, ServicePlan>,
+  targets: Map<string, TargetPlan>,
+  alerts: Map<string, AlertPlan>,
+  periods: Map<string, TimePeriod>,
+): void {
+  const { config } = loaded;
+  for (const [name, server] of Object.entries(config.virtual_servers)) {
+    const hosts: Host[] = server.real_servers.map((entry) => {
+      const endpoint = typeof entry === 'string' ? parseEndpoint(entry)! : entry;
+      const host: Host = { name: realServerName(entry), address: endpoint.address };
+      if (endpoint.port !== undefined) host.port = endpoint.port;
+      if (typeof entry !== 'string' && entry.weight !== undefined) host.weight = entry.weight;
+      return host;
+    });
+    const own = [ipvsAlertName(name)];
+    if (loaded.alertOptions.has(notifyAlertName(name))) own.push(notifyAlertName(name));
+    for (const alertName of own) {
+      const type = alertName === ipvsAlertName(name) ? 'ipvs' : 'notify';
+      alerts.set(alertName, buildAlertPlan(loaded, alertName, { type } as AlertConfig, periods));
+    }
+    const service: ServiceConfig = {
+      description: server.description,
+      group: name,
+      check: server.check,
+      disabled: server.disabled,
+      interval: server.interval,
+      timeout: server.timeout,
+      rise: server.rise,
+      fall: server.fall,
+      fast_interval: server.fast_interval,
+      down_interval: server.down_interval,
+      spread: server.spread,
+      initial_state: server.initial_state,
+      flapping: server.flapping,
+      alerts: [...own, ...(server.alerts ?? config.defaults.alerts ?? [])],
+    };
+    const plan = buildServicePlan(loaded, name, service, hosts, alerts, periods);
+    services.set(name, plan);
+    addTargets(targets, plan);
+  }
+}

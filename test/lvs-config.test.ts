@@ -1,0 +1,78 @@
+// Config errors in `virtual_servers:` name the file, line and key, like every other config error.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, formatIssue } from '../src/config/config-error.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { buildPlan } from '../src/plan.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+async function errorsOf(text: string): Promise<string[]> {
+  const tmp = tempDir();
+  try {
+    await loadConfig(tmp.write('vigil.yaml', text));
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.issues.map((issue) => formatIssue(issue).replace(/^.*vigil\.yaml/, 'vigil.yaml'));
+  } finally {
+    tmp.cleanup();
+  }
+}
+
+const base = (body: string) => `virtual_servers:
+  web:
+    virtual: 192.0.2.10:80
+    real_servers: [10.0.0.1:80, 10.0.0.2:80]
+    check: { type: tcp }
+${body}`;
+
+describe('virtual_servers config', () => {
+  it('expands into a service and an ipvs alert routed from it', async () => {
+    const tmp = tempDir();
+    try {
+      const plan = buildPlan(await loadConfig(tmp.write('vigil.yaml', base('    forwarding: masq\n    persistent: 5m\n    sorry_server: 10.0.0.99:8080\n    alerts: [ops]\nalerts:\n  ops: { type: notify, notify_up: "/bin/true" }\n'))));
+      expect(plan.services.get('web')).toMatchObject({ group: 'web', checkType: 'tcp', alerts: ['virtual_servers.web', 'ops'] });
+      expect([...plan.targets.keys()]).toEqual(['web/10.0.0.1:80', 'web/10.0.0.2:80']);
+      expect(plan.alerts.get('virtual_servers.web')).toMatchObject({
+        type: 'ipvs',
+        routedTargets: ['web/10.0.0.1:80', 'web/10.0.0.2:80'],
+        options: { service: { protocol: 'tcp', address: '192.0.2.10', port: 80 }, forwarding: 'nat', persistent: 300_000, sorry_server: { address: '10.0.0.99', port: 8080 }, panic_guard: { keep: 1, window: 11000 } },
+      });
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it.each([
+    ['    forwarding: masquerad\n', /vigil\.yaml:6:17: virtual_servers\.web\.forwarding: expected one of .*got "masquerad" \(did you mean 'masquerade'\?\)/],
+    ['    panic_guard: { policy: sorry }\n', /vigil\.yaml:6:28: virtual_servers\.web\.panic_guard\.policy: policy 'sorry' needs a sorry_server/],
+    ['    fwmark: 7\n', /vigil\.yaml:6:13: virtual_servers\.web\.fwmark: give either virtual \(address:port\) or fwmark, not both/],
+    ['    netmask: 255.255.255.0\n', /virtual_servers\.web\.netmask: netmask only applies to a persistent service/],
+    ['    quorum_up: "/bin/echo \\"unclosed"\n', /virtual_servers\.web\.quorum_up: unclosed " quote/],
+    ['    on_down: drain\n', /virtual_servers\.web\.on_down: expected one of quiesce, remove, got "drain"/],
+  ])('%j is reported with file, line and key', async (body, pattern) => {
+    expect(await errorsOf(base(body))).toContainEqual(expect.stringMatching(pattern));
+  });
+
+  it('reports real servers IPVS would store as one, names taken by a service, bad checks and unknown alerts', async () => {
+    const errors = await errorsOf(`hostgroups: { g: [10.0.0.1] }
+services:
+  web: { group: g, check: { type: tcp } }
+virtual_servers:
+  web:
+    virtual: 192.0.2.10:80
+    real_servers: [10.0.0.1:8080, 10.0.0.1:9090, web.example.com]
+    check: { type: tpc }
+    alerts: [pager]
+`);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/vigil\.yaml:7:50: virtual_servers\.web\.real_servers\[2\]: expected "address" or "address:port" with an IP address/),
+        expect.stringMatching(/vigil\.yaml:5:3: virtual_servers\.web: a service named 'web' exists too/),
+        expect.stringMatching(/vigil\.yaml:8:20: virtual_servers\.web\.check\.type: unknown check type 'tpc' \(did you mean 'tcp'\?\)/),
+        expect.stringMatching(/vigil\.yaml:9:14: virtual_servers\.web\.alerts\[0\]: no alert named 'pager'/),
+      ]),
+    );
+    const same = await errorsOf(base('').replace('[10.0.0.1:80, 10.0.0.2:80]', '[10.0.0.1:8080, 10.0.0.1:9090]'));
+    expect(same).toContainEqual(expect.stringMatching(/real_servers\[1\]: same IPVS destination 10\.0\.0\.1:80 as real_servers\[0\] \(with dr forwarding IPVS uses the virtual port for every real server\)/));
+  });
+});

@@ -1,0 +1,371 @@
+// LVS end to end: the real `bin/vigil` with a virtual service of three real HTTP servers on
+// loopback, driving test/ipvsadm-double (a faithful ipvsadm with a state-file table). Asserts the
+// table and the exact ipvsadm argument lists.
+import { chmodSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { readOutages } from './helpers/history-db.js';
+import { startHttpServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+type Server = Awaited<ReturnType<typeof startHttpServer>>;
+
+let tmp: ReturnType<typeof tempDir>;
+let env: DoubleEnv;
+let servers: Server[];
+const daemons: VigilDaemon[] = [];
+const VIP = '192.0.2.10:80';
+
+beforeEach(async () => {
+  tmp = tempDir('vigil-lvs-');
+  env = doubleEnv(tmp.dir);
+  servers = await Promise.all([startHttpServer(), startHttpServer(), startHttpServer()]);
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') for (const daemon of daemons) console.log(daemon.output());
+  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await Promise.all(servers.map((server) => server.stop()));
+  tmp.cleanup();
+});
+
+const rs = (i: number) => `127.0.0.1:${servers[i]!.port}`;
+
+function config(extra = '', options: { ipvsadm?: string; top?: string; resync?: string } = {}): string {
+  return `history: { path: ./history.db, flush_interval: 50ms }
+lvs: { ipvsadm: ${options.ipvsadm ?? IPVSADM_DOUBLE}, resync_interval: ${options.resync ?? '1s'}, command_timeout: 2s }
+${options.top ?? ''}
+virtual_servers:
+  web:
+    virtual: ${VIP}
+    forwarding: nat
+    scheduler: wrr
+    interval: 200ms
+    timeout: 1s
+    fast_interval: 100ms
+    spread: 50ms
+    rise: 2
+    fall: 2
+    real_servers:
+      - { name: web1, address: 127.0.0.1, port: ${servers[0]!.port} }
+      - { name: web2, address: 127.0.0.1, port: ${servers[1]!.port}, weight: 2 }
+      - { name: web3, address: 127.0.0.1, port: ${servers[2]!.port} }
+    check: { type: http, path: /health }
+${extra}`;
+}
+
+function start(text: string): VigilDaemon {
+  const file = tmp.write('vigil.yaml', text);
+  const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir, env });
+  daemons.push(daemon);
+  return daemon;
+}
+
+const full = () => [`${rs(0)}=1`, `${rs(1)}=2`, `${rs(2)}=1`].sort();
+const waitPool = (want: () => string[], what: string) =>
+  waitFor(() => JSON.stringify(pool(env)) === JSON.stringify([...want()].sort()), `${what}; table: ${JSON.stringify(pool(env))}`);
+
+function actionRows(kind?: string) {
+  const db = new Database(tmp.path('history.db'), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT * FROM action_log ORDER BY id').all() as Array<{ kind: string; command: string | null; ok: number; exit_code: number | null; message: string | null }>;
+    return kind ? rows.filter((row) => row.kind === kind) : rows;
+  } finally {
+    db.close();
+  }
+}
+
+describe('ipvs: a virtual service with three real servers', () => {
+  it('creates the service, quiesces a stopped server after `fall` and restores it after `rise`, with exactly these ipvsadm calls', async () => {
+    const daemon = start(config());
+    await waitPool(full, 'the pool created');
+    expect(changes(env)).toEqual([
+      ['-A', '-t', VIP, '-s', 'wrr'],
+      ['-a', '-t', VIP, '-r', rs(0), '-m', '-w', '1'],
+      ['-a', '-t', VIP, '-r', rs(1), '-m', '-w', '2'],
+      ['-a', '-t', VIP, '-r', rs(2), '-m', '-w', '1'],
+    ]);
+
+    await servers[1]!.stop();
+    const down = await daemon.waitForLine(/web\/web2 UP → DOWN after 2 failures/);
+    await waitPool(() => [`${rs(0)}=1`, `${rs(1)}=0`, `${rs(2)}=1`], 'web2 quiesced');
+    expect(changes(env).slice(4)).toEqual([['-e', '-t', VIP, '-r', rs(1), '-m', '-w', '0']]);
+
+    await servers[1]!.start();
+    await daemon.waitForLine(/web\/web2 DOWN → UP after 2 successes/, { from: down.index });
+    await waitPool(full, 'web2 back at weight 2');
+    expect(changes(env).slice(5)).toEqual([['-e', '-t', VIP, '-r', rs(1), '-m', '-w', '2']]);
+
+    // A stop without cleanstop leaves the table as it is (the servers keep serving).
+    expect(await daemon.stop()).toBe(0);
+    expect(pool(env)).toEqual(full());
+  });
+
+  it('on_down: remove deletes the real server (-d) and adds it back (-a)', async () => {
+    const daemon = start(config('    on_down: remove\n'));
+    await waitPool(full, 'the pool created');
+    await servers[0]!.stop();
+    await waitPool(() => [`${rs(1)}=2`, `${rs(2)}=1`], 'web1 removed');
+    await servers[0]!.start();
+    await waitPool(full, 'web1 added back');
+    expect(changes(env).slice(4)).toEqual([
+      ['-d', '-t', VIP, '-r', rs(0)],
+      ['-a', '-t', VIP, '-r', rs(0), '-m', '-w', '1'],
+    ]);
+    expect(daemon.output()).toMatch(/ipvs tcp 192\.0\.2\.10:80: remove 127\.0\.0\.1:\d+ \(down web1\)/);
+  });
+
+  it('all servers down: the sorry server goes in (before the last real server leaves); one back: it goes out', async () => {
+    const daemon = start(config('    on_down: remove\n    sorry_server: 127.0.0.99:8099\n'));
+    await waitPool(full, 'the pool created');
+    for (const server of servers) await server.stop();
+    await waitPool(() => ['127.0.0.99:8099=1'], 'only the sorry server');
+    await daemon.waitForLine(/quorum lost \(live weight 0 < 1\): sorry server 127\.0\.0\.99:8099 in/);
+    const calls = changes(env);
+    const sorryIn = calls.findIndex((argv) => argv[0] === '-a' && argv[4] === '127.0.0.99:8099');
+    const lastDelete = calls.map((argv) => argv[0]).lastIndexOf('-d');
+    expect(calls[sorryIn]).toEqual(['-a', '-t', VIP, '-r', '127.0.0.99:8099', '-m', '-w', '1']);
+    expect(sorryIn).toBeLessThan(lastDelete); // the pool is never empty
+
+    await servers[2]!.start();
+    await waitPool(() => [`${rs(2)}=1`], 'web3 in, sorry out');
+    const after = changes(env).slice(calls.length);
+    expect(after).toEqual([
+      ['-a', '-t', VIP, '-r', rs(2), '-m', '-w', '1'],
+      ['-d', '-t', VIP, '-r', '127.0.0.99:8099'],
+    ]);
+  });
+
+  it('panic guard: every server failing at once keeps the last one in the pool, and says why', async () => {
+    const daemon = start(config('    on_down: remove\n    panic_guard: { policy: keep, keep: 1, window: 10s }\n'));
+    await waitPool(full, 'the pool created');
+    await Promise.all(servers.map((server) => server.stop()));
+    const panic = await daemon.waitForLine(/panic guard: every real server failed within 10s — more likely this director's own network than the servers; keeping web\d in the pool/);
+    const kept = /keeping (web\d)/.exec(panic.line)![1]!;
+    const keptIndex = Number(kept.slice(3)) - 1;
+    const keptWeight = keptIndex === 1 ? 2 : 1;
+    await waitPool(() => [`${rs(keptIndex)}=${keptWeight}`], 'one server kept');
+    // Several resyncs later the pool still holds it.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(pool(env)).toEqual([`${rs(keptIndex)}=${keptWeight}`]);
+    expect(actionRows('panic')[0]?.message).toMatch(/keeping web\d in the pool/);
+
+    const back = (keptIndex + 1) % 3;
+    await servers[back]!.start();
+    await daemon.waitForLine(/panic guard released/);
+    await waitPool(() => [`${rs(back)}=${back === 1 ? 2 : 1}`], 'the recovered server alone');
+  });
+
+  it('repairs drift: a real server deleted, a weight changed and a stranger added behind its back', async () => {
+    const daemon = start(config('', { resync: '400ms' }));
+    await waitPool(full, 'the pool created');
+    const before = changes(env).length;
+    // Three changes behind Vigil's back, in one ipvsadm -R (atomic, as one operator's script).
+    const restore = runDouble(env, ['-R'], [`-d -t ${VIP} -r ${rs(2)}`, `-e -t ${VIP} -r ${rs(0)} -m -w 7`, `-a -t ${VIP} -r 127.0.0.55:80 -m -w 1`].join('\n'));
+    expect(restore).toMatchObject({ code: 0, stderr: '' });
+    await waitPool(full, 'the table repaired');
+    await daemon.waitForLine(/drift: the table differs from the pool \(.*\); repairing/);
+    const repairs = changes(env).slice(before + 1);
+    expect(repairs).toEqual(
+      expect.arrayContaining([
+        ['-e', '-t', VIP, '-r', rs(0), '-m', '-w', '1'],
+        ['-a', '-t', VIP, '-r', rs(2), '-m', '-w', '1'],
+        ['-d', '-t', VIP, '-r', '127.0.0.55:80'],
+      ]),
+    );
+    expect(repairs).toHaveLength(3);
+    await waitFor(() => actionRows('drift').length === 3, 'three drift records');
+  });
+
+  it('a restart against a table that is already right makes no change at all', async () => {
+    let daemon = start(config());
+    await waitPool(full, 'the pool created');
+    await daemon.stop();
+    const before = changes(env).length;
+    daemon = start(config());
+    await daemon.waitForLine(/ipvs tcp 192\.0\.2\.10:80: healthy: 3\/3 real servers live/);
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // several resyncs
+    expect(changes(env).length).toBe(before);
+  });
+
+  it('a reload that drops a real server takes it out of the table; one that adds it puts it back', async () => {
+    const daemon = start(config());
+    await waitPool(full, 'the pool created');
+    const before = changes(env).length;
+    const three = config();
+    tmp.write('vigil.yaml', three.replace(/      - \{ name: web3.*\n/, ''));
+    daemon.signal('SIGHUP');
+    await daemon.waitForLine(/reload: - target web\/web3/);
+    await waitPool(() => [`${rs(0)}=1`, `${rs(1)}=2`], 'web3 gone');
+    expect(changes(env).slice(before)).toEqual([['-d', '-t', VIP, '-r', rs(2)]]);
+    tmp.write('vigil.yaml', three);
+    daemon.signal('SIGHUP');
+    await daemon.waitForLine(/reload: \+ target web\/web3/);
+    await waitPool(full, 'web3 back');
+    expect(changes(env).slice(before + 1)).toEqual([['-a', '-t', VIP, '-r', rs(2), '-m', '-w', '1']]);
+  });
+
+  it('follows the weight a check reports (dynamic weights, keepalived misc_dynamic)', async () => {
+    mkdirSync(tmp.path('plugins'));
+    tmp.write(
+      'plugins/weighted.js',
+      `import http from 'node:http';
+import { defineCheck, z } from 'vigil/plugin';
+// UP with the weight the server names in its body: "weight=N".
+export default defineCheck({
+  type: 'weighted',
+  options: z.strictObject({}),
+  run: (target, _options, ctx) => new Promise((resolve) => {
+    const req = http.get({ host: target.address, port: target.port, path: '/', signal: ctx.signal, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => {
+        const match = /weight=(\\d+)/.exec(body);
+        resolve(match ? { status: 'up', weight: Number(match[1]) } : { status: 'up' });
+      });
+    });
+    req.on('error', (err) => resolve({ status: 'down', message: err.message }));
+  }),
+});
+`,
+    );
+    servers[0]!.behaviour.body = 'weight=5';
+    start(config('', { top: 'plugin_dirs: [./plugins]' }).replace('check: { type: http, path: /health }', 'check: { type: weighted }'));
+    await waitPool(() => [`${rs(0)}=5`, `${rs(1)}=2`, `${rs(2)}=1`], 'web1 at its reported weight 5');
+    servers[0]!.behaviour.body = 'weight=9';
+    await waitPool(() => [`${rs(0)}=9`, `${rs(1)}=2`, `${rs(2)}=1`], 'web1 at 9');
+    expect(changes(env)).toContainEqual(['-e', '-t', VIP, '-r', rs(0), '-m', '-w', '9']);
+  });
+
+  it('quorum hooks and keepalived-style notify hooks run with exactly their own arguments', async () => {
+    const out = tmp.path('hooks.txt');
+    const script = tmp.write('hook.sh', `#!/bin/sh\necho "$*" >> ${out}\n`);
+    chmodSync(script, 0o755);
+    const extra = `    quorum: 3
+    quorum_up: "${script} quorum-up"
+    quorum_down: [${script}, quorum-down, "two words"]
+    notify_down: "${script} service-down"
+`;
+    const daemon = start(config(extra).replace(`weight: 2 }`, `weight: 2, notify_up: "${script} rs-up web2", notify_down: "${script} rs-down web2" }`));
+    await waitPool(full, 'the pool created');
+    await servers[1]!.stop();
+    await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').split('\n').filter(Boolean).length === 2, 'two hooks');
+    expect(readFileSync(out, 'utf8').split('\n').filter(Boolean).sort()).toEqual(['quorum-down two words', 'rs-down web2']);
+    await servers[0]!.stop();
+    await waitFor(() => readFileSync(out, 'utf8').includes('service-down'), 'the service-wide notify_down for web1');
+    await servers[0]!.start();
+    await servers[1]!.start();
+    await waitFor(() => readFileSync(out, 'utf8').includes('quorum-up'), 'quorum up again');
+    await waitFor(() => readFileSync(out, 'utf8').includes('rs-up web2'), 'notify_up for web2');
+    const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+    expect(lines.filter((line) => line === 'quorum-up')).toHaveLength(1);
+    expect(lines.filter((line) => line === 'quorum-down two words')).toHaveLength(1);
+    expect(daemon.output()).toMatch(/quorum down \(live weight 2, quorum 3±0\)/);
+  });
+
+  it('dry_run logs the commands it would run and changes nothing', async () => {
+    const daemon = start(config('    dry_run: true\n'));
+    await daemon.waitForLine(/dry run: would run: \S+ipvsadm-double -A -t 192\.0\.2\.10:80 -s wrr \(create the virtual service \(wrr\)\)/);
+    await daemon.waitForLine(/web\/web1 UNKNOWN → UP/);
+    await servers[0]!.stop();
+    await daemon.waitForLine(new RegExp(`dry run: would run: \\S+ -e -t 192\\.0\\.2\\.10:80 -r 127\\.0\\.0\\.1:${servers[0]!.port} -m -w 0`));
+    expect(changes(env)).toEqual([]);
+    expect(pool(env)).toBeUndefined();
+    await waitFor(() => actionRows('dry-run').length >= 5, 'dry-run records');
+  });
+
+  it('cleanstop removes its real servers and the service it created on a clean stop', async () => {
+    const daemon = start(config('    cleanstop: true\n'));
+    await waitPool(full, 'the pool created');
+    const before = changes(env).length;
+    expect(await daemon.stop()).toBe(0);
+    expect(pool(env)).toBeUndefined();
+    const stopCalls = changes(env).slice(before);
+    expect(stopCalls.slice(0, 3).sort()).toEqual([0, 1, 2].map((i) => ['-d', '-t', VIP, '-r', rs(i)]).sort());
+    expect(stopCalls.slice(3)).toEqual([['-D', '-t', VIP]]);
+  });
+
+  it('vigil track follows the pool: 0 while healthy, 1 below quorum, 1 when the daemon stops reporting', async () => {
+    const daemon = start(config('    quorum: 2\n'));
+    await waitPool(full, 'the pool created');
+    const db = ['--db', tmp.path('history.db')];
+    await waitFor(async () => (await runVigilAsync(['track', ...db])).code === 0, 'track OK');
+    expect((await runVigilAsync(['track', '-c', tmp.path('vigil.yaml')])).stdout).toMatch(/^OK {3}tcp 192\.0\.2\.10:80: 3\/3 real servers live, weight 4$/m);
+
+    await Promise.all([servers[0]!.stop(), servers[1]!.stop()]);
+    await daemon.waitForLine(/not healthy: below quorum \(live weight 1 < 2\)/);
+    const below = await waitFor(async () => {
+      const result = await runVigilAsync(['track', ...db]);
+      return result.code === 1 ? result : undefined;
+    }, 'track failing');
+    expect(below.stdout).toMatch(/FAIL tcp 192\.0\.2\.10:80: below quorum \(live weight 1 < 2\)/);
+
+    await Promise.all([servers[0]!.start(), servers[1]!.start()]);
+    await waitFor(async () => (await runVigilAsync(['track', ...db])).code === 0, 'track OK again');
+    daemon.signal('SIGKILL');
+    await daemon.exited;
+    const dead = await waitFor(async () => {
+      const result = await runVigilAsync(['track', ...db]);
+      return result.code === 1 ? result : undefined;
+    }, 'track failing without the daemon', 20_000, 500);
+    expect(dead.stdout).toMatch(/no report from vigil \(pid \d+\) for [\d.]+s: the daemon is stopped or stuck/);
+  });
+});
+
+describe('ipvs when ipvsadm refuses or is missing', () => {
+  it('an ipvsadm error it cannot fix (unknown scheduler) is logged with its reason, recorded, retried, and costs nothing else', async () => {
+    const daemon = start(config().replace('scheduler: wrr', 'scheduler: nosuch'));
+    await daemon.waitForLine(/ipvs tcp 192\.0\.2\.10:80: create the virtual service \(nosuch\) failed: \S+ -A -t 192\.0\.2\.10:80 -s nosuch: exit 255: Scheduler or persistence engine not found; retried at the next resync/);
+    await daemon.waitForLine(/web\/web1 UNKNOWN → UP/);
+    await servers[0]!.stop();
+    await daemon.waitForLine(/web\/web1 UP → DOWN after 2 failures/);
+    await waitFor(() => readOutages(tmp.path('history.db')).length === 1, 'the outage recorded');
+    // Retried at every resync, but said and recorded once.
+    await waitFor(() => changes(env).filter((argv) => argv[0] === '-A').length >= 3, 'three tries');
+    expect(actionRows('command').filter((row) => row.message === 'Scheduler or persistence engine not found')).toHaveLength(1);
+    expect(daemon.output().match(/create the virtual service \(nosuch\) failed/g)).toHaveLength(1);
+    expect(pool(env)).toBeUndefined();
+    expect(await daemon.stop()).toBe(0);
+  });
+
+  it('a missing ipvsadm binary is said once and the daemon goes on', async () => {
+    const daemon = start(config('', { ipvsadm: tmp.path('no-such-ipvsadm') }));
+    await daemon.waitForLine(/ipvsadm cannot manage IPVS here: \S+no-such-ipvsadm not found \(install ipvsadm or set its path\)/);
+    await daemon.waitForLine(/web\/web3 UNKNOWN → UP/);
+    await servers[2]!.stop();
+    await daemon.waitForLine(/web\/web3 UP → DOWN after 2 failures/);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // a resync or two
+    expect(daemon.output().match(/ipvsadm cannot manage IPVS here/g)).toHaveLength(1);
+    expect(await daemon.stop()).toBe(0);
+  });
+});
+
+describe('ipvs on this kernel, through the real Debian ipvsadm', () => {
+  it('says once that IPVS is unavailable, records the failed actions, and keeps checking and writing history', async (context) => {
+    if (!existsSync('/usr/sbin/ipvsadm')) return context.skip('/usr/sbin/ipvsadm is not installed (test/install-system-packages.sh installs it)');
+    const daemon = start(config('', { ipvsadm: '/usr/sbin/ipvsadm' }));
+    await daemon.waitForLine(/ipvsadm cannot manage IPVS here: Can't initialize ipvs: Protocol not available — this kernel has no IP Virtual Server.*Vigil keeps checking, alerting and writing history/);
+    await daemon.waitForLine(/web\/web1 UNKNOWN → UP/);
+    await servers[1]!.stop();
+    const down = await daemon.waitForLine(/web\/web2 UP → DOWN after 2 failures/);
+    await waitFor(() => readOutages(tmp.path('history.db')).find((o) => o.key === 'web/web2'), 'the outage recorded');
+    await servers[1]!.start();
+    await daemon.waitForLine(/web\/web2 DOWN → UP after 2 successes/, { from: down.index });
+    await new Promise((resolve) => setTimeout(resolve, 700)); // resyncs keep failing quietly
+    expect(daemon.output().match(/ipvsadm cannot manage IPVS here/g)).toHaveLength(1);
+    await waitFor(() => actionRows('command').some((row) => row.command?.includes('"-w","0"')), 'the failed quiesce recorded');
+    const failed = actionRows('command');
+    expect(failed.every((row) => row.ok === 0 && row.exit_code === 2)).toBe(true);
+    expect(failed.map((row) => JSON.parse(row.command!))).toContainEqual(['/usr/sbin/ipvsadm', '-e', '-t', VIP, '-r', rs(1), '-m', '-w', '0']);
+    expect(failed[0]!.message).toMatch(/Can't initialize ipvs/);
+    const track = await runVigilAsync(['track', '--db', tmp.path('history.db')]);
+    expect(track.code).toBe(1);
+    expect(track.stdout).toMatch(/IPVS table not manageable/);
+    const actions = await runVigilAsync(['actions', '--db', tmp.path('history.db'), '--failed']);
+    expect(actions.stdout).toMatch(/failed \(2\)\s+\/usr\/sbin\/ipvsadm -A -t 192\.0\.2\.10:80 -s wrr/);
+    expect(await daemon.stop()).toBe(0);
+  });
+});
