@@ -2,6 +2,7 @@
 // transaction; PRAGMA user_version records how far a file has come. Never edit a shipped step:
 // add a new one, so an upgrade keeps every row.
 import type { Database } from 'better-sqlite3';
+import { migrateToVersion2 } from './migration-2.js';
 
 export interface Migration {
   version: number;
@@ -49,6 +50,11 @@ export const MIGRATIONS: Migration[] = [
         CREATE UNIQUE INDEX outages_one_open ON outages(target_id) WHERE ended_at IS NULL;
       `);
     },
+  },
+  {
+    version: 2,
+    description: 'compact transitions, acknowledgements, maintenance periods, operator flags, check aggregates',
+    up: migrateToVersion2,
   },
 ];
 
