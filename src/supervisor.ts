@@ -18,6 +18,8 @@ export interface TargetFlags {
   maintenance?: { at: number; until?: number; reason?: string };
   /** The current outage is known: no more repeat alerts for it. Cleared when the target is UP again. */
   acknowledged?: { at: number; by?: string; comment: string; outageId?: number };
+  /** Changing state too often (set by the alert policy's flapping detection). */
+  flapping?: { at: number; changes?: number };
 }
 
 interface TargetRecord {
@@ -187,7 +189,7 @@ export class Supervisor extends EventEmitter {
       }
       this.options.history.ensureTarget(planned.target, now);
       const machine = new TargetStateMachine(rules, now, this.options.history.restoredState(id));
-      this.targets.set(id, { planned, machine, flags: {} });
+      this.targets.set(id, { planned, machine, flags: this.options.history.restoredFlags(id) ?? {} });
     }
     if (!previous) this.closeOrphanedOutages(now);
     this.syncJobs(previous, now);
