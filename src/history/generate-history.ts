@@ -128,7 +128,7 @@ export function generateHistory(options: SyntheticHistoryOptions): SyntheticHist
   const insertTarget = db.prepare(
     'INSERT INTO targets (id, key, service, grp, host, state, since, updated_at, created_at, interval_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const insertMessage = db.prepare('INSERT INTO messages (id, text) VALUES (?, ?)');
+  const insertMessage = db.prepare('INSERT INTO messages (id, text, last_used_at) VALUES (?, ?, ?)');
   const MESSAGES_PER_TARGET = 4; // up, refused, 503, no answer
   db.transaction(() => {
     for (let i = 0; i < targets; i++) {
@@ -138,10 +138,10 @@ export function generateHistory(options: SyntheticHistoryOptions): SyntheticHist
       insertTarget.run(i + 1, `${service}/${host}`, service, `grp${service.slice(3)}`, host, 'up', start, end, start, 5_000);
       const url = `http://${host}/health`;
       const base = i * MESSAGES_PER_TARGET;
-      insertMessage.run(base + 1, `HTTP 200 from ${url}`);
-      insertMessage.run(base + 2, `connection refused (${host})`);
-      insertMessage.run(base + 3, `HTTP 503 from ${url}: status 503 not in "200-399"`);
-      insertMessage.run(base + 4, `no answer from ${url}`);
+      insertMessage.run(base + 1, `HTTP 200 from ${url}`, end);
+      insertMessage.run(base + 2, `connection refused (${host})`, end);
+      insertMessage.run(base + 3, `HTTP 503 from ${url}: status 503 not in "200-399"`, end);
+      insertMessage.run(base + 4, `no answer from ${url}`, end);
     }
   })();
   const messageText = (id: number) => {

@@ -28,8 +28,9 @@ const AGGREGATE_COLUMNS = `
 export function migrateToVersion2(db: Database): void {
   db.exec(`
     CREATE TABLE messages (
-      id    INTEGER PRIMARY KEY,
-      text  TEXT NOT NULL UNIQUE
+      id            INTEGER PRIMARY KEY,
+      text          TEXT NOT NULL UNIQUE,
+      last_used_at  INTEGER NOT NULL      -- the newest transition using it: retention deletes it with them
     );
     CREATE TABLE transition_log (
       id          INTEGER PRIMARY KEY,
@@ -39,7 +40,8 @@ export function migrateToVersion2(db: Database): void {
       to_state    INTEGER NOT NULL,
       message_id  INTEGER REFERENCES messages(id)
     );
-    INSERT OR IGNORE INTO messages (text) SELECT message FROM transitions WHERE message IS NOT NULL ORDER BY id;
+    INSERT INTO messages (text, last_used_at)
+      SELECT message, max(at) FROM transitions WHERE message IS NOT NULL GROUP BY message ORDER BY min(id);
     INSERT INTO transition_log (id, target_id, at, from_state, to_state, message_id)
       SELECT t.id, t.target_id, t.at, ${STATE_CODE('t.from_state')}, ${STATE_CODE('t.to_state')}, m.id
         FROM transitions t LEFT JOIN messages m ON m.text = t.message;
@@ -49,7 +51,8 @@ export function migrateToVersion2(db: Database): void {
       SELECT l.id, l.target_id, l.at, ${STATE_NAME('l.from_state')} AS from_state, ${STATE_NAME('l.to_state')} AS to_state, m.text AS message
         FROM transition_log l LEFT JOIN messages m ON m.id = l.message_id;
     CREATE TRIGGER transitions_insert INSTEAD OF INSERT ON transitions BEGIN
-      INSERT OR IGNORE INTO messages (text) SELECT NEW.message WHERE NEW.message IS NOT NULL;
+      INSERT INTO messages (text, last_used_at) SELECT NEW.message, NEW.at WHERE NEW.message IS NOT NULL
+        ON CONFLICT (text) DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at);
       INSERT INTO transition_log (id, target_id, at, from_state, to_state, message_id)
         VALUES (NEW.id, NEW.target_id, NEW.at, ${STATE_CODE('NEW.from_state')}, ${STATE_CODE('NEW.to_state')},
                 (SELECT id FROM messages WHERE text = NEW.message));

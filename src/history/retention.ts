@@ -15,6 +15,10 @@ export type RetentionPolicy = Record<string, number | null>;
 /** How one kind of row is deleted: a step deletes at most `limit` rows older than `cutoff`. */
 export interface RetentionRule {
   kind: string;
+  /** The retention setting it follows (default: `kind`). */
+  policy?: string;
+  /** Runs only once this kind was completely done in the same run. */
+  after?: string;
   /**
    * Prepares one run; returns a function that deletes up to `limit` rows and says how many (fewer
    * than `limit` means this kind is done for this run).
@@ -70,6 +74,8 @@ function aggregatesRule(kind: string, table: string): RetentionRule {
 /** Every kind of row with a retention period. Other modules add theirs with `addRetentionRule`. */
 const RULES: RetentionRule[] = [
   transitionsRule,
+  // A transition's message text is stored once; it goes when the last transition using it has.
+  { ...byTime('messages', 'messages', 'last_used_at'), policy: 'transitions', after: 'transitions' },
   // Closed outages whose end is older than the cutoff; the start precedes the end, so the
   // (started_at, ended_at, target_id) index finds them.
   byTime('outages', 'outages', 'started_at', 'AND ended_at < @cutoff'),
@@ -124,10 +130,12 @@ export class Retention {
   private async deleteAndReclaim(now: number): Promise<RetentionReport> {
     const report: RetentionReport = { deleted: {}, pagesFreed: 0 };
     const stepRows = this.options.stepRows ?? 2_000;
+    const finished = new Set<string>();
     for (const rule of RULES) {
       const kind = rule.kind;
-      const keepMs = this.policy[kind];
+      const keepMs = this.policy[rule.policy ?? kind];
       if (keepMs === null || keepMs === undefined) continue;
+      if (rule.after && !finished.has(rule.after)) continue;
       const cutoff = now - keepMs;
       const step = this.attempt(`preparing to delete old ${kind}`, () => rule.prepare(this.db));
       if (!step) return report;
@@ -141,6 +149,8 @@ export class Retention {
         if (this.cancelled) break;
       }
       if (total) report.deleted[kind] = total;
+      if (this.cancelled) return report;
+      finished.add(kind);
       await yieldToEventLoop();
       if (this.cancelled) return report;
     }
