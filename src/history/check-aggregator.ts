@@ -122,12 +122,12 @@ export class CheckAggregator {
   }
 
   /**
-   * Writes the rolled-over buckets and the hour and day deltas (the open minute waits until it is
-   * complete, so a minute is written once), a chunk per transaction, yielding between chunks.
+   * Writes the completed minutes and the hour and day deltas (a minute still going at `now` waits,
+   * so a minute is written once), a chunk per transaction, yielding between chunks.
    */
-  flush(): Promise<void> {
+  flush(now: number = Date.now()): Promise<void> {
     if (this.flushing) return this.flushing;
-    this.writing = { rows: this.take(false), next: 0 };
+    this.writing = { rows: this.take(now), next: 0 };
     this.flushing = this.writeInChunks(this.writing).finally(() => (this.flushing = undefined));
     return this.flushing;
   }
@@ -136,18 +136,20 @@ export class CheckAggregator {
   flushNow(): boolean {
     const unwritten = this.writing ? this.writing.rows.slice(this.writing.next) : [];
     this.writing = undefined; // an asynchronous flush in progress stops at its next chunk
-    const rows = unwritten.concat(this.take(true));
+    const rows = unwritten.concat(this.take(Infinity));
     return this.writeChunk(rows, 0, rows.length);
   }
 
-  private take(everything: boolean): Row[] {
+  /** Everything waiting, and the open buckets: hours and days always, minutes once over at `now`. */
+  private take(now: number): Row[] {
     const rows = this.retry.concat(this.rolled);
     this.retry = [];
     this.rolled = [];
+    const minuteSize = AGGREGATE_GRANULARITIES[MINUTE].sizeMs;
     for (const [targetId, buckets] of this.open) {
-      for (let g = everything ? 0 : MINUTE + 1; g < buckets.length; g++) {
+      for (let g = 0; g < buckets.length; g++) {
         const bucket = buckets[g]!;
-        if (!bucket.checks) continue;
+        if (!bucket.checks || (g === MINUTE && bucket.start + minuteSize > now)) continue;
         rows.push(toRow(g, targetId, bucket));
         clear(bucket);
       }

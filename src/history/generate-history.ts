@@ -160,7 +160,7 @@ export function generateHistory(options: SyntheticHistoryOptions): SyntheticHist
   // written whole when it starts (the daemon inserts, then updates; the result is the same).
   const busyUntil = new Float64Array(targets + 1);
   const recoveries = new EventHeap();
-  const extraCount = transitionCount - 2 * outageCount;
+  let extraCount = transitionCount - 2 * outageCount; // one more for each outage left open
   const startGap = (end - start) / Math.max(outageCount, 1);
   const extraGap = (end - start) / Math.max(extraCount, 1);
   let nextStart = start + rand() * startGap * 2;
@@ -197,6 +197,8 @@ export function generateHistory(options: SyntheticHistoryOptions): SyntheticHist
       } else {
         insertOutage.run(id, target, when, null, null, messageText(causeId), null); // still down at `end`
         openOutages++;
+        extraCount++;
+        nextExtra = Math.max(nextExtra, at); // never back in time
       }
     } else {
       nextExtra += rand() * extraGap * 2;
