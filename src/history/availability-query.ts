@@ -88,12 +88,16 @@ export function queryAvailability(db: Database, filter: AvailabilityFilter, now:
   const since = Math.min(filter.since, until);
   const params: Record<string, unknown> = { since, until, now };
   const where = targetCondition(filter, params);
-  const targets = db
-    .prepare(
-      `SELECT id, key, service, grp, host, created_at AS createdAt, removed_at AS removedAt FROM targets t
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY service, host`,
-    )
-    .all(params) as TargetInfo[];
+  // Rows as arrays in table order, sorted here: with ten thousand targets, row objects and an
+  // ORDER BY (a lookup per row through the key index) cost more than the outage sums.
+  const targets = (
+    db
+      .prepare(`SELECT id, key, service, grp, host, created_at, removed_at FROM targets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`)
+      .raw()
+      .all(params) as Array<[number, string, string, string, string, number | null, number | null]>
+  )
+    .map(([id, key, service, grp, host, createdAt, removedAt]): TargetInfo => ({ id, key, service, grp, host, createdAt, removedAt }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (!targets.length) return [];
   const selected = where.length ? new Set(targets.map((t) => t.id)) : undefined;
   const keep = (targetId: number) => !selected || selected.has(targetId);
@@ -135,16 +139,18 @@ export function queryAvailability(db: Database, filter: AvailabilityFilter, now:
     });
   }
 
-  // Outages overlapping the window. Closed ones are summed in SQL, target by target along the
-  // (target_id, started_at, ended_at) index — no sort, only index pages read; open ones (few) here.
+  // Outages overlapping the window. Closed ones are summed in SQL, reading only index pages: for
+  // all targets, the window's range of the (started_at, ended_at, target_id) index; for a few
+  // (a filter), each one's range of the (target_id, started_at, ended_at) index. Open ones (few) here.
   const earliest = earliestOverlappingStart(db, since);
   const clippedLength = 'min(ended_at, @until) - max(started_at, @since)';
+  const source = selected
+    ? `outages INDEXED BY outages_target_window WHERE target_id IN (SELECT id FROM targets t WHERE ${where.join(' AND ')}) AND`
+    : 'outages INDEXED BY outages_window WHERE';
   const sums = db
     .prepare(
       `SELECT target_id AS targetId, count(*) AS outages, sum(${clippedLength}) AS downtimeMs, max(${clippedLength}) AS longestMs
-         FROM outages INDEXED BY outages_target_window
-        WHERE target_id IN (SELECT id FROM targets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''})
-          AND started_at >= @earliest AND started_at < @until AND ended_at > @since
+         FROM ${source} started_at >= @earliest AND started_at < @until AND ended_at > @since
         GROUP BY target_id`,
     )
     .all({ ...params, earliest }) as Array<{ targetId: number; outages: number; downtimeMs: number; longestMs: number }>;
