@@ -33,7 +33,11 @@ export async function claimSocket(socketPath: string, log: Logger): Promise<void
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
     throw new Error(`control socket path is too long for a unix socket (${Buffer.byteLength(socketPath)} bytes, at most ${MAX_SOCKET_PATH_BYTES}): ${socketPath}; set control.socket to a shorter path`);
   }
-  mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o750 });
+  try {
+    mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o750 });
+  } catch (err) {
+    throw new Error(`cannot create the control socket's directory ${path.dirname(socketPath)}: ${(err as Error).message} (set control.socket, or control.enabled: false)`);
+  }
   let stat;
   try {
     stat = lstatSync(socketPath);

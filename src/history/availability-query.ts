@@ -75,8 +75,10 @@ function overlap([a, b]: Interval, intervals: Interval[]): number {
   return total;
 }
 
-interface Figures {
-  watchedMs: number;
+/** One target's facts and figures while they are being worked out. */
+interface TargetFigures extends TargetInfo {
+  watched: Interval;
+  maintenance: Interval[] | undefined;
   maintenanceMs: number;
   downtimeMs: number;
   outages: number;
@@ -90,137 +92,129 @@ export function queryAvailability(db: Database, filter: AvailabilityFilter, now:
   const where = targetCondition(filter, params);
   // Rows as arrays in table order, sorted here: with ten thousand targets, row objects and an
   // ORDER BY (a lookup per row through the key index) cost more than the outage sums.
-  const targets = (
-    db
-      .prepare(`SELECT id, key, service, grp, host, created_at, removed_at FROM targets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`)
-      .raw()
-      .all(params) as Array<[number, string, string, string, string, number | null, number | null]>
-  )
-    .map(([id, key, service, grp, host, createdAt, removedAt]): TargetInfo => ({ id, key, service, grp, host, createdAt, removedAt }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  if (!targets.length) return [];
-  const selected = where.length ? new Set(targets.map((t) => t.id)) : undefined;
-  const keep = (targetId: number) => !selected || selected.has(targetId);
-
-  // The window each target was watched in.
-  const watched = new Map<number, Interval>();
-  for (const target of targets) {
-    const from = Math.max(since, target.createdAt ?? since);
-    const to = Math.min(until, target.removedAt ?? until);
-    watched.set(target.id, [from, Math.max(from, to)]);
+  const rows = db
+    .prepare(`SELECT id, key, service, grp, host, created_at, removed_at FROM targets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`)
+    .raw()
+    .all(params) as Array<[number, string, string, string, string, number | null, number | null]>;
+  if (!rows.length) return [];
+  const targets = new Map<number, TargetFigures>();
+  for (const [id, key, service, grp, host, createdAt, removedAt] of rows) {
+    // The window the target was watched in: from its first sighting to its removal.
+    const from = Math.max(since, createdAt ?? since);
+    const to = Math.max(from, Math.min(until, removedAt ?? until));
+    targets.set(id, { id, key, service, grp, host, createdAt, removedAt, watched: [from, to], maintenance: undefined, maintenanceMs: 0, downtimeMs: 0, outages: 0, longestMs: 0 });
   }
 
   // Maintenance periods overlapping the window (a small table), merged per target.
-  const maintenance = new Map<number, Interval[]>();
   const periods = db
-    .prepare('SELECT target_id AS targetId, started_at AS startedAt, coalesce(ended_at, @now) AS endedAt FROM maintenance_periods WHERE started_at < @until AND (ended_at IS NULL OR ended_at > @since)')
-    .all({ since, until, now }) as Array<{ targetId: number; startedAt: number; endedAt: number }>;
-  for (const period of periods) {
-    if (!keep(period.targetId)) continue;
-    const list = maintenance.get(period.targetId) ?? [];
-    list.push([period.startedAt, period.endedAt]);
-    maintenance.set(period.targetId, list);
+    .prepare('SELECT target_id, started_at, coalesce(ended_at, @now) FROM maintenance_periods WHERE started_at < @until AND (ended_at IS NULL OR ended_at > @since)')
+    .raw()
+    .all({ since, until, now }) as Array<[number, number, number]>;
+  const inMaintenance = new Map<number, Interval[]>();
+  for (const [targetId, startedAt, endedAt] of periods) {
+    if (!targets.has(targetId)) continue;
+    const list = inMaintenance.get(targetId) ?? [];
+    list.push([startedAt, endedAt]);
+    inMaintenance.set(targetId, list);
   }
-  for (const [targetId, list] of maintenance) {
-    const [from, to] = watched.get(targetId) ?? [0, 0];
-    maintenance.set(targetId, mergeClipped(list, from, to));
-  }
-
-  const figures = new Map<number, Figures>();
-  for (const target of targets) {
-    const window = watched.get(target.id)!;
-    const inMaintenance = maintenance.get(target.id) ?? [];
-    figures.set(target.id, {
-      watchedMs: window[1] - window[0],
-      maintenanceMs: inMaintenance.reduce((sum, [a, b]) => sum + (b - a), 0),
-      downtimeMs: 0,
-      outages: 0,
-      longestMs: 0,
-    });
+  for (const [targetId, list] of inMaintenance) {
+    const target = targets.get(targetId)!;
+    target.maintenance = mergeClipped(list, target.watched[0], target.watched[1]);
+    target.maintenanceMs = target.maintenance.reduce((sum, [a, b]) => sum + (b - a), 0);
   }
 
-  // Outages overlapping the window. Closed ones are summed in SQL, reading only index pages: for
-  // all targets, the window's range of the (started_at, ended_at, target_id) index; for a few
-  // (a filter), each one's range of the (target_id, started_at, ended_at) index. Open ones (few) here.
+  // Outages overlapping the window. Closed ones are summed in SQL target by target, each along
+  // its range of the (target_id, started_at, ended_at) index: only index pages are read, and rows
+  // come grouped (no sort). Open ones (few) are added here. Outages lie inside the watched time
+  // (a target's first outage follows its first sighting, and removal closes its outage), so
+  // clipping to the window is clipping to the watched time.
   const earliest = earliestOverlappingStart(db, since);
   const clippedLength = 'min(ended_at, @until) - max(started_at, @since)';
-  const source = selected
-    ? `outages INDEXED BY outages_target_window WHERE target_id IN (SELECT id FROM targets t WHERE ${where.join(' AND ')}) AND`
-    : 'outages INDEXED BY outages_window WHERE';
   const sums = db
     .prepare(
-      `SELECT target_id AS targetId, count(*) AS outages, sum(${clippedLength}) AS downtimeMs, max(${clippedLength}) AS longestMs
-         FROM ${source} started_at >= @earliest AND started_at < @until AND ended_at > @since
+      `SELECT target_id, count(*), sum(${clippedLength}), max(${clippedLength})
+         FROM outages INDEXED BY outages_target_window
+        WHERE target_id IN (SELECT id FROM targets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''})
+          AND started_at >= @earliest AND started_at < @until AND ended_at > @since
         GROUP BY target_id`,
     )
-    .all({ ...params, earliest }) as Array<{ targetId: number; outages: number; downtimeMs: number; longestMs: number }>;
-  for (const sum of sums) {
-    // Outages lie inside the watched time (a target's first outage follows its first sighting, and
-    // removal closes its outage), so clipping to the window is clipping to the watched time.
-    const entry = figures.get(sum.targetId);
-    if (!entry || maintenance.has(sum.targetId)) continue;
-    Object.assign(entry, { outages: sum.outages, downtimeMs: sum.downtimeMs, longestMs: sum.longestMs });
+    .raw()
+    .all({ ...params, earliest }) as Array<[number, number, number, number]>;
+  for (const [targetId, outages, downtimeMs, longestMs] of sums) {
+    const target = targets.get(targetId);
+    if (!target || target.maintenance) continue;
+    target.outages = outages;
+    target.downtimeMs = downtimeMs;
+    target.longestMs = longestMs;
   }
   const open = db
-    .prepare('SELECT target_id AS targetId, started_at AS startedAt FROM outages INDEXED BY outages_open WHERE ended_at IS NULL AND started_at < @until')
-    .all({ until }) as Array<{ targetId: number; startedAt: number }>;
-  for (const outage of open) {
-    const entry = figures.get(outage.targetId);
-    if (!entry || maintenance.has(outage.targetId)) continue;
-    const length = until - Math.max(outage.startedAt, since);
-    entry.outages++;
-    entry.downtimeMs += length;
-    entry.longestMs = Math.max(entry.longestMs, length);
+    .prepare('SELECT target_id, started_at FROM outages INDEXED BY outages_open WHERE ended_at IS NULL AND started_at < @until')
+    .raw()
+    .all({ until }) as Array<[number, number]>;
+  for (const [targetId, startedAt] of open) {
+    const target = targets.get(targetId);
+    if (!target || target.maintenance) continue;
+    const length = until - Math.max(startedAt, since);
+    target.outages++;
+    target.downtimeMs += length;
+    target.longestMs = Math.max(target.longestMs, length);
   }
 
   // Targets with maintenance in the window: their outages one by one, minus the maintenance.
   // (`earliest` is never later than the start of an open outage.)
-  const ofTarget = db.prepare(`
-    SELECT started_at AS startedAt, coalesce(ended_at, @now) AS endedAt FROM outages
-     WHERE target_id = @targetId AND started_at >= @earliest AND started_at < @until AND coalesce(ended_at, @now) > @since`);
-  for (const [targetId, inMaintenance] of maintenance) {
-    const entry = figures.get(targetId)!;
-    const [from, to] = watched.get(targetId)!;
-    const rows = ofTarget.all({ targetId, since, until, now, earliest }) as Array<{ startedAt: number; endedAt: number }>;
-    for (const row of rows) {
-      const inside: Interval = [Math.max(row.startedAt, from), Math.min(row.endedAt, to)];
+  const ofTarget = db
+    .prepare(
+      `SELECT started_at, coalesce(ended_at, @now) FROM outages
+        WHERE target_id = @targetId AND started_at >= @earliest AND started_at < @until AND coalesce(ended_at, @now) > @since`,
+    )
+    .raw();
+  for (const targetId of inMaintenance.keys()) {
+    const target = targets.get(targetId)!;
+    const [from, to] = target.watched;
+    for (const [startedAt, endedAt] of ofTarget.all({ targetId, since, until, now, earliest }) as Array<[number, number]>) {
+      const inside: Interval = [Math.max(startedAt, from), Math.min(endedAt, to)];
       if (inside[1] <= inside[0]) continue;
-      const counted = inside[1] - inside[0] - overlap(inside, inMaintenance);
+      const counted = inside[1] - inside[0] - overlap(inside, target.maintenance!);
       if (counted <= 0) continue;
-      entry.outages++;
-      entry.downtimeMs += counted;
-      entry.longestMs = Math.max(entry.longestMs, counted);
+      target.outages++;
+      target.downtimeMs += counted;
+      target.longestMs = Math.max(target.longestMs, counted);
     }
   }
 
-  return group(targets, figures, filter.by ?? 'target');
+  const sorted = [...targets.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return group(sorted, filter.by ?? 'target');
 }
 
-function group(targets: TargetInfo[], figures: Map<number, Figures>, by: AvailabilityGrouping): AvailabilityRow[] {
+function newRow(name: string, service: string | undefined, host: string | undefined, group: string | undefined): AvailabilityRow {
+  return {
+    name, service, host, group,
+    targets: 0, watchedMs: 0, maintenanceMs: 0, countedMs: 0, downtimeMs: 0, outages: 0,
+    availability: null, mttrMs: null, mtbfMs: null, longestMs: 0,
+  };
+}
+
+function group(targets: TargetFigures[], by: AvailabilityGrouping): AvailabilityRow[] {
   const rows = new Map<string, AvailabilityRow>();
   for (const target of targets) {
     const name = by === 'target' ? target.key : by === 'service' ? target.service : by === 'host' ? target.host : target.grp;
     let row = rows.get(name);
     if (!row) {
-      row = {
-        name,
-        ...(by === 'target' ? { service: target.service, host: target.host, group: target.grp } : {}),
-        ...(by === 'service' ? { service: target.service, group: target.grp } : {}),
-        ...(by === 'host' ? { host: target.host } : {}),
-        ...(by === 'group' ? { group: target.grp } : {}),
-        targets: 0, watchedMs: 0, maintenanceMs: 0, countedMs: 0, downtimeMs: 0, outages: 0,
-        availability: null, mttrMs: null, mtbfMs: null, longestMs: 0,
-      };
+      row =
+        by === 'target' ? newRow(name, target.service, target.host, target.grp)
+        : by === 'service' ? newRow(name, target.service, undefined, target.grp)
+        : by === 'host' ? newRow(name, undefined, target.host, undefined)
+        : newRow(name, undefined, undefined, target.grp);
       rows.set(name, row);
     }
-    const f = figures.get(target.id)!;
+    const watchedMs = target.watched[1] - target.watched[0];
     row.targets++;
-    row.watchedMs += f.watchedMs;
-    row.maintenanceMs += f.maintenanceMs;
-    row.countedMs += f.watchedMs - f.maintenanceMs;
-    row.downtimeMs += f.downtimeMs;
-    row.outages += f.outages;
-    row.longestMs = Math.max(row.longestMs, f.longestMs);
+    row.watchedMs += watchedMs;
+    row.maintenanceMs += target.maintenanceMs;
+    row.countedMs += watchedMs - target.maintenanceMs;
+    row.downtimeMs += target.downtimeMs;
+    row.outages += target.outages;
+    if (target.longestMs > row.longestMs) row.longestMs = target.longestMs;
   }
   for (const row of rows.values()) {
     row.availability = row.countedMs > 0 ? (row.countedMs - row.downtimeMs) / row.countedMs : null;
