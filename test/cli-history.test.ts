@@ -119,15 +119,18 @@ describe('vigil history --format', () => {
     expect(row.ack).toEqual({ at: '2025-03-01T13:05:00.000Z', by: 'alice', comment: 'replacing the disk, see ticket 42' });
   });
 
-  it('the table stops at 100 rows unless told; machine formats give every row', () => {
+  it('the table and JSON stop at 100 rows unless told; csv and dtlog give every row', () => {
     const many = tmp.path('many.db');
     const made = generateHistory({ file: many, targets: 20, outages: 150, transitions: 300, maintenancePeriods: 0, spanDays: 10, end: Date.parse('2025-03-01T00:00:00Z') });
     expect(made.outages).toBe(150);
     const history = (...args: string[]) => runVigil(['history', '--db', many, ...args]).stdout.trim().split('\n');
     expect(history()).toHaveLength(1 + 100);
     expect(history('--limit', '120')).toHaveLength(1 + 120);
+    expect(history('--limit', '0')).toHaveLength(1 + 150);
     expect(history('--format', 'csv')).toHaveLength(1 + 150);
-    expect(JSON.parse(runVigil(['history', '--db', many, '--json']).stdout)).toHaveLength(150);
+    expect(JSON.parse(runVigil(['history', '--db', many, '--json']).stdout)).toHaveLength(100);
+    expect(JSON.parse(runVigil(['history', '--db', many, '--json', '--limit', '0']).stdout)).toHaveLength(150);
+    expect(runVigil(['history', '--db', many, '--format', 'dtlog']).stdout.trim().split('\n')).toHaveLength(1 + made.outages - made.openOutages);
     expect(known('--format', 'bogus').stderr).toMatch(/argument 'bogus' is invalid. Allowed choices are table, json, csv, dtlog/);
   });
 });

@@ -26,8 +26,8 @@ interface HistoryOptions {
   format: Format;
 }
 
-/** The table is for reading: it stops at 100 rows unless told; the machine formats give everything. */
-const TABLE_LIMIT = 100;
+/** The table and JSON stop at 100 rows unless told (`--limit 0`: all); CSV and dtlog, exports, give all. */
+const DEFAULT_LIMIT = 100;
 
 export function historyCommand(): Command {
   return new Command('history')
@@ -41,7 +41,7 @@ export function historyCommand(): Command {
     .option('--until <time>', 'outages that started at or before this time')
     .option('--open', 'only outages still open')
     .option('--min-duration <duration>', 'only outages at least this long, e.g. 30s')
-    .option('-n, --limit <count>', `at most this many rows (default: ${TABLE_LIMIT} for the table, all for other formats)`)
+    .option('-n, --limit <count>', `at most this many rows, 0 for all (default: ${DEFAULT_LIMIT} for the table and JSON, all for csv and dtlog)`)
     .option('--utc', 'print times in UTC instead of local time')
     .addOption(new Option('-f, --format <format>', "table for people; json; csv; dtlog = mon's downtime log lines").choices(['table', 'json', 'csv', 'dtlog']).default('table'))
     .option('--json', 'print JSON (same as --format json)')
@@ -62,8 +62,9 @@ export function historyCommand(): Command {
       try {
         const minDuration = options.minDuration === undefined ? undefined : parseDuration(options.minDuration);
         if (options.minDuration !== undefined && minDuration === undefined) throw new Error(`--min-duration: expected a duration such as 30s, got ${options.minDuration}`);
-        const limit = options.limit === undefined ? (format === 'table' ? TABLE_LIMIT : undefined) : Number(options.limit);
-        if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new Error(`--limit: expected a positive whole number, got ${options.limit}`);
+        const asked = options.limit === undefined ? (format === 'table' || format === 'json' ? DEFAULT_LIMIT : 0) : Number(options.limit);
+        if (!Number.isInteger(asked) || asked < 0) throw new Error(`--limit: expected a whole number (0 for all), got ${options.limit}`);
+        const limit = asked || undefined;
         const since = options.since === undefined ? undefined : parseTimeArgument(options.since, now);
         const until = options.until === undefined ? undefined : parseTimeArgument(options.until, now);
         const db = await openHistoryForReading(options);
