@@ -102,8 +102,12 @@ export class HistoryStore {
 
   /** The operator flags a target had when the daemon last stopped (disabled, maintenance, acknowledged). */
   restoredFlags(key: string): TargetFlags | undefined {
-    const flags = this.savedFlags.get(key);
-    return flags && { ...flags };
+    const saved = this.savedFlags.get(key);
+    if (!saved) return undefined;
+    const { acknowledged, ...flags } = saved;
+    // An acknowledgement covers one outage: kept only while that outage is still open.
+    const outage = this.openOutages.get(key);
+    return acknowledged && outage && (acknowledged.outageId === undefined || acknowledged.outageId === outage.id) ? { ...flags, acknowledged } : { ...flags };
   }
 
   /** Makes sure the target has a row; returns its id. */
