@@ -199,6 +199,8 @@ class PoolKeeper {
 
     // A dry run reads the real table once, then plans against the table it would have made.
     const simulated = this.options.dry_run && this.believedKnown;
+    const believedBefore = this.believedKnown ? this.believed : undefined;
+    const knewTable = this.believedKnown;
     const read = simulated ? { services: this.believed ? [this.believed] : [] } : await this.ipvsadm.readTable();
     let actual: lvs.IpvsService | undefined;
     const tableRead = 'services' in read && !simulated;
@@ -217,11 +219,17 @@ class PoolKeeper {
       this.missingServiceSaid = true;
       this.log.warn(`ipvs ${this.subject}: the virtual service is not in the IPVS table and create is false: its real servers cannot be managed until it exists`);
     }
-    const changes = lvs.planChanges(actual, desired, { createService: create, manageSettings: create, removeUnknown: true });
-    if (changes.length && tableRead && reason === 'resync') {
-      this.log.warn(`ipvs ${this.subject}: drift: the table differs from the pool (${changes.map((c) => c.description).join('; ')}); repairing`);
-      for (const change of changes) this.services.record({ subject: this.subject, kind: 'drift', command: change.args, ok: true, message: change.description });
-    } else if (changes.length && reason === 'start') {
+    const planOptions = { createService: create, manageSettings: create, removeUnknown: true };
+    const changes = lvs.planChanges(actual, desired, planOptions);
+    // Drift is what differs from the table as Vigil last left it, whatever this sync is for: the
+    // changes the pool itself asks for (an event) are not drift, the rest are.
+    const intended = knewTable ? lvs.planChanges(believedBefore, desired, planOptions).map((c) => c.args.join(' ')) : [];
+    const drift = tableRead && knewTable && reason !== 'start' ? changes.filter((c) => !intended.includes(c.args.join(' '))) : [];
+    if (drift.length) {
+      this.log.warn(`ipvs ${this.subject}: drift: the table differs from the pool (${drift.map((c) => c.description).join('; ')}); repairing`);
+      for (const change of drift) this.services.record({ subject: this.subject, kind: 'drift', command: change.args, ok: true, message: change.description });
+    }
+    if (changes.length && reason === 'start') {
       this.log.info(`ipvs ${this.subject}: reconciling at start: ${changes.map((c) => c.description).join('; ')}`);
     }
     const applied = await this.apply(changes, reason);

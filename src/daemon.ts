@@ -4,12 +4,18 @@ import { rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ConfigError, formatIssue } from './config/config-error.js';
 import { loadConfig } from './config/load-config.js';
+import type { ReloadAnswer } from './control/control-api.js';
+import { createControlHandler } from './control/control-handlers.js';
+import { claimSocket, ControlServer } from './control/control-server.js';
+import { MaintenanceExpiry } from './control/maintenance-expiry.js';
 import { describeError } from './describe-error.js';
+import { HistoryRecorder } from './history/history-recorder.js';
 import { HistoryStore } from './history/history-store.js';
+import { RetentionSchedule } from './history/retention-schedule.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
-import { buildPlan, type Plan } from './plan.js';
+import { buildPlan, describeDiff, type Plan } from './plan.js';
 import { Supervisor } from './supervisor.js';
 import { VERSION } from './version.js';
 
@@ -27,9 +33,12 @@ async function readPlan(file: string): Promise<Plan> {
   return buildPlan(await loadConfig(file));
 }
 
+function configErrorLines(err: unknown): string[] {
+  return err instanceof ConfigError ? err.issues.map(formatIssue) : [describeError(err)];
+}
+
 function printConfigError(err: unknown, write: (line: string) => void): void {
-  if (err instanceof ConfigError) for (const issue of err.issues) write(formatIssue(issue));
-  else write(describeError(err));
+  for (const line of configErrorLines(err)) write(line);
 }
 
 export async function runDaemon(options: DaemonOptions): Promise<number> {
@@ -46,6 +55,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     level: options.logLevel ?? plan.config.log.level,
   });
 
+  const control = plan.config.control;
+  if (control.enabled) {
+    try {
+      await claimSocket(control.socket!, log);
+    } catch (err) {
+      log.error(`not started: ${describeError(err)}`);
+      return 1;
+    }
+  }
+
   let history: HistoryStore;
   try {
     history = HistoryStore.open({
@@ -61,7 +80,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   const supervisor = new Supervisor({ history, log });
   const metrics = new Metrics(supervisor, history);
+  const recorder = new HistoryRecorder(supervisor, history);
+  const maintenanceExpiry = new MaintenanceExpiry(supervisor, log);
+  const retention = new RetentionSchedule(history.db, log);
+  const planApplied = (applied: Plan) => {
+    recorder.planApplied(applied);
+    maintenanceExpiry.arm();
+    retention.configure(applied.config.history.retention);
+  };
   await supervisor.apply(plan);
+  planApplied(plan);
   supervisor.start();
   let metricsServer: Server | undefined;
   if (plan.config.metrics.listen) {
@@ -72,40 +100,65 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     }
   }
   if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
-  const resumedDown = supervisor.states().filter(({ machine }) => machine.state === 'down').length;
-  log.info(
-    `vigil ${VERSION} running: ${plan.services.size} service(s), ${plan.targets.size} target(s), history ${plan.config.history.path}` +
-      (resumedDown ? `; resumed ${resumedDown} target(s) DOWN with their open outages` : ''),
-    { event: 'start', pid: process.pid, services: plan.services.size, targets: plan.targets.size },
-  );
-
-  // Reloads run one at a time; a SIGHUP during a reload triggers one more afterwards.
-  let reloading: Promise<void> | undefined;
-  let reloadAgain = false;
-  const reload = async (): Promise<void> => {
+  // Reloads run one at a time; one asked for during a reload (SIGHUP or `vigil reload`) runs once
+  // more afterwards, and every caller waiting gets the outcome of a reload that started after it asked.
+  let reloading: Promise<ReloadAnswer> | undefined;
+  let queued: Promise<ReloadAnswer> | undefined;
+  const reload = async (): Promise<ReloadAnswer> => {
     log.info(`reloading ${options.configFile}`);
     try {
       const next = await readPlan(options.configFile);
-      await supervisor.apply(next);
+      const running = supervisor.currentPlan!.config.control;
+      if (next.config.control.socket !== running.socket || next.config.control.enabled !== running.enabled) {
+        log.warn('reload: control settings changed; they take effect at the next start');
+      }
+      const diff = await supervisor.apply(next);
+      planApplied(next);
       log.info('reload done');
+      return { ok: true, changes: diff ? describeDiff(diff) : [], errors: [] };
     } catch (err) {
-      printConfigError(err, (line) => log.error(`reload rejected: ${line}`));
+      const errors = configErrorLines(err);
+      for (const line of errors) log.error(`reload rejected: ${line}`);
       log.error('reload rejected: keeping the running configuration');
+      return { ok: false, changes: [], errors };
     }
   };
-  const onHangup = () => {
-    if (reloading) {
-      reloadAgain = true;
-      return;
+  const requestReload = (): Promise<ReloadAnswer> => {
+    if (!reloading) {
+      reloading = reload().finally(() => (reloading = undefined));
+      return reloading;
     }
-    reloading = (async () => {
-      do {
-        reloadAgain = false;
-        await reload();
-      } while (reloadAgain);
-      reloading = undefined;
-    })();
+    queued ??= reloading.then(() => {
+      queued = undefined;
+      return requestReload();
+    });
+    return queued;
   };
+  const onHangup = () => void requestReload();
+
+  let controlServer: ControlServer | undefined;
+  if (control.enabled) {
+    const handler = createControlHandler({
+      supervisor,
+      history,
+      log,
+      reload: requestReload,
+      info: { pid: process.pid, version: VERSION, startedAt: Date.now(), configFile: plan.file, historyPath: plan.config.history.path },
+    });
+    try {
+      controlServer = await ControlServer.listen(control.socket!, handler, log);
+    } catch (err) {
+      log.error(`control API not available: ${describeError(err)}`);
+    }
+  }
+
+  const resumedDown = supervisor.states().filter(({ machine }) => machine.state === 'down').length;
+  log.info(
+    `vigil ${VERSION} running: ${plan.services.size} service(s), ${plan.targets.size} target(s), history ${plan.config.history.path}` +
+      (controlServer ? `, control ${controlServer.socketPath}` : '') +
+      (resumedDown ? `; resumed ${resumedDown} target(s) DOWN with their open outages` : ''),
+    { event: 'start', pid: process.pid, services: plan.services.size, targets: plan.targets.size },
+  );
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -118,10 +171,15 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       stopping = true;
       log.info(`${signal}: stopping; letting checks in flight finish`);
       process.off('SIGHUP', onHangup);
+      await controlServer?.close();
+      await queued;
       await reloading;
       const longest = Math.max(0, ...[...supervisor.currentPlan!.services.values()].map((s) => s.timeoutMs));
       metricsServer?.close();
       await supervisor.stop(Math.min(longest, MAX_STOP_GRACE_MS));
+      maintenanceExpiry.stop();
+      recorder.stop();
+      await retention.stop();
       const unsaved = history.close();
       if (options.pidFile) rmSync(options.pidFile, { force: true });
       if (unsaved) log.error(`stopped with ${unsaved} history write(s) not saved: the database stayed unwritable`);

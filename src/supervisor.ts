@@ -224,7 +224,7 @@ export class Supervisor extends EventEmitter {
       }
       this.options.history.ensureTarget(planned.target, now);
       const machine = new TargetStateMachine(rules, now, this.options.history.restoredState(id));
-      this.targets.set(id, { planned, machine, flags: {} });
+      this.targets.set(id, { planned, machine, flags: this.options.history.restoredFlags(id) ?? {} });
     }
     if (!previous) this.closeOrphanedOutages(now);
     this.syncJobs(previous, now);

@@ -1,7 +1,9 @@
 // `vigil history` on a database the test fills with known outages.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateHistory } from '../src/history/generate-history.js';
 import { migrate } from '../src/history/migrations.js';
+import { writeKnownHistory } from './helpers/known-history.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil } from './helpers/vigil-process.js';
 
@@ -9,7 +11,10 @@ const tmp = tempDir();
 const dbFile = tmp.path('history.db');
 const T = (iso: string) => Date.parse(iso);
 
+const knownFile = tmp.path('known.db');
+
 beforeAll(() => {
+  writeKnownHistory(knownFile);
   const db = new Database(dbFile);
   db.pragma('journal_mode = WAL');
   migrate(db);
@@ -34,10 +39,10 @@ describe('vigil history', () => {
     const result = history('--utc');
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+SERVICE\s+HOST\s+START\s+END\s+DURATION\s+CAUSE$/);
-    expect(lines[1]).toMatch(/^4\s+web-http\s+web2\s+2026-11-07 12:00:00Z\s+open\s+\S+\+\s+connection refused$/);
-    expect(lines[2]).toMatch(/^3\s+web-http\s+web1\s+2026-11-05 23:59:00Z\s+2026-11-06 00:01:00Z\s+2m\s+HTTP 503$/);
-    expect(lines[4]).toMatch(/^1\s+web-http\s+web1\s+2026-11-01 10:00:00Z\s+2026-11-01 10:05:00Z\s+5m\s+connection refused$/);
+    expect(lines[0]).toMatch(/^ID\s+SERVICE\s+HOST\s+START\s+END\s+DURATION\s+ACK\s+CAUSE$/);
+    expect(lines[1]).toMatch(/^4\s+web-http\s+web2\s+2026-11-07 12:00:00Z\s+open\s+\S+\+\s+-\s+connection refused$/);
+    expect(lines[2]).toMatch(/^3\s+web-http\s+web1\s+2026-11-05 23:59:00Z\s+2026-11-06 00:01:00Z\s+2m\s+-\s+HTTP 503$/);
+    expect(lines[4]).toMatch(/^1\s+web-http\s+web1\s+2026-11-01 10:00:00Z\s+2026-11-01 10:05:00Z\s+5m\s+-\s+connection refused$/);
   });
 
   it('filters by service, host and group', () => {
@@ -62,7 +67,7 @@ describe('vigil history', () => {
     const [row] = JSON.parse(history('--json', '--host', 'web1', '--limit', '1').stdout);
     expect(row).toEqual({
       id: 3, service: 'web-http', group: 'web', host: 'web1', start: '2026-11-05T23:59:00.000Z', end: '2026-11-06T00:01:00.000Z',
-      open: false, durationMs: 120_000, cause: 'HTTP 503', endMessage: null,
+      open: false, durationMs: 120_000, cause: 'HTTP 503', endMessage: null, ack: null,
     });
   });
 
@@ -71,5 +76,61 @@ describe('vigil history', () => {
     const missing = runVigil(['history', '--db', tmp.path('nope.db')]);
     expect(missing.stderr).toMatch(/cannot open history database .*nope\.db: no such database \(has the daemon run yet\?\)/);
     expect(missing.code).toBe(1);
+  });
+});
+
+describe('vigil history --format', () => {
+  const known = (...args: string[]) => runVigil(['history', '--db', knownFile, ...args]);
+
+  it("dtlog: mon's downtime log lines, ended outages oldest recovery first, epoch seconds", () => {
+    const result = known('--format', 'dtlog');
+    expect(result.code).toBe(0);
+    // time back up, group, service, first failure, downtime s, interval s, summary (the host)
+    expect(result.stdout).toBe(
+      [
+        '# time back up, group, service, first failure, downtime, interval, summary',
+        '1740788400 web web-http 1740786600 1800 5 web1', // 2025-02-28 23:50 → 03-01 00:20
+        '1740825000 web web-http 1740823200 1800 5 web1', // 10:00 → 10:30
+        '1740832800 web web-http 1740831000 1800 5 web2', // 12:10 → 12:40
+        '1740841200 web web-http 1740834000 7200 5 web2', // 13:00 → 15:00
+        '1740859800 web web-http 1740859200 600 5 web1', //  20:00 → 20:10
+        '',
+      ].join('\n'),
+    );
+    // The open outage of dns/ns1 is not there until it ends, as in mon.
+    expect(known('--format', 'dtlog', '--service', 'dns').stdout).toBe('# time back up, group, service, first failure, downtime, interval, summary\n');
+  });
+
+  it('csv: RFC 4180, a header, UTC times, the acknowledgement', () => {
+    expect(known('--format', 'csv', '--host', 'web2').stdout).toBe(
+      [
+        'id,service,group,host,start,end,duration_s,cause,end_message,ack_at,ack_by,ack_comment',
+        '5,web-http,web,web2,2025-03-01T13:00:00.000Z,2025-03-01T15:00:00.000Z,7200,connection refused (10.0.0.12:80),HTTP 200,2025-03-01T13:05:00.000Z,alice,"replacing the disk, see ticket 42"',
+        '4,web-http,web,web2,2025-03-01T12:10:00.000Z,2025-03-01T12:40:00.000Z,1800,connection refused (10.0.0.12:80),HTTP 200,,,',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('table and JSON show who acknowledged and why', () => {
+    const table = known('--utc', '--host', 'web2').stdout.split('\n');
+    expect(table[1]).toMatch(/^5\s+web-http\s+web2\s+2025-03-01 13:00:00Z\s+2025-03-01 15:00:00Z\s+2h\s+alice\s+connection refused \(10\.0\.0\.12:80\) \[ack: replacing the disk, see ticket 42\]$/);
+    const [row] = JSON.parse(known('--json', '--host', 'web2', '--limit', '1').stdout);
+    expect(row.ack).toEqual({ at: '2025-03-01T13:05:00.000Z', by: 'alice', comment: 'replacing the disk, see ticket 42' });
+  });
+
+  it('the table and JSON stop at 100 rows unless told; csv and dtlog give every row', () => {
+    const many = tmp.path('many.db');
+    const made = generateHistory({ file: many, targets: 20, outages: 150, transitions: 300, maintenancePeriods: 0, spanDays: 10, end: Date.parse('2025-03-01T00:00:00Z') });
+    expect(made.outages).toBe(150);
+    const history = (...args: string[]) => runVigil(['history', '--db', many, ...args]).stdout.trim().split('\n');
+    expect(history()).toHaveLength(1 + 100);
+    expect(history('--limit', '120')).toHaveLength(1 + 120);
+    expect(history('--limit', '0')).toHaveLength(1 + 150);
+    expect(history('--format', 'csv')).toHaveLength(1 + 150);
+    expect(JSON.parse(runVigil(['history', '--db', many, '--json']).stdout)).toHaveLength(100);
+    expect(JSON.parse(runVigil(['history', '--db', many, '--json', '--limit', '0']).stdout)).toHaveLength(150);
+    expect(runVigil(['history', '--db', many, '--format', 'dtlog']).stdout.trim().split('\n')).toHaveLength(1 + made.outages - made.openOutages);
+    expect(known('--format', 'bogus').stderr).toMatch(/argument 'bogus' is invalid. Allowed choices are table, json, csv, dtlog/);
   });
 });

@@ -16,3 +16,34 @@ export function table(headers: string[], rows: string[][]): string {
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
+
+/** Availability as a percentage, truncated (never rounded up to 100%): 0.99995 → `99.995%`. */
+export function formatPercent(ratio: number | null): string {
+  if (ratio === null) return '-';
+  const truncated = Math.floor(ratio * 100_000) / 1_000;
+  return `${truncated.toFixed(3).replace(/\.?0+$/, '')}%`;
+}
+
+/** How long ago, for people: `4s ago`, `12m ago`. */
+export function formatAgo(ms: number, now: number): string {
+  return `${formatShortDuration(Math.max(0, now - ms))} ago`;
+}
+
+/** A duration rounded for a table: `850ms`, `4.2s`, `12m30s`, `3h5m`, `2d4h`. */
+export function formatShortDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  const [d, h, m, s] = [Math.floor(seconds / 86_400), Math.floor(seconds / 3_600) % 24, Math.floor(seconds / 60) % 60, seconds % 60];
+  if (d) return `${d}d${h ? `${h}h` : ''}`;
+  if (h) return `${h}h${m ? `${m}m` : ''}`;
+  return `${m}m${s ? `${s}s` : ''}`;
+}
+
+/** Latency for a table: `0.42ms`, `12ms`, `1.2s`. */
+export function formatLatency(ms: number | undefined | null): string {
+  if (ms === undefined || ms === null) return '-';
+  if (ms < 10) return `${+ms.toFixed(2)}ms`;
+  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  return `${+(ms / 1000).toFixed(1)}s`;
+}

@@ -1,42 +1,52 @@
-// The `vigil` command line.
+// The `vigil` command line. Each command's module is loaded only when that command runs (all of
+// them for help), so `vigil status` or `vigil history` does not pay for the daemon's code.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
-import { alertsCommand } from './commands/alerts.js';
-import { checkConfigCommand } from './commands/check-config.js';
-import { demoCommand } from './commands/demo.js';
-import { historyCommand } from './commands/history.js';
-import { actionsCommand, vrrpCommand } from './commands/lvs-log.js';
-import { trackCommand } from './commands/track.js';
-import { vrrpNotifyCommand } from './commands/vrrp-notify.js';
-import { probeCommand } from './commands/probe.js';
-import { runCommand } from './commands/run.js';
-import { schemaCommand } from './commands/schema.js';
 import { examples } from './config-option.js';
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.js')).runCommand(),
+  'check-config': async () => (await import('./commands/check-config.js')).checkConfigCommand(),
+  probe: async () => (await import('./commands/probe.js')).probeCommand(),
+  status: async () => (await import('./commands/status.js')).statusCommand(),
+  history: async () => (await import('./commands/history.js')).historyCommand(),
+  availability: async () => (await import('./commands/availability.js')).availabilityCommand(),
+  timeline: async () => (await import('./commands/timeline.js')).timelineCommand(),
+  disable: async () => (await import('./commands/disable.js')).disableCommand(),
+  enable: async () => (await import('./commands/disable.js')).enableCommand(),
+  ack: async () => (await import('./commands/ack.js')).ackCommand(),
+  maintenance: async () => (await import('./commands/maintenance.js')).maintenanceCommand(),
+  reload: async () => (await import('./commands/reload.js')).reloadCommand(),
+  'check-now': async () => (await import('./commands/check-now.js')).checkNowCommand(),
+  alerts: async () => (await import('./commands/alerts.js')).alertsCommand(),
+  actions: async () => (await import('./commands/lvs-log.js')).actionsCommand(),
+  vrrp: async () => (await import('./commands/lvs-log.js')).vrrpCommand(),
+  'vrrp-notify': async () => (await import('./commands/vrrp-notify.js')).vrrpNotifyCommand(),
+  track: async () => (await import('./commands/track.js')).trackCommand(),
+  demo: async () => (await import('./commands/demo.js')).demoCommand(),
+  schema: async () => (await import('./commands/schema.js')).schemaCommand(),
+};
 
 const program = new Command('vigil')
   .description('health checks and failover for Linux Virtual Server directors')
   .version(VERSION)
-  .addCommand(runCommand())
-  .addCommand(checkConfigCommand())
-  .addCommand(probeCommand())
-  .addCommand(historyCommand())
-  .addCommand(alertsCommand())
-  .addCommand(trackCommand())
-  .addCommand(vrrpNotifyCommand())
-  .addCommand(vrrpCommand())
-  .addCommand(actionsCommand())
-  .addCommand(demoCommand())
-  .addCommand(schemaCommand())
   .addHelpText(
     'after',
     examples([
       'vigil demo                                   # see it work on local servers',
       'vigil check-config -c /etc/vigil/vigil.yaml',
       'vigil run -c /etc/vigil/vigil.yaml',
+      'vigil status',
       'vigil probe http://127.0.0.1:8080/health',
       'vigil history --since 1d',
       'vigil alerts log --failed',
+      'vigil availability --since 30d --by service',
+      'vigil disable web-http/web2 --reason "disk swap"',
     ]),
   );
+
+const requested = process.argv[2];
+const wanted = requested !== undefined && requested in COMMANDS ? [COMMANDS[requested]!] : Object.values(COMMANDS);
+for (const load of wanted) program.addCommand(await load());
 
 await program.parseAsync(process.argv);

@@ -1,5 +1,5 @@
 // Time arguments for --since/--until: a duration ago (`7d`, `90m`), `now`, an ISO date or date-time.
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../config/duration-text.js';
 
 export function parseTimeArgument(text: string, now: number = Date.now()): number {
   const trimmed = text.trim();

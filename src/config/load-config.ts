@@ -8,6 +8,7 @@ import { loadBuiltinPlugins, loadPluginDirs } from '../plugins/load-plugins.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { ConfigError, type ConfigIssue, type ConfigPath } from './config-error.js';
 import { locate } from './locate.js';
+import { resolveControlSocket, resolveHistoryPath } from './paths.js';
 import { configSchema, type Config } from './schema.js';
 import { validateReferences } from './validate-references.js';
 import { validateVirtualServers } from '../lvs/validate-virtual-servers.js';
@@ -153,10 +154,12 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
 }
 
 function resolvePaths(config: Config, dir: string): Config {
+  const historyPath = resolveHistoryPath(dir, config.history.path);
   return {
     ...config,
     plugin_dirs: config.plugin_dirs.map((entry) => path.resolve(dir, entry)),
-    history: { ...config.history, path: path.resolve(dir, config.history.path) },
+    history: { ...config.history, path: historyPath },
+    control: { ...config.control, socket: resolveControlSocket(dir, config.control.socket, historyPath) },
   };
 }
 

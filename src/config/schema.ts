@@ -12,6 +12,8 @@ import {
 import { durationSchema } from './duration.js';
 import { parseHostEntry } from './host-entry.js';
 import { lvsSectionSchema, virtualServerSchema } from './schema-lvs.js';
+import { DEFAULT_HISTORY_PATH } from './paths.js';
+import { retentionSchema } from './retention-schema.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const name = (what: string) =>
@@ -99,9 +101,19 @@ export const configSchema = z.strictObject({
   plugin_dirs: z.array(z.string()).default([]).meta({ description: 'Directories of user check/alert plugins (.js, .ts)' }),
   history: z
     .strictObject({
-      path: z.string().default('/var/lib/vigil/history.db'),
+      path: z.string().default(DEFAULT_HISTORY_PATH),
       flush_interval: durationSchema().prefault('200ms').meta({ description: 'How often queued history writes are committed' }),
       max_queue: z.int().min(100).default(100_000).meta({ description: 'Writes held in memory while the database is unavailable' }),
+      retention: retentionSchema,
+    })
+    .prefault({}),
+  control: z
+    .strictObject({
+      enabled: z.boolean().default(true).meta({ description: 'Serve the control API (vigil status, disable, ack, ...)' }),
+      socket: z
+        .string()
+        .optional()
+        .meta({ description: 'Unix socket of the control API, mode 0660 (default: vigil.sock beside the history database; e.g. /run/vigil/vigil.sock)' }),
     })
     .prefault({}),
   log: z

@@ -2,8 +2,10 @@
 // open, and the writes that record transitions and outages. Ids are allocated here, in memory,
 // so an outage has its id at once even while writes wait in the queue.
 import type { Database } from 'better-sqlite3';
-import type { ActionRecord, Logger, PluginStatus, Target, TargetState } from '../plugin.js';
+import type { ActionRecord, CheckResult, Logger, PluginStatus, Target, TargetState } from '../plugin.js';
+import type { TargetFlags } from '../supervisor.js';
 import type { Transition } from '../state-machine.js';
+import { CheckAggregator } from './check-aggregator.js';
 import { openWritableDatabase } from './open-database.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -23,6 +25,14 @@ interface TargetRow {
   key: string;
   state: TargetState;
   since: number;
+  intervalMs: number | null;
+  removedAt: number | null;
+}
+
+interface OpenMaintenance {
+  id: number;
+  plannedUntil: number | null;
+  reason: string | null;
 }
 
 export interface HistoryOptions {
@@ -35,26 +45,44 @@ export interface HistoryOptions {
 export class HistoryStore {
   private readonly targets = new Map<string, TargetRow>();
   private readonly openOutages = new Map<string, OpenOutage>();
+  private readonly openMaintenance = new Map<string, OpenMaintenance>();
+  private readonly savedFlags = new Map<string, TargetFlags>();
   private nextTargetId: number;
   private nextOutageId: number;
+  private nextMaintenanceId: number;
   readonly writes: WriteQueue;
+  readonly aggregates: CheckAggregator;
 
   private constructor(
     readonly db: Database,
     options: HistoryOptions,
   ) {
-    for (const row of db.prepare('SELECT id, key, state, since FROM targets').all() as TargetRow[]) this.targets.set(row.key, row);
+    const targets = db.prepare('SELECT id, key, state, since, interval_ms AS intervalMs, removed_at AS removedAt FROM targets').all() as TargetRow[];
+    for (const row of targets) this.targets.set(row.key, row);
     const open = db
       .prepare('SELECT o.id, t.key, o.started_at AS startedAt, o.cause FROM outages o JOIN targets t ON t.id = o.target_id WHERE o.ended_at IS NULL')
       .all() as Array<OpenOutage & { key: string }>;
     for (const { key, ...outage } of open) this.openOutages.set(key, outage);
     this.nextTargetId = ((db.prepare('SELECT max(id) AS id FROM targets').get() as { id: number | null }).id ?? 0) + 1;
     this.nextOutageId = ((db.prepare('SELECT max(id) AS id FROM outages').get() as { id: number | null }).id ?? 0) + 1;
+    const maintenance = db
+      .prepare('SELECT m.id, t.key, m.planned_until AS plannedUntil, m.reason FROM maintenance_periods m JOIN targets t ON t.id = m.target_id WHERE m.ended_at IS NULL')
+      .all() as Array<OpenMaintenance & { key: string }>;
+    for (const { key, ...period } of maintenance) this.openMaintenance.set(key, period);
+    this.nextMaintenanceId = ((db.prepare('SELECT max(id) AS id FROM maintenance_periods').get() as { id: number | null }).id ?? 0) + 1;
+    for (const row of db.prepare('SELECT t.key, f.flags FROM target_flags f JOIN targets t ON t.id = f.target_id').all() as Array<{ key: string; flags: string }>) {
+      try {
+        this.savedFlags.set(row.key, JSON.parse(row.flags) as TargetFlags);
+      } catch {
+        options.log.warn(`history: ignoring unreadable saved flags of ${row.key}`);
+      }
+    }
     this.writes = new WriteQueue(db, options);
+    this.aggregates = new CheckAggregator(db, { log: options.log, maxPendingRows: options.maxQueue });
   }
 
   static open(options: HistoryOptions): HistoryStore {
-    return new HistoryStore(openWritableDatabase(options.path), options);
+    return new HistoryStore(openWritableDatabase(options.path, (message) => options.log.info(message)), options);
   }
 
   /** The state a target had when the daemon last stopped, to resume it. */
@@ -72,16 +100,105 @@ export class HistoryStore {
     return [...this.openOutages.keys()].filter((key) => !keys.has(key));
   }
 
+  /** The operator flags a target had when the daemon last stopped (disabled, maintenance, acknowledged). */
+  restoredFlags(key: string): TargetFlags | undefined {
+    const saved = this.savedFlags.get(key);
+    if (!saved) return undefined;
+    const { acknowledged, ...flags } = saved;
+    // An acknowledgement covers one outage: kept only while that outage is still open.
+    const outage = this.openOutages.get(key);
+    return acknowledged && outage && (acknowledged.outageId === undefined || acknowledged.outageId === outage.id) ? { ...flags, acknowledged } : { ...flags };
+  }
+
   /** Makes sure the target has a row; returns its id. */
   ensureTarget(target: Target, now: number): number {
     const existing = this.targets.get(target.id);
     if (existing) return existing.id;
-    const row: TargetRow = { id: this.nextTargetId++, key: target.id, state: 'unknown', since: now };
+    const row: TargetRow = { id: this.nextTargetId++, key: target.id, state: 'unknown', since: now, intervalMs: null, removedAt: null };
     this.targets.set(target.id, row);
-    this.writes.push('INSERT INTO targets (id, key, service, grp, host, state, since, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-      row.id, target.id, target.service, target.group, target.name, row.state, now, now,
+    this.writes.push('INSERT INTO targets (id, key, service, grp, host, state, since, updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      row.id, target.id, target.service, target.group, target.name, row.state, now, now, now,
     ]);
     return row.id;
+  }
+
+  /**
+   * Records which targets the running configuration watches, and their check intervals: targets
+   * no longer configured are marked removed (availability stops counting them), returning ones
+   * are unmarked.
+   */
+  syncTargets(configured: Array<{ target: Target; intervalMs: number }>, now: number): void {
+    const present = new Set<string>();
+    for (const { target, intervalMs } of configured) {
+      present.add(target.id);
+      const row = this.targets.get(target.id);
+      if (!row) continue;
+      if (row.intervalMs === intervalMs && row.removedAt === null) continue;
+      row.intervalMs = intervalMs;
+      row.removedAt = null;
+      this.writes.push('UPDATE targets SET interval_ms = ?, removed_at = NULL WHERE id = ?', [intervalMs, row.id]);
+    }
+    for (const row of this.targets.values()) {
+      if (present.has(row.key) || row.removedAt !== null) continue;
+      row.removedAt = now;
+      this.writes.push('UPDATE targets SET removed_at = ? WHERE id = ?', [now, row.id]);
+    }
+  }
+
+  /** Counts a check result into the per-minute/hour/day aggregates (in memory; flushed in batches). */
+  recordResult(key: string, result: CheckResult, at: number): void {
+    const row = this.targets.get(key);
+    if (!row) return;
+    this.aggregates.add(row.id, result.status !== 'up' && result.status !== 'warning', result.latencyMs, at);
+  }
+
+  /**
+   * Persists a target's operator flags and what they mean for history: maintenance periods opened,
+   * extended or closed, and the acknowledgement written on its outage.
+   */
+  recordFlags(key: string, flags: Readonly<TargetFlags>, now: number): void {
+    const row = this.targets.get(key);
+    if (!row) return;
+    const saved = this.savedFlags.get(key);
+    const json = JSON.stringify(flags);
+    if (json === JSON.stringify(saved ?? {})) return;
+    if (Object.keys(flags).length) {
+      this.savedFlags.set(key, JSON.parse(json) as TargetFlags);
+      this.writes.push(
+        'INSERT INTO target_flags (target_id, flags, updated_at) VALUES (?, ?, ?) ON CONFLICT (target_id) DO UPDATE SET flags = excluded.flags, updated_at = excluded.updated_at',
+        [row.id, json, now],
+      );
+    } else {
+      this.savedFlags.delete(key);
+      this.writes.push('DELETE FROM target_flags WHERE target_id = ?', [row.id]);
+    }
+    this.recordMaintenance(key, row.id, flags.maintenance, now);
+    const ack = flags.acknowledged;
+    if (ack && ack.outageId !== undefined && JSON.stringify(ack) !== JSON.stringify(saved?.acknowledged)) {
+      this.writes.push('UPDATE outages SET ack_at = ?, ack_by = ?, ack_comment = ? WHERE id = ?', [ack.at, ack.by ?? null, ack.comment, ack.outageId]);
+    }
+  }
+
+  private recordMaintenance(key: string, targetId: number, maintenance: TargetFlags['maintenance'], now: number): void {
+    const open = this.openMaintenance.get(key);
+    if (maintenance && !open) {
+      const period: OpenMaintenance = { id: this.nextMaintenanceId++, plannedUntil: maintenance.until ?? null, reason: maintenance.reason ?? null };
+      this.openMaintenance.set(key, period);
+      this.writes.push('INSERT INTO maintenance_periods (id, target_id, started_at, planned_until, reason) VALUES (?, ?, ?, ?, ?)', [
+        period.id, targetId, maintenance.at, period.plannedUntil, period.reason,
+      ]);
+    } else if (maintenance && open) {
+      const plannedUntil = maintenance.until ?? null;
+      const reason = maintenance.reason ?? null;
+      if (plannedUntil === open.plannedUntil && reason === open.reason) return;
+      Object.assign(open, { plannedUntil, reason });
+      this.writes.push('UPDATE maintenance_periods SET planned_until = ?, reason = ? WHERE id = ?', [plannedUntil, reason, open.id]);
+    } else if (!maintenance && open) {
+      this.openMaintenance.delete(key);
+      // Ended by its timer after a stop: it ended when planned, not when the daemon came back.
+      const endedAt = open.plannedUntil !== null ? Math.min(now, open.plannedUntil) : now;
+      this.writes.push('UPDATE maintenance_periods SET ended_at = max(started_at, ?) WHERE id = ?', [endedAt, open.id]);
+    }
   }
 
   /**
@@ -134,6 +251,11 @@ export class HistoryStore {
     return this.writes.flush();
   }
 
+  /** Writes the aggregates accumulated so far (completed minutes, hour and day deltas). */
+  flushAggregates(): Promise<void> {
+    return this.aggregates.flush();
+  }
+
   /**
    * Flushes (retrying for up to `retryMs` while the database is locked) and closes.
    * Returns how many writes could not be saved.
@@ -143,6 +265,9 @@ export class HistoryStore {
     const deadline = Date.now() + retryMs;
     while (!this.writes.flush() && Date.now() < deadline) {
       // each failed flush already waited the busy timeout; try again until the deadline
+    }
+    while (!this.aggregates.flushNow() && Date.now() < deadline) {
+      // likewise
     }
     const unsaved = this.writes.pending;
     this.db.close();

@@ -2,6 +2,7 @@
 // transaction; PRAGMA user_version records how far a file has come. Never edit a shipped step:
 // add a new one, so an upgrade keeps every row.
 import type { Database } from 'better-sqlite3';
+import { migrateToVersion4 } from './migration-4.js';
 
 export interface Migration {
   version: number;
@@ -138,6 +139,11 @@ export const MIGRATIONS: Migration[] = [
         CREATE INDEX vrrp_transitions_at ON vrrp_transitions(at);
       `);
     },
+  },
+  {
+    version: 4,
+    description: 'compact transitions, acknowledgements, maintenance periods, operator flags, check aggregates',
+    up: migrateToVersion4,
   },
 ];
 

@@ -7,7 +7,20 @@ import { migrate } from './migrations.js';
 /** While running, a locked database must not stall the event loop: fail fast and retry later. */
 export const RUNTIME_BUSY_TIMEOUT_MS = 50;
 
-export function openWritableDatabase(file: string): Database.Database {
+/** SQLite's code for auto_vacuum = INCREMENTAL. */
+const INCREMENTAL_AUTO_VACUUM = 2;
+
+/**
+ * Opens (creating if needed) and migrates the database. `notice` hears about slow one-time work.
+ *
+ * Space freed by retention is given back in small steps (PRAGMA incremental_vacuum), which needs
+ * auto_vacuum = INCREMENTAL. A new file gets it before its first table; a file made by an older
+ * Vigil is converted once, by one VACUUM at the upgrade (it rewrites the file: seconds per
+ * hundred MB, and needs as much free disk again). If that VACUUM fails (disk full, locked), the
+ * daemon starts anyway and tries again at the next start; until then freed pages are reused but
+ * the file does not shrink.
+ */
+export function openWritableDatabase(file: string, notice: (message: string) => void = () => undefined): Database.Database {
   mkdirSync(path.dirname(file), { recursive: true });
   let db: Database.Database;
   try {
@@ -15,10 +28,20 @@ export function openWritableDatabase(file: string): Database.Database {
   } catch (err) {
     throw new Error(`cannot open history database ${file}: ${(err as Error).message}`);
   }
+  db.pragma('auto_vacuum = INCREMENTAL'); // takes effect only while the file has no table yet
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  migrate(db);
+  const { from, to } = migrate(db);
+  if (from !== to && from > 0) notice(`history database ${file} upgraded from schema version ${from} to ${to}`);
+  if (db.pragma('auto_vacuum', { simple: true }) !== INCREMENTAL_AUTO_VACUUM) {
+    notice(`history database ${file}: switching to incremental auto-vacuum (one VACUUM, once)`);
+    try {
+      db.exec('VACUUM');
+    } catch (err) {
+      notice(`history database ${file}: VACUUM failed (${(err as Error).message}); space freed by retention is reused but the file will not shrink until it succeeds at a later start`);
+    }
+  }
   db.pragma(`busy_timeout = ${RUNTIME_BUSY_TIMEOUT_MS}`);
   return db;
 }

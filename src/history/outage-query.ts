@@ -1,16 +1,22 @@
 // Reads outages back for `vigil history`: newest first, filtered by service, host, group, time window.
 import type { Database } from 'better-sqlite3';
 
-export interface OutageFilter {
+export interface TargetFilter {
   service?: string;
   host?: string;
   group?: string;
+}
+
+export interface OutageFilter extends TargetFilter {
   /** Outages overlapping [since, until] (ms since epoch). */
   since?: number;
   until?: number;
   openOnly?: boolean;
+  closedOnly?: boolean;
   minDurationMs?: number;
   limit?: number;
+  /** Oldest first (mon's downtime log order) instead of newest first. */
+  oldestFirst?: boolean;
 }
 
 export interface OutageRow {
@@ -23,28 +29,58 @@ export interface OutageRow {
   durationMs: number | null;
   cause: string;
   endMessage: string | null;
+  ackAt: number | null;
+  ackBy: string | null;
+  ackComment: string | null;
+  /** The service's check interval when the daemon last ran it (mon's downtime log has it). */
+  intervalMs: number | null;
 }
 
-export function queryOutages(db: Database, filter: OutageFilter, now: number = Date.now()): OutageRow[] {
+/** SQL condition and parameters selecting targets (alias `t`) by service, host and group. */
+export function targetCondition(filter: TargetFilter, params: Record<string, unknown>): string[] {
   const where: string[] = [];
-  const params: Record<string, unknown> = { now };
   if (filter.service !== undefined) (where.push('t.service = @service'), (params.service = filter.service));
   if (filter.host !== undefined) (where.push('t.host = @host'), (params.host = filter.host));
   if (filter.group !== undefined) (where.push('t.grp = @group'), (params.group = filter.group));
+  return where;
+}
+
+/**
+ * The earliest start an outage overlapping a window beginning at `since` can have: `since` minus
+ * the longest closed outage, or the start of the oldest open one. It bounds every window scan to
+ * an index range instead of reading back to the beginning of history.
+ */
+export function earliestOverlappingStart(db: Database, since: number): number {
+  const longest = (db.prepare('SELECT max(duration_ms) AS ms FROM outages').get() as { ms: number | null }).ms ?? 0;
+  // INDEXED BY: without statistics the planner would scan the covering window index instead.
+  const oldestOpen = (db.prepare('SELECT min(started_at) AS at FROM outages INDEXED BY outages_open WHERE ended_at IS NULL').get() as { at: number | null }).at;
+  return Math.min(since - longest, oldestOpen ?? Infinity);
+}
+
+export function queryOutages(db: Database, filter: OutageFilter, now: number = Date.now()): OutageRow[] {
+  const params: Record<string, unknown> = { now };
+  const where = targetCondition(filter, params);
   if (filter.until !== undefined) (where.push('o.started_at <= @until'), (params.until = filter.until));
-  if (filter.since !== undefined) (where.push('(o.ended_at IS NULL OR o.ended_at >= @since)'), (params.since = filter.since));
+  if (filter.since !== undefined) {
+    where.push('o.started_at >= @earliest', '(o.ended_at IS NULL OR o.ended_at >= @since)');
+    params.since = filter.since;
+    params.earliest = earliestOverlappingStart(db, filter.since);
+  }
   if (filter.openOnly) where.push('o.ended_at IS NULL');
+  if (filter.closedOnly) where.push('o.ended_at IS NOT NULL');
   if (filter.minDurationMs !== undefined) {
     where.push('coalesce(o.duration_ms, @now - o.started_at) >= @minDuration');
     params.minDuration = filter.minDurationMs;
   }
   params.limit = filter.limit ?? -1;
+  const order = filter.oldestFirst ? 'ASC' : 'DESC';
   const sql = `
     SELECT o.id, t.service, t.grp AS "group", t.host, o.started_at AS startedAt, o.ended_at AS endedAt,
-           o.duration_ms AS durationMs, o.cause, o.end_message AS endMessage
-      FROM outages o JOIN targets t ON t.id = o.target_id
+           o.duration_ms AS durationMs, o.cause, o.end_message AS endMessage,
+           o.ack_at AS ackAt, o.ack_by AS ackBy, o.ack_comment AS ackComment, t.interval_ms AS intervalMs
+      FROM outages o ${filter.openOnly ? 'INDEXED BY outages_open' : ''} JOIN targets t ON t.id = o.target_id
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY o.started_at DESC, o.id DESC
+     ORDER BY o.started_at ${order}, o.id ${order}
      LIMIT @limit`;
   return db.prepare(sql).all(params) as OutageRow[];
 }

@@ -1,12 +1,14 @@
-import { Command } from 'commander';
-import { ConfigError, formatIssue } from '../../config/config-error.js';
-import { formatDuration, parseDuration } from '../../config/duration.js';
+import { Command, Option } from 'commander';
+import { formatDuration, parseDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
-import { queryOutages, type OutageRow } from '../../history/outage-query.js';
+import { queryOutages } from '../../history/outage-query.js';
 import { configOption, examples } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
+import { outagesToCsv, outagesToDtlog, outageToJson } from '../outage-formats.js';
 import { parseTimeArgument } from '../parse-time.js';
+
+type Format = 'table' | 'json' | 'csv' | 'dtlog';
 
 interface HistoryOptions {
   config: string;
@@ -18,25 +20,14 @@ interface HistoryOptions {
   until?: string;
   open?: boolean;
   minDuration?: string;
-  limit: string;
+  limit?: string;
   utc?: boolean;
   json?: boolean;
+  format: Format;
 }
 
-function toJson(row: OutageRow, now: number) {
-  return {
-    id: row.id,
-    service: row.service,
-    group: row.group,
-    host: row.host,
-    start: new Date(row.startedAt).toISOString(),
-    end: row.endedAt === null ? null : new Date(row.endedAt).toISOString(),
-    open: row.endedAt === null,
-    durationMs: row.durationMs ?? now - row.startedAt,
-    cause: row.cause,
-    endMessage: row.endMessage,
-  };
-}
+/** The table and JSON stop at 100 rows unless told (`--limit 0`: all); CSV and dtlog, exports, give all. */
+const DEFAULT_LIMIT = 100;
 
 export function historyCommand(): Command {
   return new Command('history')
@@ -50,52 +41,46 @@ export function historyCommand(): Command {
     .option('--until <time>', 'outages that started at or before this time')
     .option('--open', 'only outages still open')
     .option('--min-duration <duration>', 'only outages at least this long, e.g. 30s')
-    .option('-n, --limit <count>', 'at most this many rows', '100')
+    .option('-n, --limit <count>', `at most this many rows, 0 for all (default: ${DEFAULT_LIMIT} for the table and JSON, all for csv and dtlog)`)
     .option('--utc', 'print times in UTC instead of local time')
-    .option('--json', 'print JSON')
+    .addOption(new Option('-f, --format <format>', "table for people; json; csv; dtlog = mon's downtime log lines").choices(['table', 'json', 'csv', 'dtlog']).default('table'))
+    .option('--json', 'print JSON (same as --format json)')
     .addHelpText(
       'after',
       examples([
         'vigil history --since 1d',
         'vigil history --service web --host 10.0.0.2 --since 2026-11-01 --until 2026-11-08',
         'vigil history --open --json',
+        'vigil history --since 30d --format csv > outages.csv',
+        'vigil history --since 7d --format dtlog | ./mon-downtime-report   # scripts written for mon\'s dtlogfile',
         'vigil history --db /var/lib/vigil/history.db --min-duration 1m',
       ]),
     )
     .action(async (options: HistoryOptions) => {
       const now = Date.now();
+      const format: Format = options.json ? 'json' : options.format;
       try {
         const minDuration = options.minDuration === undefined ? undefined : parseDuration(options.minDuration);
         if (options.minDuration !== undefined && minDuration === undefined) throw new Error(`--min-duration: expected a duration such as 30s, got ${options.minDuration}`);
-        const limit = Number(options.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit: expected a positive whole number, got ${options.limit}`);
+        const asked = options.limit === undefined ? (format === 'table' || format === 'json' ? DEFAULT_LIMIT : 0) : Number(options.limit);
+        if (!Number.isInteger(asked) || asked < 0) throw new Error(`--limit: expected a whole number (0 for all), got ${options.limit}`);
+        const limit = asked || undefined;
+        const since = options.since === undefined ? undefined : parseTimeArgument(options.since, now);
+        const until = options.until === undefined ? undefined : parseTimeArgument(options.until, now);
         const db = await openHistoryForReading(options);
         const rows = queryOutages(
           db,
-          {
-            service: options.service,
-            host: options.host,
-            group: options.group,
-            since: options.since === undefined ? undefined : parseTimeArgument(options.since, now),
-            until: options.until === undefined ? undefined : parseTimeArgument(options.until, now),
-            openOnly: options.open,
-            minDurationMs: minDuration,
-            limit,
-          },
+          { service: options.service, host: options.host, group: options.group, since, until, openOnly: options.open, closedOnly: format === 'dtlog', minDurationMs: minDuration, limit },
           now,
         );
         db.close();
-        if (options.json) {
-          console.log(JSON.stringify(rows.map((row) => toJson(row, now)), null, 2));
-          return;
-        }
-        if (!rows.length) {
-          console.log('no outages match');
-          return;
-        }
+        if (format === 'json') return void console.log(JSON.stringify(rows.map((row) => outageToJson(row, now)), null, 2));
+        if (format === 'csv') return void process.stdout.write(outagesToCsv(rows, now));
+        if (format === 'dtlog') return void process.stdout.write(outagesToDtlog(rows));
+        if (!rows.length) return void console.log('no outages match');
         console.log(
           table(
-            ['ID', 'SERVICE', 'HOST', 'START', 'END', 'DURATION', 'CAUSE'],
+            ['ID', 'SERVICE', 'HOST', 'START', 'END', 'DURATION', 'ACK', 'CAUSE'],
             rows.map((row) => [
               String(row.id),
               row.service,
@@ -103,15 +88,13 @@ export function historyCommand(): Command {
               formatTime(row.startedAt, options.utc),
               row.endedAt === null ? 'open' : formatTime(row.endedAt, options.utc),
               formatDuration(row.durationMs ?? now - row.startedAt) + (row.endedAt === null ? '+' : ''),
-              row.cause,
+              row.ackAt === null ? '-' : (row.ackBy ?? 'yes'),
+              row.cause + (row.ackComment ? ` [ack: ${row.ackComment}]` : ''),
             ]),
           ),
         );
       } catch (err) {
-        if (err instanceof ConfigError) {
-          for (const issue of err.issues) console.error(formatIssue(issue));
-          console.error('vigil history: cannot find the database through this config; give --db FILE');
-        } else console.error(`vigil history: ${describeError(err)}`);
+        console.error(`vigil history: ${describeError(err)}`);
         process.exitCode = 1;
       }
     });

@@ -1,0 +1,97 @@
+// `vigil status`: the live state of every target from the running daemon; without a daemon, says
+// so and shows the last known state from the history database (exit code 3).
+import { Command } from 'commander';
+import { API_PREFIX, type StatusAnswer } from '../../control/control-api.js';
+import { DaemonUnreachable } from '../../control/control-client.js';
+import { openReadOnlyDatabase } from '../../history/open-database.js';
+import { queryStoredStatus } from '../../history/status-query.js';
+import { examples } from '../config-option.js';
+import { addDaemonOptions, askDaemon, EXIT_DAEMON_UNREACHABLE, expectOk, reportFailure, type DaemonOptions } from '../daemon-client.js';
+import { describeFlags } from '../format-flags.js';
+import { formatAgo, formatLatency, formatShortDuration, formatTime, table } from '../format.js';
+import { historyPathOf } from '../history-database.js';
+import { addSelectorOptions, selectorsFrom, type SelectorOptions } from '../target-selector.js';
+
+interface StatusOptions extends DaemonOptions, SelectorOptions {
+  db?: string;
+  utc?: boolean;
+  json?: boolean;
+}
+
+function filterOf(target: string | undefined, options: SelectorOptions): SelectorOptions {
+  const targets = target === undefined ? [] : [target];
+  return targets.length || options.service || options.group || options.host ? selectorsFrom(targets, options)[0]! : {};
+}
+
+function printLive(answer: StatusAnswer, options: StatusOptions, now: number): void {
+  const { daemon } = answer;
+  console.log(`vigil ${daemon.version}, pid ${daemon.pid}, up ${formatShortDuration(now - daemon.startedAt)}, config ${daemon.configFile}`);
+  if (!answer.targets.length) return void console.log('no targets');
+  console.log(
+    table(
+      ['TARGET', 'STATE', 'SINCE', 'FOR', 'CHECKED', 'LATENCY', 'FLAGS', 'MESSAGE'],
+      answer.targets.map((t) => [
+        t.id,
+        t.state.toUpperCase(),
+        formatTime(t.since, options.utc),
+        formatShortDuration(now - t.since),
+        t.lastCheckAt === undefined ? 'never' : formatAgo(t.lastCheckAt, now),
+        formatLatency(t.lastResult?.latencyMs),
+        describeFlags(t.flags, options.utc),
+        (t.outage ? `#${t.outage.id} ` : '') + (t.lastResult?.message ?? ''),
+      ]),
+    ),
+  );
+}
+
+export function statusCommand(): Command {
+  const command = new Command('status').description('live state of every target from the running daemon (or the last known state from history)').argument('[target]', 'SERVICE or SERVICE/HOST');
+  addSelectorOptions(command);
+  return addDaemonOptions(command)
+    .option('--db <file>', 'history database for the last known state (default: history.path from the config)')
+    .option('--utc', 'print times in UTC instead of local time')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      examples(['vigil status', 'vigil status web-http', 'vigil status --host 10.0.0.12 --json', '# exit code 3: the daemon is not running (the last known state is printed)']),
+    )
+    .action(async (target: string | undefined, options: StatusOptions) => {
+      const now = Date.now();
+      let filter: SelectorOptions = {};
+      try {
+        filter = filterOf(target, options);
+        const query = new URLSearchParams(filter as Record<string, string>).toString();
+        const answer = expectOk(await askDaemon<StatusAnswer>(options, 'GET', `${API_PREFIX}/status${query ? `?${query}` : ''}`, undefined, 10_000));
+        if (options.json) console.log(JSON.stringify({ live: true, ...answer }, null, 2));
+        else printLive(answer, options, now);
+        return;
+      } catch (err) {
+        if (!(err instanceof DaemonUnreachable)) return reportFailure('status', err);
+        console.error(`vigil status: ${err.message}; last known state from the history database:`);
+      }
+      try {
+        const db = openReadOnlyDatabase(await historyPathOf(options));
+        const stored = queryStoredStatus(db, filter);
+        db.close();
+        process.exitCode = EXIT_DAEMON_UNREACHABLE;
+        if (options.json) return void console.log(JSON.stringify({ live: false, daemon: null, targets: stored }, null, 2));
+        if (!stored.length) return void console.log('no targets recorded');
+        console.log(
+          table(
+            ['TARGET', 'STATE', 'SINCE', 'FOR', 'FLAGS', 'MESSAGE'],
+            stored.map((t) => [
+              t.id,
+              t.state.toUpperCase(),
+              formatTime(t.since, options.utc),
+              formatShortDuration(now - t.since),
+              describeFlags(t.flags, options.utc),
+              (t.outage ? `#${t.outage.id} ` : '') + (t.lastMessage ?? ''),
+            ]),
+          ),
+        );
+      } catch (err) {
+        console.error(`vigil status: ${(err as Error).message}`);
+        process.exitCode = EXIT_DAEMON_UNREACHABLE;
+      }
+    });
+}

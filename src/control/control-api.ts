@@ -1,0 +1,79 @@
+// The control API's requests and answers, shared by the daemon (server) and the CLI (client).
+// HTTP + JSON over a unix socket; every answer is JSON, errors are `{ error }` with a 4xx/5xx status.
+//
+//   GET  /v1/status[?service=&group=&host=]   live state of every (matching) target
+//   POST /v1/disable      { selector, reason? }            stop checking (mon's disable)
+//   POST /v1/enable       { selector }                     check again
+//   POST /v1/ack          { selector | outage, comment, by? }  acknowledge the current outage
+//   POST /v1/maintenance  { selector, action: start|stop, until?, reason? }
+//   POST /v1/reload       {}                               re-read the config (as SIGHUP), with the result
+//   POST /v1/check-now    { selector, wait? }              check now; with wait, answer with the results
+import type { TargetState } from '../plugin.js';
+import type { TargetFlags } from '../supervisor.js';
+
+export const API_PREFIX = '/v1';
+
+/** Which targets a command means: any combination; at least one must be given. */
+export interface Selector {
+  service?: string;
+  group?: string;
+  host?: string;
+}
+
+export interface DaemonInfo {
+  pid: number;
+  version: string;
+  startedAt: number;
+  configFile: string;
+  historyPath: string;
+}
+
+export interface TargetStatus {
+  id: string;
+  service: string;
+  group: string;
+  host: string;
+  address: string;
+  port?: number;
+  state: TargetState;
+  since: number;
+  lastCheckAt?: number;
+  lastResult?: { status: string; message?: string; latencyMs?: number };
+  flapping: boolean;
+  flags: TargetFlags;
+  outage?: { id: number; startedAt: number; cause: string };
+}
+
+export interface StatusAnswer {
+  daemon: DaemonInfo;
+  targets: TargetStatus[];
+}
+
+/** disable, enable, maintenance: which targets matched and which of them changed. */
+export interface ChangeAnswer {
+  matched: string[];
+  changed: string[];
+}
+
+export interface AckAnswer {
+  acknowledged: Array<{ target: string; outageId?: number }>;
+  /** Matched but not DOWN: nothing to acknowledge. */
+  notDown: string[];
+}
+
+export interface ReloadAnswer {
+  ok: boolean;
+  changes: string[];
+  errors: string[];
+}
+
+export interface CheckNowAnswer {
+  scheduled: string[];
+  results: Array<{ target: string; status: string; message?: string; latencyMs?: number; state: TargetState }>;
+  /** Scheduled but no result within the wait (e.g. a check still running at its timeout). */
+  pending: string[];
+}
+
+export interface ErrorAnswer {
+  error: string;
+}

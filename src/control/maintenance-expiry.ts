@@ -1,0 +1,57 @@
+// Ends maintenance that was started with an end time (`vigil maintenance start --for 2h`, or a
+// window) when that time comes, including maintenance restored after a restart whose end passed
+// while the daemon was stopped. One timer, set for the earliest end.
+import type { Logger } from '../plugin.js';
+import type { Supervisor, TargetFlags } from '../supervisor.js';
+
+/** setTimeout cannot wait longer than this (about 24.8 days); longer waits are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class MaintenanceExpiry {
+  private timer: NodeJS.Timeout | undefined;
+  private armSoon: NodeJS.Immediate | undefined;
+  /** A command may change many targets at once: look once, after it. */
+  private readonly onFlags = (event: { flags: TargetFlags }) => {
+    if (event.flags.maintenance?.until === undefined || this.armSoon) return;
+    this.armSoon = setImmediate(() => {
+      this.armSoon = undefined;
+      this.arm();
+    });
+  };
+
+  constructor(
+    private readonly supervisor: Supervisor,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    supervisor.on('flags', this.onFlags);
+  }
+
+  /** Ends what is due now and sets the timer for the next end. Call after each plan is applied. */
+  arm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const now = this.now();
+    const due: string[] = [];
+    let next = Infinity;
+    for (const { target, flags } of this.supervisor.states()) {
+      const until = flags.maintenance?.until;
+      if (until === undefined) continue;
+      if (until <= now) due.push(target.id);
+      else next = Math.min(next, until);
+    }
+    if (due.length) {
+      const ended = this.supervisor.setMaintenance(due, undefined);
+      if (ended.length) this.log.info(`maintenance ended as planned: ${ended.join(', ')}`, { event: 'maintenance-end', targets: ended });
+    }
+    if (next === Infinity) return;
+    this.timer = setTimeout(() => this.arm(), Math.min(MAX_TIMER_MS, next - now));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    if (this.armSoon) clearImmediate(this.armSoon);
+    this.supervisor.off('flags', this.onFlags);
+  }
+}

@@ -1,0 +1,50 @@
+// Runs retention on its cron schedule (node-cron), off the probe path; re-configured on reload.
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { Database } from 'better-sqlite3';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../plugin.js';
+import { Retention } from './retention.js';
+
+type RetentionConfig = Config['history']['retention'];
+
+export class RetentionSchedule {
+  private task: ScheduledTask | undefined;
+  private retention: Retention | undefined;
+  private current = '';
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: Logger,
+  ) {}
+
+  /** (Re)starts the job with this config; unchanged config keeps the running job. */
+  configure(config: RetentionConfig): void {
+    const key = JSON.stringify(config);
+    if (key === this.current) return;
+    this.current = key;
+    void this.task?.destroy();
+    void this.retention?.cancel();
+    const { schedule: expression, ...policy } = config;
+    const retention = new Retention(this.db, policy, this.log);
+    this.retention = retention;
+    this.task = schedule(
+      expression,
+      async () => {
+        await retention.run();
+      },
+      { name: 'vigil-retention', noOverlap: true },
+    );
+  }
+
+  /** Runs now (e.g. at start or from a test); resolves when done. */
+  runNow(now?: number) {
+    return this.retention?.run(now);
+  }
+
+  /** Stops the schedule and any run in progress; resolves once nothing touches the database. */
+  async stop(): Promise<void> {
+    void this.task?.destroy();
+    this.task = undefined;
+    await this.retention?.cancel();
+  }
+}

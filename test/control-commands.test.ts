@@ -1,0 +1,188 @@
+// The control commands change the live daemon's behaviour, through its unix socket: a disabled
+// host is not probed (real servers count the requests), an acknowledgement is recorded and kept,
+// maintenance is recorded as a period and ends by itself, check-now checks at once, reload reloads.
+import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHttpServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+type Server = Awaited<ReturnType<typeof startHttpServer>>;
+
+let tmp: ReturnType<typeof tempDir>;
+let web1: Server;
+let web2: Server;
+let slow: Server;
+let configFile: string;
+const daemons: VigilDaemon[] = [];
+
+function config(interval = '100ms') {
+  return `history: { path: ./history.db, flush_interval: 50ms }
+defaults: { interval: ${interval}, timeout: 500ms, rise: 1, fall: 2, fast_interval: 100ms, spread: 50ms }
+hostgroups:
+  web:
+    - { name: web1, address: 127.0.0.1, port: ${web1.port} }
+    - { name: web2, address: 127.0.0.1, port: ${web2.port} }
+  rare: ['127.0.0.1:${slow.port}']
+services:
+  web-http: { group: web, check: { type: http } }
+  rare-http: { group: rare, interval: 1h, spread: 10ms, check: { type: http } }
+`;
+}
+
+function start(): VigilDaemon {
+  const daemon = VigilDaemon.run(configFile, [], { cwd: tmp.dir });
+  daemons.push(daemon);
+  return daemon;
+}
+
+const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
+
+async function statusOf(id: string) {
+  const result = await vigil('status', '--json');
+  const answer = JSON.parse(result.stdout) as { live: boolean; targets: Array<{ id: string; state: string; flags: Record<string, any> }> };
+  return { live: answer.live, code: result.code, target: answer.targets.find((t) => t.id === id)! };
+}
+
+/** Lets `checks` more requests reach `server` — time for any check in flight elsewhere to land. */
+async function letChecksRun(server: Server, checks: number) {
+  const from = server.requests.length;
+  await waitFor(() => server.requests.length >= from + checks, `${checks} more checks of port ${server.port}`);
+}
+
+beforeEach(async () => {
+  tmp = tempDir();
+  [web1, web2, slow] = await Promise.all([startHttpServer(), startHttpServer(), startHttpServer()]);
+  configFile = tmp.write('vigil.yaml', config());
+});
+
+afterEach(async () => {
+  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await Promise.all([web1.stop(), web2.stop(), slow.stop()]);
+  tmp.cleanup();
+});
+
+describe('control commands on the live daemon', () => {
+  it('disable: the host is not probed any more, also after a restart; enable: it is again', async () => {
+    let daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    const disabled = await vigil('disable', 'web-http/web1', '--reason', 'swapping a disk');
+    expect(disabled.stderr).toBe('');
+    expect(disabled.stdout).toBe('disabled: web-http/web1\n');
+    await letChecksRun(web2, 3); // a check of web1 in flight when the command came has landed
+    const probesWhenDisabled = web1.requests.length;
+    await letChecksRun(web2, 10);
+    expect(web1.requests.length).toBe(probesWhenDisabled);
+    expect((await statusOf('web-http/web1')).target.flags.disabled).toMatchObject({ reason: 'swapping a disk' });
+    expect((await vigil('disable', 'web-http/web1')).stdout).toBe('already disabled: web-http/web1\n');
+
+    await daemon.stop();
+    daemon = start();
+    await daemon.waitForLine(/running/);
+    await letChecksRun(web2, 10);
+    expect(web1.requests.length).toBe(probesWhenDisabled);
+    expect((await statusOf('web-http/web1')).target.flags.disabled).toMatchObject({ reason: 'swapping a disk' });
+
+    expect((await vigil('enable', '--host', 'web1')).stdout).toBe('enabled: web-http/web1\n');
+    await letChecksRun(web1, 3);
+    expect((await statusOf('web-http/web1')).target.flags).toEqual({});
+  });
+
+  it('ack: recorded on the outage, shown by status, kept across a restart, ended by the recovery', async () => {
+    let daemon = start();
+    await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/);
+    await web2.stop();
+    await daemon.waitForLine(/web-http\/web2 UP → DOWN/);
+    const ack = await vigil('ack', 'web-http/web2', '-m', 'disk swap, back at 14:00', '--by', 'alice');
+    expect(ack.stderr).toBe('');
+    expect(ack.stdout).toMatch(/^acknowledged web-http\/web2 \(outage #1\)\n$/);
+    expect((await statusOf('web-http/web2')).target.flags.acknowledged).toMatchObject({ by: 'alice', comment: 'disk swap, back at 14:00', outageId: 1 });
+    const ackOf = async () => (JSON.parse((await vigil('history', '--json', '--open')).stdout) as Array<{ ack: unknown }>)[0]?.ack;
+    await waitFor(ackOf, 'the acknowledgement to be written on the outage');
+    expect(await ackOf()).toMatchObject({ by: 'alice', comment: 'disk swap, back at 14:00' });
+
+    // Nothing to acknowledge on a target that is up.
+    const notDown = await vigil('ack', 'web-http/web1', '-m', 'x');
+    expect(notDown.code).toBe(1);
+    expect(notDown.stderr).toMatch(/vigil ack: nothing to acknowledge: web-http\/web1 is not DOWN/);
+
+    await daemon.stop();
+    daemon = start();
+    await daemon.waitForLine(/resumed 1 target\(s\) DOWN/);
+    expect((await statusOf('web-http/web2')).target).toMatchObject({ state: 'down', flags: { acknowledged: { by: 'alice' } } });
+
+    await web2.start();
+    await daemon.waitForLine(/web-http\/web2 DOWN → UP/);
+    await waitFor(async () => Object.keys((await statusOf('web-http/web2')).target.flags).length === 0, 'the acknowledgement to end with the outage');
+    const [closed] = JSON.parse((await vigil('history', '--json', '--host', 'web2')).stdout);
+    expect(closed).toMatchObject({ id: 1, open: false, ack: { by: 'alice', comment: 'disk swap, back at 14:00' } });
+  });
+
+  it('ack by outage number', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await web1.stop();
+    await daemon.waitForLine(/web-http\/web1 UP → DOWN/);
+    const [open] = JSON.parse((await vigil('history', '--json', '--open')).stdout);
+    expect((await vigil('ack', '--outage', String(open.id), '-m', 'vendor ticket 5521')).stdout).toBe(`acknowledged web-http/web1 (outage #${open.id})\n`);
+    const unknown = await vigil('ack', '--outage', '999', '-m', 'x');
+    expect(unknown.stderr).toMatch(/outage #999 is not open: only a current outage can be acknowledged/);
+  });
+
+  it('maintenance: recorded as a period, ended by itself after --for, or by stop', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/);
+    const started = await vigil('maintenance', 'start', 'web-http', '--for', '1s', '--reason', 'kernel upgrade');
+    expect(started.stdout).toBe('in maintenance: web-http/web1, web-http/web2\n');
+    expect((await statusOf('web-http/web1')).target.flags.maintenance).toMatchObject({ reason: 'kernel upgrade' });
+    await daemon.waitForLine(/maintenance ended as planned: web-http\/web1, web-http\/web2/);
+    expect((await statusOf('web-http/web1')).target.flags).toEqual({});
+
+    expect((await vigil('maintenance', 'start', '--host', 'web2')).stdout).toBe('in maintenance: web-http/web2\n');
+    expect((await vigil('maintenance', 'stop', '--host', 'web2')).stdout).toBe('maintenance ended: web-http/web2\n');
+    expect((await vigil('maintenance', 'stop', '--host', 'web2')).stdout).toBe('not in maintenance: web-http/web2\n');
+    await daemon.stop();
+
+    const db = new Database(tmp.path('history.db'), { readonly: true });
+    const periods = db
+      .prepare('SELECT t.key, m.started_at AS startedAt, m.ended_at AS endedAt, m.planned_until AS plannedUntil, m.reason FROM maintenance_periods m JOIN targets t ON t.id = m.target_id ORDER BY m.id')
+      .all() as Array<{ key: string; startedAt: number; endedAt: number; plannedUntil: number | null; reason: string | null }>;
+    db.close();
+    expect(periods.map((p) => [p.key, p.reason, p.plannedUntil === null])).toEqual([
+      ['web-http/web1', 'kernel upgrade', false],
+      ['web-http/web2', 'kernel upgrade', false],
+      ['web-http/web2', null, true],
+    ]);
+    for (const period of periods.slice(0, 2)) expect(period.endedAt).toBe(period.plannedUntil); // ended when planned
+    expect(periods[2]!.endedAt).toBeGreaterThanOrEqual(periods[2]!.startedAt);
+  });
+
+  it('check-now: the check runs at once and its result is printed', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/rare-http\/127\.0\.0\.1:\d+ UNKNOWN → UP/);
+    const before = slow.requests.length; // the next scheduled check is an hour away
+    const result = await vigil('check-now', 'rare-http');
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(new RegExp(`^TARGET\\s+RESULT\\s+STATE\\s+LATENCY\\s+MESSAGE\\nrare-http/127\\.0\\.0\\.1:${slow.port}\\s+up\\s+UP\\s+\\S+ms\\s+HTTP 200 from http://127\\.0\\.0\\.1:${slow.port}/\\n$`));
+    expect(slow.requests.length).toBe(before + 1);
+    const unknown = await vigil('check-now', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no target matches service nope \(services: rare-http, web-http\)/);
+  });
+
+  it('reload: a changed config is applied and the changes listed; a broken one is refused with its errors', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/running/);
+    writeFileSync(configFile, config('300ms'));
+    const reloaded = await vigil('reload');
+    expect(reloaded.stderr).toBe('');
+    expect(reloaded.stdout).toBe('reloaded:\n  ~ service web-http: interval 100ms → 300ms; down_interval 100ms → 300ms\n  1 target(s) unchanged\n');
+    writeFileSync(configFile, `${config('300ms')}  broken: { group: nowhere, check: { type: http } }\n`);
+    const refused = await vigil('reload');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/reload rejected, the running configuration stays:\n {2}.*vigil\.yaml:\d+:\d+: services\.broken\.group: .*nowhere/);
+    await daemon.waitForLine(/reload rejected: keeping the running configuration/);
+  });
+});

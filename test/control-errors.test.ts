@@ -1,0 +1,130 @@
+// The control socket when things are not right: no daemon, a stale socket file, a user without
+// access, a second daemon — each with a clear message; and the socket is never world-accessible.
+import { spawn } from 'node:child_process';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHttpServer, type TestServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigilAsync, VigilDaemon, VIGIL_BIN } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let web: TestServer;
+let configFile: string;
+let socket: string;
+const daemons: VigilDaemon[] = [];
+
+beforeEach(async () => {
+  tmp = tempDir();
+  web = await startHttpServer();
+  configFile = tmp.write(
+    'vigil.yaml',
+    `history: { path: ./history.db, flush_interval: 50ms }
+defaults: { interval: 100ms, timeout: 500ms, rise: 1, fall: 2, spread: 50ms }
+hostgroups: { web: [{ name: web1, address: 127.0.0.1, port: ${web.port} }] }
+services: { web-http: { group: web, check: { type: http } } }
+`,
+  );
+  socket = tmp.path('vigil.sock'); // the default: beside the history database
+});
+
+afterEach(async () => {
+  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await web.stop();
+  tmp.cleanup();
+});
+
+function start(): VigilDaemon {
+  const daemon = VigilDaemon.run(configFile, [], { cwd: tmp.dir });
+  daemons.push(daemon);
+  return daemon;
+}
+
+const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
+
+/** A socket file nobody listens on: what a daemon killed with SIGKILL leaves. */
+async function leaveStaleSocket(path: string): Promise<void> {
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  await new Promise((resolve) => child.once('exit', resolve));
+  expect(statSync(path).isSocket()).toBe(true);
+}
+
+describe('control socket', () => {
+  it('no daemon: every command says so and exits 3; status shows the last known state', async () => {
+    const disable = await vigil('disable', 'web-http');
+    expect(disable.code).toBe(3);
+    expect(disable.stderr).toBe(`vigil disable: the vigil daemon is not running (no control socket at ${socket})\n`);
+
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    expect((await vigil('disable', 'web-http', '--reason', 'test')).code).toBe(0);
+    await daemon.stop();
+
+    const status = await vigil('status');
+    expect(status.code).toBe(3);
+    expect(status.stderr).toBe(`vigil status: the vigil daemon is not running (no control socket at ${socket}); last known state from the history database:\n`);
+    expect(status.stdout).toMatch(/^TARGET\s+STATE\s+SINCE\s+FOR\s+FLAGS\s+MESSAGE\nweb-http\/web1\s+UP\s+\S+ \S+\s+\S+\s+disabled \(test\)\s+HTTP 200 from /);
+    const json = JSON.parse((await vigil('status', '--json')).stdout);
+    expect(json).toMatchObject({ live: false, daemon: null, targets: [{ id: 'web-http/web1', state: 'up', flags: { disabled: { reason: 'test' } } }] });
+  });
+
+  it('the socket is mode 0660, and removed at a clean stop', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/running: .*, control .*vigil\.sock/);
+    expect(statSync(socket).mode & 0o777).toBe(0o660);
+    await daemon.stop();
+    expect(() => statSync(socket)).toThrow(/ENOENT/);
+  });
+
+  it('a stale socket: the CLI says the daemon is not running; a starting daemon removes it', async () => {
+    await leaveStaleSocket(socket);
+    const status = await vigil('reload');
+    expect(status.code).toBe(3);
+    expect(status.stderr).toMatch(/the vigil daemon is not running \(nothing listens on .*vigil\.sock; the socket file is left from an earlier run\)/);
+    const daemon = start();
+    await daemon.waitForLine(/removed stale control socket .*vigil\.sock/);
+    await daemon.waitForLine(/running/);
+    expect((await vigil('status')).code).toBe(0);
+  });
+
+  it('a second daemon on the same socket refuses to start', async () => {
+    const first = start();
+    await first.waitForLine(/running/);
+    const second = start();
+    await second.waitForLine(/not started: another vigil daemon is running: it answers on .*vigil\.sock/);
+    expect(await second.exited).toBe(1);
+    expect((await vigil('status')).code).toBe(0); // the first one is untouched
+  });
+
+  it('a path that is not a socket is left alone', async () => {
+    writeFileSync(socket, 'precious');
+    const daemon = start();
+    await daemon.waitForLine(/not started: control socket path .*vigil\.sock exists and is not a socket; refusing to replace it/);
+    expect(await daemon.exited).toBe(1);
+  });
+
+  it('a user without access to the socket is told so', async (context) => {
+    if (process.getuid?.() !== 0) return context.skip('needs root to run the CLI as another user');
+    chmodSync(tmp.dir, 0o755); // nobody may reach the socket: only its own mode keeps them out
+    const daemon = start();
+    await daemon.waitForLine(/running/);
+    // Run as nobody, naming the socket directly.
+    const child = spawn(process.execPath, [VIGIL_BIN, 'status', '--socket', socket], { uid: 65534, gid: 65534 });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/permission denied on the control socket .*vigil\.sock: it is mode 0660, so run this as the daemon's user or a member of its group \(or with sudo\)/);
+  });
+
+  it('control.enabled: false serves no socket, and the CLI says it is turned off', async () => {
+    writeFileSync(configFile, `${readFileSync(configFile, 'utf8')}control: { enabled: false }\n`);
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await waitFor(() => daemon.output().includes('running'), 'the start line');
+    expect(() => statSync(socket)).toThrow(/ENOENT/);
+    const status = await vigil('disable', 'web-http');
+    expect(status.code).toBe(3);
+    expect(status.stderr).toMatch(/the control API is turned off in .*vigil\.yaml \(control\.enabled: false\)/);
+  });
+});

@@ -1,0 +1,45 @@
+// A history database with outages and maintenance the tests know by heart, over one day:
+// 2025-03-01T00:00Z → 2025-03-02T00:00Z. The figures each report must show are worked out by hand
+// in the tests that use it.
+//
+//   web-http/web1 (group web)        watched all day
+//     outage 1  2025-02-28 23:50 → 03-01 00:20   (20 min inside the window)
+//     outage 2  10:00 → 10:30
+//     outage 3  20:00 → 20:10
+//   web-http/web2 (group web)        watched all day; maintenance 12:00 → 14:00
+//     outage 4  12:10 → 12:40   (all inside maintenance: not counted)
+//     outage 5  13:00 → 15:00   (13:00–14:00 in maintenance; 14:00–15:00 counted)
+//   dns/ns1 (group resolvers)        first seen 12:00
+//     outage 6  23:00 → still open
+//   dns/ns2 (group resolvers)        removed from the config at 06:00, no outages
+import Database from 'better-sqlite3';
+import { migrate } from '../../src/history/migrations.js';
+
+export const T = (time: string) => Date.parse(`2025-03-01T${time}:00Z`);
+export const DAY_START = T('00:00');
+export const DAY_END = Date.parse('2025-03-02T00:00:00Z');
+
+export function writeKnownHistory(file: string): void {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  migrate(db);
+  const longAgo = Date.parse('2025-02-01T00:00:00Z');
+  const target = db.prepare(
+    'INSERT INTO targets (id, key, service, grp, host, state, since, updated_at, created_at, removed_at, interval_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  target.run(1, 'web-http/web1', 'web-http', 'web', 'web1', 'up', T('20:10'), T('20:10'), longAgo, null, 5_000);
+  target.run(2, 'web-http/web2', 'web-http', 'web', 'web2', 'up', T('15:00'), T('15:00'), longAgo, null, 5_000);
+  target.run(3, 'dns/ns1', 'dns', 'resolvers', 'ns1', 'down', T('23:00'), T('23:00'), T('12:00'), null, 10_000);
+  target.run(4, 'dns/ns2', 'dns', 'resolvers', 'ns2', 'up', longAgo, longAgo, longAgo, T('06:00'), 10_000);
+  const outage = db.prepare('INSERT INTO outages (id, target_id, started_at, ended_at, duration_ms, cause, end_message) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const closed = (id: number, targetId: number, start: number, end: number, cause: string) => outage.run(id, targetId, start, end, end - start, cause, 'HTTP 200');
+  closed(1, 1, Date.parse('2025-02-28T23:50:00Z'), T('00:20'), 'connection refused (10.0.0.11:80)');
+  closed(2, 1, T('10:00'), T('10:30'), 'HTTP 503 from http://10.0.0.11:80/health');
+  closed(3, 1, T('20:00'), T('20:10'), 'no answer from http://10.0.0.11:80/health');
+  closed(4, 2, T('12:10'), T('12:40'), 'connection refused (10.0.0.12:80)');
+  closed(5, 2, T('13:00'), T('15:00'), 'connection refused (10.0.0.12:80)');
+  outage.run(6, 3, T('23:00'), null, null, 'timed out after 2s', null);
+  db.prepare('INSERT INTO maintenance_periods (target_id, started_at, ended_at, planned_until, reason) VALUES (2, ?, ?, ?, ?)').run(T('12:00'), T('14:00'), T('14:00'), 'disk swap');
+  db.prepare('UPDATE outages SET ack_at = ?, ack_by = ?, ack_comment = ? WHERE id = 5').run(T('13:05'), 'alice', 'replacing the disk, see ticket 42');
+  db.close();
+}

@@ -1,0 +1,137 @@
+// An upgrade never loses history: a database written by schema version 1 (the first release's
+// HistoryStore statements, verbatim) is migrated to version 2 with every row kept, read back
+// through the same column names, and switched to incremental auto-vacuum.
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HistoryStore } from '../src/history/history-store.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/history/migrations.js';
+import { openReadOnlyDatabase } from '../src/history/open-database.js';
+import { queryOutages } from '../src/history/outage-query.js';
+import { readTransitions } from './helpers/history-db.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => (tmp = tempDir()));
+afterEach(() => tmp.cleanup());
+
+const lines: string[] = [];
+const log = { debug: () => undefined, info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+
+/**
+ * A version 1 database as the first release wrote it: its migration, then its exact statements.
+ * Targets alternate UP and DOWN; an even number of transitions leaves the last outage open.
+ */
+function writeVersion1(file: string, targets: number, transitionsPerTarget: number) {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.transaction(() => {
+    MIGRATIONS.find((m) => m.version === 1)!.up(db);
+    db.pragma('user_version = 1');
+  })();
+  const insertTarget = db.prepare('INSERT INTO targets (id, key, service, grp, host, state, since, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertTransition = db.prepare('INSERT INTO transitions (target_id, at, from_state, to_state, message) VALUES (?, ?, ?, ?, ?)');
+  const updateTarget = db.prepare('UPDATE targets SET state = ?, since = ?, last_message = ?, updated_at = ? WHERE id = ?');
+  const insertOutage = db.prepare('INSERT INTO outages (id, target_id, started_at, cause) VALUES (?, ?, ?, ?)');
+  const closeOutage = db.prepare('UPDATE outages SET ended_at = ?, duration_ms = ?, end_message = ? WHERE id = ?');
+  let outageId = 0;
+  const t0 = Date.UTC(2026, 0, 1);
+  db.transaction(() => {
+    for (let t = 1; t <= targets; t++) {
+      insertTarget.run(t, `svc/h${t}`, 'svc', 'grp', `h${t}`, 'unknown', t0, t0);
+      let state = 'unknown';
+      for (let i = 0; i < transitionsPerTarget; i++) {
+        const at = t0 + i * 60_000 + t;
+        const to = state === 'up' ? 'down' : 'up';
+        const message = to === 'down' ? `connection refused (10.0.0.${t}:80)` : i === 0 ? null : `HTTP 200 from http://10.0.0.${t}/`;
+        insertTransition.run(t, at, state, to, message);
+        updateTarget.run(to, at, message, at, t);
+        if (to === 'down') insertOutage.run(++outageId, t, at, message!);
+        else if (state === 'down') closeOutage.run(at, 60_000, message, outageId);
+        state = to;
+      }
+    }
+  })();
+  db.close();
+}
+
+function dump(file: string) {
+  const db = new Database(file, { readonly: true });
+  try {
+    return {
+      targets: db.prepare('SELECT id, key, service, grp, host, state, since, last_message, updated_at FROM targets ORDER BY id').all(),
+      transitions: db.prepare('SELECT id, target_id, at, from_state, to_state, message FROM transitions ORDER BY id').all(),
+      outages: db.prepare('SELECT id, target_id, started_at, ended_at, duration_ms, cause, end_message FROM outages ORDER BY id').all(),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('schema migration', () => {
+  it('version 1 → current keeps every target, transition and outage, byte for byte', () => {
+    const file = tmp.path('history.db');
+    writeVersion1(file, 20, 31);
+    const before = dump(file);
+    expect(before.transitions).toHaveLength(20 * 31);
+    expect(before.outages).toHaveLength(20 * 15);
+
+    const store = HistoryStore.open({ path: file, flushIntervalMs: 1_000, maxQueue: 1_000, log });
+    expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(store.db.pragma('auto_vacuum', { simple: true })).toBe(2); // INCREMENTAL, by one VACUUM
+    store.close();
+    expect(lines).toContain(`history database ${file} upgraded from schema version 1 to ${SCHEMA_VERSION}`);
+    expect(lines).toContain(`history database ${file}: switching to incremental auto-vacuum (one VACUUM, once)`);
+
+    expect(dump(file)).toEqual(before);
+    // What the first release's readers (and test helpers) ask still works on the new layout.
+    expect(readTransitions(file).filter((t) => t.key === 'svc/h3').map((t) => `${t.from_state}->${t.to_state}`).slice(0, 3)).toEqual([
+      'unknown->up',
+      'up->down',
+      'down->up',
+    ]);
+  });
+
+  it('the new columns are filled in from what version 1 knew', () => {
+    const file = tmp.path('history.db');
+    writeVersion1(file, 3, 4);
+    HistoryStore.open({ path: file, flushIntervalMs: 1_000, maxQueue: 1_000, log }).close();
+    const db = openReadOnlyDatabase(file);
+    // First seen = the first transition.
+    expect(db.prepare('SELECT key, created_at AS createdAt FROM targets ORDER BY id').all()).toEqual([
+      { key: 'svc/h1', createdAt: Date.UTC(2026, 0, 1) + 1 },
+      { key: 'svc/h2', createdAt: Date.UTC(2026, 0, 1) + 2 },
+      { key: 'svc/h3', createdAt: Date.UTC(2026, 0, 1) + 3 },
+    ]);
+    const outages = queryOutages(db, { service: 'svc', host: 'h2' });
+    expect(outages.map((o) => [o.id, o.endedAt === null, o.ackAt])).toEqual([
+      [4, true, null],
+      [3, false, null],
+    ]);
+    // Each distinct message is stored once.
+    expect(db.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 6 });
+    db.close();
+  });
+
+  it('a daemon on the migrated file goes on where version 1 stopped: same ids, open outages resumed', () => {
+    const file = tmp.path('history.db');
+    writeVersion1(file, 2, 4); // each target ends DOWN with an open outage
+    const store = HistoryStore.open({ path: file, flushIntervalMs: 1_000, maxQueue: 1_000, log });
+    expect(store.restoredState('svc/h1')).toMatchObject({ state: 'down' });
+    expect(store.openOutage('svc/h1')).toMatchObject({ id: 2 });
+    const target = { id: 'svc/h1', service: 'svc', group: 'grp', name: 'h1', address: '10.0.0.1' };
+    const closed = store.recordTransition(target, { from: 'down', to: 'up', at: Date.UTC(2026, 0, 2), result: { status: 'up', message: 'back' }, streak: 2 });
+    expect(closed).toMatchObject({ id: 2, endedAt: Date.UTC(2026, 0, 2) });
+    store.close();
+    const transitions = readTransitions(file).filter((t) => t.key === 'svc/h1');
+    expect(transitions).toHaveLength(5);
+    expect(transitions.at(-1)).toMatchObject({ from_state: 'down', to_state: 'up', message: 'back', at: Date.UTC(2026, 0, 2) });
+  });
+
+  it('a database from a newer Vigil is refused, not damaged', () => {
+    const file = tmp.path('history.db');
+    const db = new Database(file);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => HistoryStore.open({ path: file, flushIntervalMs: 1_000, maxQueue: 1_000, log })).toThrow(/newer than this Vigil understands/);
+  });
+});
