@@ -7,6 +7,8 @@ import { randomInt } from 'node:crypto';
 import dnsPacket from 'dns-packet';
 import {
   addressFromUrl,
+  answerBudgetMs,
+  answerTimeLeftMs,
   defineCheck,
   describeError,
   exchangeDatagram,
@@ -223,8 +225,8 @@ export default defineCheck({
     let via = opts.transport;
     try {
       if (opts.transport === 'udp') {
-        const waitMs = Math.max(1, Math.floor(ctx.timeoutMs * 0.9));
-        const outcome = await exchangeDatagram({ address: target.address, port, payload: wire, waitMs, signal: ctx.signal, sourceAddress: opts.source_address });
+        const waitMs = answerBudgetMs(ctx);
+        const outcome = await exchangeDatagram({ address: target.address, port, payload: wire, waitMs: answerTimeLeftMs(ctx, waitMs), signal: ctx.signal, sourceAddress: opts.source_address });
         if (outcome.kind === 'unreachable') return { status: 'down', message: `${summary}: port unreachable (ICMP)` };
         if (outcome.kind === 'no-reply') return { status: 'down', message: `${summary}: no reply within ${formatDuration(waitMs)}` };
         if (outcome.kind === 'error') throw outcome.error;

@@ -5,6 +5,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import {
   addressFromUrl,
+  answerBudgetMs,
+  answerTimeLeftMs,
   defineCheck,
   describeError,
   excerpt,
@@ -23,6 +25,7 @@ import {
   tlsConnectOptions,
   tlsOptionsShape,
   z,
+  type CheckContext,
   type CheckResult,
   type HexPatternByte,
 } from 'vigil/plugin';
@@ -215,7 +218,7 @@ export default defineCheck({
     let socket: net.Socket | undefined;
     try {
       socket = await connect(target.address, port, opts, tlsOptions, ctx.signal);
-      const seen = opts.banner === undefined && !opts.steps.length ? [] : await converseInTime(socket, opts, ctx.signal, ctx.timeoutMs);
+      const seen = opts.banner === undefined && !opts.steps.length ? [] : await converseInTime(socket, opts, ctx);
       const how = opts.tls ? `TLS to ${where}` : `connected to ${where}`;
       return { status: 'up', message: seen.length ? `${how}: ${seen.join(', ')}` : how };
     } catch (err) {
@@ -230,16 +233,16 @@ export default defineCheck({
  * Runs the conversation under a deadline a little before the runner's timeout, so the message can
  * say what was awaited (the deadline's abort reason is the wait in milliseconds).
  */
-async function converseInTime(socket: net.Socket, opts: TcpOptions, signal: AbortSignal, timeoutMs: number): Promise<string[]> {
-  const waitMs = Math.max(1, Math.floor(timeoutMs * 0.9));
+async function converseInTime(socket: net.Socket, opts: TcpOptions, ctx: CheckContext): Promise<string[]> {
+  const waitMs = answerBudgetMs(ctx);
   const deadline = new AbortController();
   const stop = () => deadline.abort(waitMs);
-  const timer = setTimeout(stop, waitMs);
-  signal.addEventListener('abort', stop, { once: true });
+  const timer = setTimeout(stop, answerTimeLeftMs(ctx, waitMs));
+  ctx.signal.addEventListener('abort', stop, { once: true });
   try {
     return await converse(socket, opts, deadline.signal);
   } finally {
     clearTimeout(timer);
-    signal.removeEventListener('abort', stop);
+    ctx.signal.removeEventListener('abort', stop);
   }
 }

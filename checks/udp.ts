@@ -4,6 +4,8 @@
 // (keepalived's behaviour without require_reply: only an ICMP error counts as a failure).
 import {
   addressFromUrl,
+  answerBudgetMs,
+  answerTimeLeftMs,
   defineCheck,
   describeError,
   duration,
@@ -81,12 +83,12 @@ export default defineCheck({
     if (!port) return { status: 'unknown', message: 'no port: write the host as address:port or set the check option port' };
     const where = joinHostPort(target.address, port);
     // Wait a little less than the runner's timeout, so "no reply" is this check's verdict.
-    const waitMs = opts.reply_timeout ?? Math.max(1, Math.floor(ctx.timeoutMs * 0.9));
+    const waitMs = opts.reply_timeout ?? answerBudgetMs(ctx);
     const outcome = await exchangeDatagram({
       address: target.address,
       port,
       payload: payloadOf(opts),
-      waitMs,
+      waitMs: opts.reply_timeout ?? answerTimeLeftMs(ctx, waitMs),
       signal: ctx.signal,
       sourceAddress: opts.source_address,
     });

@@ -7,7 +7,6 @@ import { loadConfig } from './config/load-config.js';
 import type { ReloadAnswer } from './control/control-api.js';
 import { createControlHandler } from './control/control-handlers.js';
 import { claimSocket, ControlServer } from './control/control-server.js';
-import { MaintenanceExpiry } from './control/maintenance-expiry.js';
 import { describeError } from './describe-error.js';
 import { HistoryRecorder } from './history/history-recorder.js';
 import { HistoryStore } from './history/history-store.js';
@@ -81,11 +80,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const supervisor = new Supervisor({ history, log });
   const metrics = new Metrics(supervisor, history);
   const recorder = new HistoryRecorder(supervisor, history);
-  const maintenanceExpiry = new MaintenanceExpiry(supervisor, log);
   const retention = new RetentionSchedule(history.db, log);
   const planApplied = (applied: Plan) => {
     recorder.planApplied(applied);
-    maintenanceExpiry.arm();
     retention.configure(applied.config.history.retention);
   };
   await supervisor.apply(plan);
@@ -177,7 +174,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       const longest = Math.max(0, ...[...supervisor.currentPlan!.services.values()].map((s) => s.timeoutMs));
       metricsServer?.close();
       await supervisor.stop(Math.min(longest, MAX_STOP_GRACE_MS));
-      maintenanceExpiry.stop();
       recorder.stop();
       await retention.stop();
       const unsaved = history.close();

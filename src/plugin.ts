@@ -21,6 +21,7 @@ export { hexOption, hexPatternOption, ipAddressOption, oneOrMore, portOption, re
 export { serverNameFor, tlsConnectOptions, tlsOptionsShape, type TlsOptions } from './check-kit/tls-options.js';
 export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.js';
 export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';
+export { answerBudgetMs, answerTimeLeftMs } from './check-kit/answer-deadline.js';
 export { commandSchema, splitCommandLine } from './config/command-line.js';
 /** LVS helpers: the ipvsadm table (parse `-S -n`, build commands), pool planning, reconciling. */
 export * as lvs from './lvs/api.js';
@@ -71,6 +72,8 @@ export interface CheckContext {
   /** Aborted when the check's timeout expires or the daemon stops: pass it to every I/O call. */
   signal: AbortSignal;
   timeoutMs: number;
+  /** performance.now() when the check started: its timeout counts from here. */
+  startedAt: number;
   log: Logger;
 }
 

@@ -35,6 +35,7 @@ export interface RunOptions {
  * CheckTimeout / CheckCancelled / the plugin's own error.
  */
 async function withDeadline<R>(body: (ctx: CheckContext) => Promise<R>, options: RunOptions): Promise<R> {
+  const startedAt = performance.now();
   const controller = new AbortController();
   let rejectOnAbort!: (reason: unknown) => void;
   const aborted = new Promise<never>((_, reject) => (rejectOnAbort = reject));
@@ -47,7 +48,7 @@ async function withDeadline<R>(body: (ctx: CheckContext) => Promise<R>, options:
   if (options.stopSignal?.aborted) onStop();
   options.stopSignal?.addEventListener('abort', onStop, { once: true });
   try {
-    const ctx: CheckContext = { signal: controller.signal, timeoutMs: options.timeoutMs, log: options.log };
+    const ctx: CheckContext = { signal: controller.signal, timeoutMs: options.timeoutMs, startedAt, log: options.log };
     return await Promise.race([body(ctx), aborted]);
   } finally {
     clearTimeout(timer);

@@ -2,6 +2,7 @@
 // each target's state machine and sends transitions to history, the log and the alerts.
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { AlertEngine } from './alerting/alert-engine.js';
+import { MaintenanceExpiry } from './maintenance-expiry.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
 import { describeDiff, diffPlans, targetId, type AlertPlan, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
@@ -81,6 +82,7 @@ export class Supervisor extends EventEmitter {
   private readonly scheduler: Scheduler<JobPayload>;
   private readonly alerts: AlertEngine;
   private readonly stopController = new AbortController();
+  private readonly maintenanceExpiry: MaintenanceExpiry;
   private readonly now: () => number;
   private stopping = false;
 
@@ -100,6 +102,7 @@ export class Supervisor extends EventEmitter {
       log: options.log,
       now: this.now,
     });
+    this.maintenanceExpiry = new MaintenanceExpiry(this, options.log, this.now);
     this.scheduler = new Scheduler<JobPayload>(1024, {
       run: (payload) => this.runJob(payload),
       next: (payload) => this.nextRun(payload),
@@ -229,6 +232,7 @@ export class Supervisor extends EventEmitter {
     if (!previous) this.closeOrphanedOutages(now);
     this.syncJobs(previous, now);
     await this.alerts.apply(next);
+    this.maintenanceExpiry.arm(); // restored maintenance may have ended while the daemon was down
     if (diff) for (const line of describeDiff(diff)) this.options.log.info(`reload: ${line}`);
     return diff;
   }
@@ -251,6 +255,7 @@ export class Supervisor extends EventEmitter {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.maintenanceExpiry.stop();
     const idle = this.scheduler.stop();
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([idle, grace]);

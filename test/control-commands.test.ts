@@ -65,6 +65,38 @@ afterEach(async () => {
 });
 
 describe('control commands on the live daemon', () => {
+  it('ack stops the repeat alerts of that outage; the recovery is still announced, with the ack', async () => {
+    const log = tmp.path('alerts.log');
+    // A plain exec alert appends "<kind> <target> <acknowledged>" per delivery; repeats every 200ms.
+    tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET ack=$VIGIL_ACK" >> ${log}\n`);
+    const { chmodSync, readFileSync, existsSync } = await import('node:fs');
+    chmodSync(tmp.path('alert.sh'), 0o755);
+    writeFileSync(
+      configFile,
+      config().replace('  web-http: { group: web, check: { type: http } }', '  web-http: { group: web, check: { type: http }, alerts: [{ alert: pager, every: 200ms }] }') +
+        `alerts:\n  pager: { type: exec, convention: plain, command: ${tmp.path('alert.sh')} }\n`,
+    );
+    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await web1.stop();
+    await waitFor(() => lines().filter((line) => line.startsWith('repeat web-http/web1')).length >= 2, 'two repeat alerts');
+    const acked = await vigil('ack', 'web-http/web1', '--comment', 'disk replaced tonight');
+    expect(acked.stderr).toBe('');
+    const afterAck = lines().length;
+    await letChecksRun(web2, 10); // about a second: five repeat intervals
+    const more = lines().slice(afterAck);
+    // At most one repeat already on its way when the ack came; none after.
+    expect(more.filter((line) => line.startsWith('repeat')).length).toBeLessThanOrEqual(1);
+    const settled = lines().length;
+    await letChecksRun(web2, 6);
+    expect(lines().length).toBe(settled);
+    await web1.start();
+    await waitFor(() => lines().find((line) => line.startsWith('up web-http/web1')), 'the up alert');
+    expect(lines().find((line) => line.startsWith('up web-http/web1'))).toBe('up web-http/web1 ack=disk replaced tonight');
+  });
+
+
   it('disable: the host is not probed any more, also after a restart; enable: it is again', async () => {
     let daemon = start();
     await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
@@ -137,7 +169,7 @@ describe('control commands on the live daemon', () => {
     const started = await vigil('maintenance', 'start', 'web-http', '--for', '1s', '--reason', 'kernel upgrade');
     expect(started.stdout).toBe('in maintenance: web-http/web1, web-http/web2\n');
     expect((await statusOf('web-http/web1')).target.flags.maintenance).toMatchObject({ reason: 'kernel upgrade' });
-    await daemon.waitForLine(/maintenance ended as planned: web-http\/web1, web-http\/web2/);
+    await daemon.waitForLine(/maintenance ended as planned \(kernel upgrade\): web-http\/web1, web-http\/web2/);
     expect((await statusOf('web-http/web1')).target.flags).toEqual({});
 
     expect((await vigil('maintenance', 'start', '--host', 'web2')).stdout).toBe('in maintenance: web-http/web2\n');

@@ -125,7 +125,6 @@ export class AlertEngine {
     this.forwardResult(target.id, { target, result, at: new Date(at) });
     const flap = this.flaps.get(target.id)?.onResult(isSuccess(result), at);
     if (flap) this.flapChanged(target.id, flap);
-    this.endExpiredMaintenance(target.id, at);
     // A result that disagrees with the state is followed by a transition (or is not yet one):
     // deciding now would, say, send a repeat for a target that is coming back.
     const agrees = isSuccess(result) ? facts.state === 'up' : facts.state === 'down';
@@ -162,15 +161,6 @@ export class AlertEngine {
     } else {
       this.log.info(`${id} stopped flapping: its current state goes out as a normal alert`, { event: 'flapping', target: id, flapping: false });
       this.options.host.setFlapping(id, undefined);
-    }
-  }
-
-  /** Maintenance with an `until` in the past is over: clear the flag (which re-evaluates the target). */
-  private endExpiredMaintenance(id: string, now: number): void {
-    const until = this.options.host.flagsOf(id)?.maintenance?.until;
-    if (until !== undefined && until <= now) {
-      this.log.info(`${id}: maintenance ended`, { event: 'maintenance', target: id });
-      this.options.host.setMaintenance([id], undefined);
     }
   }
 

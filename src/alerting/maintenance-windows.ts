@@ -31,7 +31,6 @@ export function currentWindowStart(window: MaintenanceWindowPlan, matches: (date
 
 export class MaintenanceWindows {
   private tasks: ScheduledTask[] = [];
-  private readonly endTimers = new Set<NodeJS.Timeout>();
   private plan: Plan | undefined;
 
   constructor(
@@ -65,8 +64,6 @@ export class MaintenanceWindows {
 
   stop(): void {
     this.stopTasks();
-    for (const timer of this.endTimers) clearTimeout(timer);
-    this.endTimers.clear();
   }
 
   /** Target ids a window covers: every list it gives must match. */
@@ -98,23 +95,7 @@ export class MaintenanceWindows {
       targets: ids,
       until: new Date(until).toISOString(),
     });
-    const timer = setTimeout(() => {
-      this.endTimers.delete(timer);
-      this.close(window, ids, reason, until);
-    }, until - this.now());
-    timer.unref();
-    this.endTimers.add(timer);
-  }
-
-  private close(window: MaintenanceWindowPlan, ids: string[], reason: string, until: number): void {
-    // Only what is still this window's own maintenance: an operator may have changed it meanwhile.
-    const ours = ids.filter((id) => {
-      const current = this.host.flagsOf(id)?.maintenance;
-      return current?.reason === reason && current.until === until;
-    });
-    if (!ours.length) return;
-    this.host.setMaintenance(ours, undefined);
-    this.log.info(`maintenance window ${window.name} ended for ${ours.length} target(s)`, { event: 'maintenance', window: window.name, targets: ours });
+    // Its end comes from the `until` given here, like any maintenance (src/maintenance-expiry.ts).
   }
 
   private stopTasks(): void {

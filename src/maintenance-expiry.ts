@@ -1,8 +1,9 @@
-// Ends maintenance that was started with an end time (`vigil maintenance start --for 2h`, or a
-// window) when that time comes, including maintenance restored after a restart whose end passed
-// while the daemon was stopped. One timer, set for the earliest end.
-import type { Logger } from '../plugin.js';
-import type { Supervisor, TargetFlags } from '../supervisor.js';
+// Ends maintenance that was started with an end time (`vigil maintenance start --for 2h`, a cron
+// maintenance window) when that time comes, including maintenance restored after a restart whose
+// end passed while the daemon was stopped. One timer, set for the earliest end; the supervisor
+// owns it, so every way of starting maintenance ends the same way.
+import type { Logger } from './plugin.js';
+import type { Supervisor, TargetFlags } from './supervisor.js';
 
 /** setTimeout cannot wait longer than this (about 24.8 days); longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -32,17 +33,22 @@ export class MaintenanceExpiry {
     clearTimeout(this.timer);
     this.timer = undefined;
     const now = this.now();
-    const due: string[] = [];
+    const due = new Map<string, string[]>(); // by reason, for a readable log line
     let next = Infinity;
     for (const { target, flags } of this.supervisor.states()) {
       const until = flags.maintenance?.until;
       if (until === undefined) continue;
-      if (until <= now) due.push(target.id);
-      else next = Math.min(next, until);
+      if (until > now) {
+        next = Math.min(next, until);
+        continue;
+      }
+      const reason = flags.maintenance!.reason ?? '';
+      due.set(reason, [...(due.get(reason) ?? []), target.id]);
     }
-    if (due.length) {
-      const ended = this.supervisor.setMaintenance(due, undefined);
-      if (ended.length) this.log.info(`maintenance ended as planned: ${ended.join(', ')}`, { event: 'maintenance-end', targets: ended });
+    for (const [reason, ids] of due) {
+      const ended = this.supervisor.setMaintenance(ids, undefined);
+      const why = reason ? ` (${reason})` : '';
+      if (ended.length) this.log.info(`maintenance ended as planned${why}: ${ended.join(', ')}`, { event: 'maintenance-end', targets: ended, reason });
     }
     if (next === Infinity) return;
     this.timer = setTimeout(() => this.arm(), Math.min(MAX_TIMER_MS, next - now));
