@@ -2,9 +2,9 @@
 // and a good one is accepted in both the simple and the route form.
 import { mkdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, formatIssue } from '../src/config/config-error.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { buildPlan } from '../src/plan.js';
+import { configErrors } from './helpers/config-errors.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const tmp = tempDir();
@@ -40,16 +40,7 @@ alerts:
   lvs: { type: pool }
 `;
 
-async function errorsOf(name: string, text: string): Promise<string[]> {
-  const file = tmp.write(name, text);
-  try {
-    await loadConfig(file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues.map(formatIssue);
-  }
-  throw new Error('expected the config to be rejected');
-}
+const errorsOf = (name: string, text: string) => configErrors(tmp.write(name, text));
 
 describe('alert policy config', () => {
   it('accepts routes with policy, alert-level defaults, periods and dependencies', async () => {

@@ -3,22 +3,15 @@
 // VIGIL_* variables and JSON; an alert script that never exits is killed at its timeout and
 // recorded as a failed attempt, while checks and other alerts carry on.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTcpServer } from './helpers/servers.js';
-import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
+import { workspace } from './helpers/workspace.js';
 
 const FILE_ALERT = '/usr/lib/mon/alert.d/file.alert';
 
-const tmp = tempDir();
-const daemons: VigilDaemon[] = [];
-const closers: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  await Promise.all(daemons.map((daemon) => daemon.stop()));
-  await Promise.all(closers.map((close) => close()));
-  tmp.cleanup();
-});
+const { tmp, daemons, closers } = workspace();
 
 interface Recording {
   argv: string[];

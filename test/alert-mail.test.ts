@@ -4,20 +4,13 @@
 import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTcpServer } from './helpers/servers.js';
-import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
+import { workspace } from './helpers/workspace.js';
 
-const tmp = tempDir();
-const daemons: VigilDaemon[] = [];
-const closers: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  await Promise.all(daemons.map((daemon) => daemon.stop()));
-  await Promise.all(closers.map((close) => close()));
-  tmp.cleanup();
-});
+const { tmp, daemons, closers } = workspace();
 
 interface Arrived {
   server: string;

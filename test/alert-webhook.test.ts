@@ -3,20 +3,13 @@
 // and `vigil alerts log` tells what happened to each attempt.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTcpServer } from './helpers/servers.js';
-import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
+import { workspace } from './helpers/workspace.js';
 
-const tmp = tempDir();
-const daemons: VigilDaemon[] = [];
-const closers: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  await Promise.all(daemons.map((daemon) => daemon.stop()));
-  await Promise.all(closers.map((close) => close()));
-  tmp.cleanup();
-});
+const { tmp, daemons, closers } = workspace();
 
 interface Received {
   headers: http.IncomingHttpHeaders;

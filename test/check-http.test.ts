@@ -31,7 +31,7 @@ function handler(seen: Seen[]) {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
-      seen.push({ method: req.method, url: req.url, headers: req.headers, body, remoteAddress: req.socket.remoteAddress, socket: req.socket, peer: (req.socket as TLSSocket).getPeerCertificate?.()?.subject?.CN });
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body, remoteAddress: req.socket.remoteAddress, socket: req.socket, peer: [(req.socket as TLSSocket).getPeerCertificate?.()?.subject?.CN].flat()[0] });
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/slow') {
         setTimeout(() => res.end('late\n'), 150);

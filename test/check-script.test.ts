@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import scriptCheck from '../checks/script.js';
 import { makeTarget, runGroupOnce, runOnce } from './helpers/run-check.js';
 import { closedPort, startHttpServer, startTcpServer, type TestServer } from './helpers/servers.js';
+import { alive } from './helpers/processes.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -20,15 +21,6 @@ function script(name: string, body: string): string {
   const file = tmp.write(name, `#!/bin/sh\n${body}\n`);
   chmodSync(file, 0o755);
   return file;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '');
-  } catch {
-    return false;
-  }
 }
 
 let tcp: TestServer;

@@ -1,10 +1,10 @@
 // `vigil probe`: ad-hoc URLs and configured checks, exit codes 0 up / 2 down / 3 unknown, JSON.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, startHttpServer, startTcpServer, type TestServer } from './helpers/servers.js';
+import { closedPort, startHttpServer, startTcpServer, type HttpTestServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync } from './helpers/vigil-process.js';
 
-let web: TestServer & { behaviour: { status: number } };
+let web: HttpTestServer;
 let tcp: TestServer;
 const tmp = tempDir();
 

@@ -1,7 +1,7 @@
 // Every kind of bad config must name the file, the line and the key, and say what was expected.
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, formatIssue } from '../src/config/config-error.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { configErrors } from './helpers/config-errors.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil } from './helpers/vigil-process.js';
 
@@ -23,16 +23,7 @@ services:
       path: /health
 `;
 
-async function errorsOf(name: string, text: string): Promise<string[]> {
-  const file = tmp.write(name, text);
-  try {
-    await loadConfig(file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues.map(formatIssue);
-  }
-  throw new Error('expected the config to be rejected');
-}
+const errorsOf = (name: string, text: string) => configErrors(tmp.write(name, text));
 
 describe('config errors name file, line, key and expectation', () => {
   it('accepts the valid base config', async () => {

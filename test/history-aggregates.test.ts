@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckAggregator } from '../src/history/check-aggregator.js';
 import { openWritableDatabase } from '../src/history/open-database.js';
-import { startHttpServer, type TestServer } from './helpers/servers.js';
+import { startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { VigilDaemon } from './helpers/vigil-process.js';
 
@@ -82,7 +82,7 @@ describe('check aggregates', () => {
   });
 
   it('the daemon aggregates every result of a real server and writes them at stop', async () => {
-    let web: TestServer | undefined;
+    let web: HttpTestServer | undefined;
     try {
       web = await startHttpServer();
       const config = tmp.write(

@@ -3,20 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProcess } from '../src/run-process.js';
+import { alive } from './helpers/processes.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '');
-  } catch {
-    return false;
-  }
-}
 
 describe('runProcess', () => {
   it('passes arguments as an array: nothing is interpreted by a shell', async () => {

@@ -28,7 +28,6 @@ function detectionWindowMs(parsed: z.output<typeof virtualServerEntrySchema>, de
 export function validateVirtualServers(raw: Raw, registry: PluginRegistry, checked: ReferenceCheck): RawIssue[] {
   const issues: RawIssue[] = [];
   const services = isObject(raw.services) ? raw.services : {};
-  const alerts = isObject(raw.alerts) ? raw.alerts : {};
   const lvsDefaults = isObject(raw.lvs) ? raw.lvs : {};
   const defaults = isObject(raw.defaults) ? raw.defaults : {};
   const virtualServers = isObject(raw.virtual_servers) ? raw.virtual_servers : {};

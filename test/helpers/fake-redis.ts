@@ -44,7 +44,7 @@ export async function startFakeRedis(state: FakeRedis['state']): Promise<FakeRed
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     let authed = state.password === undefined;
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       const parsed = parseCommands(Buffer.concat([pending, chunk]));
       pending = parsed.rest;

@@ -57,6 +57,8 @@ async function restartable(makeServer: () => net.Server, address: string): Promi
   return handle;
 }
 
+export type HttpTestServer = Awaited<ReturnType<typeof startHttpServer>>;
+
 export async function startHttpServer(initial: Partial<HttpBehaviour> = {}, address = '127.0.0.1') {
   const behaviour: HttpBehaviour = { status: 200, body: 'ok\n', hang: false, headers: {}, ...initial };
   const requests: Array<{ method?: string; url?: string; headers: http.IncomingHttpHeaders }> = [];
