@@ -21,6 +21,7 @@ export { hexOption, hexPatternOption, ipAddressOption, oneOrMore, portOption, re
 export { serverNameFor, tlsConnectOptions, tlsOptionsShape, type TlsOptions } from './check-kit/tls-options.js';
 export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.js';
 export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';
+export { exchangeHttp, type HttpExchangeRequest, type HttpExchangeResponse } from './check-kit/http-exchange.js';
 export { answerBudgetMs, answerTimeLeftMs } from './check-kit/answer-deadline.js';
 export { commandSchema, splitCommandLine } from './config/command-line.js';
 /** LVS helpers: the ipvsadm table (parse `-S -n`, build commands), pool planning, reconciling. */
@@ -70,7 +71,13 @@ export interface Logger {
 
 export interface CheckContext {
   /** Aborted when the check's timeout expires or the daemon stops: pass it to every I/O call. */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
+  /**
+   * Calls `listener` when the check is cut (timeout or stop); returns a function that removes it.
+   * Cheaper than a listener on `signal` (which is only created when read): what checks that run
+   * thousands of times a second use to close their socket.
+   */
+  onAbort(listener: (reason: Error) => void): () => void;
   timeoutMs: number;
   /** performance.now() when the check started: its timeout counts from here. */
   startedAt: number;

@@ -22,11 +22,37 @@ export class CheckCancelled extends Error {
   }
 }
 
+/**
+ * The checks in flight, so a stop can cut them all short. A Set of cancel functions, not a
+ * listener per check on one shared AbortSignal: EventTarget looks for duplicate listeners on
+ * every add, which costs O(checks in flight) per check.
+ */
+export class InFlightChecks {
+  private readonly cancels = new Set<() => void>();
+  cancelled = false;
+
+  /** Registers a check's cancel function; returns its unregister. */
+  add(cancel: () => void): () => void {
+    if (this.cancelled) {
+      cancel();
+      return () => undefined;
+    }
+    this.cancels.add(cancel);
+    return () => this.cancels.delete(cancel);
+  }
+
+  cancelAll(): void {
+    this.cancelled = true;
+    for (const cancel of [...this.cancels]) cancel();
+    this.cancels.clear();
+  }
+}
+
 export interface RunOptions {
   timeoutMs: number;
   log: Logger;
-  /** Aborted when the daemon stops: in-flight checks are cut short. */
-  stopSignal?: AbortSignal;
+  /** The daemon's checks in flight: cancelled together when it stops. */
+  inFlight?: InFlightChecks;
 }
 
 /**
@@ -34,26 +60,85 @@ export interface RunOptions {
  * then even if the plugin ignores the signal. Resolves to the body's value or rejects with
  * CheckTimeout / CheckCancelled / the plugin's own error.
  */
-async function withDeadline<R>(body: (ctx: CheckContext) => Promise<R>, options: RunOptions): Promise<R> {
-  const startedAt = performance.now();
-  const controller = new AbortController();
-  let rejectOnAbort!: (reason: unknown) => void;
-  const aborted = new Promise<never>((_, reject) => (rejectOnAbort = reject));
-  const abort = (reason: Error) => {
-    controller.abort(reason);
-    rejectOnAbort(reason);
-  };
-  const timer = setTimeout(() => abort(new CheckTimeout(options.timeoutMs)), options.timeoutMs);
-  const onStop = () => abort(new CheckCancelled());
-  if (options.stopSignal?.aborted) onStop();
-  options.stopSignal?.addEventListener('abort', onStop, { once: true });
-  try {
-    const ctx: CheckContext = { signal: controller.signal, timeoutMs: options.timeoutMs, startedAt, log: options.log };
-    return await Promise.race([body(ctx), aborted]);
-  } finally {
-    clearTimeout(timer);
-    options.stopSignal?.removeEventListener('abort', onStop);
+/**
+ * A check's context. The AbortSignal is made only when the plugin reads it: at thousands of checks
+ * a second, an AbortController and its listener per check cost as much as the rest of the runner.
+ */
+class RunContext implements CheckContext {
+  private controller: AbortController | undefined;
+  private listeners: Array<(reason: Error) => void> | undefined;
+  private reason: Error | undefined;
+
+  constructor(
+    readonly timeoutMs: number,
+    readonly startedAt: number,
+    readonly log: Logger,
+  ) {}
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.reason && !this.controller.signal.aborted) this.controller.abort(this.reason);
+    return this.controller.signal;
   }
+
+  onAbort(listener: (reason: Error) => void): () => void {
+    if (this.reason) {
+      listener(this.reason);
+      return () => undefined;
+    }
+    (this.listeners ??= []).push(listener);
+    return () => {
+      const index = this.listeners?.indexOf(listener) ?? -1;
+      if (index >= 0) this.listeners!.splice(index, 1);
+    };
+  }
+
+  abort(reason: Error): void {
+    this.reason = reason;
+    this.controller?.abort(reason);
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners) for (const listener of listeners) listener(reason);
+  }
+}
+
+async function withDeadline<R>(body: (ctx: CheckContext) => Promise<R>, options: RunOptions): Promise<R> {
+  const ctx = new RunContext(options.timeoutMs, performance.now(), options.log);
+  // One promise settled by whichever comes first: the check, its timeout, or the daemon's stop.
+  return new Promise<R>((resolve, reject) => {
+    let settled = false;
+    const finish = () => {
+      settled = true;
+      clearTimeout(timer);
+      unregister?.();
+    };
+    const abort = (reason: Error) => {
+      if (settled) return;
+      finish();
+      ctx.abort(reason);
+      reject(reason);
+    };
+    const timer = setTimeout(() => abort(new CheckTimeout(options.timeoutMs)), options.timeoutMs);
+    const unregister = options.inFlight?.add(() => abort(new CheckCancelled()));
+    let running: Promise<R>;
+    try {
+      running = body(ctx);
+    } catch (err) {
+      running = Promise.reject(err); // a plugin that throws before returning its promise
+    }
+    running.then(
+      (value) => {
+        if (settled) return;
+        finish();
+        resolve(value);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        finish();
+        reject(err);
+      },
+    );
+  });
 }
 
 function failureResult(err: unknown): CheckResult {

@@ -1,13 +1,13 @@
 // The supervisor: applies a Plan (first start or reload), schedules the checks, feeds results to
 // each target's state machine and sends transitions to history, the log and the alerts.
-import { EventEmitter, setMaxListeners } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { AlertEngine } from './alerting/alert-engine.js';
 import { MaintenanceExpiry } from './maintenance-expiry.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
 import { describeDiff, diffPlans, targetId, type AlertPlan, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
 import type { CheckResult, Logger, RoutedTarget, Target } from './plugin.js';
-import { runCheck, runGroupCheck } from './runner.js';
+import { InFlightChecks, runCheck, runGroupCheck } from './runner.js';
 import { Scheduler, type NextRun } from './scheduler.js';
 import { TargetStateMachine, type Transition } from './state-machine.js';
 
@@ -81,16 +81,13 @@ export class Supervisor extends EventEmitter {
   private readonly targets = new Map<string, TargetRecord>();
   private readonly scheduler: Scheduler<JobPayload>;
   private readonly alerts: AlertEngine;
-  private readonly stopController = new AbortController();
+  private readonly inFlight = new InFlightChecks();
   private readonly maintenanceExpiry: MaintenanceExpiry;
   private readonly now: () => number;
-  private stopping = false;
 
   constructor(private readonly options: SupervisorOptions) {
     super();
     this.now = options.now ?? Date.now;
-    // Every check in flight listens on this signal; thousands at once are normal, not a leak.
-    setMaxListeners(0, this.stopController.signal);
     this.alerts = new AlertEngine({
       host: this,
       services: {
@@ -254,12 +251,11 @@ export class Supervisor extends EventEmitter {
    * the rest, waits for alerts in flight, and flushes history.
    */
   async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
     this.maintenanceExpiry.stop();
     const idle = this.scheduler.stop();
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([idle, grace]);
-    this.stopController.abort();
+    this.inFlight.cancelAll();
     await idle;
     await this.alerts.close();
     this.options.history.flush();
@@ -300,28 +296,34 @@ export class Supervisor extends EventEmitter {
   private nextRun(payload: JobPayload): NextRun {
     const service = this.plan!.services.get(payload.service);
     if (!service) return { delayMs: 1_000, from: 'after' }; // removed meanwhile; the job is gone too
-    const machines = payload.targetIds.map((id) => this.targets.get(id)?.machine).filter((m) => m !== undefined);
-    if (machines.some((machine) => machine.transitioning)) return { delayMs: service.fastIntervalMs, from: 'after' };
-    if (machines.some((machine) => machine.state === 'down')) return { delayMs: service.downIntervalMs, from: 'phase' };
-    return { delayMs: service.intervalMs, from: 'phase' };
+    let down = false;
+    for (const id of payload.targetIds) {
+      const machine = this.targets.get(id)?.machine;
+      if (!machine) continue;
+      if (machine.transitioning) return { delayMs: service.fastIntervalMs, from: 'after' };
+      down ||= machine.state === 'down';
+    }
+    return down ? { delayMs: service.downIntervalMs, from: 'phase' } : { delayMs: service.intervalMs, from: 'phase' };
   }
 
   private async runJob(payload: JobPayload): Promise<void> {
     const service = this.plan?.services.get(payload.service);
     if (!service) return;
+    const runOptions = { timeoutMs: service.timeoutMs, log: this.options.log, inFlight: this.inFlight };
+    if (!service.batch) {
+      // The common case, kept free of per-check arrays: one target, one check.
+      const record = this.targets.get(payload.targetIds[0]!);
+      if (record) this.observe(record, await runCheck(service.plugin, record.planned.target, service.options, runOptions));
+      return;
+    }
     const records = payload.targetIds.map((id) => this.targets.get(id)).filter((record) => record !== undefined);
     if (!records.length) return;
-    const runOptions = { timeoutMs: service.timeoutMs, log: this.options.log, stopSignal: this.stopController.signal };
-    if (service.batch) {
-      const results = await runGroupCheck(service.plugin, records.map((r) => r.planned.target), service.options, runOptions);
-      for (const record of records) this.observe(record, results.get(record.planned.target.id)!);
-    } else {
-      this.observe(records[0]!, await runCheck(service.plugin, records[0]!.planned.target, service.options, runOptions));
-    }
+    const results = await runGroupCheck(service.plugin, records.map((r) => r.planned.target), service.options, runOptions);
+    for (const record of records) this.observe(record, results.get(record.planned.target.id)!);
   }
 
   private observe(record: TargetRecord, result: CheckResult): void {
-    if (this.stopping && this.stopController.signal.aborted) return; // cut short by the stop, not a verdict
+    if (this.inFlight.cancelled) return; // cut short by the stop, not a verdict
     const target = record.planned.target;
     const at = this.now();
     this.emit('result', { target, result, at } satisfies ResultEvent);

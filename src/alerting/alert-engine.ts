@@ -5,7 +5,7 @@
 // synchronous and cheap, deliveries run on their own.
 import type { EventEmitter } from 'node:events';
 import type { HistoryStore, OpenOutage, ClosedOutage } from '../history/history-store.js';
-import type { Logger, ResultNotice, TargetState } from '../plugin.js';
+import type { CheckResult, Logger, ResultNotice, Target, TargetState } from '../plugin.js';
 import type { Plan, ServicePlan } from '../plan.js';
 import { isSuccess } from '../state-machine.js';
 import type { ResultEvent, TargetFlags, TransitionEvent } from '../supervisor.js';
@@ -122,7 +122,7 @@ export class AlertEngine {
     const facts = this.facts.get(target.id);
     if (!facts) return;
     facts.observe(result, at);
-    this.forwardResult(target.id, { target, result, at: new Date(at) });
+    this.forwardResult(target, result, at);
     const flap = this.flaps.get(target.id)?.onResult(isSuccess(result), at);
     if (flap) this.flapChanged(target.id, flap);
     // A result that disagrees with the state is followed by a transition (or is not yet one):
@@ -143,13 +143,17 @@ export class AlertEngine {
   }
 
   /** Every result goes to the routed alerts that observe results, unless maintenance holds them. */
-  private forwardResult(id: string, notice: ResultNotice): void {
-    const service = this.plan?.targets.get(id)?.service;
-    if (!service) return;
-    const maintenance = this.inMaintenance(this.options.host.flagsOf(id), notice.at.getTime());
+  private forwardResult(target: Target, result: CheckResult, at: number): void {
+    const service = this.plan?.targets.get(target.id)?.service;
+    if (!service?.alerts.length) return; // the common case, kept free of allocations
+    let notice: ResultNotice | undefined;
+    let maintenance: boolean | undefined;
     for (const name of service.alerts) {
       const alert = this.plan!.alerts.get(name);
-      if (alert?.plugin.observe && !(maintenance && alert.delivery.inMaintenance === 'hold')) this.lifecycle.observe(name, notice);
+      if (!alert?.plugin.observe) continue;
+      maintenance ??= this.inMaintenance(this.options.host.flagsOf(target.id), at);
+      if (maintenance && alert.delivery.inMaintenance === 'hold') continue;
+      this.lifecycle.observe(name, (notice ??= { target, result, at: new Date(at) }));
     }
   }
 

@@ -79,9 +79,20 @@ export class Metrics {
     });
 
     supervisor.on('check-start', (lagMs: number) => this.lag.observe(Math.max(0, lagMs) / 1000));
+    // Label children are looked up once per service and status: at thousands of results a second,
+    // hashing label objects on every result is measurable.
+    const checkCounters = new Map<string, client.Counter.Internal>();
+    const durations = new Map<string, client.Histogram.Internal<'service'>>();
     supervisor.on('result', (event: ResultEvent) => {
-      this.checks.inc({ service: event.target.service, status: event.result.status });
-      if (event.result.latencyMs !== undefined) this.duration.observe({ service: event.target.service }, event.result.latencyMs / 1000);
+      const { service } = event.target;
+      const key = `${service}\0${event.result.status}`;
+      let counter = checkCounters.get(key);
+      if (!counter) checkCounters.set(key, (counter = this.checks.labels(service, event.result.status)));
+      counter.inc();
+      if (event.result.latencyMs === undefined) return;
+      let duration = durations.get(service);
+      if (!duration) durations.set(service, (duration = this.duration.labels(service)));
+      duration.observe(event.result.latencyMs / 1000);
     });
     supervisor.on('transition', (event: TransitionEvent) => this.transitions.inc({ service: event.target.service, to: event.transition.to }));
   }
