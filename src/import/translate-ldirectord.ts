@@ -1,0 +1,4 @@
+import type { ImportOptions, ImportResult } from './import-result.js';
+export async function translateLdirectord(_text: string, _file: string, _options: ImportOptions): Promise<ImportResult> {
+  throw new Error('todo');
+}
