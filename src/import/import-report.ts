@@ -13,7 +13,9 @@ function where(item: { file?: string; line?: number; lines?: number[] }): string
 
 /** An item as two lines: where, then what (indented), so long texts stay readable. */
 function entry(place: string, ...texts: string[]): string[] {
-  return place ? [`  ${place}`, ...texts.map((text) => `      ${text}`)] : texts.map((text) => `  - ${text}`);
+  const lines = texts.flatMap((text) => text.split('\n'));
+  if (place) return [`  ${place}`, ...lines.map((text) => `      ${text}`)];
+  return lines.map((text, index) => (index === 0 ? `  - ${text}` : `      ${text}`));
 }
 
 function count(result: ImportResult, section: string): number {

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, formatIssue } from '../config/config-error.js';
+import { ImportError } from './import-error.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ImportOptions, ImportResult, SourceFormat } from './import-result.js';
 import { renderConfig } from './render-config.js';
@@ -13,7 +14,7 @@ import { translateMon } from './translate-mon.js';
 
 export const FORMATS: readonly SourceFormat[] = ['mon', 'ldirectord', 'keepalived'];
 
-export class ImportError extends Error {}
+export { ImportError };
 
 function readSource(file: string): string {
   try {
