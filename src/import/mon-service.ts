@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { splitCommandLine } from '../config/command-line.js';
 import { findProgram } from './find-program.js';
 import type { ConfigPath, ImportBuilder, ImportOptions } from './import-result.js';
-import { literalArgument, parseMonTime, uniqueName, type DurationWriter } from './import-text.js';
+import { literalArgument, parseMonTime, slug, uniqueName, type DurationWriter } from './import-text.js';
 import { translatePeriods, type MonAlerts, type PeriodNames } from './mon-alert-routes.js';
 import { builtinForMonitor, whyScript } from './mon-monitors.js';
 import type { MonDirective, MonService, MonWatch } from './parse-mon-cf.js';
@@ -21,6 +21,8 @@ export interface MonContext {
   periods: PeriodNames;
   alerts: MonAlerts;
   serviceNames: Set<string>;
+  /** How many watches have a service of each name. */
+  serviceCounts: Map<string, number>;
   hostgroupNames: Set<string>;
   maintenanceNames: Set<string>;
   /** The global dep_behavior. */
@@ -123,7 +125,12 @@ export function translateService(watch: MonWatch, service: MonService, index: Se
     out.untranslated(service.line, `watch ${watch.group} / service ${service.name}`, 'no monitor line: mon only learns its state from traps other systems send it; Vigil has no trap receiver, so neither the service nor its alerts are imported');
     return undefined;
   }
-  const name = uniqueName(`${watch.group}-${service.name}`.replace(/[^A-Za-z0-9_.-]/g, '-'), ctx.serviceNames);
+  // mon passes the service's own name to alerts (-s, MON_SERVICE): keep it when it is unique.
+  const shared = (ctx.serviceCounts.get(service.name) ?? 0) > 1;
+  const name = uniqueName(slug(shared ? `${watch.group}-${service.name}` : service.name, 'service'), ctx.serviceNames);
+  if (name !== service.name) {
+    out.behaviour(`A service name used in several watches (or not a valid Vigil name) gets its group in front (${name}): mon alert scripts get -s and MON_SERVICE with that name where mon passed the bare service name (${service.name})`, service.line);
+  }
   index.set(`${watch.group}:${service.name}`, name);
   const where: ConfigPath = ['services', name];
   const entry: Record<string, unknown> = {};

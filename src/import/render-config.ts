@@ -35,7 +35,8 @@ function setFlow(node: unknown, depth: number, path: ConfigPath, annotated: Set<
     if (value === null || typeof value !== 'object') return 0;
     return 1 + Math.max(0, ...Object.values(value as object).map(depthOf));
   })(node.toJSON());
-  if (depth >= 2 && !deeperComment && json.length <= FLOW_MAX && nesting <= 2 && json !== '{}' && json !== '[]') {
+  // Lists from the second level (a host group's hosts), mappings from the third (a check, a route).
+  if (depth >= (isMap(node) ? 3 : 2) && !deeperComment && json.length <= FLOW_MAX && nesting <= 2 && json !== '{}' && json !== '[]') {
     node.flow = true;
     return;
   }

@@ -136,6 +136,7 @@ export function translateMon(text: string, file: string, options: ImportOptions 
     periods: new PeriodNames(out),
     alerts: new MonAlerts(out, alertDirs),
     serviceNames: new Set(),
+    serviceCounts: new Map(),
     hostgroupNames,
     maintenanceNames: new Set(),
     depBehavior: mon.globals.get('dep_behavior')?.value ?? 'a',
@@ -146,6 +147,7 @@ export function translateMon(text: string, file: string, options: ImportOptions 
   out.section('services');
   out.section('alerts');
 
+  for (const watch of mon.watches) for (const service of watch.services) ctx.serviceCounts.set(service.name, (ctx.serviceCounts.get(service.name) ?? 0) + 1);
   const index: ServiceIndex = new Map();
   const pending: PendingDepend[] = [];
   for (const watch of mon.watches) {
