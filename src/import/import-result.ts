@@ -106,7 +106,7 @@ export class ImportBuilder {
   behaviour(change: string, line?: number, file?: string): void {
     const where = line === undefined ? undefined : (file ?? this.result.file);
     const same = this.result.behaviour.find((item) => item.change === change && item.file === where);
-    if (same && line !== undefined) same.lines = [...(same.lines ?? [same.line!]), line];
+    if (same && line !== undefined && !(same.lines ?? [same.line]).includes(line)) same.lines = [...(same.lines ?? [same.line!]), line];
     else if (!same) this.result.behaviour.push({ file: where, line, change });
   }
 
@@ -118,6 +118,7 @@ export class ImportBuilder {
   problem(line: number, message: string, file?: string): void {
     const where = file ?? this.result.file;
     const same = this.result.problems.find((item) => item.message === message && item.file === where);
+    if (same && (same.lines ?? [same.line]).includes(line)) return;
     if (same) same.lines = [...(same.lines ?? [same.line]), line];
     else this.result.problems.push({ file: where, line, message });
   }
