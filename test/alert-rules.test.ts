@@ -150,4 +150,20 @@ describe('route decisions', () => {
     expect(isDecision(up) && up.kind).toBe('up');
     expect(decide(route, { ...EMPTY_ROUTE_STATE, outageId: 5 }, situation({ state: 'up', outageId: undefined }))).toBeUndefined();
   });
+
+  it("down: false (mon's upalert alone) sends no down or repeat, and the up alert only after the down it would have sent", () => {
+    const upOnly: RoutePlan = { ...route, policy: { ...route.policy, everyMs: 0, down: false } };
+    let state: RouteState = EMPTY_ROUTE_STATE;
+    state = decide(upOnly, state, situation({ consecutiveFailures: 1 })) as RouteState;
+    expect(isDecision(state)).toBe(false);
+    // Before `after` is reached the outage is not owed an up alert.
+    expect(decide(upOnly, state, situation({ state: 'up', outageId: undefined }))).toBeUndefined();
+    const wouldAlert = decide(upOnly, state, situation({ consecutiveFailures: 3 }));
+    expect(isDecision(wouldAlert)).toBe(false);
+    expect(wouldAlert).toMatchObject({ downSent: true, told: 'down' });
+    state = wouldAlert as RouteState;
+    expect(decide(upOnly, state, situation({ consecutiveFailures: 4, now: 2_000_000 }))).toBeUndefined(); // no repeat either
+    const up = decide(upOnly, state, situation({ state: 'up', outageId: undefined }));
+    expect(isDecision(up) && up.kind).toBe('up');
+  });
 });

@@ -1,8 +1,9 @@
 // The importers' parsers on the real files Debian ships, and on mon's classic blank-line traps.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { child, parseKeepalivedConf } from '../src/import/parse-keepalived-conf.js';
+import { child, parseKeepalivedConf, parseKeepalivedFile } from '../src/import/parse-keepalived-conf.js';
+import { tempDir } from './helpers/temp-dir.js';
 import { parseLdirectordCf, words } from '../src/import/parse-ldirectord-cf.js';
 import { parseMonCf } from '../src/import/parse-mon-cf.js';
 
@@ -86,6 +87,15 @@ virtual=192.0.2.10:80
   });
 });
 
+describe('ldirectord.cf parser: sections', () => {
+  it('reads virtual6= sections and reports lines indented by fewer than 4 spaces', () => {
+    const config = parseLdirectordCf('virtual6=[2001:db8::10]:80\n\treal6=[2001:db8::11]:80 gate\n  service=http\n');
+    expect(config.virtuals[0]).toMatchObject({ address: '[2001:db8::10]:80', ipv6: true });
+    expect(config.virtuals[0]!.settings.map((s) => s.key)).toEqual(['real6', 'service']);
+    expect(config.problems).toEqual([expect.objectContaining({ line: 3, message: expect.stringMatching(/indented by fewer than 4 spaces/) })]);
+  });
+});
+
 describe('keepalived.conf parser', () => {
   it('reads nested blocks, braces on their own line, quoted strings and comments', () => {
     const tree = parseKeepalivedConf(`! Configuration File for keepalived
@@ -116,6 +126,26 @@ virtual_server 192.0.2.10 80
     expect(child(real, 'notify_down')?.args).toEqual(['/usr/local/bin/rs-down.sh web1']);
     const url = child(child(real, 'HTTP_GET')!, 'url')!;
     expect(url.children!.map((n) => `${n.keyword} ${n.args.join(' ')}`)).toEqual(['path /health', 'status_code 200']);
+  });
+
+  it('follows include, with globs relative to the including file, keeping each file name', () => {
+    const tmp = tempDir('vigil-ka-include-');
+    try {
+      mkdirSync(tmp.path('conf.d'));
+      tmp.write('conf.d/b.conf', 'virtual_server 192.0.2.2 80 {\n  lb_algo rr\n}\n');
+      tmp.write('conf.d/a.conf', 'virtual_server 192.0.2.1 80 {\n}\n');
+      tmp.write('conf.d/skip.txt', 'virtual_server 192.0.2.3 80 {\n}\n');
+      const main = tmp.write('keepalived.conf', 'global_defs {\n}\ninclude conf.d/*.conf\n');
+      const tree = parseKeepalivedFile(main);
+      expect(tree.map((n) => `${n.keyword} ${n.args.join(' ')} ${n.file.split('/').pop()}:${n.line}`)).toEqual([
+        'global_defs  keepalived.conf:1',
+        'virtual_server 192.0.2.1 80 a.conf:1',
+        'virtual_server 192.0.2.2 80 b.conf:1',
+      ]);
+      expect(child(tree[2]!, 'lb_algo')).toMatchObject({ args: ['rr'], line: 2 });
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it("reads keepalived's shipped samples", () => {

@@ -18,6 +18,8 @@ export interface DecisionPolicy {
   periodName?: string;
   up: boolean;
   startup: boolean;
+  /** false: the route decides as usual but sends no down, repeat or flapping alert (mon: upalert alone). */
+  down?: boolean;
 }
 
 /** How an alert's deliveries are attempted. */
@@ -57,7 +59,7 @@ export const DELIVERY_DEFAULTS = { timeoutMs: 30_000, retries: 8, backoffMs: 10_
 const PERCENT_DEFAULTS = { results: 21 } as const;
 
 export type AlertConfig = Config['alerts'][string];
-type DecisionKeys = Pick<AlertConfig, 'after' | 'every' | 'numalerts' | 'period' | 'up' | 'startup'>;
+type DecisionKeys = Pick<AlertConfig, 'after' | 'every' | 'numalerts' | 'period' | 'up' | 'startup' | 'down'>;
 
 export function resolvePeriod(reference: PeriodReference, periods: Map<string, TimePeriod>): { period: TimePeriod; name: string } {
   if (typeof reference === 'string') return { period: periods.get(reference)!, name: reference }; // names are validated at load
@@ -87,6 +89,7 @@ function decisionFrom(keys: DecisionKeys, base: DecisionPolicy, periods: Map<str
   }
   if (keys.up !== undefined) policy.up = keys.up;
   if (keys.startup !== undefined) policy.startup = keys.startup;
+  if (keys.down !== undefined) policy.down = keys.down;
   return policy;
 }
 

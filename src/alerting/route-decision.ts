@@ -62,12 +62,16 @@ function sent(state: RouteState, kind: AlertKind, from: TargetState, now: number
 /** A route that tells people: after, every, numalerts, period, up, acknowledgements and dependencies apply. */
 export function decideNotify(route: RoutePlan, state: RouteState, s: Situation): Decision | RouteState | undefined {
   const policy = route.policy;
+  // down: false (mon's upalert alone) decides as usual but keeps to itself what it would send, so
+  // its up alert pairs with the down alert it would have sent.
+  const quiet = policy.down === false;
+  const send = (decision: Decision) => (quiet ? decision.next : decision);
   if (s.held) return undefined;
   const open = !policy.period || inPeriod(policy.period, new Date(s.now));
 
   if (s.flapping) {
     if (state.told === 'flapping' || !open || s.parentDown) return undefined;
-    return sent(state, 'flapping', s.state, s.now, 'flapping', s.outageId);
+    return send(sent(state, 'flapping', s.state, s.now, 'flapping', s.outageId));
   }
 
   if (s.state === 'down') {
@@ -77,10 +81,10 @@ export function decideNotify(route: RoutePlan, state: RouteState, s: Situation):
     if (s.parentDown || !open || s.acknowledged) return current === state ? undefined : current;
     if (!current.downSent || current.told === 'flapping') {
       if (current.told !== 'flapping' && !afterSatisfied(policy.after, s)) return current === state ? undefined : current;
-      return sent(current, 'down', current.told === 'flapping' ? 'unknown' : s.previousState, s.now, 'down', s.outageId);
+      return send(sent(current, 'down', current.told === 'flapping' ? 'unknown' : s.previousState, s.now, 'down', s.outageId));
     }
     const capped = policy.numalerts !== undefined && current.sent >= policy.numalerts;
-    if (policy.everyMs !== undefined && !capped && s.now - (current.lastSentAt ?? 0) >= policy.everyMs) {
+    if (policy.everyMs !== undefined && !capped && !quiet && s.now - (current.lastSentAt ?? 0) >= policy.everyMs) {
       return sent(current, 'repeat', 'down', s.now, 'down', s.outageId);
     }
     return current === state ? undefined : current;

@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   track: async () => (await import('./commands/track.js')).trackCommand(),
   demo: async () => (await import('./commands/demo.js')).demoCommand(),
   schema: async () => (await import('./commands/schema.js')).schemaCommand(),
+  import: async () => (await import('./commands/import.js')).importCommand(),
 };
 
 const program = new Command('vigil')
@@ -42,6 +43,7 @@ const program = new Command('vigil')
       'vigil alerts log --failed',
       'vigil availability --since 30d --by service',
       'vigil disable web-http/web2 --reason "disk swap"',
+      'vigil import mon /etc/mon/mon.cf -o vigil.yaml    # migrate from mon, ldirectord or keepalived',
     ]),
   );
 

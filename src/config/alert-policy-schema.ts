@@ -67,6 +67,10 @@ export const decisionShape = {
   period: periodReferenceSchema.optional().meta({ description: 'Only alert inside this time period (mon: period)' }),
   up: z.boolean().optional().meta({ description: 'Send an up alert when a target whose down alert went out recovers (default true)' }),
   startup: z.boolean().optional().meta({ description: 'Send a startup alert per target when the daemon starts (mon: startupalert; default false)' }),
+  down: z
+    .boolean()
+    .optional()
+    .meta({ description: "Send down, repeat and flapping alerts (default true); false: only up (and startup) alerts, each paired with the down alert this route would have sent (mon: an upalert line without its alert line)" }),
 };
 
 /** Delivery keys: only on an alert definition. */

@@ -15,7 +15,7 @@ const isObject = (value: unknown): value is Section => value !== null && typeof 
 const sectionOf = (raw: Section, name: string): Section => (isObject(raw[name]) ? (raw[name] as Section) : {});
 
 /** Decision keys that would delay, repeat or drop what a state-mirroring action must get at once. */
-const NOT_FOR_STATE = ['after', 'every', 'numalerts', 'period', 'startup', 'digest'] as const;
+const NOT_FOR_STATE = ['after', 'every', 'numalerts', 'period', 'startup', 'down', 'digest'] as const;
 
 function notDefined(what: string, name: string, known: string[]): string {
   return `no ${what} named '${name}'${didYouMean(name, known)}; defined: ${known.join(', ') || '(none)'}`;

@@ -1,6 +1,6 @@
 // Parses keepalived.conf into a tree of blocks: `keyword args... { children }` with line numbers.
 // Comments start with `#` or `!`; "quoted strings" are one argument; `include` is followed.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface KeepalivedNode {
@@ -31,7 +31,10 @@ function tokenize(text: string): Token[][] {
   });
 }
 
-export function parseKeepalivedConf(text: string, file = 'keepalived.conf', readInclude?: (name: string) => string): KeepalivedNode[] {
+/** Reads what an `include` names: one file's text, or each file a glob matched. */
+export type IncludeReader = (name: string) => string | Array<{ file: string; text: string }>;
+
+export function parseKeepalivedConf(text: string, file = 'keepalived.conf', readInclude?: IncludeReader): KeepalivedNode[] {
   const lines = tokenize(text);
   const root: KeepalivedNode[] = [];
   const stack: KeepalivedNode[][] = [root];
@@ -59,7 +62,12 @@ export function parseKeepalivedConf(text: string, file = 'keepalived.conf', read
       while (i < tokens.length && !(['{', '}'].includes(tokens[i]!.text) && !tokens[i]!.quoted)) statement.args.push(tokens[i++]!.text);
       const current = stack[stack.length - 1]!;
       if (statement.keyword === 'include' && readInclude) {
-        for (const name of statement.args) current.push(...parseKeepalivedConf(readInclude(name), name, readInclude));
+        for (const name of statement.args) {
+          const read = readInclude(name);
+          for (const included of typeof read === 'string' ? [{ file: name, text: read }] : read) {
+            current.push(...parseKeepalivedConf(included.text, included.file, readInclude));
+          }
+        }
         continue;
       }
       current.push(statement);
@@ -73,9 +81,22 @@ export function parseKeepalivedConf(text: string, file = 'keepalived.conf', read
   return root;
 }
 
+/** keepalived's include: a path relative to the including file's directory, with shell globs in the file name. */
+export function includeReader(dir: string): IncludeReader {
+  return (name) => {
+    const target = path.resolve(dir, name);
+    if (!/[*?[]/.test(path.basename(target))) return [{ file: target, text: readFileSync(target, 'utf8') }];
+    const pattern = new RegExp(`^${path.basename(target).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    return readdirSync(path.dirname(target))
+      .filter((entry) => pattern.test(entry))
+      .sort()
+      .map((entry) => path.join(path.dirname(target), entry))
+      .map((included) => ({ file: included, text: readFileSync(included, 'utf8') }));
+  };
+}
+
 export function parseKeepalivedFile(file: string): KeepalivedNode[] {
-  const dir = path.dirname(file);
-  return parseKeepalivedConf(readFileSync(file, 'utf8'), file, (name) => readFileSync(path.resolve(dir, name), 'utf8'));
+  return parseKeepalivedConf(readFileSync(file, 'utf8'), file, includeReader(path.dirname(file)));
 }
 
 /** The first child statement with this keyword. */

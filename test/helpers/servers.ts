@@ -28,7 +28,7 @@ function listenOn(server: net.Server, port: number, address: string): Promise<nu
   });
 }
 
-async function restartable(makeServer: () => net.Server, address: string): Promise<TestServer> {
+async function restartable(makeServer: () => net.Server, address: string, port = 0): Promise<TestServer> {
   const sockets = new Set<net.Socket>();
   const track = (server: net.Server) =>
     server.on('connection', (socket: net.Socket) => {
@@ -40,7 +40,7 @@ async function restartable(makeServer: () => net.Server, address: string): Promi
   let running = true;
   const handle: TestServer = {
     address,
-    port: await listenOn(server, 0, address),
+    port: await listenOn(server, port, address),
     async stop() {
       if (!running) return;
       running = false;
@@ -59,7 +59,8 @@ async function restartable(makeServer: () => net.Server, address: string): Promi
 
 export type HttpTestServer = Awaited<ReturnType<typeof startHttpServer>>;
 
-export async function startHttpServer(initial: Partial<HttpBehaviour> = {}, address = '127.0.0.1') {
+/** `port` 0 picks a free one; a fixed port lets servers on several loopback addresses share it (mon's monitors take one -p). */
+export async function startHttpServer(initial: Partial<HttpBehaviour> = {}, address = '127.0.0.1', port = 0) {
   const behaviour: HttpBehaviour = { status: 200, body: 'ok\n', hang: false, headers: {}, ...initial };
   const requests: Array<{ method?: string; url?: string; headers: http.IncomingHttpHeaders }> = [];
   const server = await restartable(
@@ -71,6 +72,7 @@ export async function startHttpServer(initial: Partial<HttpBehaviour> = {}, addr
         res.end(behaviour.body);
       }),
     address,
+    port,
   );
   return Object.assign(server, { behaviour, requests });
 }

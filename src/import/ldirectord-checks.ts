@@ -1,0 +1,167 @@
+// ldirectord's checktype + service (+ request/receive, virtualhost, httpmethod, checkport,
+// checkcommand) → the Vigil check that does the same job on each real server.
+import { isIP } from 'node:net';
+import { literalArgument } from './import-text.js';
+
+export interface LdirectordCheckInput {
+  checktype: string;
+  service: string;
+  protocol: 'tcp' | 'udp' | 'fwm';
+  /** Always starts with `/` (ldirectord adds it), or is an absolute http:// URL. */
+  request: string;
+  receive: string;
+  httpmethod: string;
+  virtualhost?: string;
+  checkport?: number;
+  checkcommand: string;
+  checkcount: number;
+  /** The virtual address (or fwmark) and port, as ldirectord passes them to external checks. */
+  virtualServer: string;
+  virtualPort: string;
+  /** The port of the real servers is known (else external checks get 0, as ldirectord passes). */
+  realsHavePort: boolean;
+  checkTimeoutMs: number;
+  negotiateTimeoutMs: number;
+}
+
+export interface CheckTranslation {
+  check: Record<string, unknown>;
+  timeoutMs: number;
+  /** What this check is, for the comment. */
+  summary: string;
+  /** Differences from ldirectord's check, for the comment and --check. */
+  differences: string[];
+}
+
+const BANNER_SERVICES: Record<string, { banner: string; tls?: boolean; port: number }> = {
+  pop: { banner: 'pop3', port: 110 },
+  pops: { banner: 'pop3', tls: true, port: 995 },
+  imap: { banner: 'imap', port: 143 },
+  imaps: { banner: 'imap', tls: true, port: 993 },
+  ftp: { banner: 'ftp', port: 21 },
+  nntp: { banner: '^20[01]', port: 119 },
+};
+
+const seconds = (ms: number) => String(Math.max(1, Math.round(ms / 1000)));
+
+function always(input: LdirectordCheckInput, why: string): CheckTranslation {
+  return {
+    check: { type: 'script', convention: 'exit_code', command: 'true' },
+    timeoutMs: input.checkTimeoutMs,
+    summary: `${why}: every real server is up without a check (a script check running true)`,
+    differences: [],
+  };
+}
+
+function ping(input: LdirectordCheckInput, why: string): CheckTranslation {
+  return {
+    check: { type: 'script', convention: 'exit_code', command: 'ping', args: ['-n', '-q', '-c', String(input.checkcount), '-W', seconds(input.checkTimeoutMs), '{address}'] },
+    timeoutMs: input.checkTimeoutMs * input.checkcount + 1000,
+    summary: `${why}: Vigil has no ICMP check, so ping(8) runs as a script check (up when any reply comes back)`,
+    differences: [],
+  };
+}
+
+function connect(input: LdirectordCheckInput, why: string, differences: string[] = []): CheckTranslation {
+  const check: Record<string, unknown> = { type: 'tcp' };
+  if (input.checkport !== undefined) check.port = input.checkport;
+  return { check, timeoutMs: input.checkTimeoutMs, summary: `${why}: a TCP connect`, differences };
+}
+
+function http(input: LdirectordCheckInput): CheckTranslation {
+  const differences: string[] = [];
+  let requestPath = input.request;
+  if (/^https?:\/\//i.test(requestPath)) {
+    const url = new URL(requestPath);
+    requestPath = `${url.pathname}${url.search}`;
+    differences.push(`request ${input.request} names a server: ldirectord requests that URL, Vigil requests ${requestPath} from each real server`);
+  }
+  const check: Record<string, unknown> = { type: 'http' };
+  if (input.service === 'https') {
+    check.scheme = 'https';
+    check.tls_verify = false; // ldirectord (LWP, verify_hostname => 0) does not verify the certificate
+  }
+  if (input.checkport !== undefined) check.port = input.checkport;
+  check.path = requestPath;
+  if (input.httpmethod !== 'GET') check.method = input.httpmethod;
+  if (input.virtualhost) check.host_header = input.virtualhost;
+  check.expect_status = '200-299';
+  check.follow_redirects = true; // LWP follows redirects and judges the final answer
+  if (input.receive) check.expect_body = input.receive;
+  if (input.service === 'http_proxy') differences.push('service=http_proxy: ldirectord fetches the request through the real server as a proxy; Vigil requests it from the real server directly');
+  return {
+    check,
+    timeoutMs: input.negotiateTimeoutMs,
+    summary: `checktype=negotiate service=${input.service}: an HTTP${input.service === 'https' ? 'S' : ''} ${input.httpmethod} of ${requestPath}, a 2xx answer (after redirects)${input.receive ? ` whose body matches /${input.receive}/` : ''}`,
+    differences,
+  };
+}
+
+function negotiate(input: LdirectordCheckInput): CheckTranslation {
+  const service = input.service;
+  if (service === 'http' || service === 'https' || service === 'http_proxy') return http(input);
+  if (service === 'none') return always(input, 'service=none');
+  if (service === 'smtp' || service === 'submission') {
+    const check: Record<string, unknown> = { type: 'tcp' };
+    if (input.checkport !== undefined) check.port = input.checkport;
+    check.steps = [{ expect: '^220 ' }, { send: 'EHLO localhost\r\n' }, { expect: '^250 ' }, { send: 'QUIT\r\n' }];
+    return { check, timeoutMs: input.negotiateTimeoutMs, summary: `service=${service}: the SMTP greeting and an EHLO`, differences: [] };
+  }
+  const banner = BANNER_SERVICES[service];
+  if (banner) {
+    const check: Record<string, unknown> = { type: 'tcp', banner: banner.banner };
+    if (banner.tls) Object.assign(check, { tls: true, tls_verify: false });
+    if (input.checkport !== undefined) check.port = input.checkport;
+    const differences = ['ftp', 'pop', 'pops', 'imap', 'imaps'].includes(service) ? [`service=${service}: ldirectord logs in (login/passwd) when given; Vigil checks the greeting only`] : [];
+    return { check, timeoutMs: input.negotiateTimeoutMs, summary: `service=${service}: the server's greeting${banner.tls ? ' over TLS' : ''}`, differences };
+  }
+  if (service === 'dns') {
+    const name = input.request.replace(/^\//, '') || '.';
+    const check: Record<string, unknown> = { type: 'dns', name, query_type: isIP(name) ? 'PTR' : 'A' };
+    if (input.checkport !== undefined) check.port = input.checkport;
+    if (input.receive) check.expect_answer_match = [input.receive];
+    else check.min_answers = 1;
+    return { check, timeoutMs: input.negotiateTimeoutMs, summary: `service=dns: a ${check.query_type as string} query for ${name}${input.receive ? ` with an answer matching /${input.receive}/` : ''}`, differences: [] };
+  }
+  if (service === 'simpletcp') {
+    const check: Record<string, unknown> = { type: 'tcp' };
+    if (input.checkport !== undefined) check.port = input.checkport;
+    const steps: Array<Record<string, string>> = [{ send: input.request.replace(/^\//, '').replace(/\\n/g, '\n') }];
+    if (input.receive) steps.push({ expect: input.receive });
+    check.steps = steps;
+    return { check, timeoutMs: input.negotiateTimeoutMs, summary: 'service=simpletcp: send the request, expect the receive regex', differences: [] };
+  }
+  // ldap(s), mysql, pgsql, oracle, radius, sip: protocols Vigil has no built-in check for.
+  const why = `service=${service}: Vigil has no ${service} check`;
+  if (input.protocol === 'udp') {
+    const check: Record<string, unknown> = { type: 'udp', no_reply_ok: true };
+    if (input.checkport !== undefined) check.port = input.checkport;
+    return { check, timeoutMs: input.negotiateTimeoutMs, summary: `${why}: a UDP probe (down on ICMP port unreachable)`, differences: [`${why}; a UDP probe stands in (write a script check for the real protocol)`] };
+  }
+  return connect({ ...input, checkTimeoutMs: input.negotiateTimeoutMs }, why, [`${why}; a TCP connect stands in (write a script check for the real protocol)`]);
+}
+
+export function translateLdirectordCheck(input: LdirectordCheckInput): CheckTranslation | string {
+  const type = input.checktype;
+  if (type === 'negotiate') return negotiate(input);
+  if (/^\d+$/.test(type)) {
+    const translated = negotiate(input);
+    translated.differences.push(`checktype=${type}: ldirectord negotiates once every ${type} connect checks; Vigil negotiates at every check`);
+    return translated;
+  }
+  if (type === 'connect') return input.protocol === 'udp' ? ping(input, 'checktype=connect on UDP (ldirectord pings)') : connect(input, 'checktype=connect');
+  if (type === 'ping') return ping(input, 'checktype=ping');
+  if (type === 'on') return always(input, 'checktype=on');
+  if (type === 'external' || type === 'external-perl') {
+    const check: Record<string, unknown> = {
+      type: 'script',
+      convention: 'exit_code',
+      command: input.checkcommand,
+      args: [literalArgument(input.virtualServer), literalArgument(input.virtualPort), '{address}', input.realsHavePort ? '{port}' : '0'],
+    };
+    const differences = type === 'external-perl' ? ['checktype=external-perl: the script runs as its own process (as checktype=external) instead of inside ldirectord'] : [];
+    return { check, timeoutMs: input.checkTimeoutMs, summary: `checktype=${type}: ${input.checkcommand} with ldirectord's four arguments (virtual address, virtual port, real address, real port); exit 0 is up`, differences };
+  }
+  if (type === 'off') return 'checktype=off: ldirectord activates neither the real servers nor the fallback';
+  return `checktype=${type} is not one ldirectord knows`;
+}

@@ -1,0 +1,96 @@
+// mon monitors that a built-in check does the same job as, with the options they take. Each
+// entry reads the monitor's own arguments (getopts, as the Perl script does) and returns the
+// check, the timeout the monitor would use, and what differs. Monitors not listed here, or
+// called with arguments these do not understand, stay mon monitors run as script checks.
+
+export interface BuiltinCheck {
+  check: Record<string, unknown>;
+  timeoutMs: number;
+  /** What the built-in does differently from the monitor, for the comment and --check. */
+  differences: string[];
+}
+
+/** Perl's getopts: `spec` like "p:t:u:a:m:o". Undefined when an argument is not an option. */
+export function getopts(spec: string, args: string[]): Record<string, string | true> | undefined {
+  const takesValue = new Map<string, boolean>();
+  for (let i = 0; i < spec.length; i++) takesValue.set(spec[i]!, spec[i + 1] === ':');
+  const options: Record<string, string | true> = {};
+  for (let i = 0; i < args.length; i++) {
+    const match = /^-([A-Za-z])(.*)$/.exec(args[i]!);
+    if (!match || !takesValue.has(match[1]!)) return undefined;
+    if (!takesValue.get(match[1]!)) {
+      if (match[2]) return undefined;
+      options[match[1]!] = true;
+    } else if (match[2]) {
+      options[match[1]!] = match[2];
+    } else if (i + 1 < args.length) {
+      options[match[1]!] = args[++i]!;
+    } else {
+      return undefined;
+    }
+  }
+  return options;
+}
+
+const seconds = (value: string | true | undefined, fallback: number) =>
+  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) * 1000 : fallback * 1000;
+const port = (value: string | true | undefined, fallback: number) =>
+  typeof value === 'string' && /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535 ? Number(value) : value === undefined ? fallback : undefined;
+
+type Translator = (args: string[]) => BuiltinCheck | undefined;
+
+const MONITORS: Record<string, Translator> = {
+  // tcp.monitor [-p port (23)] [-t timeout (10)]: a TCP connect per host.
+  'tcp.monitor': (args) => {
+    const opts = getopts('p:t:', args);
+    const p = opts && port(opts.p, 23);
+    if (!opts || p === undefined) return undefined;
+    return { check: { type: 'tcp', port: p }, timeoutMs: seconds(opts.t, 10), differences: [] };
+  },
+  // http.monitor [-p port (80)] [-t timeout (30)] [-u url (/)] [-a user-agent] [-m regex] [-o]:
+  // GET over HTTP/1.0; OK on 200, 301, 302 or 401, or, with -m, when the regex matches.
+  'http.monitor': (args) => {
+    const opts = getopts('p:t:u:a:m:o', args);
+    const p = opts && port(opts.p, 80);
+    if (!opts || p === undefined) return undefined;
+    const url = typeof opts.u === 'string' ? opts.u : '/';
+    if (!url.startsWith('/')) return undefined;
+    const check: Record<string, unknown> = { type: 'http', port: p, path: url, expect_status: '200 301 302 401' };
+    const differences: string[] = [];
+    if (typeof opts.m === 'string') {
+      // With -m the monitor ignores the status and only asks the regex (over headers and body).
+      check.expect_status = '100-599';
+      check.expect_body = opts.m;
+      differences.push("-m: the monitor matches the regex against headers and body, Vigil's expect_body against the body");
+    }
+    if (typeof opts.a === 'string') check.headers = { 'user-agent': opts.a };
+    return { check, timeoutMs: seconds(opts.t, 30), differences };
+  },
+  // smtp.monitor [-p port (25)] [-t timeout (30)]: 220 greeting, HELO → 250, quit → 221.
+  'smtp.monitor': (args) => {
+    const opts = getopts('p:t:', args);
+    const p = opts && port(opts.p, 25);
+    if (!opts || p === undefined) return undefined;
+    return {
+      check: {
+        type: 'tcp',
+        port: p,
+        steps: [{ expect: '^220 ' }, { send: 'HELO localhost\r\n' }, { expect: '^250 ' }, { send: 'QUIT\r\n' }, { expect: '^221 ' }],
+      },
+      timeoutMs: seconds(opts.t, 30),
+      differences: ['HELO names localhost instead of this host'],
+    };
+  },
+};
+
+/** The built-in check for a mon monitor, or undefined when it stays a script check. */
+export function builtinForMonitor(monitor: string, args: string[]): BuiltinCheck | undefined {
+  return MONITORS[monitor]?.(args);
+}
+
+/** Why a monitor stays a script check, for its comment. */
+export function whyScript(monitor: string): string {
+  if (/^(f?ping|up_rtt)\.monitor$/.test(monitor)) return 'Vigil has no ICMP check';
+  if (monitor in MONITORS) return 'its arguments go beyond what the built-in check covers';
+  return 'no built-in check does the same job';
+}

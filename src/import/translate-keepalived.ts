@@ -1,0 +1,339 @@
+// `vigil import keepalived`: the checker half of a keepalived.conf (its virtual_server blocks) →
+// `virtual_servers:` that keep the same IPVS table the same way: lb_algo, lb_kind, persistence,
+// real servers and weights, the checker (keepalived-checkers.ts) and its timing, sorry_server,
+// quorum/hysteresis and their hooks, inhibit_on_failure, notify_up/notify_down, alpha. VRRP stays
+// keepalived's job: its blocks are listed, with `vigil track` as the track_script to add.
+import path from 'node:path';
+import { isIP } from 'node:net';
+import { ImportError } from './import-error.js';
+import { ImportBuilder, type ConfigPath, type ImportOptions, type ImportResult } from './import-result.js';
+import { DurationWriter } from './import-text.js';
+import { CHECKER_TYPES, inherited, translateChecker, type CheckerTranslation } from './keepalived-checkers.js';
+import { commonForwarding, endpointText, persistence, virtualServerName } from './lvs-naming.js';
+import { includeReader, parseKeepalivedConf, type KeepalivedNode } from './parse-keepalived-conf.js';
+
+const FORWARDING: Record<string, string> = { NAT: 'nat', DR: 'dr', TUN: 'tunnel' };
+
+const VRRP_BLOCKS = new Set([
+  'vrrp_instance', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_process', 'track_process', 'static_ipaddress', 'static_routes', 'static_rules',
+  'track_file', 'linkbeat_interfaces', 'garp_group', 'bfd_instance', 'net_namespace', 'instance',
+]);
+
+const SCHEDULER_FLAGS = ['flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'];
+
+/** virtual_server keywords read here; the timing ones are read through the checkers. */
+const VS_KEYWORDS = new Set([
+  'real_server', 'lb_algo', 'lvs_sched', 'lb_kind', 'lvs_method', 'persistence_timeout', 'persistence_granularity', 'protocol', 'ops', 'quorum',
+  'hysteresis', 'quorum_up', 'quorum_down', 'sorry_server', 'sorry_server_lvs_method', 'virtualhost', 'alpha', 'inhibit_on_failure', 'delay_loop',
+  'connect_timeout', 'retry', 'nb_get_retry', 'delay_before_retry', 'warmup', 'smtp_alert', ...SCHEDULER_FLAGS,
+]);
+const VS_REASONS: Record<string, string> = {
+  omega: 'Vigil runs no quorum_down or notify_down hooks when it stops (cleanstop removes the real servers)',
+  ha_suspend: 'Vigil checks and keeps the table whether or not this director holds the VIP; vigil track tells VRRP how the pools are',
+  sorry_server_inhibit: 'the sorry server is removed when quorum returns',
+  persistence_engine: 'ipvsadm --pe is not set by Vigil',
+  snmp_name: 'Vigil exports Prometheus metrics (metrics.listen), not SNMP',
+  ip_family: 'the address family follows the real servers',
+};
+const RS_KEYWORDS = new Set(['weight', 'lvs_method', 'notify_up', 'notify_down', 'virtualhost', 'alpha', 'inhibit_on_failure', 'delay_loop', 'connect_timeout', 'retry', 'nb_get_retry', 'delay_before_retry', 'warmup', 'smtp_alert', ...CHECKER_TYPES]);
+const RS_REASONS: Record<string, string> = {
+  uthreshold: 'connection thresholds (ipvsadm -x) are not set by Vigil',
+  lthreshold: 'connection thresholds (ipvsadm -y) are not set by Vigil',
+  snmp_name: 'Vigil exports Prometheus metrics, not SNMP',
+};
+
+const TRACK_SNIPPET = [
+  'vrrp_script vigil {',
+  '    script "/usr/local/bin/vigil track --db /var/lib/vigil/history.db --quiet"',
+  '    interval 2',
+  '    fall 2',
+  '    rise 2',
+  '    weight -50',
+  '}',
+  '# and in each vrrp_instance: track_script { vigil }',
+];
+
+interface Context {
+  out: ImportBuilder;
+  durations: DurationWriter;
+  names: Set<string>;
+  ssl?: KeepalivedNode;
+  mail?: string;
+}
+
+const argsText = (node: KeepalivedNode) => `${node.keyword}${node.args.length ? ` ${node.args.join(' ')}` : ''}`;
+const lastChild = (node: KeepalivedNode, keyword: string) => node.children?.filter((c) => c.keyword === keyword).pop();
+const enabled = (node: KeepalivedNode | undefined) => node !== undefined && !/^(off|no|false|0)$/i.test(node.args[0] ?? 'on');
+
+function cite(ctx: Context, node: KeepalivedNode): string {
+  return ctx.out.cite(node.line, node.file);
+}
+
+function untranslated(ctx: Context, node: KeepalivedNode, reason: string, text = argsText(node)): void {
+  ctx.out.untranslated(node.line, text, reason, node.file);
+}
+
+/** A hook: the quoted command string; a user and group after it are not translated. */
+function hook(ctx: Context, node: KeepalivedNode): string | undefined {
+  if (node.args.length > 1) untranslated(ctx, node, 'Vigil runs hooks as its own user; the user/group after the command is dropped');
+  return node.args[0];
+}
+
+/** global_defs notification_email + smtp_server → a mail alert (keepalived mails real server changes by default). */
+function globalMail(ctx: Context, globalDefs: KeepalivedNode | undefined): void {
+  if (!globalDefs) return;
+  const emails = lastChild(globalDefs, 'notification_email');
+  const server = lastChild(globalDefs, 'smtp_server');
+  const alertsOff = [lastChild(globalDefs, 'smtp_alert'), lastChild(globalDefs, 'smtp_alert_checker')].some((node) => node && !enabled(node));
+  const to = [...(emails?.args ?? []), ...(emails?.children?.map((c) => c.keyword) ?? [])];
+  const known = new Set(['notification_email', 'notification_email_from', 'smtp_server', 'smtp_helo_name', 'smtp_connect_timeout', 'smtp_alert', 'smtp_alert_checker']);
+  const others = (globalDefs.children ?? []).filter((node) => !known.has(node.keyword));
+  if (others.length) untranslated(ctx, globalDefs, `keepalived's own settings (${others.map((n) => n.keyword).join(', ')}): keep them in the keepalived.conf that does VRRP`, 'global_defs');
+  if (!to.length || !server || alertsOff) return;
+  const [host, port] = server.args;
+  const from = lastChild(globalDefs, 'notification_email_from');
+  const helo = lastChild(globalDefs, 'smtp_helo_name');
+  const name = 'keepalived-mail';
+  const alert: Record<string, unknown> = { type: 'mail', host, port: Number(port ?? 25), security: 'none', from: from?.args[0] ?? 'keepalived@localhost', to };
+  if (helo) alert.helo = helo.args[0];
+  alert.subject = '[vigil] {{KIND}}: real server {{host}} of {{service}} is {{state}}';
+  ctx.out.section('alerts')[name] = alert;
+  ctx.out.comment(['alerts', name], `${cite(ctx, emails!)} notification_email, ${cite(ctx, server)} smtp_server: keepalived mails each real server change (SMTP without TLS, as keepalived sends it)`);
+  if (!from) {
+    ctx.out.placeholder(`alerts.${name}.from`, 'the sender address (keepalived used keepalived@<hostname>)');
+    ctx.out.comment(['alerts', name, 'from'], 'PLACEHOLDER: the sender address', true);
+  }
+  ctx.mail = name;
+}
+
+interface RealServer {
+  node: KeepalivedNode;
+  address: string;
+  port?: number;
+  weight: number;
+  forwarding?: string;
+  translation: CheckerTranslation;
+  checker?: KeepalivedNode;
+}
+
+function readReal(node: KeepalivedNode, vs: KeepalivedNode, ctx: Context): RealServer | undefined {
+  const [address, portText] = node.args;
+  if (!address || isIP(address) === 0) {
+    untranslated(ctx, node, 'a real server needs an IP address');
+    return undefined;
+  }
+  const port = portText === undefined ? undefined : Number(portText);
+  const weightNode = lastChild(node, 'weight');
+  const checkers = (node.children ?? []).filter((c) => CHECKER_TYPES.includes(c.keyword));
+  for (const extra of checkers.slice(1)) {
+    untranslated(ctx, extra, `keepalived needs every checker of a real server to pass; Vigil runs one check per virtual server (this real server's first, ${checkers[0]!.keyword})`, extra.keyword);
+  }
+  const translation = translateChecker(checkers[0], { address, port, virtualServer: vs, realServer: node, ssl: ctx.ssl });
+  for (const item of translation.untranslated) untranslated(ctx, item.node, item.reason);
+  for (const child of node.children ?? []) {
+    if (RS_KEYWORDS.has(child.keyword)) continue;
+    untranslated(ctx, child, RS_REASONS[child.keyword] ?? 'not a real_server option Vigil knows');
+  }
+  const method = lastChild(node, 'lvs_method') ?? lastChild(node, 'lb_kind');
+  return {
+    node,
+    address,
+    port,
+    weight: weightNode ? Number(weightNode.args[0]) : 1,
+    forwarding: method ? FORWARDING[method.args[0]!.toUpperCase()] : undefined,
+    translation,
+    checker: checkers[0],
+  };
+}
+
+function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
+  const { out, durations } = ctx;
+  const head = argsText(vs);
+  if (vs.args[0] === 'group') {
+    untranslated(ctx, vs, 'a virtual_server group: write one virtual server per address of the group (Vigil has no groups of virtual services)');
+    return;
+  }
+  const fwmark = vs.args[0] === 'fwmark' ? Number(vs.args[1]) : undefined;
+  const address = fwmark === undefined ? vs.args[0] : undefined;
+  const port = fwmark === undefined ? Number(vs.args[1] ?? 0) : undefined;
+  if ((fwmark !== undefined && !(fwmark > 0)) || (address !== undefined && isIP(address) === 0)) {
+    untranslated(ctx, vs, 'expected virtual_server IP [PORT] or virtual_server fwmark N');
+    return;
+  }
+  const protocolNode = lastChild(vs, 'protocol');
+  // keepalived 2.2 itself says "no protocol set - defaulting to UDP" (and keepalived -t fails).
+  const protocol = (protocolNode?.args[0] ?? 'UDP').toLowerCase();
+  if (!protocolNode && fwmark === undefined) {
+    ctx.out.problem(vs.line, `${head} has no protocol: keepalived 2.2 defaults to UDP (keepalived -t reports it), so it is imported as udp; add protocol TCP if that is what was meant`, vs.file);
+  }
+
+  const reals = (vs.children ?? []).filter((c) => c.keyword === 'real_server').map((node) => readReal(node, vs, ctx)).filter((r): r is RealServer => r !== undefined);
+  if (!reals.length) {
+    untranslated(ctx, vs, 'it has no real server');
+    return;
+  }
+  const name = virtualServerName(fwmark !== undefined ? { fwmark } : { protocol, address: address!, port: port! }, ctx.names);
+  const where: ConfigPath = ['virtual_servers', name];
+  const entry: Record<string, unknown> = {};
+  out.section('virtual_servers')[name] = entry;
+  out.comment(where, `${cite(ctx, vs)} ${head}`);
+  if (fwmark !== undefined) entry.fwmark = fwmark;
+  else {
+    entry.virtual = endpointText(address!, port);
+    if (protocol !== 'tcp') entry.protocol = protocol;
+  }
+
+  const scheduler = lastChild(vs, 'lb_algo') ?? lastChild(vs, 'lvs_sched');
+  entry.scheduler = scheduler?.args[0] ?? 'wlc';
+  if (!scheduler) out.comment([...where, 'scheduler'], "keepalived's default", true);
+  const flags = SCHEDULER_FLAGS.filter((flag) => lastChild(vs, flag));
+  if (flags.length) entry.scheduler_flags = flags.join(',');
+  const persistenceNode = lastChild(vs, 'persistence_timeout');
+  if (persistenceNode) entry.persistent = persistenceNode.args[0] ? persistence(Number(persistenceNode.args[0])) : true;
+  const granularity = lastChild(vs, 'persistence_granularity');
+  if (granularity) entry.netmask = granularity.args[0];
+  if (lastChild(vs, 'ops')) entry.ops = true;
+
+  // Forwarding: the virtual server's (default NAT), or what most real servers override it with.
+  const vsMethod = lastChild(vs, 'lb_kind') ?? lastChild(vs, 'lvs_method');
+  const vsForwarding = FORWARDING[(vsMethod?.args[0] ?? 'NAT').toUpperCase()] ?? 'nat';
+  const forwarding = commonForwarding(reals.map((real) => real.forwarding ?? vsForwarding));
+  entry.forwarding = forwarding.method;
+  if (!vsMethod) out.comment([...where, 'forwarding'], "keepalived's default lb_kind is NAT", true);
+  for (const real of reals) {
+    if ((real.forwarding ?? vsForwarding) !== forwarding.method) untranslated(ctx, lastChild(real.node, 'lvs_method') ?? real.node, `Vigil uses one forwarding method per virtual server; this real server gets ${forwarding.method}, as the others`);
+  }
+
+  const inhibit = reals.map((real) => enabled(inherited('inhibit_on_failure', real.node, vs)));
+  entry.on_down = inhibit.filter(Boolean).length * 2 > inhibit.length ? 'quiesce' : 'remove';
+  out.comment([...where, 'on_down'], entry.on_down === 'quiesce' ? 'inhibit_on_failure: weight 0 instead of removal' : "keepalived's default: a failed real server is removed", true);
+  if (inhibit.some((value) => value !== (entry.on_down === 'quiesce'))) {
+    out.behaviour(`${head}: inhibit_on_failure is set on some real servers only; Vigil applies on_down: ${entry.on_down as string} to all of them`, vs.line, vs.file);
+  }
+
+  const sorry = lastChild(vs, 'sorry_server');
+  if (sorry) {
+    const sorryMethod = lastChild(vs, 'sorry_server_lvs_method');
+    const sorryPort = sorry.args[1] === undefined ? undefined : Number(sorry.args[1]);
+    const sorryForwarding = sorryMethod ? FORWARDING[sorryMethod.args[0]!.toUpperCase()] : undefined;
+    entry.sorry_server = sorryForwarding && sorryForwarding !== forwarding.method ? { address: sorry.args[0], port: sorryPort, forwarding: sorryForwarding } : endpointText(sorry.args[0]!, sorryPort);
+    out.comment([...where, 'sorry_server'], `${cite(ctx, sorry)} sorry_server: replaces the real servers while quorum is lost`, true);
+  }
+  for (const keyword of ['quorum', 'hysteresis']) {
+    const node = lastChild(vs, keyword);
+    if (node) entry[keyword] = Number(node.args[0]);
+  }
+  for (const keyword of ['quorum_up', 'quorum_down']) {
+    const node = lastChild(vs, keyword);
+    const command = node && hook(ctx, node);
+    if (command) entry[keyword] = command;
+  }
+
+  // One check for every real server: the first real server's, when the others differ.
+  const canonical = reals[0]!.translation;
+  const sameAs = (t: CheckerTranslation) => JSON.stringify([t.check, t.timing]) === JSON.stringify([canonical.check, canonical.timing]);
+  for (const real of reals.slice(1)) {
+    if (!sameAs(real.translation)) {
+      const node = real.checker ?? real.node;
+      untranslated(ctx, node, `Vigil checks every real server of a virtual server alike; this one is checked like ${endpointText(reals[0]!.address, reals[0]!.port)} (${canonical.summary})`, `real_server ${real.node.args.join(' ')} ${real.checker?.keyword ?? '(no checker)'}`);
+    }
+  }
+  const check = { ...canonical.check };
+  let realPorts = reals.map((real) => real.port);
+  if (check.port !== undefined) {
+    if (forwarding.method !== 'nat' && fwmark === undefined) {
+      realPorts = reals.map(() => undefined); // IPVS uses the virtual port; the check uses connect_port
+    } else if (reals.some((real) => real.port !== undefined && real.port !== check.port)) {
+      const node = inherited('connect_port', reals[0]!.checker);
+      if (node) untranslated(ctx, node, 'with NAT each real server is checked on the port it is added with (Vigil checks a real server on its own port)');
+      delete check.port;
+    }
+  }
+
+  // Real servers, without the destinations IPVS would store twice.
+  const seen = new Set<string>();
+  entry.real_servers = [];
+  reals.forEach((real, index) => {
+    const realPort = realPorts[index];
+    const destination = `${real.address}|${forwarding.method === 'nat' || fwmark !== undefined ? realPort : port}`;
+    if (seen.has(destination)) {
+      untranslated(ctx, real.node, `IPVS stores it as the same destination as an earlier real server (${forwarding.method} forwarding uses the virtual port)`);
+      return;
+    }
+    seen.add(destination);
+    const server: Record<string, unknown> = { address: real.address };
+    if (realPort !== undefined && realPort !== 0) server.port = realPort;
+    if (real.weight !== 1) server.weight = real.weight;
+    for (const keyword of ['notify_up', 'notify_down']) {
+      const node = lastChild(real.node, keyword);
+      const command = node && hook(ctx, node);
+      if (command) server[keyword] = command;
+    }
+    const simple = Object.keys(server).every((key) => key === 'address' || key === 'port');
+    (entry.real_servers as unknown[]).push(simple ? endpointText(real.address, server.port as number | undefined) : server);
+  });
+
+  const timing = canonical.timing;
+  entry.interval = durations.write(timing.intervalMs);
+  entry.timeout = durations.write(timing.timeoutMs);
+  entry.rise = 1;
+  entry.fall = timing.fall;
+  out.comment([...where, 'fall'], `retry ${timing.fall - 1} (${reals[0]!.checker?.keyword ?? 'no checker'}): the first failure and ${timing.fall - 1} more`, true);
+  entry.fast_interval = durations.write(timing.fastIntervalMs);
+  out.comment([...where, 'fast_interval'], 'delay_before_retry', true);
+  entry.spread = durations.write(timing.spreadMs);
+  out.comment([...where, 'spread'], 'warmup: first checks spread over this window', true);
+  if (timing.alpha) {
+    entry.initial_state = 'down';
+    out.comment([...where, 'initial_state'], 'alpha: real servers start down until a check passes', true);
+  }
+  entry.check = check;
+  out.comment([...where, 'check'], [canonical.summary, ...canonical.differences].join('\n'));
+  for (const difference of canonical.differences) out.behaviour(`${head}: ${difference}`, vs.line, vs.file);
+  if (ctx.mail && enabled(lastChild(vs, 'smtp_alert') ?? { keyword: 'smtp_alert', args: ['on'], line: 0, file: '' })) entry.alerts = [ctx.mail];
+
+  for (const node of vs.children ?? []) {
+    if (VS_KEYWORDS.has(node.keyword) || node.keyword === 'sorry_server_lvs_method') continue;
+    untranslated(ctx, node, VS_REASONS[node.keyword] ?? 'not a virtual_server option Vigil knows');
+  }
+}
+
+export async function translateKeepalived(text: string, file: string, options: ImportOptions = {}): Promise<ImportResult> {
+  let tree: KeepalivedNode[];
+  try {
+    tree = parseKeepalivedConf(text, file, includeReader(path.dirname(path.resolve(file))));
+  } catch (err) {
+    throw new ImportError(`cannot read a file ${file} includes: ${(err as Error).message}`);
+  }
+  const out = new ImportBuilder('keepalived', file);
+  const ctx: Context = { out, durations: new DurationWriter(options.intervalScale ?? 1), names: new Set(), ssl: tree.find((n) => n.keyword === 'SSL') };
+  out.section('history').path = '/var/lib/vigil/history.db';
+  out.comment(['history'], 'Real server outages, every ipvsadm command run, VRRP state changes (vigil vrrp-notify) and alert attempts are written here.');
+  out.section('lvs').cleanstop = true;
+  out.comment(['lvs'], 'ipvsadm: /sbin/ipvsadm (else /usr/sbin/ipvsadm). keepalived talks to IPVS over netlink; Vigil drives ipvsadm, reading the table first and changing only what differs.');
+  out.comment(['lvs', 'cleanstop'], 'keepalived removes its virtual servers when it stops; set false to keep serving while Vigil restarts', true);
+  out.section('virtual_servers');
+  out.section('alerts');
+  globalMail(ctx, tree.find((n) => n.keyword === 'global_defs'));
+
+  let vrrp = false;
+  for (const node of tree) {
+    if (node.keyword === 'virtual_server') translateVirtualServer(node, ctx);
+    else if (node.keyword === 'global_defs' || node.keyword === 'SSL') continue;
+    else if (VRRP_BLOCKS.has(node.keyword)) {
+      vrrp = true;
+      untranslated(ctx, node, "VRRP is not Vigil's job: keep keepalived for it, with a keepalived.conf that has no virtual_server blocks, and add vigil track as its track_script (see --check)");
+    } else if (node.keyword === 'virtual_server_group') untranslated(ctx, node, 'Vigil has no groups of virtual services; the virtual_server that uses it is not imported');
+    else untranslated(ctx, node, 'not a keepalived block Vigil knows');
+  }
+  if (Object.keys(out.section('virtual_servers')).length) {
+    out.comment(['virtual_servers'], ['keepalived keeps doing VRRP (moving the VIPs); tell it how these pools are with vigil track:', ...TRACK_SNIPPET].join('\n'));
+  }
+  out.behaviour(`VRRP stays with keepalived${vrrp ? ' (this file has VRRP blocks)' : ''}: run it with a keepalived.conf without virtual_server blocks (its checker needs kernel IPVS and takes VRRP down with it when it cannot start), and add \`vigil track\` so the VIP moves when this director's pools are below quorum:\n${TRACK_SNIPPET.map((line) => `    ${line}`).join('\n')}`);
+  out.behaviour('The panic guard: when every real server fails within one detection window, Vigil lets the sorry server in, or without one keeps the last server in the pool (panic_guard), where keepalived would empty the pool. Set panic_guard: { policy: off } for keepalived\'s behaviour.');
+  out.behaviour("keepalived's checker logs transitions to syslog; Vigil writes them to its history database (vigil history, vigil actions) and its log.");
+  for (const [key, value] of Object.entries(out.config)) {
+    if (value && typeof value === 'object' && !Object.keys(value).length) delete out.config[key];
+  }
+  return out.finish();
+}

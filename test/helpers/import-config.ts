@@ -1,0 +1,22 @@
+// Runs the real `vigil import` and adapts what it wrote to the test's workspace (history database,
+// the ipvsadm double), the way an operator would edit a few lines before a trial run.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { runVigil, type CliResult } from './vigil-process.js';
+
+export interface ImportedConfig {
+  file: string;
+  text: string;
+  result: CliResult;
+}
+
+/** `vigil import FORMAT SOURCE -o OUT ARGS…`, then sets each `edits` path (['lvs', 'ipvsadm']) in the YAML. */
+export function importConfig(format: string, source: string, out: string, args: string[] = [], edits: Array<[Array<string | number>, unknown]> = []): ImportedConfig {
+  const result = runVigil(['import', format, source, '-o', out, ...args]);
+  if (result.code !== 0) throw new Error(`vigil import ${format} failed (${result.code}):\n${result.stderr}`);
+  const doc = parseDocument(readFileSync(out, 'utf8'));
+  for (const [path, value] of edits) doc.setIn(path, value);
+  const text = doc.toString({ lineWidth: 0 });
+  writeFileSync(out, text);
+  return { file: out, text, result };
+}

@@ -1,0 +1,259 @@
+// `vigil import keepalived`: a keepalived.conf with HTTP_GET, TCP_CHECK, MISC_CHECK (misc_dynamic)
+// and a sorry_server, validated by the real `keepalived -t`, translated, and run against real
+// servers on loopback and the ipvsadm double — removal (or weight 0 with inhibit_on_failure) on
+// failure, re-added on recovery, the sorry server while all are down, weights from misc_dynamic.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importConfig } from './helpers/import-config.js';
+import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { startHttpServer, startTcpServer, type HttpTestServer, type TestServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const VRRP_INTERFACE = Object.keys(os.networkInterfaces()).find((name) => name !== 'lo');
+const KEEPALIVED = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((file) => existsSync(file));
+const WEB = '192.0.2.40:80';
+const SMTP = '192.0.2.41:25';
+const APP = '192.0.2.42:8000';
+const SORRY = '127.0.0.98:8098';
+const MISC_PORTS = [9101, 9102];
+
+let tmp: ReturnType<typeof tempDir>;
+let env: DoubleEnv;
+let web: HttpTestServer[];
+let smtp: TestServer[];
+let daemon: VigilDaemon | undefined;
+
+beforeEach(async () => {
+  tmp = tempDir('vigil-import-ka-');
+  env = doubleEnv(tmp.dir);
+  web = await Promise.all([startHttpServer(), startHttpServer()]);
+  smtp = await Promise.all([startTcpServer('127.0.0.1', '220 mail ESMTP\r\n'), startTcpServer('127.0.0.1', '220 mail ESMTP\r\n')]);
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail' && daemon) console.log(daemon.output());
+  await daemon?.stop();
+  daemon = undefined;
+  await Promise.all([...web, ...smtp].map((server) => server.stop()));
+  tmp.cleanup();
+});
+
+/** The MISC_CHECK script: exits with the number in weight-PORT (keepalived misc_dynamic: 0 up, 1 down, N up with weight N-2). */
+function weightScript(): string {
+  const script = tmp.write('misc-weight.sh', `#!/bin/sh\n# $1 real server address, $2 its port\nexit "$(cat "${tmp.dir}/weight-$2")"\n`);
+  chmodSync(script, 0o755);
+  return script;
+}
+
+function setWeightExit(port: number, code: number): void {
+  writeFileSync(tmp.path(`weight-${port}`), `${code}\n`);
+}
+
+function keepalivedConf(script: string): string {
+  const http = (port: number, weight: number) => `    real_server 127.0.0.1 ${port} {
+        weight ${weight}
+        notify_down "${tmp.path('hook.sh')} down ${port}"
+        HTTP_GET {
+            url {
+                path /health
+                status_code 200
+            }
+            connect_timeout 2
+            retry 1
+            delay_before_retry 1
+        }
+    }`;
+  const tcp = (port: number) => `    real_server 127.0.0.1 ${port} {
+        TCP_CHECK {
+            connect_timeout 2
+        }
+    }`;
+  const misc = (port: number) => `    real_server 127.0.0.1 ${port} {
+        MISC_CHECK {
+            misc_path "${script} 127.0.0.1 ${port}"
+            misc_timeout 2
+            misc_dynamic
+        }
+    }`;
+  return `! keepalived.conf of director lb1: VRRP plus the checker
+global_defs {
+    router_id lb1
+    script_user root
+    enable_script_security
+}
+
+vrrp_script chk_backend {
+    script "/bin/true"
+    interval 2
+}
+${
+  // keepalived -t wants a real (non-loopback) interface for an instance.
+  VRRP_INTERFACE
+    ? `
+vrrp_instance VI_1 {
+    state MASTER
+    interface ${VRRP_INTERFACE}
+    virtual_router_id 51
+    priority 150
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.40/32
+    }
+    track_script {
+        chk_backend
+    }
+}
+`
+    : ''
+}
+virtual_server 192.0.2.40 80 {
+    delay_loop 3
+    lb_algo wrr
+    lb_kind NAT
+    persistence_timeout 300
+    protocol TCP
+    sorry_server 127.0.0.98 8098
+${http(web[0]!.port, 2)}
+${http(web[1]!.port, 1)}
+}
+
+virtual_server 192.0.2.41 25 {
+    delay_loop 3
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    inhibit_on_failure
+${tcp(smtp[0]!.port)}
+${tcp(smtp[1]!.port)}
+}
+
+virtual_server 192.0.2.42 8000 {
+    delay_loop 3
+    lb_algo wrr
+    lb_kind NAT
+    protocol TCP
+${misc(MISC_PORTS[0]!)}
+${misc(MISC_PORTS[1]!)}
+}
+`;
+}
+
+describe('vigil import keepalived', () => {
+  it('a config keepalived -t accepts becomes virtual servers with the same checks, timing and LVS settings', (context) => {
+    if (!KEEPALIVED) return context.skip('keepalived is not installed (test/install-system-packages.sh installs it)');
+    const source = tmp.write('keepalived.conf', keepalivedConf(weightScript()));
+    const validated = spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' });
+    expect(validated.stderr + validated.stdout).toBe('');
+    expect(validated.status).toBe(0);
+
+    const result = runVigil(['import', 'keepalived', source, '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as Json;
+    const servers = report.config.virtual_servers;
+    expect(servers['tcp-192.0.2.40-80']).toEqual({
+      virtual: WEB,
+      scheduler: 'wrr',
+      persistent: '5m',
+      forwarding: 'nat',
+      on_down: 'remove',
+      sorry_server: SORRY,
+      real_servers: [
+        { address: '127.0.0.1', port: web[0]!.port, weight: 2, notify_down: `${tmp.path('hook.sh')} down ${web[0]!.port}` },
+        { address: '127.0.0.1', port: web[1]!.port, notify_down: `${tmp.path('hook.sh')} down ${web[1]!.port}` },
+      ],
+      interval: '3s',
+      timeout: '2s',
+      rise: 1,
+      fall: 2, // retry 1: the first failure and one more
+      fast_interval: '1s',
+      spread: '3s',
+      check: { type: 'http', path: '/health', expect_status: '200' },
+    });
+    expect(servers['tcp-192.0.2.41-25']).toMatchObject({ scheduler: 'rr', on_down: 'quiesce', fall: 2, check: { type: 'tcp' } });
+    expect(servers['tcp-192.0.2.42-8000']).toMatchObject({
+      fall: 1, // MISC_CHECK retries 0 times by default
+      timeout: '2s',
+      check: { type: 'script', convention: 'misc_dynamic', command: tmp.path('misc-weight.sh'), args: ['{address}', '{port}'] },
+    });
+    expect(report.config.lvs).toEqual({ cleanstop: true });
+    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([
+      [2, 'global_defs'],
+      [8, 'vrrp_script chk_backend'],
+      ...(VRRP_INTERFACE ? [[13, 'vrrp_instance VI_1']] : []),
+    ]);
+    const check = runVigil(['import', 'keepalived', source, '--check']);
+    expect(check.stdout).toMatch(/VRRP stays with keepalived \(this file has VRRP blocks\)[\s\S]*vrrp_script vigil \{\n\s+script "\/usr\/local\/bin\/vigil track --db \/var\/lib\/vigil\/history\.db --quiet"/);
+    const out = tmp.path('vigil.yaml');
+    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
+    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  });
+
+  it('unknown keywords are listed with their lines; a missing protocol is reported as keepalived 2.2 reads it', () => {
+    const source = tmp.write('odd.conf', `virtual_server 192.0.2.50 80 {\n    lb_algo rr\n    frobnicate 7\n    real_server 127.0.0.1 8080 {\n        wobble 1\n        TCP_CHECK {\n            squeak yes\n        }\n    }\n}\n`);
+    const report = JSON.parse(runVigil(['import', 'keepalived', source, '--json']).stdout) as Json;
+    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([
+      [3, 'frobnicate 7'],
+      [5, 'wobble 1'],
+      [7, 'squeak yes'],
+    ]);
+    expect(report.problems).toEqual([expect.objectContaining({ line: 1, message: expect.stringMatching(/has no protocol: keepalived 2\.2 defaults to UDP/) })]);
+    expect(report.config.virtual_servers['udp-192.0.2.50-80'].protocol).toBe('udp');
+  });
+
+  it('runs the import: HTTP_GET removes and re-adds, the sorry server stands in, inhibit_on_failure quiesces, misc_dynamic sets weights', async () => {
+    const script = weightScript();
+    setWeightExit(MISC_PORTS[0]!, 5); // weight 3
+    setWeightExit(MISC_PORTS[1]!, 0); // up, weight unchanged
+    const hook = tmp.write('hook.sh', `#!/bin/sh\necho "$*" >> "${tmp.path('hooks.log')}"\n`);
+    chmodSync(hook, 0o755);
+    const source = tmp.write('keepalived.conf', keepalivedConf(script));
+    const imported = importConfig('keepalived', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
+      [['history', 'path'], tmp.path('history.db')],
+      [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
+      [['lvs', 'resync_interval'], '1s'],
+      [['lvs', 'cleanstop'], false],
+    ]);
+    expect(imported.text).toMatch(/interval: 300ms/);
+    daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
+    const at = (port: number, weight: number) => `127.0.0.1:${port}=${weight}`;
+    const waitPool = (vip: string, want: string[], what: string) =>
+      waitFor(() => JSON.stringify(pool(env, vip)) === JSON.stringify([...want].sort()), `${what}; table: ${JSON.stringify(pool(env, vip))}`);
+
+    await waitPool(WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'the web pool');
+    await waitPool(SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'the smtp pool');
+    await waitPool(APP, [at(MISC_PORTS[0]!, 3), at(MISC_PORTS[1]!, 1)], 'the app pool with the misc_dynamic weight');
+
+    // HTTP_GET: removed (keepalived's default), its notify_down run with its own arguments, re-added.
+    web[1]!.behaviour.status = 503;
+    await waitPool(WEB, [at(web[0]!.port, 2)], 'web2 removed');
+    expect(changes(env)).toContainEqual(['-d', '-t', WEB, '-r', `127.0.0.1:${web[1]!.port}`]);
+    await waitFor(() => existsSync(tmp.path('hooks.log')), 'notify_down ran');
+    web[1]!.behaviour.status = 200;
+    await waitPool(WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'web2 re-added');
+
+    // Every web server down: the sorry server replaces them; one back: it goes.
+    await Promise.all(web.map((server) => server.stop()));
+    await waitPool(WEB, [`${SORRY}=1`], 'only the sorry server');
+    await web[0]!.start();
+    await waitPool(WEB, [at(web[0]!.port, 2)], 'web1 back, sorry server out');
+
+    // TCP_CHECK with inhibit_on_failure: weight 0, then back.
+    await smtp[0]!.stop();
+    await waitPool(SMTP, [at(smtp[0]!.port, 0), at(smtp[1]!.port, 1)], 'smtp1 quiesced');
+    await smtp[0]!.start();
+    await waitPool(SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'smtp1 back');
+
+    // MISC_CHECK misc_dynamic: exit 1 is down (removed), exit 9 is up with weight 7.
+    setWeightExit(MISC_PORTS[1]!, 1);
+    await waitPool(APP, [at(MISC_PORTS[0]!, 3)], 'app2 removed');
+    setWeightExit(MISC_PORTS[1]!, 9);
+    await waitPool(APP, [at(MISC_PORTS[0]!, 3), at(MISC_PORTS[1]!, 7)], 'app2 back at weight 7');
+    expect(await daemon.stop()).toBe(0);
+  });
+});

@@ -1,0 +1,151 @@
+// `vigil import ldirectord`: an ldirectord.cf with quiescent, a fallback and an HTTP negotiate
+// check, translated and then run against real HTTP servers on loopback and the ipvsadm double —
+// failed servers quiesced, restored on recovery, the fallback in while all are down.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importConfig } from './helpers/import-config.js';
+import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { startHttpServer, type HttpTestServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let tmp: ReturnType<typeof tempDir>;
+let env: DoubleEnv;
+let servers: HttpTestServer[];
+let daemon: VigilDaemon | undefined;
+const VIP = '192.0.2.30:80';
+const FALLBACK = '127.0.0.99:8099';
+
+beforeEach(async () => {
+  tmp = tempDir('vigil-import-ld-');
+  env = doubleEnv(tmp.dir);
+  servers = await Promise.all([startHttpServer(), startHttpServer(), startHttpServer()]);
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail' && daemon) console.log(daemon.output());
+  await daemon?.stop();
+  daemon = undefined;
+  await Promise.all(servers.map((server) => server.stop()));
+  tmp.cleanup();
+});
+
+/** A realistic ldirectord.cf for the three local servers (the layout of Debian's example). */
+function ldirectordCf(): string {
+  return `# Global Directives
+checktimeout=3
+negotiatetimeout=4
+checkinterval=3
+autoreload=yes
+logfile="local0"
+quiescent=yes
+emailalert="ops@example.com"
+
+# Web site: HTTP negotiate check, quiescent, and a fallback server
+virtual=${VIP}
+\tservicename=www
+\treal=127.0.0.1:${servers[0]!.port} masq 2
+\treal=127.0.0.1:${servers[1]!.port} masq
+\treal=127.0.0.1:${servers[2]!.port} masq
+\tfallback=${FALLBACK} masq
+\tservice=http
+\trequest="health"
+\treceive="ok"
+\tvirtualhost=www.example.com
+\tscheduler=wrr
+\tprotocol=tcp
+\tchecktype=negotiate
+\tmonitorfile="/var/log/ldirectord-www.log"
+`;
+}
+
+describe('vigil import ldirectord', () => {
+  it('translates virtual=, real=, negotiate, quiescent, fallback and emailalert, and --check says quiescent is kept', () => {
+    const source = tmp.write('ldirectord.cf', ldirectordCf());
+    const result = runVigil(['import', 'ldirectord', source, '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as Json;
+    const www = report.config.virtual_servers.www;
+    expect(www).toEqual({
+      description: 'www',
+      virtual: VIP,
+      scheduler: 'wrr',
+      forwarding: 'nat',
+      on_down: 'quiesce',
+      cleanstop: true,
+      sorry_server: FALLBACK,
+      interval: '3s',
+      timeout: '4s',
+      rise: 1,
+      fall: 1,
+      initial_state: 'down',
+      real_servers: [{ address: '127.0.0.1', port: servers[0]!.port, weight: 2 }, `127.0.0.1:${servers[1]!.port}`, `127.0.0.1:${servers[2]!.port}`],
+      check: { type: 'http', path: '/health', host_header: 'www.example.com', expect_status: '200-299', follow_redirects: true, expect_body: 'ok' },
+      alerts: ['ldirectord-mail'],
+    });
+    expect(report.config.alerts['ldirectord-mail']).toMatchObject({ type: 'mail', to: ['ops@example.com'] });
+    expect(report.placeholders.map((p: Json) => p.path)).toEqual(['alerts.ldirectord-mail.host', 'alerts.ldirectord-mail.from']);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([
+      [5, 'autoreload=yes'],
+      [6, 'logfile="local0"'],
+      [24, 'monitorfile="/var/log/ldirectord-www.log"'],
+    ]);
+
+    const check = runVigil(['import', 'ldirectord', source, '--check']);
+    expect(check.stdout).toMatch(/ldirectord\.cf:11\n {6}virtual=192\.0\.2\.30:80: quiescent=yes is kept: a failed real server stays in the table with weight 0 \(on_down: quiesce\)/);
+    expect(check.stdout).toMatch(/To fill in before use:\n {2}alerts\.ldirectord-mail\.host: the SMTP server/);
+    const out = tmp.path('vigil.yaml');
+    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
+    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  });
+
+  it('reports a blank line inside a virtual section (ldirectord refuses the lines after it) and unknown settings, with lines', () => {
+    const source = tmp.write('broken.cf', `checkinterval=5\nfrobnicate=1\n\nvirtual=${VIP}\n\treal=127.0.0.1:8080 masq\n\n\tservice=http\n\twobble=yes\n`);
+    const report = JSON.parse(runVigil(['import', 'ldirectord', source, '--json']).stdout) as Json;
+    expect(report.problems).toEqual([expect.objectContaining({ line: 7, message: expect.stringMatching(/"service=http" follows a blank line \(line 6\) inside the virtual=192\.0\.2\.30:80 section \(line 4\): ldirectord ends the section at the blank line/) })]);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
+      [2, 'frobnicate=1', expect.stringMatching(/not an ldirectord setting/)],
+      [8, 'wobble=yes', expect.stringMatching(/not an ldirectord virtual setting/)],
+    ]);
+  });
+
+  it('runs the import against real servers: quiesce on a failed negotiate, restore, the fallback while all are down', async () => {
+    const source = tmp.write('ldirectord.cf', ldirectordCf());
+    const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
+      [['history', 'path'], tmp.path('history.db')],
+      [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
+      [['lvs', 'resync_interval'], '1s'],
+    ]);
+    expect(imported.text).toMatch(/interval: 300ms/);
+    daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
+    const rs = (i: number, weight: number) => `127.0.0.1:${servers[i]!.port}=${weight}`;
+    const waitPool = (want: string[], what: string) =>
+      waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify([...want].sort()), `${what}; table: ${JSON.stringify(pool(env, VIP))}`);
+    const full = [rs(0, 2), rs(1, 1), rs(2, 1)];
+    await waitPool(full, 'every real server in at its weight');
+
+    // negotiate: the answer is 200 but the body no longer matches receive="ok".
+    servers[1]!.behaviour.body = 'maintenance\n';
+    await waitPool([rs(0, 2), rs(1, 0), rs(2, 1)], 'www2 quiesced (weight 0), not removed');
+    const quiesce = changes(env).findIndex((argv) => argv.join(' ') === `-e -t ${VIP} -r 127.0.0.1:${servers[1]!.port} -m -w 0`);
+    expect(quiesce).toBeGreaterThan(0);
+    servers[1]!.behaviour.body = 'ok\n';
+    await waitPool(full, 'www2 back at weight 1');
+
+    await Promise.all(servers.map((server) => server.stop()));
+    await waitPool([rs(0, 0), rs(1, 0), rs(2, 0), `${FALLBACK}=1`], 'every real server quiesced and the fallback in');
+    await servers[2]!.start();
+    await waitPool([rs(0, 0), rs(1, 0), rs(2, 1)], 'www3 back and the fallback out');
+    const tail = changes(env).slice(-2);
+    expect(tail).toEqual([
+      ['-e', '-t', VIP, '-r', `127.0.0.1:${servers[2]!.port}`, '-m', '-w', '1'],
+      ['-d', '-t', VIP, '-r', FALLBACK],
+    ]);
+
+    // cleanstop=yes (ldirectord's default) is kept: a clean stop takes the real servers out.
+    expect(await daemon.stop()).toBe(0);
+    expect(pool(env, VIP)).toBeUndefined();
+  });
+});

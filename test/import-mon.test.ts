@@ -1,0 +1,339 @@
+// `vigil import mon`: Debian's own mon.cf files translated and validated, the traps and unknown
+// directives reported with their lines, and a director run by the imported config — mon's own
+// http.monitor, tcp.monitor and file.alert from the Debian package executed unchanged, and an LVS
+// alert script written for mon keeping the ipvsadm double's table.
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { translateMon } from '../src/import/translate-mon.js';
+import { importConfig } from './helpers/import-config.js';
+import { changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble } from './helpers/ipvsadm-double.js';
+import { readOutages } from './helpers/history-db.js';
+import { startHttpServer, type HttpTestServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const DEBIAN_MON_CF = '/etc/mon/mon.cf';
+const EXAMPLE_CF = '/usr/share/doc/mon/examples/example.cf.gz';
+const MON_D = '/usr/lib/mon/mon.d';
+const haveMon = existsSync(DEBIAN_MON_CF) && existsSync(`${MON_D}/http.monitor`) && existsSync('/usr/lib/mon/alert.d/file.alert');
+const skipReason = 'the Debian mon package is not installed (test/install-system-packages.sh installs it)';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  tmp = tempDir('vigil-import-mon-');
+});
+afterAll(() => tmp.cleanup());
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function importJson(source: string, args: string[] = []): Json {
+  const result = runVigil(['import', 'mon', source, '--json', ...args]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as Json;
+}
+
+function checkConfig(file: string) {
+  return runVigil(['check-config', '-c', file]);
+}
+
+describe("vigil import mon on Debian's mon.cf files", () => {
+  it("translates /etc/mon/mon.cf into a config that passes check-config, with what mon does kept", (context) => {
+    if (!haveMon) return context.skip(skipReason);
+    const out = tmp.path('debian-mon.yaml');
+    const imported = runVigil(['import', 'mon', DEBIAN_MON_CF, '-o', out]);
+    expect(imported.code).toBe(0);
+    expect(imported.stderr).toMatch(/3 service\(s\), 2 alert\(s\), 2 period\(s\) imported/);
+    const check = checkConfig(out);
+    expect(check.stdout).toMatch(/OK \(3 service\(s\), 3 target\(s\), 2 alert\(s\)\)/);
+    expect(check.code).toBe(0);
+
+    const report = importJson(DEBIAN_MON_CF);
+    const config = report.config as Json;
+    expect(config.scheduler).toEqual({ max_concurrent: 20 }); // maxprocs = 20
+    expect(config.defaults).toEqual({ rise: 1, fall: 1, spread: '1m' }); // randstart = 60s
+    expect(config.hostgroups).toEqual({ localhost: ['localhost'] });
+    expect(config.periods).toEqual({ 'mon-fri-7am-10pm': 'wd {Mon-Fri} hr {7am-10pm}', 'sat-sun': 'wd {Sat-Sun}' });
+    // fping.monitor stays mon's monitor (no ICMP check), run once per group.
+    expect(config.services.ping).toMatchObject({
+      description: 'Responses to ping',
+      interval: '5m',
+      batch: true,
+      check: { type: 'script', convention: 'mon', command: `${MON_D}/fping.monitor` },
+      alerts: [
+        { alert: 'mail-root-localhost', period: 'mon-fri-7am-10pm', every: '1h', up: false },
+        { alert: 'mail-root-localhost-2', period: 'sat-sun', every: '0s', up: false },
+      ],
+    });
+    // http.monitor and smtp.monitor -t 60 become built-in checks with the monitors' own success rules.
+    expect(config.services.http).toMatchObject({ timeout: '30s', check: { type: 'http', port: 80, path: '/', expect_status: '200 301 302 401' } });
+    expect(config.services.http.alerts).toEqual([{ alert: 'mail-root-localhost', every: '0s', numalerts: 10 }]);
+    expect(config.services.smtp).toMatchObject({ timeout: '1m', check: { type: 'tcp', port: 25 } });
+    expect(config.alerts['mail-root-localhost']).toEqual({ type: 'exec', convention: 'mon', command: '/usr/lib/mon/alert.d/mail.alert', args: ['root@localhost'] });
+
+    // The trap service and mon's client-server settings are listed, not dropped silently.
+    const untranslated = (report.untranslated as Json[]).map((item) => `${item.line} ${item.text}`);
+    expect(untranslated).toEqual(expect.arrayContaining(['41 watch localhost / service trap', '17 authfile = /etc/mon/auth.cf', '26 serverbind = 127.0.0.1']));
+    expect(report.problems).toEqual([]);
+    // The file itself carries the source lines and the list.
+    const yaml = readFileSync(out, 'utf8');
+    expect(yaml).toMatch(/# mon\.cf:51 monitor fping\.monitor/);
+    expect(yaml).toMatch(/# Not translated:\n#   mon\.cf:13  logdir = \/var\/log\/mon/);
+  });
+
+  it('config/migrated-mon.yaml is the import of /etc/mon/mon.cf', (context) => {
+    if (!haveMon) return context.skip(skipReason);
+    const out = tmp.path('migrated.yaml');
+    expect(runVigil(['import', 'mon', DEBIAN_MON_CF, '-o', out]).code).toBe(0);
+    expect(readFileSync(new URL('../config/migrated-mon.yaml', import.meta.url), 'utf8')).toBe(readFileSync(out, 'utf8'));
+  });
+
+  it("translates mon's big example.cf: labelled periods, depend, ';;', upalert alone, a watch without hostgroup", (context) => {
+    if (!haveMon) return context.skip(skipReason);
+    const source = tmp.write('example.cf', gunzipSync(readFileSync(EXAMPLE_CF)).toString('utf8'));
+    const out = tmp.path('example.yaml');
+    expect(runVigil(['import', 'mon', source, '-o', out]).code).toBe(0);
+    expect(checkConfig(out).code).toBe(0);
+    const report = importJson(source);
+    const { services, hostgroups, periods } = report.config as Json;
+    expect(Object.keys(services)).toHaveLength(22);
+    // The labelled period NOALERTEVERY has the same times as the first one: one period, two routes with their own rules.
+    expect(periods).toEqual({ 'mon-fri-7am-10pm': 'wd {Mon-Fri} hr {7am-10pm}', 'sat-sun': 'wd {Sat-Sun}', 'sun-sat': 'wd {Sun-Sat}' });
+    expect(services['serversbd1-ping'].alerts.map((route: Json) => [route.alert, route.period, route.every])).toEqual([
+      ['mail-mis-domain.com', 'mon-fri-7am-10pm', '1h'],
+      ['page-mis-pagers-domain.com', 'mon-fri-7am-10pm', '1h'],
+      ['mail-mis-domain.com-2', 'mon-fri-7am-10pm', '0s'],
+      ['page-mis-pagers-domain.com-2', 'mon-fri-7am-10pm', '0s'],
+      ['mail-bofh-domain.com', 'sat-sun', '0s'],
+      ['page-bofh-domain.com', 'sat-sun', '0s'],
+    ]);
+    expect(services['serversbd2-telnet'].depends_on).toEqual(['routers-ping', 'serversbd2-ping']); // depend routers:ping serversbd2:ping
+    expect(services['serversbd1-telnet'].alerts[0]).toMatchObject({ after: { failures: 2, within: '30m' }, every: '1h' }); // alertafter 2 30m
+    expect(services['555-1212'].check).toMatchObject({ command: `${MON_D}/dialin.monitor.wrap`, args: ['-n', '555-1212', '-t', '80'], append_hosts: false });
+    expect(hostgroups.mailhost).toEqual(['mailhost']); // watch mailhost has no hostgroup: mon uses the name as the host
+    // upalert mail.alert -S "web server is back up" mis, with qpage.alert as the period's alert.
+    expect(services.http.alerts).toEqual([
+      { alert: 'qpage-mis-pagers', period: 'sun-sat', every: '45m', up: false },
+      { alert: 'mail-S-web-server-is-back-up-mis', period: 'sun-sat', down: false },
+    ]);
+    expect(report.config.alerts['mail-S-web-server-is-back-up-mis'].args).toEqual(['-S', 'web server is back up', 'mis']);
+    expect(services['wwwservers-telnet'].disabled).toBe(true); // no interval: mon never runs it
+    const untranslated = (report.untranslated as Json[]).map((item) => `${item.line} ${item.text}`);
+    expect(untranslated).toEqual(expect.arrayContaining(['118 watch mailhost / service fping', '157 allow_empty_group']));
+    expect((report.problems as Json[]).map((p) => [p.lines ?? [p.line], p.message])).toEqual([
+      [[74, 78, 81], expect.stringMatching(/^alert page\.alert is not in alertdir \(\/usr\/lib\/mon\/alert\.d\)/)],
+      [[221], expect.stringMatching(/^monitor freespace\.monitor is not in mondir/)],
+    ]);
+  });
+});
+
+describe('vigil import mon: what goes wrong', () => {
+  it('an unreadable or missing file is a clear error, exit 1, and nothing is written', () => {
+    const out = tmp.path('never.yaml');
+    const missing = runVigil(['import', 'mon', tmp.path('no-such-mon.cf'), '-o', out]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`vigil import: cannot read ${tmp.path('no-such-mon.cf')}: no such file\n`);
+    expect(existsSync(out)).toBe(false);
+    const directory = runVigil(['import', 'mon', tmp.dir]);
+    expect(directory.code).toBe(1);
+    expect(directory.stderr).toMatch(/cannot read .*: it is a directory/);
+    const json = runVigil(['import', 'ldirectord', tmp.path('nope.cf'), '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ ok: false, error: `cannot read ${tmp.path('nope.cf')}: no such file` });
+    const format = runVigil(['import', 'nagios', tmp.path('x')]);
+    expect(format.code).toBe(1);
+    expect(format.stderr).toMatch(/unknown format 'nagios'; expected one of: mon, ldirectord, keepalived/);
+  });
+
+  it("reports mon's blank-line traps with their line numbers, and imports what was meant", () => {
+    const source = tmp.write(
+      'traps.cf',
+      [
+        'hostgroup web 192.0.2.11 192.0.2.12', // 1
+        'watch web', // 2: no blank line after the hostgroup: mon reads this as host names
+        '    service http', // 3
+        '        interval 1m', // 4
+        '        monitor http.monitor', // 5
+        '', // 6: a blank line inside the watch: mon ends it here
+        '        period wd {Mon-Fri}', // 7
+        '            alert mail.alert ops@example.com', // 8
+        '',
+      ].join('\n'),
+    );
+    const report = importJson(source);
+    expect((report.problems as Json[]).map((p) => [p.line, p.message])).toEqual([
+      [2, expect.stringMatching(/a blank line is missing after the hostgroup line of web \(line 1\): mon would read "watch web" and the lines after it as host names/)],
+      [7, expect.stringMatching(/"period wd \{Mon-Fri\}" follows a blank line inside watch web \(line 2\); mon ends a watch at a blank line and ignores this/)],
+      [8, expect.stringMatching(/"alert mail\.alert ops@example\.com" follows a blank line inside watch web/)],
+    ]);
+    expect(report.config.services.http).toMatchObject({ group: 'web', check: { type: 'http' } });
+    // The summary on stderr names them too.
+    const plain = runVigil(['import', 'mon', source]);
+    expect(plain.stderr).toMatch(/traps\.cf:2: a blank line is missing after the hostgroup line/);
+    expect(plain.stdout).toMatch(/# Problems found in the source:\n#   traps\.cf:2: a blank line is missing/);
+  });
+
+  it('lists unknown and untranslatable directives as "not translated", each with its line', () => {
+    const source = tmp.write(
+      'unknown.cf',
+      ['frobnicate = 3', 'trapport = 2583', '', 'hostgroup web 192.0.2.11', '', 'watch web', '    service http', '        interval 1m', '        monitor tcp.monitor -p 80', '        randskew 10s', '        wobble yes', '        period', '            alert mail.alert ops', '            upalertafter 5m', '            whatever 1', ''].join('\n'),
+    );
+    const report = importJson(source);
+    expect((report.untranslated as Json[]).map((item) => [item.line, item.text, item.reason])).toEqual([
+      [1, 'frobnicate = 3', expect.stringMatching(/not a mon global \(mon rejects this config: unknown variable\)/)],
+      [2, 'trapport = 2583', expect.stringMatching(/mon's client\/trap server/)],
+      [10, 'randskew 10s', expect.stringMatching(/spread/)],
+      [11, 'wobble yes', expect.stringMatching(/not a mon service directive/)],
+      [14, 'upalertafter 5m', expect.stringMatching(/no minimum outage length for up alerts/)],
+      [15, 'whatever 1', expect.stringMatching(/not a mon period directive/)],
+    ]);
+    const check = runVigil(['import', 'mon', source, '--check']);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toMatch(/Not translated \(6\):\n {2}unknown\.cf:1\n {6}frobnicate = 3\n/);
+    expect(check.stdout).toMatch(/Behaves differently from mon:\n {2}- mon alerts once per service run/);
+  });
+
+  it('exclude_period becomes maintenance windows; --interval-scale scales timings, not periods', () => {
+    const source = tmp.write('exclude.cf', ['hostgroup db 192.0.2.21', '', 'watch db', '    service mysql', '        interval 2m', '        exclude_period wd {Sat} hr {1am-3am}, wd {Sun}', '        monitor msql-mysql.monitor --mode mysql', '        period wd {Mon-Fri} hr {9am-5pm}', '            alert mail.alert dba', '            alertevery 1h', ''].join('\n'));
+    const result = translateMon(readFileSync(source, 'utf8'), source, { intervalScale: 0.1 });
+    expect(result.config.maintenance).toEqual({
+      'mysql-exclude': { cron: '0 1 * * 6', duration: '2h', services: ['mysql'], reason: 'mon exclude_period wd {Sat} hr {1am-3am}, wd {Sun}' },
+      'mysql-exclude-2': { cron: '0 0 * * 0', duration: '1d', services: ['mysql'], reason: 'mon exclude_period wd {Sat} hr {1am-3am}, wd {Sun}' },
+    });
+    const service = (result.config.services as Json).mysql;
+    expect(service).toMatchObject({ interval: '12s', timeout: '12s', alerts: [{ period: 'mon-fri-9am-5pm', every: '6m' }] });
+    expect(result.config.periods).toEqual({ 'mon-fri-9am-5pm': 'wd {Mon-Fri} hr {9am-5pm}' });
+  });
+});
+
+describe('a director run by an imported mon.cf, with mon\'s own monitors and alerts', () => {
+  const octet = 60 + (process.pid % 150);
+  const hosts = [`127.${octet}.7.1`, `127.${octet}.7.2`];
+  const VIP = '192.0.2.20:80';
+  let servers: HttpTestServer[] = [];
+  let daemon: VigilDaemon | undefined;
+
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && daemon) console.log(daemon.output());
+    await daemon?.stop();
+    await Promise.all(servers.map((server) => server.stop()));
+    servers = [];
+  });
+
+  async function startServers(): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const first = await startHttpServer({}, hosts[0]!);
+      try {
+        servers = [first, await startHttpServer({}, hosts[1]!, first.port)];
+        return first.port;
+      } catch (err) {
+        await first.stop();
+        if (attempt > 5) throw err;
+      }
+    }
+  }
+
+  it('removes a failing real server with an LVS alert written for mon, re-adds it on recovery, and file.alert logs both', async (context) => {
+    if (!haveMon) return context.skip(skipReason);
+    const dir = tempDir('vigil-import-mon-run-');
+    try {
+      const port = await startServers();
+      const env = doubleEnv(dir.dir);
+      // The operator's own alert script, as LVS directors run with mon have them: -h names the real
+      // server (one host group per real server), -u marks the up alert, the argument is the VIP.
+      mkdirSync(dir.path('alert.d'));
+      const lvsAlert = dir.write(
+        'alert.d/lvs.alert',
+        `#!/bin/sh
+up=
+while getopts s:g:h:t:u opt; do
+  case $opt in h) host=$OPTARG ;; u) up=1 ;; esac
+done
+shift $((OPTIND - 1))
+if [ -n "$up" ]; then exec "$IPVSADM" -a -t "$1" -r "$host:$RSPORT" -m -w 1; fi
+exec "$IPVSADM" -d -t "$1" -r "$host:$RSPORT"
+`,
+      );
+      chmodSync(lvsAlert, 0o755);
+      const service = (group: string) => `watch ${group}
+    service http
+        description web via mon's http.monitor
+        IPVSADM=${IPVSADM_DOUBLE}
+        RSPORT=${port}
+        IPVSADM_DOUBLE_STATE=${env.IPVSADM_DOUBLE_STATE}
+        IPVSADM_DOUBLE_LOG=${env.IPVSADM_DOUBLE_LOG}
+        interval 4s
+        monitor http.monitor -p ${port} -u /health -t 2
+        period wd {Sun-Sat}
+            alert file.alert -d ${dir.dir} alerts.log
+            upalert file.alert -d ${dir.dir} alerts.log
+            alertevery 10m
+        period LVS: wd {Sun-Sat}
+            alert lvs.alert ${VIP}
+            upalert lvs.alert ${VIP}
+            numalerts 1
+    service tcp
+        interval 4s
+        monitor tcp.monitor -p ${port} -t 2
+        period
+            alert file.alert -d ${dir.dir} alerts.log
+            upalert file.alert -d ${dir.dir} alerts.log
+            alertevery 10m
+`;
+      const monCf = dir.write(
+        'mon.cf',
+        `alertdir = /usr/lib/mon/alert.d:${dir.path('alert.d')}
+mondir = ${MON_D}
+maxprocs = 20
+dtlogfile = dtlog
+
+hostgroup rs1 ${hosts[0]}
+
+hostgroup rs2 ${hosts[1]}
+
+${service('rs1')}
+${service('rs2')}`,
+      );
+      const imported = importConfig('mon', monCf, dir.path('vigil.yaml'), ['--keep-monitors', '--interval-scale', '0.1'], [
+        [['history', 'path'], dir.path('history.db')],
+        [['history', 'flush_interval'], '50ms'],
+        [['defaults', 'spread'], '50ms'],
+      ]);
+      expect(imported.text).toMatch(/command: \/usr\/lib\/mon\/mon\.d\/http\.monitor/);
+      expect(imported.text).toMatch(new RegExp(`command: ${dir.path('alert.d')}/lvs\\.alert`));
+      expect(checkConfig(imported.file).code).toBe(0);
+      expect(runVigil(['import', 'mon', monCf, '--check']).stdout).toMatch(/mon alert scripts get -s and MON_SERVICE with that name where mon passed the bare service name \(http\)/);
+
+      // The virtual service as the operator set it up, both real servers in.
+      for (const argv of [['-A', '-t', VIP, '-s', 'wlc'], ...hosts.map((host) => ['-a', '-t', VIP, '-r', `${host}:${port}`, '-m', '-w', '1'])]) {
+        expect(runDouble({ ...env, IPVSADM_DOUBLE_LOG: '' }, argv).code).toBe(0);
+      }
+      const full = hosts.map((host) => `${host}:${port}=1`).sort();
+      daemon = VigilDaemon.run(imported.file, [], { cwd: dir.dir });
+      await daemon.waitForLine(/rs2-http\/\S+ UNKNOWN → UP/);
+      expect(servers[1]!.requests.some((request) => request.headers['user-agent'] === 'mon.d/http.monitor')).toBe(true);
+
+      await servers[1]!.stop();
+      await waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify([`${hosts[0]}:${port}=1`]), `rs2 removed; table ${JSON.stringify(pool(env, VIP))}`);
+      expect(changes(env)).toEqual([['-d', '-t', VIP, '-r', `${hosts[1]}:${port}`]]);
+      await waitFor(() => existsSync(dir.path('alerts.log')) && /^failure rs2 rs2-tcp /m.test(readFileSync(dir.path('alerts.log'), 'utf8')), 'file.alert logged the tcp failure');
+      const log = readFileSync(dir.path('alerts.log'), 'utf8');
+      // file.alert's own format: type, group, service, time, summary; then DESCR= and OPSTATUS=.
+      expect(log).toMatch(new RegExp(`^failure rs2 rs2-http \\d+ \\(.*\\) ${hosts[1]!.replace(/\./g, '\\.')}\\nDESCR=web via mon's http\\.monitor\\nOPSTATUS=0\\n`, 'm'));
+      await waitFor(() => readOutages(dir.path('history.db')).some((o) => o.key === `rs2-tcp/${hosts[1]}` && /could not connect/.test(o.cause)), "tcp.monitor's failure recorded");
+
+      await servers[1]!.start();
+      await waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify(full), `rs2 back; table ${JSON.stringify(pool(env, VIP))}`);
+      expect(changes(env)).toEqual([
+        ['-d', '-t', VIP, '-r', `${hosts[1]}:${port}`],
+        ['-a', '-t', VIP, '-r', `${hosts[1]}:${port}`, '-m', '-w', '1'],
+      ]);
+      await waitFor(() => /^up rs2 rs2-http \d+/m.test(readFileSync(dir.path('alerts.log'), 'utf8')), 'file.alert logged the up alert');
+      expect(readFileSync(dir.path('alerts.log'), 'utf8')).not.toMatch(/ rs1 /); // rs1 never failed
+      expect(await daemon.stop()).toBe(0);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
