@@ -35,9 +35,15 @@ export async function startVigil(config: Record<string, unknown>, options: { kee
   const file = path.join(dir, 'vigil.yaml');
   const metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
   writeFileSync(file, stringify({ history: { path: './history.db' }, metrics: { listen: new URL(metricsUrl).host }, ...config }));
-  const child: ChildProcess = spawn(process.execPath, [vigilBin, 'run', '-c', file], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...options.env } });
+  const child: ChildProcess = spawn(process.execPath, [vigilBin, 'run', '-c', file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: process.env.VIGIL_BENCH_NODE_OPTIONS ?? '', ...options.env },
+  });
   const lines: string[] = [];
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => options.keepLines && lines.push(line));
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (options.keepLines) lines.push(line);
+    if (process.env.VIGIL_BENCH_ECHO) console.log(line);
+  });
   const exited = once(child, 'exit').then(([code]) => {
     throw new Error(`vigil exited (${code}) during start`);
   });
