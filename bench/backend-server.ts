@@ -2,6 +2,7 @@
 // given, so the backends' CPU is never counted as Vigil's. Reads commands on stdin:
 //   stop <address:port>   close that listener (and its connections): a dead real server
 //   start <address:port>  listen again
+//   count                 how many requests/connections/datagrams it has answered
 import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
@@ -14,12 +15,21 @@ interface Listener {
   close(): Promise<void>;
 }
 
+/** Requests (HTTP), connections (TCP) or datagrams (UDP, DNS) answered: checks that reached it. */
+let served = 0;
+
 function listenTcp(kind: 'http' | 'tcp', address: string, port: number): Promise<Listener> {
   const sockets = new Set<net.Socket>();
   const server =
     kind === 'http'
-      ? http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3 }).end('ok\n'))
-      : net.createServer((socket) => socket.end());
+      ? http.createServer((_req, res) => {
+          served++;
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3 }).end('ok\n');
+        })
+      : net.createServer((socket) => {
+          served++;
+          socket.end();
+        });
   server.on('connection', (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
@@ -42,6 +52,7 @@ function listenTcp(kind: 'http' | 'tcp', address: string, port: number): Promise
 function listenUdp(kind: 'udp' | 'dns', address: string, port: number): Promise<Listener> {
   const socket = dgram.createSocket('udp4');
   socket.on('message', (message, peer) => {
+    served++;
     if (kind === 'udp') return socket.send(message, peer.port, peer.address);
     try {
       const query = dnsPacket.decode(message);
@@ -76,6 +87,10 @@ async function main() {
   process.stdout.write('ready\n');
   for await (const line of readline.createInterface({ input: process.stdin })) {
     const [command, endpoint] = line.trim().split(/\s+/);
+    if (command === 'count') {
+      process.stdout.write(`count ${served}\n`);
+      continue;
+    }
     if (!endpoint) continue;
     if (command === 'stop') {
       await listeners.get(endpoint)?.close();

@@ -1,9 +1,12 @@
-// `npm run bench [-- scenario...] [--quick]`: runs the benchmarks, prints a table per scenario and
-// writes every figure, with the machine it was measured on, to bench/results/latest.json.
+// `npm run bench [-- scenario...] [--quick] [--out FILE]`: runs the benchmarks, prints a table per
+// scenario and writes every figure, with the machine it was measured on, to bench/results/latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runFailover } from './scenarios/failover.js';
+import { runHistoryScenario } from './scenarios/history.js';
 import { runScale, type ScaleOptions } from './scenarios/scale.js';
+import { runVsMon } from './scenarios/vs-mon.js';
 
 type Row = Record<string, string | number>;
 
@@ -27,6 +30,33 @@ export const SCENARIOS: Scenario[] = [
   scale('tcp', 20_000, 200, 20),
   scale('dns', 10_000, 200, 10),
   scale('script', 500, 20, 1),
+  {
+    name: 'history',
+    description: 'write throughput of the daemon\'s history path; vigil history / availability on 1,000,000 outages and 10,000,000 transitions',
+    run: (quick) =>
+      runHistoryScenario(
+        quick
+          ? { outages: 2_000, transitions: 20_000, targets: 200, writeTransitions: 20_000 }
+          : { outages: 1_000_000, transitions: 10_000_000, targets: 10_000, writeTransitions: 200_000 },
+      ),
+  },
+  {
+    name: 'failover',
+    description: 'interval 1s, fall 2, fast re-check 250ms: kill-to-removal and restart-to-re-add, idle and under the scale-http load',
+    async run(quick) {
+      const trials = quick ? 3 : 20;
+      return [
+        (await runFailover({ trials, loadTargets: 0 })) as unknown as Row,
+        (await runFailover({ trials, loadTargets: quick ? 200 : 10_000 })) as unknown as Row,
+      ];
+    },
+  },
+  {
+    name: 'vs-mon',
+    description: "the same HTTP targets checked by Debian's mon (http.monitor) and by Vigil: CPU per check, checks run vs scheduled, kill-to-alert",
+    run: (quick) =>
+      runVsMon(quick ? { services: 20, intervalS: 1, windowMs: 5_000, alertTrials: 2 } : { services: 1_000, intervalS: 5, windowMs: 40_000, alertTrials: 5 }),
+  },
 ];
 
 function format(value: string | number): string {
@@ -36,10 +66,10 @@ function format(value: string | number): string {
 }
 
 function printTable(rows: Row[]): void {
-  const keys = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const width = Math.max(...keys.map((key) => key.length));
   for (const row of rows) {
-    for (const key of keys) console.log(`  ${key.padEnd(width)}  ${format(row[key] ?? '')}`);
+    const keys = Object.keys(row);
+    const width = Math.max(...keys.map((key) => key.length));
+    for (const key of keys) console.log(`  ${key.padEnd(width)}  ${format(row[key]!)}`);
     console.log('');
   }
 }
@@ -47,7 +77,9 @@ function printTable(rows: Row[]): void {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const wanted = args.filter((arg) => !arg.startsWith('--'));
+  const outIndex = args.indexOf('--out');
+  const out = outIndex >= 0 ? args[outIndex + 1] : undefined;
+  const wanted = args.filter((arg, i) => !arg.startsWith('--') && (outIndex < 0 || i !== outIndex + 1));
   const unknown = wanted.filter((name) => !SCENARIOS.some((s) => s.name === name));
   if (unknown.length) {
     console.error(`unknown scenario(s): ${unknown.join(', ')}; available: ${SCENARIOS.map((s) => s.name).join(', ')}`);
@@ -77,7 +109,7 @@ async function main(): Promise<void> {
   }
   const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  const file = `${dir}latest.json`;
+  const file = out ?? `${dir}latest.json`;
   writeFileSync(file, `${JSON.stringify({ machine, quick, results }, null, 2)}\n`);
   console.log(`figures written to ${file}`);
 }

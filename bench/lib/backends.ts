@@ -13,6 +13,8 @@ export interface Backends {
   endpoints: string[];
   stop(endpoint: string): Promise<void>;
   start(endpoint: string): Promise<void>;
+  /** Requests answered so far, over all backend processes. */
+  served(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -41,8 +43,23 @@ export async function startBackends(kind: BackendKind, endpoints: string[], proc
       if (line === `${verb} ${endpoint} done`) return;
     }
   };
+  const served = async () => {
+    let total = 0;
+    for (const owner of children) {
+      owner.child.stdin!.write('count\n');
+      for (;;) {
+        const [line] = (await once(owner.lines, 'line')) as [string];
+        if (line.startsWith('count ')) {
+          total += Number(line.slice(6));
+          break;
+        }
+      }
+    }
+    return total;
+  };
   return {
     endpoints,
+    served,
     stop: (endpoint) => command('stop', endpoint),
     start: (endpoint) => command('start', endpoint),
     async close() {

@@ -161,9 +161,11 @@ export function generateHistory(options: SyntheticHistoryOptions): SyntheticHist
   const busyUntil = new Float64Array(targets + 1);
   const recoveries = new EventHeap();
   let extraCount = transitionCount - 2 * outageCount; // one more for each outage left open
-  const startGap = (end - start) / Math.max(outageCount, 1);
   const extraGap = (end - start) / Math.max(extraCount, 1);
-  let nextStart = start + rand() * startGap * 2;
+  // Outage starts are uniform over [start, end], drawn in order (sequential order statistics): the
+  // next of k remaining points after t is t + (end - t)(1 - U^(1/k)). Exactly `outageCount` of them.
+  const nextAfter = (t: number, remaining: number) => t + (end - t) * (1 - Math.pow(rand(), 1 / Math.max(remaining, 1)));
+  let nextStart = nextAfter(start, outageCount);
   let nextExtra = start + rand() * extraGap * 2;
   let outagesMade = 0;
   let extrasMade = 0;
@@ -181,11 +183,14 @@ export function generateHistory(options: SyntheticHistoryOptions): SyntheticHist
       const target = recoveries.pop();
       insertTransition.run(target, when, 2, 1, (target - 1) * MESSAGES_PER_TARGET + 1);
     } else if (at === startAt) {
-      nextStart += rand() * startGap * 2;
       let target = 1 + Math.floor(rand() * targets);
-      for (let tries = 0; busyUntil[target]! > at && tries < 8; tries++) target = 1 + Math.floor(rand() * targets);
-      if (busyUntil[target]! > at) continue; // every pick was busy: skip this start (rare)
+      for (let tries = 0; busyUntil[target]! > at && tries < 64; tries++) target = 1 + Math.floor(rand() * targets);
+      if (busyUntil[target]! > at) {
+        nextStart = nextAfter(at, outageCount - outagesMade); // every pick was busy: this start is lost (rare)
+        continue;
+      }
       const id = ++outagesMade;
+      nextStart = nextAfter(at, outageCount - outagesMade);
       const length = outageLength(rand);
       busyUntil[target] = at + length + 1_000;
       const causeId = (target - 1) * MESSAGES_PER_TARGET + 2 + Math.floor(rand() * 3);

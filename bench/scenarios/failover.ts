@@ -1,0 +1,130 @@
+// failover: a virtual service with three real servers; in each trial one is killed at a random
+// point of its check cycle. Measured: from the kill to the ipvsadm call that takes it out, and from
+// its restart to the call that puts it back — idle, and with a full scale load in the same daemon.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { endpointList, startBackends, type Backends } from '../lib/backends.js';
+import { percentile } from '../lib/stats.js';
+import { sleep, startVigil } from '../lib/vigil-daemon.js';
+
+const fastIpvsadm = fileURLToPath(new URL('../../../bench/fast-ipvsadm', import.meta.url));
+const VIP = '192.0.2.10:80';
+
+export interface FailoverOptions {
+  trials: number;
+  /** Extra HTTP targets checked by the same daemon during the trials. */
+  loadTargets: number;
+}
+
+export interface FailoverResult {
+  scenario: string;
+  load: string;
+  trials: number;
+  removalP50Ms: number;
+  removalP99Ms: number;
+  removalMaxMs: number;
+  readdP50Ms: number;
+  readdP99Ms: number;
+  readdMaxMs: number;
+}
+
+/** ipvsadm calls logged by fast-ipvsadm: [epoch ms, argument line]. */
+function calls(logFile: string): Array<[number, string]> {
+  if (!existsSync(logFile)) return [];
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const space = line.indexOf(' ');
+      return [Number(line.slice(0, space)), line.slice(space + 1)] as [number, string];
+    });
+}
+
+async function firstCallAfter(logFile: string, since: number, pattern: RegExp, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = calls(logFile).find(([at, args]) => at >= since && pattern.test(args));
+    if (found) return found[0];
+    await sleep(10);
+  }
+  throw new Error(`no ipvsadm call matching ${pattern} within ${timeoutMs} ms`);
+}
+
+export async function runFailover(options: FailoverOptions): Promise<FailoverResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-failover-'));
+  const logFile = path.join(dir, 'ipvsadm.log');
+  const reals = endpointList(3, 220, 8080);
+  const pool = await startBackends('http', reals, 1);
+  let load: Backends | undefined;
+  const loadConfig: Record<string, unknown> = {};
+  if (options.loadTargets) {
+    const endpoints = endpointList(Math.ceil(options.loadTargets / 10), 221, 8080);
+    load = await startBackends('http', endpoints);
+    loadConfig.hostgroups = {
+      load: Array.from({ length: options.loadTargets }, (_, i) => {
+        const [address, port] = endpoints[i % endpoints.length]!.split(':');
+        return { name: `l${i}`, address, port: Number(port) };
+      }),
+    };
+    loadConfig.services = { load: { group: 'load', interval: '2s', spread: '2s', timeout: '1s', check: { type: 'http' } } };
+  }
+  const daemon = await startVigil(
+    {
+      log: { level: 'warn' },
+      lvs: { ipvsadm: fastIpvsadm, resync_interval: '1h' },
+      virtual_servers: {
+        web: {
+          virtual: VIP,
+          forwarding: 'nat',
+          scheduler: 'wrr',
+          real_servers: reals,
+          check: { type: 'http', path: '/' },
+          interval: '1s',
+          fall: 2,
+          rise: 2,
+          fast_interval: '250ms',
+          timeout: '500ms',
+        },
+      },
+      ...loadConfig,
+    },
+    { env: { IPVSADM_DOUBLE_STATE: path.join(dir, 'table'), IPVSADM_BENCH_LOG: logFile } },
+  );
+  const removals: number[] = [];
+  const readds: number[] = [];
+  try {
+    await firstCallAfter(logFile, 0, new RegExp(`^-a -t ${VIP} -r ${reals[2]} `), 30_000); // the pool is in the table
+    await sleep(options.loadTargets ? 5_000 : 1_500); // every check has run: steady state
+    for (let trial = 0; trial < options.trials; trial++) {
+      const victim = reals[trial % reals.length]!;
+      const target = victim.replace(/\./g, '\\.');
+      await sleep(Math.random() * 1_000); // a random point of its 1 s check cycle
+      const killedAt = Date.now();
+      await pool.stop(victim);
+      removals.push((await firstCallAfter(logFile, killedAt, new RegExp(`^-(e -t ${VIP} -r ${target} .*-w 0|d -t ${VIP} -r ${target})( |$)`))) - killedAt);
+      await sleep(Math.random() * 1_000); // restarted at a random point of its cycle too
+      const restartedAt = Date.now();
+      await pool.start(victim);
+      readds.push((await firstCallAfter(logFile, restartedAt, new RegExp(`^-(e -t ${VIP} -r ${target} .*-w [1-9]|a -t ${VIP} -r ${target})`))) - restartedAt);
+      await sleep(500);
+    }
+  } finally {
+    await daemon.stop();
+    await pool.close();
+    await load?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    scenario: 'failover',
+    load: options.loadTargets ? `${options.loadTargets} http targets at 2s` : 'idle',
+    trials: options.trials,
+    removalP50Ms: percentile(removals, 0.5),
+    removalP99Ms: percentile(removals, 0.99),
+    removalMaxMs: Math.max(...removals),
+    readdP50Ms: percentile(readds, 0.5),
+    readdP99Ms: percentile(readds, 0.99),
+    readdMaxMs: Math.max(...readds),
+  };
+}
