@@ -299,6 +299,9 @@ ${service('rs2')}`,
         [['history', 'path'], dir.path('history.db')],
         [['history', 'flush_interval'], '50ms'],
         [['defaults', 'spread'], '50ms'],
+        // The scaled timeout (400ms) is too tight for a perl monitor on a loaded test machine: a
+        // healthy rs1 would time out and be pulled from the pool.
+        ...['rs1-http', 'rs1-tcp', 'rs2-http', 'rs2-tcp'].map((name): [string[], string] => [['services', name, 'timeout'], '3s']),
       ]);
       expect(imported.text).toMatch(/command: \/usr\/lib\/mon\/mon\.d\/http\.monitor/);
       expect(imported.text).toMatch(new RegExp(`command: ${dir.path('alert.d')}/lvs\\.alert`));
