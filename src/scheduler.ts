@@ -1,5 +1,7 @@
 // One timer over a min-heap of due times drives every check. Bounded global concurrency,
 // never two runs of one job at once, phase kept stable so 10,000 targets stay spread out.
+// When the concurrency limit holds checks back, fast re-checks and "check now" go first: a target
+// that is changing state must not wait behind thousands of routine checks.
 import { MinHeap } from './min-heap.js';
 
 export interface NextRun {
@@ -51,6 +53,32 @@ interface HeapEntry<T> {
   job: JobState<T>;
   dueAt: number;
   generation: number;
+  /** A fast re-check or "check now": starts before routine checks when slots are short. */
+  urgent: boolean;
+}
+
+/** First in, first out, without the O(n) cost of Array.shift. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
 }
 
 export interface SchedulerStats {
@@ -65,9 +93,9 @@ export interface SchedulerStats {
 export class Scheduler<T> {
   private readonly jobs = new Map<string, JobState<T>>();
   private readonly heap = new MinHeap<HeapEntry<T>>((entry) => entry.dueAt);
-  /** Due jobs waiting for a concurrency slot, oldest first. */
-  private ready: JobState<T>[] = [];
-  private readyHead = 0;
+  /** Due jobs waiting for a concurrency slot, oldest first; urgent ones are taken first. */
+  private readonly ready = new Fifo<HeapEntry<T>>();
+  private readonly urgent = new Fifo<HeapEntry<T>>();
   private timer: NodeJS.Timeout | undefined;
   private timerDueAt = Infinity;
   private running = 0;
@@ -121,7 +149,7 @@ export class Scheduler<T> {
     const job = this.jobs.get(id);
     if (!job) return false;
     if (job.running) job.rerun = true;
-    else this.enqueue(job, dueAt);
+    else this.enqueue(job, dueAt, true);
     return true;
   }
 
@@ -144,17 +172,17 @@ export class Scheduler<T> {
     return {
       jobs: this.jobs.size,
       running: this.running,
-      waiting: this.ready.length - this.readyHead,
+      waiting: this.ready.length + this.urgent.length,
       started: this.totals.started,
       completed: this.totals.completed,
       overruns: this.totals.overruns,
     };
   }
 
-  private enqueue(job: JobState<T>, dueAt: number): void {
+  private enqueue(job: JobState<T>, dueAt: number, urgent = false): void {
     job.generation++;
     job.dueAt = dueAt;
-    this.heap.push({ job, dueAt, generation: job.generation });
+    this.heap.push({ job, dueAt, generation: job.generation, urgent });
     if (dueAt < this.timerDueAt) this.arm();
   }
 
@@ -182,20 +210,18 @@ export class Scheduler<T> {
     for (let top = this.heap.peek(); top && top.dueAt <= horizon; top = this.heap.peek()) {
       this.heap.pop();
       if (top.generation !== top.job.generation || top.job.removed) continue;
-      this.ready.push(top.job);
+      (top.urgent ? this.urgent : this.ready).push(top);
     }
     this.drain();
     this.arm();
   }
 
   private drain(): void {
-    while (!this.stopped && this.running < this.maxConcurrent && this.readyHead < this.ready.length) {
-      const job = this.ready[this.readyHead++]!;
-      if (!job.removed) this.launch(job);
-    }
-    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
-      this.ready = this.ready.slice(this.readyHead);
-      this.readyHead = 0;
+    while (!this.stopped && this.running < this.maxConcurrent) {
+      const entry = this.urgent.shift() ?? this.ready.shift();
+      if (!entry) break;
+      // Skip a job moved since it queued (a "check now" queues it again) or removed.
+      if (entry.generation === entry.job.generation && !entry.job.removed && !entry.job.running) this.launch(entry.job);
     }
   }
 
@@ -217,7 +243,11 @@ export class Scheduler<T> {
     this.totals.completed++;
     if (!job.removed) {
       const now = this.now();
-      this.enqueue(job, job.rerun ? now : this.nextDue(job, now));
+      if (job.rerun) this.enqueue(job, now, true);
+      else {
+        const next = this.hooks.next(job.payload);
+        this.enqueue(job, this.nextDue(job, next, now), next.from === 'after');
+      }
       job.rerun = false;
     }
     if (this.running === 0 && this.stopped) {
@@ -226,8 +256,7 @@ export class Scheduler<T> {
     this.drain();
   }
 
-  private nextDue(job: JobState<T>, now: number): number {
-    const next = this.hooks.next(job.payload);
+  private nextDue(job: JobState<T>, next: NextRun, now: number): number {
     const delay = Math.max(1, next.delayMs);
     if (next.from === 'after') return now + delay;
     let due = job.dueAt + delay;

@@ -57,6 +57,30 @@ describe('scheduler', () => {
     expect(scheduler.stats().overruns).toBe(scheduler.get('slow')!.overruns);
   });
 
+  it('when slots are short, a fast re-check and "check now" start before routine checks due earlier', async () => {
+    const started: string[] = [];
+    let flakyRuns = 0;
+    // One slot and 100ms checks: routine checks r1..r4 wait their turn. 'flaky' asks for one fast
+    // re-check 10ms after its first run; r4 gets a "check now" while it waits.
+    const scheduler = new Scheduler<string>(1, {
+      run: async (id) => {
+        started.push(`${id}@${Date.now()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      },
+      next: (id) => (id === 'flaky' && ++flakyRuns === 1 ? { delayMs: 10, from: 'after' } : { delayMs: 60_000, from: 'phase' }),
+    });
+    scheduler.add('flaky', 'flaky', 0);
+    for (const [i, id] of ['r1', 'r2', 'r3', 'r4'].entries()) scheduler.add(id, id, i + 1);
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(150);
+    expect(scheduler.stats().waiting).toBe(4); // r2, r3, r4 and flaky's re-check (due at 110)
+    scheduler.runAt('r4', Date.now());
+    await vi.advanceTimersByTimeAsync(1_000);
+    // Without priority: flaky r1 r2 r3 r4 flaky. r4 runs once: "check now" moved it, not copied it.
+    expect(started).toEqual(['flaky@0', 'r1@100', 'flaky@200', 'r4@300', 'r2@400', 'r3@500']);
+    expect(scheduler.stats().waiting).toBe(0);
+  });
+
   it('"after" scheduling counts from the end of the run (fast re-check)', async () => {
     const starts: number[] = [];
     const scheduler = new Scheduler<string>(10, {
