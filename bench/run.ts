@@ -8,7 +8,7 @@ import { runHistoryScenario } from './scenarios/history.js';
 import { runScale, type ScaleOptions } from './scenarios/scale.js';
 import { runVsMon } from './scenarios/vs-mon.js';
 
-type Row = Record<string, string | number>;
+type Row = Record<string, string | number | null>;
 
 interface Scenario {
   name: string;
@@ -59,7 +59,8 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
-function format(value: string | number): string {
+function format(value: string | number | null): string {
+  if (value === null) return 'never';
   if (typeof value !== 'number') return value;
   if (Number.isInteger(value)) return String(value);
   return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toFixed(3);
@@ -69,7 +70,7 @@ function printTable(rows: Row[]): void {
   for (const row of rows) {
     const keys = Object.keys(row);
     const width = Math.max(...keys.map((key) => key.length));
-    for (const key of keys) console.log(`  ${key.padEnd(width)}  ${format(row[key]!)}`);
+    for (const key of keys) console.log(`  ${key.padEnd(width)}  ${format(row[key] ?? null)}`);
     console.log('');
   }
 }

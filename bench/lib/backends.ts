@@ -13,6 +13,8 @@ export interface Backends {
   endpoints: string[];
   stop(endpoint: string): Promise<void>;
   start(endpoint: string): Promise<void>;
+  /** Epoch ms of the first and last request the endpoint's current listener answered (0: none yet). */
+  servedAt(endpoint: string): Promise<{ first: number; last: number }>;
   /** Requests answered so far, over all backend processes. */
   served(): Promise<number>;
   close(): Promise<void>;
@@ -43,6 +45,16 @@ export async function startBackends(kind: BackendKind, endpoints: string[], proc
       if (line === `${verb} ${endpoint} done`) return;
     }
   };
+  const servedAt = async (endpoint: string) => {
+    const owner = children.find((c) => c.endpoints.has(endpoint));
+    if (!owner) throw new Error(`no backend serves ${endpoint}`);
+    owner.child.stdin!.write(`served ${endpoint}\n`);
+    for (;;) {
+      const [line] = (await once(owner.lines, 'line')) as [string];
+      const [verb, which, first, last] = line.split(' ');
+      if (verb === 'served' && which === endpoint) return { first: Number(first), last: Number(last) };
+    }
+  };
   const served = async () => {
     let total = 0;
     for (const owner of children) {
@@ -62,6 +74,7 @@ export async function startBackends(kind: BackendKind, endpoints: string[], proc
     served,
     stop: (endpoint) => command('stop', endpoint),
     start: (endpoint) => command('start', endpoint),
+    servedAt,
     async close() {
       for (const { child } of children) {
         child.kill('SIGTERM');

@@ -9,6 +9,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { stringify } from 'yaml';
+import { scrape, total } from './prometheus.js';
 
 const vigilBin = fileURLToPath(new URL('../../../bin/vigil', import.meta.url));
 
@@ -70,6 +71,23 @@ export async function startVigil(config: Record<string, unknown>, options: { kee
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until no check has waited for a concurrency slot for `quietMs` (a daemon just started with
+ * thousands of targets runs late for a while), at most `timeoutMs`. Returns the milliseconds from
+ * `since` until it settled, or null if it never did.
+ */
+export async function waitUntilSettled(metricsUrl: string, since: number, { quietMs = 2_000, timeoutMs = 60_000 } = {}): Promise<number | null> {
+  let quietFrom: number | undefined;
+  while (Date.now() - since < timeoutMs) {
+    const waiting = total(await scrape(metricsUrl), 'vigil_scheduler_checks', 'phase="waiting"');
+    if (waiting > 0) quietFrom = undefined;
+    else if (quietFrom === undefined) quietFrom = Date.now();
+    else if (Date.now() - quietFrom >= quietMs) return quietFrom - since;
+    await sleep(250);
+  }
+  return null;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { endpointList, startBackends, type Backends } from '../lib/backends.js';
 import { percentile } from '../lib/stats.js';
-import { sleep, startVigil } from '../lib/vigil-daemon.js';
+import { sleep, startVigil, waitUntilSettled } from '../lib/vigil-daemon.js';
 
 const fastIpvsadm = fileURLToPath(new URL('../../../bench/fast-ipvsadm', import.meta.url));
 const VIP = '192.0.2.10:80';
@@ -28,7 +28,21 @@ export interface FailoverResult {
   readdP50Ms: number;
   readdP99Ms: number;
   readdMaxMs: number;
+  /** Seconds from the daemon's start until no check waited for a slot (null: it never settled). */
+  settledAfterS: number | null;
+  /**
+   * What Vigil adds beyond the check cycle: removal − (last request served before the kill + interval
+   * + fast re-check), and re-add − (first request served after the restart + fast re-check). Free of
+   * the random phase of the kill, so idle and loaded runs compare with few trials.
+   */
+  removalOverheadP50Ms: number;
+  removalOverheadP99Ms: number;
+  readdOverheadP50Ms: number;
+  readdOverheadP99Ms: number;
 }
+
+const INTERVAL_MS = 1_000;
+const FAST_INTERVAL_MS = 250;
 
 /** ipvsadm calls logged by fast-ipvsadm: [epoch ms, argument line]. */
 function calls(logFile: string): Array<[number, string]> {
@@ -70,6 +84,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
     };
     loadConfig.services = { load: { group: 'load', interval: '2s', spread: '2s', timeout: '1s', check: { type: 'http' } } };
   }
+  const daemonStartedAt = Date.now();
   const daemon = await startVigil(
     {
       log: { level: 'warn' },
@@ -81,10 +96,10 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
           scheduler: 'wrr',
           real_servers: reals,
           check: { type: 'http', path: '/' },
-          interval: '1s',
+          interval: `${INTERVAL_MS}ms`,
           fall: 2,
           rise: 2,
-          fast_interval: '250ms',
+          fast_interval: `${FAST_INTERVAL_MS}ms`,
           timeout: '500ms',
         },
       },
@@ -94,20 +109,36 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
   );
   const removals: number[] = [];
   const readds: number[] = [];
+  const removalOverheads: number[] = [];
+  const readdOverheads: number[] = [];
+  let settledAfterMs: number | null = null;
   try {
     await firstCallAfter(logFile, 0, new RegExp(`^-a -t ${VIP} -r ${reals[2]} `), 30_000); // the pool is in the table
-    await sleep(options.loadTargets ? 5_000 : 1_500); // every check has run: steady state
+    // Steady state: every check has run and none waits for a slot (at 10,000 targets the first
+    // seconds after start run late; that is start-up, not failover).
+    await sleep(1_500);
+    settledAfterMs = await waitUntilSettled(daemon.metricsUrl, daemonStartedAt);
+    // Each kill lands at a random point of the victim's check cycle, one in each of `trials` equal
+    // slices of it (in random order), so 20 trials give a median free of sampling luck.
+    const phases = Array.from({ length: options.trials }, (_, i) => ((i + Math.random()) / options.trials) * INTERVAL_MS).sort(() => Math.random() - 0.5);
     for (let trial = 0; trial < options.trials; trial++) {
       const victim = reals[trial % reals.length]!;
       const target = victim.replace(/\./g, '\\.');
-      await sleep(Math.random() * 1_000); // a random point of its 1 s check cycle
+      let killAt = (await pool.servedAt(victim)).last + phases[trial]!; // its last check + the phase
+      while (killAt < Date.now() + 5) killAt += INTERVAL_MS;
+      await sleep(killAt - Date.now());
       const killedAt = Date.now();
       await pool.stop(victim);
-      removals.push((await firstCallAfter(logFile, killedAt, new RegExp(`^-(e -t ${VIP} -r ${target} .*-w 0|d -t ${VIP} -r ${target})( |$)`))) - killedAt);
+      const lastServed = (await pool.servedAt(victim)).last;
+      const removedAt = await firstCallAfter(logFile, killedAt, new RegExp(`^-(e -t ${VIP} -r ${target} .*-w 0|d -t ${VIP} -r ${target})( |$)`));
+      removals.push(removedAt - killedAt);
+      removalOverheads.push(removedAt - (lastServed + INTERVAL_MS + FAST_INTERVAL_MS));
       await sleep(Math.random() * 1_000); // restarted at a random point of its cycle too
       const restartedAt = Date.now();
       await pool.start(victim);
-      readds.push((await firstCallAfter(logFile, restartedAt, new RegExp(`^-(e -t ${VIP} -r ${target} .*-w [1-9]|a -t ${VIP} -r ${target})`))) - restartedAt);
+      const readdedAt = await firstCallAfter(logFile, restartedAt, new RegExp(`^-(e -t ${VIP} -r ${target} .*-w [1-9]|a -t ${VIP} -r ${target})`));
+      readds.push(readdedAt - restartedAt);
+      readdOverheads.push(readdedAt - ((await pool.servedAt(victim)).first + FAST_INTERVAL_MS));
       await sleep(500);
     }
   } finally {
@@ -126,5 +157,10 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
     readdP50Ms: percentile(readds, 0.5),
     readdP99Ms: percentile(readds, 0.99),
     readdMaxMs: Math.max(...readds),
+    settledAfterS: settledAfterMs === null ? null : settledAfterMs / 1000,
+    removalOverheadP50Ms: percentile(removalOverheads, 0.5),
+    removalOverheadP99Ms: percentile(removalOverheads, 0.99),
+    readdOverheadP50Ms: percentile(readdOverheads, 0.5),
+    readdOverheadP99Ms: percentile(readdOverheads, 0.99),
   };
 }

@@ -3,7 +3,7 @@
 import { endpointList, startBackends, type BackendKind, type Backends } from '../lib/backends.js';
 import { cpuOf, memoryOf } from '../lib/proc-stats.js';
 import { histogramBetween, scrape, total, value } from '../lib/prometheus.js';
-import { sleep, startVigil } from '../lib/vigil-daemon.js';
+import { sleep, startVigil, waitUntilSettled } from '../lib/vigil-daemon.js';
 
 export interface ScaleOptions {
   kind: 'http' | 'tcp' | 'dns' | 'script';
@@ -30,6 +30,8 @@ export interface ScaleResult {
   cpuSecondsPer1000: number;
   childCpuSecondsPer1000: number;
   peakRssMb: number;
+  /** Seconds from the daemon's start until no check waited for a slot (null: not within 60 s). */
+  settledAfterS: number | null;
 }
 
 const PORTS: Record<Exclude<ScaleOptions['kind'], 'script'>, number> = { http: 8080, tcp: 9090, dns: 5353 };
@@ -63,6 +65,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     });
   }
   const interval = `${options.intervalMs}ms`;
+  const daemonStartedAt = Date.now();
   const daemon = await startVigil({
     log: { level: 'warn' },
     defaults: { interval, timeout: '1s', spread: interval, rise: 2, fall: 3 },
@@ -71,6 +74,9 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   });
   try {
     await sleep(options.intervalMs * 2 + 1_000); // every target has run, caches are warm
+    // Measure the steady state: start-up runs late for a while at thousands of targets. A load the
+    // daemon cannot keep up with never settles; it is measured anyway after the timeout.
+    const settledAfterMs = await waitUntilSettled(daemon.metricsUrl, daemonStartedAt, { timeoutMs: 30_000 });
     const before = await scrape(daemon.metricsUrl);
     const cpuBefore = cpuOf(daemon.pid);
     const startedAt = Date.now();
@@ -99,6 +105,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       cpuSecondsPer1000: per1000(cpuAfter.self - cpuBefore.self),
       childCpuSecondsPer1000: per1000(cpuAfter.children - cpuBefore.children),
       peakRssMb: memoryOf(daemon.pid).peakMb,
+      settledAfterS: settledAfterMs === null ? null : settledAfterMs / 1000,
     };
   } finally {
     await daemon.stop();

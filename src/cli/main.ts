@@ -48,7 +48,8 @@ const program = new Command('vigil')
   );
 
 const requested = process.argv[2];
-const wanted = requested !== undefined && requested in COMMANDS ? [COMMANDS[requested]!] : Object.values(COMMANDS);
+const versionOnly = requested === '--version' || requested === '-V';
+const wanted = versionOnly ? [] : requested !== undefined && requested in COMMANDS ? [COMMANDS[requested]!] : Object.values(COMMANDS);
 for (const load of wanted) program.addCommand(await load());
 
 await program.parseAsync(process.argv);
