@@ -84,8 +84,24 @@ function environment(targets: Target[], opts: ScriptOptions, ctx: CheckContext):
     if (port !== undefined) env.VIGIL_PORT = String(port);
     if (first.weight !== undefined) env.VIGIL_WEIGHT = String(first.weight);
   }
-  if (opts.convention === 'mon') Object.assign(env, { MON_GROUP: first.group, MON_SERVICE: first.service });
+  if (opts.convention === 'mon') Object.assign(env, monEnvironment(first, ctx));
   return { ...env, ...opts.env };
+}
+
+/** What mon tells a monitor about its service and earlier runs; times in epoch seconds, 0 for never. */
+function monEnvironment(target: Target, ctx: CheckContext): Record<string, string> {
+  const { previous } = ctx;
+  const seconds = (ms: number | undefined) => String(ms === undefined ? 0 : Math.floor(ms / 1000));
+  return {
+    MON_GROUP: target.group,
+    MON_SERVICE: target.service,
+    MON_DESCRIPTION: ctx.description ?? '',
+    MON_LAST_SUMMARY: previous.lastSummary ?? '',
+    MON_LAST_OUTPUT: previous.lastOutput ?? '',
+    MON_LAST_SUCCESS: seconds(previous.lastSuccessAt),
+    MON_LAST_FAILURE: seconds(previous.lastFailureAt),
+    MON_FIRST_FAILURE: seconds(previous.firstFailureAt),
+  };
 }
 
 /**

@@ -82,6 +82,22 @@ export interface CheckContext {
   /** performance.now() when the check started: its timeout counts from here. */
   startedAt: number;
   log: Logger;
+  /** The service's `description`, if it has one (mon passes it to monitors as MON_DESCRIPTION). */
+  readonly description?: string;
+  /** How this check's earlier runs went (for a group run: the group's), as mon tells its monitors. */
+  readonly previous: PreviousRuns;
+}
+
+/** Earlier runs of one check job. Times are epoch milliseconds; undefined: not yet. */
+export interface PreviousRuns {
+  /** The last run's message (a group run: the hosts that failed, as mon's summary line). */
+  lastSummary?: string;
+  /** The last run's detail (a script's output). */
+  lastOutput?: string;
+  lastSuccessAt?: number;
+  lastFailureAt?: number;
+  /** When the current run of failures began; undefined while the last run passed. */
+  firstFailureAt?: number;
 }
 
 type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;

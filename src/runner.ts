@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from './config/duration.js';
 import { describeError } from './describe-error.js';
-import type { CheckContext, CheckPlugin, CheckResult, Logger, Target } from './plugin.js';
+import type { CheckContext, CheckPlugin, CheckResult, Logger, PreviousRuns, Target } from './plugin.js';
 
 const MESSAGE_LIMIT = 1_000;
 const DETAIL_LIMIT = 16_384;
@@ -74,13 +74,13 @@ export interface RunOptions {
   log: Logger;
   /** The daemon's checks in flight: cancelled together when it stops. */
   inFlight?: InFlightChecks;
+  /** The job's earlier runs, kept by the supervisor. */
+  previous?: PreviousRuns;
+  description?: string;
 }
 
-/**
- * Calls `body` with a signal that aborts at the timeout (or on stop), and stops waiting for it
- * then even if the plugin ignores the signal. Resolves to the body's value or rejects with
- * CheckTimeout / CheckCancelled / the plugin's own error.
- */
+const NO_PREVIOUS_RUNS: PreviousRuns = Object.freeze({});
+
 /**
  * A check's context. The AbortSignal is made only when the plugin reads it: at thousands of checks
  * a second, an AbortController and its listener per check cost as much as the rest of the runner.
@@ -94,6 +94,8 @@ class RunContext implements CheckContext {
     readonly timeoutMs: number,
     readonly startedAt: number,
     readonly log: Logger,
+    readonly previous: PreviousRuns,
+    readonly description: string | undefined,
   ) {}
 
   get signal(): AbortSignal {
@@ -123,8 +125,13 @@ class RunContext implements CheckContext {
   }
 }
 
+/**
+ * Calls `body` with a signal that aborts at the timeout (or on stop), and stops waiting for it
+ * then even if the plugin ignores the signal. Resolves to the body's value or rejects with
+ * CheckTimeout / CheckCancelled / the plugin's own error.
+ */
 async function withDeadline<R>(body: (ctx: CheckContext) => Promise<R>, options: RunOptions): Promise<R> {
-  const ctx = new RunContext(options.timeoutMs, performance.now(), options.log);
+  const ctx = new RunContext(options.timeoutMs, performance.now(), options.log, options.previous ?? NO_PREVIOUS_RUNS, options.description);
   // One promise settled by whichever comes first: the check, its timeout, or the daemon's stop.
   return new Promise<R>((resolve, reject) => {
     let settled = false;

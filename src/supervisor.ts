@@ -6,7 +6,7 @@ import { MaintenanceExpiry } from './maintenance-expiry.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
 import { describeDiff, diffPlans, targetId, type AlertPlan, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
-import type { CheckResult, Logger, RoutedTarget, Target } from './plugin.js';
+import type { CheckResult, Logger, PreviousRuns, RoutedTarget, Target } from './plugin.js';
 import { InFlightChecks, runCheck, runGroupCheck } from './runner.js';
 import { Scheduler, type NextRun } from './scheduler.js';
 import { TargetStateMachine, type Transition } from './state-machine.js';
@@ -40,6 +40,8 @@ export interface TargetSelector {
 interface JobPayload {
   service: string;
   targetIds: string[];
+  /** Kept across runs (and reloads) for checks that want it, e.g. mon's MON_LAST_* variables. */
+  previous: PreviousRuns;
 }
 
 export interface TransitionEvent {
@@ -68,11 +70,24 @@ function phaseOf(key: string): number {
   return (hash >>> 0) / 0x1_0000_0000;
 }
 
+/** Updates a job's record of earlier runs after a run (`passed`: up or warning). */
+function rememberRun(previous: PreviousRuns, passed: boolean, summary: string | undefined, output: string | undefined, at: number): void {
+  previous.lastSummary = summary;
+  previous.lastOutput = output;
+  if (passed) {
+    previous.lastSuccessAt = at;
+    previous.firstFailureAt = undefined;
+  } else {
+    previous.lastFailureAt = at;
+    previous.firstFailureAt ??= at;
+  }
+}
+
 function jobsFor(service: ServicePlan, targetIds: string[]): Map<string, JobPayload> {
   const jobs = new Map<string, JobPayload>();
   if (service.disabled) return jobs;
-  if (service.batch) jobs.set(`${service.name}/*`, { service: service.name, targetIds });
-  else for (const id of targetIds) jobs.set(id, { service: service.name, targetIds: [id] });
+  if (service.batch) jobs.set(`${service.name}/*`, { service: service.name, targetIds, previous: {} });
+  else for (const id of targetIds) jobs.set(id, { service: service.name, targetIds: [id], previous: {} });
   return jobs;
 }
 
@@ -284,6 +299,7 @@ export class Supervisor extends EventEmitter {
         this.scheduler.add(jobId, payload, now + phaseOf(jobId) * service.spreadMs);
         continue;
       }
+      payload.previous = existing.payload.previous;
       existing.payload = payload;
       const before = previous?.services.get(payload.service);
       // A shorter interval should not wait out the old, longer one.
@@ -309,16 +325,24 @@ export class Supervisor extends EventEmitter {
   private async runJob(payload: JobPayload): Promise<void> {
     const service = this.plan?.services.get(payload.service);
     if (!service) return;
-    const runOptions = { timeoutMs: service.timeoutMs, log: this.options.log, inFlight: this.inFlight };
+    const runOptions = { timeoutMs: service.timeoutMs, log: this.options.log, inFlight: this.inFlight, previous: payload.previous, description: service.description };
     if (!service.batch) {
       // The common case, kept free of per-check arrays: one target, one check.
       const record = this.targets.get(payload.targetIds[0]!);
-      if (record) this.observe(record, await runCheck(service.plugin, record.planned.target, service.options, runOptions));
+      if (!record) return;
+      const result = await runCheck(service.plugin, record.planned.target, service.options, runOptions);
+      if (this.inFlight.cancelled) return;
+      rememberRun(payload.previous, result.status === 'up' || result.status === 'warning', result.message, result.detail, this.now());
+      this.observe(record, result);
       return;
     }
     const records = payload.targetIds.map((id) => this.targets.get(id)).filter((record) => record !== undefined);
     if (!records.length) return;
     const results = await runGroupCheck(service.plugin, records.map((r) => r.planned.target), service.options, runOptions);
+    if (this.inFlight.cancelled) return;
+    const failed = records.filter((record) => !['up', 'warning'].includes(results.get(record.planned.target.id)!.status)).map((record) => record.planned.target.name);
+    const first = results.get(records[0]!.planned.target.id)!;
+    rememberRun(payload.previous, failed.length === 0, failed.join(' '), first.detail, this.now()); // mon's summary: the failed hosts
     for (const record of records) this.observe(record, results.get(record.planned.target.id)!);
   }
 

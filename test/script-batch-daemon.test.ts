@@ -1,9 +1,10 @@
 // The real daemon running mon's tcp.monitor, unchanged, as a group check (`batch: true`): one run
 // for the whole host group, each host's state from the monitor's first line of output.
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedPort } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait-for.js';
 import { VigilDaemon } from './helpers/vigil-process.js';
 
 const TCP_MONITOR = '/usr/lib/mon/mon.d/tcp.monitor';
@@ -41,6 +42,64 @@ services:
     const second = await startTcpServerOn('127.0.0.2', port);
     cleanups.push(() => second.stop());
     await daemon.waitForLine(/pool-tcp\/127\.0\.0\.2 DOWN → UP/, { from: down.index });
+  });
+});
+
+describe('mon monitors see what mon tells them', () => {
+  it('MON_DESCRIPTION and MON_LAST_* describe the service and its earlier runs', async () => {
+    const failFlag = tmp.path('failing');
+    const runs = tmp.path('runs.log');
+    // A monitor in mon's convention: fails (summary line, then detail) while the flag file exists,
+    // and logs what mon-style environment it was given, one run per line.
+    const monitor = tmp.write(
+      'env.monitor',
+      `#!/bin/sh
+out=$(printf '%s' "$MON_LAST_OUTPUT" | tr '\\n' '~')
+echo "desc=$MON_DESCRIPTION|summary=$MON_LAST_SUMMARY|output=$out|success=$MON_LAST_SUCCESS|failure=$MON_LAST_FAILURE|first=$MON_FIRST_FAILURE" >> ${runs}
+if [ -e ${failFlag} ]; then echo "$1"; echo "no answer from $1"; exit 1; fi
+exit 0
+`,
+    );
+    chmodSync(monitor, 0o755);
+    writeFileSync(failFlag, '');
+    const file = tmp.write(
+      'vigil-env.yaml',
+      `history: { path: ./history-env.db, flush_interval: 50ms }
+control: { socket: ./env.sock }
+defaults: { interval: 300ms, timeout: 2s, fall: 1, rise: 1, fast_interval: 300ms, spread: 10ms }
+hostgroups:
+  web: [127.0.0.1]
+services:
+  web-env:
+    description: the web pool
+    group: web
+    batch: true
+    check: { type: script, convention: mon, command: ${monitor} }
+`,
+    );
+    const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
+    cleanups.push(() => daemon.stop());
+    const parsed = () =>
+      (existsSync(runs) ? readFileSync(runs, 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => Object.fromEntries(line.split('|').map((field) => field.split('=', 2) as [string, string])));
+    await waitFor(() => parsed().length >= 3, 'three failing runs');
+    const [first, second, third] = parsed();
+    expect(first).toEqual({ desc: 'the web pool', summary: '', output: '', success: '0', failure: '0', first: '0' });
+    expect(second).toMatchObject({ desc: 'the web pool', summary: '127.0.0.1', output: expect.stringContaining('no answer from 127.0.0.1'), success: '0' });
+    expect(Number(second!.failure)).toBeGreaterThan(1_700_000_000);
+    expect(second!.first).toBe(second!.failure); // the failures began with the first run
+    expect(third!.first).toBe(second!.first);
+    expect(Number(third!.failure)).toBeGreaterThanOrEqual(Number(second!.failure));
+
+    rmSync(failFlag);
+    const passedFrom = parsed().length;
+    await waitFor(() => parsed().slice(passedFrom).some((run) => run.success !== '0'), 'a run after a success');
+    const after = parsed().slice(passedFrom).find((run) => run.success !== '0')!;
+    expect(after).toMatchObject({ first: '0', summary: '' }); // the failure streak ended
+    expect(Number(after.failure)).toBeGreaterThan(1_700_000_000); // the last failure is still known
+    await daemon.stop();
   });
 });
 
