@@ -9,8 +9,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Integration tests run real daemons and servers; on a loaded CI machine they take 2-3 times
+    // their usual 10-15 s. A hang still fails, later.
+    testTimeout: 90_000,
+    hookTimeout: 90_000,
     pool: 'forks',
   },
 });
