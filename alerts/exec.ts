@@ -6,7 +6,7 @@
 //                      as VIGIL_<FIELD> in the environment, the event as JSON on stdin.
 // Exit status 0 is a delivered alert; anything else, a timeout or a crash is a failed attempt (retried).
 import { accessSync, constants } from 'node:fs';
-import { defineAlert, describeError, formatDuration, renderTemplate, runProcess, templateFields, templateProblem, z, type AlertEvent, type CheckResult } from 'vigil/plugin';
+import { defineAlert, describeError, formatDuration, pathOption, renderTemplate, runProcess, templateFields, templateProblem, z, type AlertEvent, type CheckResult } from 'vigil/plugin';
 
 const options = z.strictObject({
   command: z.string().min(1).meta({ description: 'The program to run: an absolute path, or a name looked up in PATH' }),
@@ -28,7 +28,7 @@ const options = z.strictObject({
   env: z.record(z.string(), z.string()).default({}).meta({ description: "Extra environment variables (mon's VAR=value lines)" }),
   pass_env: z.array(z.string()).default([]).meta({ description: "Names of the daemon's environment variables passed on (e.g. a token)" }),
   max_output: z.int().min(1024).default(65_536).meta({ description: 'Bytes of output kept (for the log); the rest is read and dropped' }),
-  cwd: z.string().optional().meta({ description: 'Working directory' }),
+  cwd: pathOption('Working directory (relative: from the config file)').optional(),
 });
 
 type ExecOptions = z.output<typeof options>;

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import nodemailer from 'nodemailer';
-import { defineAlert, describeError, renderTemplate, templateFields, templateProblem, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
+import { defineAlert, describeError, pathOption, renderTemplate, templateFields, templateProblem, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
 
 const DIGEST_FIELDS = ['events', 'targets', 'down', 'up'] as const;
 
@@ -35,10 +35,10 @@ const options = z
       .default('starttls')
       .meta({ description: 'starttls: plain connection upgraded with STARTTLS (required); tls: TLS from the start; none: no encryption' }),
     tls_verify: z.boolean().default(true).meta({ description: "Verify the server's certificate" }),
-    ca_file: z.string().optional().meta({ description: 'PEM file of the CA (or self-signed certificate) to trust for this server' }),
+    ca_file: pathOption('PEM file of the CA (or self-signed certificate) to trust for this server').optional(),
     user: z.string().optional().meta({ description: 'SMTP AUTH user' }),
     password_env: z.string().optional().meta({ description: "Environment variable holding the password" }),
-    password_file: z.string().optional().meta({ description: 'File holding the password (one line)' }),
+    password_file: pathOption('File holding the password (one line)').optional(),
     helo: z.string().optional().meta({ description: 'Name to greet the server with (default: this host name)' }),
     from: z.string().min(1),
     to: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),

@@ -12,6 +12,7 @@ import {
   defineCheck,
   describeError,
   formatDuration,
+  pathOption,
   runProcess,
   z,
   type CheckContext,
@@ -47,7 +48,7 @@ const options = z.strictObject({
     .describe('How the exit status and output are read: exit_code, nagios, mon, misc_dynamic (keepalived)'),
   append_hosts: z.boolean().optional().describe("mon: append the host addresses to the arguments (default true; false is mon's ';;')"),
   env: z.record(z.string(), z.string()).default({}).describe("Extra environment variables (mon's VAR=value)"),
-  cwd: z.string().optional().describe('Working directory'),
+  cwd: pathOption('Working directory (relative: from the config file)').optional(),
   max_output_bytes: z.int().min(1_024).default(65_536).describe('Output kept per run (stdout and stderr each); the rest is read and dropped'),
   port: z.int().min(1).max(65535).optional().describe('Port for {port}, when the host entry gives none'),
 });

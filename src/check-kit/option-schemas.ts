@@ -4,6 +4,19 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseHex, parseHexPattern } from './hex.js';
 
+/** The schemas made by pathOption, so the config loader can find them in any plugin's options. */
+export const pathOptionSchemas = z.registry<Record<string, never>>();
+
+/**
+ * A file or directory. Written relative, it is taken from the directory of the config file that
+ * names it (as history.path and plugin_dirs are), not from wherever the daemon was started.
+ */
+export function pathOption(description: string) {
+  const schema = z.string().min(1).describe(description);
+  pathOptionSchemas.add(schema, {});
+  return schema;
+}
+
 /** A port number option. */
 export function portOption() {
   return z.int().min(1).max(65535);

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { z } from 'zod';
 import { describeError } from '../describe-error.js';
+import { pathOption } from './option-schemas.js';
 
 export const tlsOptionsShape = {
   tls_verify: z.boolean().default(true).describe('Verify the server certificate: chain and name (off: accept any certificate)'),
@@ -14,9 +15,9 @@ export const tlsOptionsShape = {
     .min(1)
     .optional()
     .describe('Name sent as SNI and checked against the certificate (default: the virtual host or host name; none for an IP address)'),
-  tls_ca: z.string().min(1).optional().describe('PEM file of CA certificates to trust instead of the system ones'),
-  tls_cert: z.string().min(1).optional().describe('PEM file with a client certificate (may hold the key too)'),
-  tls_key: z.string().min(1).optional().describe('PEM file with the client key (default: tls_cert)'),
+  tls_ca: pathOption('PEM file of CA certificates to trust instead of the system ones').optional(),
+  tls_cert: pathOption('PEM file with a client certificate (may hold the key too)').optional(),
+  tls_key: pathOption('PEM file with the client key (default: tls_cert)').optional(),
 };
 
 export interface TlsOptions {

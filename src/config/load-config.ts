@@ -145,9 +145,9 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   );
   issues.push(...pluginIssues);
 
-  const checked = validateReferences(merged, registry);
+  const checked = validateReferences(merged, registry, path.dirname(absolute));
   issues.push(...checked.issues.map((raw) => sources.issue(raw)));
-  issues.push(...validateVirtualServers(merged, registry, checked).map((raw) => sources.issue(raw)));
+  issues.push(...validateVirtualServers(merged, registry, checked, path.dirname(absolute)).map((raw) => sources.issue(raw)));
   if (issues.length || !parsed.success) throw new ConfigError(issues);
   const config = resolvePaths(parsed.data, path.dirname(absolute));
   return { config, file: absolute, registry, checkOptions: checked.checkOptions, alertOptions: checked.alertOptions };

@@ -6,6 +6,7 @@ import type { PluginRegistry } from '../plugins/registry.js';
 import { POLICY_KEYS } from './alert-policy-schema.js';
 import { didYouMean } from './did-you-mean.js';
 import { parseHostEntry } from './host-entry.js';
+import { resolvePathOptions } from './resolve-path-options.js';
 import { hostEntrySchema } from './schema.js';
 import { validateAlerting } from './validate-alerting.js';
 import { describeZodIssues, type RawIssue } from './zod-issues.js';
@@ -27,6 +28,7 @@ export function validatePluginOptions(
   table: Map<string, { plugin: { options: z.ZodObject } }>,
   where: (string | number)[],
   issues: RawIssue[],
+  baseDir: string,
 ): Record<string, unknown> | undefined {
   if (!isObject(reference) || typeof reference.type !== 'string') return undefined; // the schema reports it
   const registered = table.get(reference.type);
@@ -45,7 +47,7 @@ export function validatePluginOptions(
     issues.push(...describeZodIssues(result.error.issues, registered.plugin.options, options, where));
     return undefined;
   }
-  return result.data as Record<string, unknown>;
+  return resolvePathOptions(registered.plugin.options, result.data as Record<string, unknown>, baseDir);
 }
 
 function checkHostGroups(hostgroups: Section, issues: RawIssue[]): void {
@@ -62,7 +64,8 @@ function checkHostGroups(hostgroups: Section, issues: RawIssue[]): void {
   }
 }
 
-export function validateReferences(raw: Section, registry: PluginRegistry): ReferenceCheck {
+/** `baseDir`: the config file's directory, which relative paths in plugin options start from. */
+export function validateReferences(raw: Section, registry: PluginRegistry, baseDir: string): ReferenceCheck {
   const issues: RawIssue[] = [];
   const checkOptions = new Map<string, Record<string, unknown>>();
   const alertOptions = new Map<string, Record<string, unknown>>();
@@ -82,7 +85,7 @@ export function validateReferences(raw: Section, registry: PluginRegistry): Refe
         message: `no host group named '${service.group}'${didYouMean(service.group, groups)}; defined: ${groups.join(', ') || '(none)'}`,
       });
     }
-    const options = validatePluginOptions('check', service.check, registry.checks, [...where, 'check'], issues);
+    const options = validatePluginOptions('check', service.check, registry.checks, [...where, 'check'], issues, baseDir);
     if (options) checkOptions.set(name, options);
     const type = isObject(service.check) ? service.check.type : undefined;
     const plugin = typeof type === 'string' ? registry.checks.get(type)?.plugin : undefined;
@@ -92,7 +95,7 @@ export function validateReferences(raw: Section, registry: PluginRegistry): Refe
   }
 
   for (const [name, alert] of Object.entries(alerts)) {
-    const options = validatePluginOptions('alert', alert, registry.alerts, ['alerts', name], issues);
+    const options = validatePluginOptions('alert', alert, registry.alerts, ['alerts', name], issues, baseDir);
     if (options) alertOptions.set(name, options);
   }
   return { issues, checkOptions, alertOptions };

@@ -25,7 +25,7 @@ function detectionWindowMs(parsed: z.output<typeof virtualServerEntrySchema>, de
   return interval + fall * fast + timeout;
 }
 
-export function validateVirtualServers(raw: Raw, registry: PluginRegistry, checked: ReferenceCheck): RawIssue[] {
+export function validateVirtualServers(raw: Raw, registry: PluginRegistry, checked: ReferenceCheck, baseDir: string): RawIssue[] {
   const issues: RawIssue[] = [];
   const services = isObject(raw.services) ? raw.services : {};
   const lvsDefaults = isObject(raw.lvs) ? raw.lvs : {};
@@ -36,7 +36,7 @@ export function validateVirtualServers(raw: Raw, registry: PluginRegistry, check
     if (!isObject(entry)) continue;
     const where = ['virtual_servers', name];
     if (name in services) issues.push({ path: where, message: `a service named '${name}' exists too; a virtual server is checked as a service of its own name, so the names must differ`, atKey: true });
-    const checkOptions = validatePluginOptions('check', entry.check, registry.checks, [...where, 'check'], issues);
+    const checkOptions = validatePluginOptions('check', entry.check, registry.checks, [...where, 'check'], issues, baseDir);
     if (checkOptions) checked.checkOptions.set(name, checkOptions);
 
     const parsed = virtualServerEntrySchema.safeParse(entry);
