@@ -46,7 +46,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'vs-mon',
     description: "the same HTTP targets checked by Debian's mon (http.monitor) and by Vigil: CPU per check, checks run vs scheduled, kill-to-alert",
     run: (quick) =>
-      runVsMon(quick ? { services: 20, intervalS: 1, windowMs: 5_000, alertTrials: 2 } : { services: 1_000, intervalS: 5, windowMs: 40_000, alertTrials: 5 }),
+      runVsMon(quick ? { services: 20, intervalS: 1, windowMs: 5_000, alertTrials: 2 } : { services: 1_000, intervalS: 5, windowMs: 30_000, alertTrials: 5 }),
   },
   {
     name: 'history',

@@ -28,7 +28,7 @@ export interface FailoverResult {
   readdP50Ms: number;
   readdP99Ms: number;
   readdMaxMs: number;
-  /** Seconds from the daemon's start until no check waited for a slot (null: it never settled). */
+  /** Seconds from the daemon's start until no check waited for a slot (null: not within 30 s; the trials run anyway). */
   settledAfterS: number | null;
   /**
    * What Vigil adds beyond the check cycle: removal − (last request served before the kill + interval
@@ -117,7 +117,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
     // Steady state: every check has run and none waits for a slot (at 10,000 targets the first
     // seconds after start run late; that is start-up, not failover).
     await sleep(1_500);
-    settledAfterMs = await waitUntilSettled(daemon.metricsUrl, daemonStartedAt);
+    settledAfterMs = await waitUntilSettled(daemon.metricsUrl, daemonStartedAt, { timeoutMs: 30_000 });
     // Each kill lands at a random point of the victim's check cycle, one in each of `trials` equal
     // slices of it (in random order), so 20 trials give a median free of sampling luck.
     const phases = Array.from({ length: options.trials }, (_, i) => ((i + Math.random()) / options.trials) * INTERVAL_MS).sort(() => Math.random() - 0.5);
