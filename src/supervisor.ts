@@ -9,7 +9,7 @@ import { describeDiff, diffPlans, targetId, type AlertPlan, type Plan, type Plan
 import type { CheckResult, Logger, PreviousRuns, RoutedTarget, Target } from './plugin.js';
 import { InFlightChecks, runCheck, runGroupCheck } from './runner.js';
 import { Scheduler, type NextRun } from './scheduler.js';
-import { TargetStateMachine, type Transition } from './state-machine.js';
+import { isSuccess, TargetStateMachine, type Transition } from './state-machine.js';
 
 /** Operator-set conditions on a target (control commands, maintenance windows). */
 export interface TargetFlags {
@@ -332,7 +332,7 @@ export class Supervisor extends EventEmitter {
       if (!record) return;
       const result = await runCheck(service.plugin, record.planned.target, service.options, runOptions);
       if (this.inFlight.cancelled) return;
-      rememberRun(payload.previous, result.status === 'up' || result.status === 'warning', result.message, result.detail, this.now());
+      rememberRun(payload.previous, isSuccess(result), result.message, result.detail, this.now());
       this.observe(record, result);
       return;
     }
@@ -340,7 +340,7 @@ export class Supervisor extends EventEmitter {
     if (!records.length) return;
     const results = await runGroupCheck(service.plugin, records.map((r) => r.planned.target), service.options, runOptions);
     if (this.inFlight.cancelled) return;
-    const failed = records.filter((record) => !['up', 'warning'].includes(results.get(record.planned.target.id)!.status)).map((record) => record.planned.target.name);
+    const failed = records.filter((record) => !isSuccess(results.get(record.planned.target.id)!)).map((record) => record.planned.target.name);
     const first = results.get(records[0]!.planned.target.id)!;
     rememberRun(payload.previous, failed.length === 0, failed.join(' '), first.detail, this.now()); // mon's summary: the failed hosts
     for (const record of records) this.observe(record, results.get(record.planned.target.id)!);

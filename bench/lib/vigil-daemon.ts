@@ -23,7 +23,7 @@ export interface BenchDaemon {
 }
 
 /** A free TCP port on loopback (bound, then released). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;

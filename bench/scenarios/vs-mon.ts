@@ -5,14 +5,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { endpointList, startBackends, type Backends } from '../lib/backends.js';
 import { cpuOf } from '../lib/proc-stats.js';
 import { scrape, total } from '../lib/prometheus.js';
 import { percentile } from '../lib/stats.js';
-import { sleep, startVigil } from '../lib/vigil-daemon.js';
+import { freePort, sleep, startVigil } from '../lib/vigil-daemon.js';
 
 const MON = '/usr/sbin/mon';
 const HTTP_MONITOR = '/usr/lib/mon/mon.d/http.monitor';
@@ -30,14 +29,6 @@ interface Figures {
   checksRun: number;
   checksScheduled: number;
   cpuPer1000: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** An alert script for both: appends the time in ms to a file (mon passes its flags; ignored). */
