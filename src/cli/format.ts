@@ -8,13 +8,24 @@ export function formatTime(ms: number, utc = false): string {
 
 /** Renders rows as columns separated by two spaces; the last column is not padded. */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
+  // Plain loops: a report can have ten thousand rows, and this runs once, before any JIT warms up.
+  const widths = headers.map((header) => header.length);
+  for (const row of rows) {
+    for (let i = 0; i < widths.length; i++) {
+      const length = (row[i] ?? '').length;
+      if (length > widths[i]!) widths[i] = length;
+    }
+  }
+  const last = headers.length - 1;
+  const line = (cells: string[]) => {
+    let text = '';
+    for (let i = 0; i < last; i++) text += `${(cells[i] ?? '').padEnd(widths[i]!)}  `;
+    return (text + (cells[last] ?? '')).trimEnd();
+  };
+  const lines = new Array<string>(rows.length + 1);
+  lines[0] = line(headers);
+  for (let i = 0; i < rows.length; i++) lines[i + 1] = line(rows[i]!);
+  return lines.join('\n');
 }
 
 /** Availability as a percentage, truncated (never rounded up to 100%): 0.99995 → `99.995%`. */
