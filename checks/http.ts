@@ -115,8 +115,28 @@ interface HttpResponse {
 // other load on the machine). undici builds an error with a stack trace for every connection it
 // resets, and its per-request machinery is made for pooled connections.
 // One undici Client per target (never per origin) because a Client is one connection: checks of
-// other services must not queue behind a slow one.
-const clients = new Map<string, { fingerprint: string; client: Client }>();
+// other services must not queue behind a slow one. A client not used for IDLE_CLIENT_MS is
+// closed: its target has left the configuration, or checks so rarely that the server will have
+// closed the connection anyway (servers' keep-alive timeouts are seconds to a minute or so).
+const IDLE_CLIENT_MS = 120_000;
+const clients = new Map<string, { fingerprint: string; client: Client; usedAt: number }>();
+let idleSweep: NodeJS.Timeout | undefined;
+
+/** Closes kept-alive clients not used for `idleForMs`; returns how many. */
+export function closeIdleHttpClients(idleForMs: number = IDLE_CLIENT_MS, now: number = Date.now()): number {
+  let closed = 0;
+  for (const [key, { client, usedAt }] of clients) {
+    if (now - usedAt < idleForMs) continue;
+    clients.delete(key);
+    client.close().catch(() => undefined); // lets a request still in flight finish
+    closed++;
+  }
+  if (!clients.size && idleSweep) {
+    clearInterval(idleSweep);
+    idleSweep = undefined;
+  }
+  return closed;
+}
 const bufferIds = new WeakMap<Buffer, number>();
 let nextBufferId = 1;
 
@@ -138,10 +158,15 @@ function clientFor(request: HttpRequest): Client {
   if (!request.reuseKey) return newClient(request);
   const fingerprint = fingerprintOf(request);
   const cached = clients.get(request.reuseKey);
-  if (cached?.fingerprint === fingerprint && !cached.client.destroyed && !cached.client.closed) return cached.client;
+  if (cached?.fingerprint === fingerprint && !cached.client.destroyed && !cached.client.closed) {
+    cached.usedAt = Date.now();
+    return cached.client;
+  }
   cached?.client.destroy().catch(() => undefined);
   const client = newClient(request);
-  clients.set(request.reuseKey, { fingerprint, client });
+  clients.set(request.reuseKey, { fingerprint, client, usedAt: Date.now() });
+  // unref: the sweep never keeps the daemon (or a one-off `vigil probe`) running.
+  idleSweep ??= setInterval(() => closeIdleHttpClients(), IDLE_CLIENT_MS / 4).unref();
   return client;
 }
 

@@ -6,7 +6,7 @@ import https from 'node:https';
 import type net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import httpCheck from '../checks/http.js';
+import httpCheck, { closeIdleHttpClients } from '../checks/http.js';
 import { makeTestPki, type TestPki } from './helpers/certificates.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
 import { closedPort } from './helpers/servers.js';
@@ -85,6 +85,7 @@ afterAll(async () => {
 });
 
 const local = (port: number) => makeTarget('127.0.0.1', port);
+const openConnections = () => new Promise<number>((resolve, reject) => plain.getConnections((err, count) => (err ? reject(err) : resolve(count))));
 
 describe('http check: request', () => {
   it('sends method, path, headers, virtual host and body as configured', async () => {
@@ -117,6 +118,20 @@ describe('http check: request', () => {
     const second = await runOnce(httpCheck, target, { keepalive: true });
     expect([first.status, second.status]).toEqual(['up', 'up']);
     expect(connections).toBe(between);
+  });
+
+  it('closes a kept-alive connection left idle (a target removed from the config)', async () => {
+    const target = makeTarget('127.0.0.1', plainPort, { id: 'idle/127.0.0.1' });
+    expect((await runOnce(httpCheck, target, { keepalive: true })).status).toBe('up');
+    const openBefore = await openConnections();
+    const closed = closeIdleHttpClients(0); // this target's client and the one of the test before
+    expect(closed).toBeGreaterThanOrEqual(1);
+    await expect.poll(openConnections).toBe(openBefore - closed);
+    // The next check of that target opens a new connection and works.
+    const before = connections;
+    expect((await runOnce(httpCheck, target, { keepalive: true })).status).toBe('up');
+    expect(connections).toBe(before + 1);
+    closeIdleHttpClients(0);
   });
 
   it('binds to a source address', async () => {
