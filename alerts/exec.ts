@@ -6,10 +6,10 @@
 //                      as VIGIL_<FIELD> in the environment, the event as JSON on stdin.
 // Exit status 0 is a delivered alert; anything else, a timeout or a crash is a failed attempt (retried).
 import { accessSync, constants } from 'node:fs';
-import { defineAlert, describeError, formatDuration, pathOption, renderTemplate, runProcess, templateFields, templateProblem, z, type AlertEvent, type CheckResult } from 'vigil/plugin';
+import { defineAlert, describeError, formatDuration, commandOption, pathOption, renderTemplate, runProcess, templateFields, templateProblem, z, type AlertEvent, type CheckResult } from 'vigil/plugin';
 
 const options = z.strictObject({
-  command: z.string().min(1).meta({ description: 'The program to run: an absolute path, or a name looked up in PATH' }),
+  command: commandOption('The program to run: a name looked up in PATH, or a path (relative: from the config file)'),
   args: z
     .array(z.string().superRefine((arg, ctx) => {
       const problem = templateProblem(arg);

@@ -12,6 +12,7 @@ import {
   defineCheck,
   describeError,
   formatDuration,
+  commandOption,
   pathOption,
   runProcess,
   z,
@@ -26,7 +27,7 @@ const PLACEHOLDERS = [...PER_HOST, 'service', 'group', 'timeout'] as const;
 const PLACEHOLDER = /\{\{|\}\}|\{([a-z_]+)\}/g;
 
 const argument = z
-  .union([z.string(), z.number()])
+  .union([z.string(), z.number(), z.boolean()]) // YAML reads `-p 8080` and `true` as a number and a boolean
   .transform(String)
   .superRefine((text, ctx) => {
     for (const match of text.matchAll(PLACEHOLDER)) {
@@ -37,7 +38,7 @@ const argument = z
   });
 
 const options = z.strictObject({
-  command: z.string().min(1).describe('Program to run: an absolute path, or a name looked up in PATH'),
+  command: commandOption('Program to run: a name looked up in PATH, or a path (relative: from the config file)'),
   args: z
     .array(argument)
     .default([])

@@ -17,7 +17,7 @@ export {
   parseHexPattern,
   type HexPatternByte,
 } from './check-kit/hex.js';
-export { hexOption, hexPatternOption, ipAddressOption, oneOrMore, pathOption, portOption, regexOption } from './check-kit/option-schemas.js';
+export { commandOption, hexOption, hexPatternOption, ipAddressOption, oneOrMore, pathOption, portOption, regexOption } from './check-kit/option-schemas.js';
 export { serverNameFor, tlsConnectOptions, tlsOptionsShape, type TlsOptions } from './check-kit/tls-options.js';
 export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.js';
 export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';

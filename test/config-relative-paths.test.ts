@@ -22,6 +22,8 @@ beforeAll(async () => {
   port = (server.address() as AddressInfo).port;
   mkdirSync(tmp.path('work'));
   writeFileSync(tmp.path('smtp-password'), 'secret\n');
+  mkdirSync(tmp.path('monitors'));
+  writeFileSync(tmp.path('monitors/ok.sh'), '#!/bin/sh\necho "checked from $(pwd)"\n', { mode: 0o755 });
 });
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
@@ -38,6 +40,12 @@ services:
   web-script:
     group: web
     check: { type: script, command: /bin/sh, args: [-c, 'test "$(pwd)" = "$1"', sh, ${tmp.path('work')}], cwd: work }
+  web-monitor:
+    group: web
+    check: { type: script, command: ./monitors/ok.sh }
+  web-true:
+    group: web
+    check: { type: script, command: env, args: [true] }
 alerts:
   ops-mail:
     type: mail
@@ -58,6 +66,9 @@ describe('relative paths in plugin options', () => {
     const loaded = await loadConfig(tmp.write('vigil.yaml', config()));
     expect(loaded.checkOptions.get('web-https')).toMatchObject({ tls_ca: tmp.path('pki/ca.pem') });
     expect(loaded.checkOptions.get('web-script')).toMatchObject({ cwd: tmp.path('work') });
+    // A command with a slash is a path; a bare name is left for PATH.
+    expect(loaded.checkOptions.get('web-monitor')).toMatchObject({ command: tmp.path('monitors/ok.sh') });
+    expect(loaded.checkOptions.get('web-true')).toMatchObject({ command: 'env' });
     expect(loaded.alertOptions.get('ops-mail')).toMatchObject({ password_file: tmp.path('smtp-password'), ca_file: '/etc/ssl/certs/ca-certificates.crt' });
     expect(loaded.alertOptions.get('ops-script')).toMatchObject({ cwd: tmp.path('work') });
   });
@@ -67,6 +78,8 @@ describe('relative paths in plugin options', () => {
     const result = await runVigilAsync(['probe', '-c', file], { cwd: '/' });
     expect(result.stdout).toMatch(/^UP\s+web-https\/127\.0\.0\.1:\d+ .*HTTP 200/m);
     expect(result.stdout).toMatch(/^UP\s+web-script\/127\.0\.0\.1:\d+ /m);
+    expect(result.stdout).toMatch(/^UP\s+web-monitor\/127\.0\.0\.1:\d+ /m);
+    expect(result.stdout).toMatch(/^UP\s+web-true\/127\.0\.0\.1:\d+ /m);
     expect(result.code).toBe(0);
   });
 });

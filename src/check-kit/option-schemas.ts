@@ -4,8 +4,11 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseHex, parseHexPattern } from './hex.js';
 
-/** The schemas made by pathOption, so the config loader can find them in any plugin's options. */
-export const pathOptionSchemas = z.registry<Record<string, never>>();
+/**
+ * The schemas made by pathOption and commandOption, so the config loader can find them in any
+ * plugin's options; `command` ones leave a bare name alone (it is looked up in PATH).
+ */
+export const pathOptionSchemas = z.registry<{ command: boolean }>();
 
 /**
  * A file or directory. Written relative, it is taken from the directory of the config file that
@@ -13,7 +16,17 @@ export const pathOptionSchemas = z.registry<Record<string, never>>();
  */
 export function pathOption(description: string) {
   const schema = z.string().min(1).describe(description);
-  pathOptionSchemas.add(schema, {});
+  pathOptionSchemas.add(schema, { command: false });
+  return schema;
+}
+
+/**
+ * A program to run: a bare name is looked up in PATH when run; a path with a slash written
+ * relative (`./monitors/http.monitor`) is taken from the config file's directory, as pathOption.
+ */
+export function commandOption(description: string) {
+  const schema = z.string().min(1).describe(description);
+  pathOptionSchemas.add(schema, { command: true });
   return schema;
 }
 
