@@ -17,25 +17,29 @@ export function queryTimeline(db: Database, filter: TargetFilter & { since: numb
   const since = Math.min(filter.since, until);
   const params: Record<string, unknown> = {};
   const where = targetCondition(filter, params);
+  // Rows as arrays: with ten thousand targets, row objects cost more than the query.
   const targets = db
-    .prepare(`SELECT id, key, created_at AS createdAt, removed_at AS removedAt FROM targets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY key`)
-    .all(params) as Array<{ id: number; key: string; createdAt: number | null; removedAt: number | null }>;
+    .prepare(`SELECT id, key, created_at, removed_at FROM targets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY key`)
+    .raw()
+    .all(params) as Array<[number, string, number | null, number | null]>;
   const rows = new Map<number, TimelineRow>();
-  for (const target of targets) {
+  for (const [id, key, createdAt, removedAt] of targets) {
     // Targets that were not watched at any time in the window are left out.
-    if ((target.createdAt ?? since) >= until || (target.removedAt !== null && target.removedAt <= since)) continue;
-    rows.set(target.id, { id: target.key, watched: [Math.max(since, target.createdAt ?? since), Math.min(until, target.removedAt ?? until)], outages: [], maintenance: [] });
+    if ((createdAt ?? since) >= until || (removedAt !== null && removedAt <= since)) continue;
+    rows.set(id, { id: key, watched: [Math.max(since, createdAt ?? since), Math.min(until, removedAt ?? until)], outages: [], maintenance: [] });
   }
   const outages = db
     .prepare(
-      `SELECT target_id AS targetId, started_at AS startedAt, coalesce(ended_at, @now) AS endedAt FROM outages
+      `SELECT target_id, started_at, coalesce(ended_at, @now) FROM outages
         WHERE started_at >= @earliest AND started_at < @until AND (ended_at IS NULL OR ended_at > @since)`,
     )
-    .all({ since, until, now, earliest: earliestOverlappingStart(db, since) }) as Array<{ targetId: number; startedAt: number; endedAt: number }>;
-  for (const outage of outages) rows.get(outage.targetId)?.outages.push([Math.max(since, outage.startedAt), Math.min(until, outage.endedAt)]);
+    .raw()
+    .all({ since, until, now, earliest: earliestOverlappingStart(db, since) }) as Array<[number, number, number]>;
+  for (const [targetId, startedAt, endedAt] of outages) rows.get(targetId)?.outages.push([Math.max(since, startedAt), Math.min(until, endedAt)]);
   const periods = db
-    .prepare('SELECT target_id AS targetId, started_at AS startedAt, coalesce(ended_at, @now) AS endedAt FROM maintenance_periods WHERE started_at < @until AND (ended_at IS NULL OR ended_at > @since)')
-    .all({ since, until, now }) as Array<{ targetId: number; startedAt: number; endedAt: number }>;
-  for (const period of periods) rows.get(period.targetId)?.maintenance.push([Math.max(since, period.startedAt), Math.min(until, period.endedAt)]);
+    .prepare('SELECT target_id, started_at, coalesce(ended_at, @now) FROM maintenance_periods WHERE started_at < @until AND (ended_at IS NULL OR ended_at > @since)')
+    .raw()
+    .all({ since, until, now }) as Array<[number, number, number]>;
+  for (const [targetId, startedAt, endedAt] of periods) rows.get(targetId)?.maintenance.push([Math.max(since, startedAt), Math.min(until, endedAt)]);
   return [...rows.values()];
 }
