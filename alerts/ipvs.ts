@@ -44,6 +44,9 @@ class PoolKeeper {
   private running: Promise<void> | undefined;
   private pending: string | undefined;
   private stopped = false;
+  /** quorum_up / quorum_down runs, one after another, beside the syncs (never holding them up). */
+  private hooks: Promise<void> = Promise.resolve();
+  private readonly hooksAbort = new AbortController();
 
   constructor(
     private readonly options: Options,
@@ -140,6 +143,8 @@ class PoolKeeper {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
+    this.hooksAbort.abort(); // a hook still running is cut: the daemon is going away
+    await this.hooks;
     if (reason !== 'replaced' && this.options.cleanstop) await this.cleanStop();
     if (reason === 'removed') services.reportStatus(undefined);
     else if (reason === 'shutdown') services.reportStatus({ healthy: false, summary: 'vigil stopped', staleAfterMs: this.staleAfterMs() });
@@ -234,7 +239,13 @@ class PoolKeeper {
     }
     const applied = await this.apply(changes, reason);
     this.believed = lvs.applyToTable(actual, desired, tableRead && !this.options.dry_run ? applied : changes);
-    if (quorumChanged) await this.runQuorumHook(plan);
+    // Not awaited: a hook that hangs (a pager that does not answer) must not hold up the next sync
+    // — a server coming back — for its whole timeout. Hooks still run in order.
+    if (quorumChanged) {
+      this.hooks = this.hooks
+        .then(() => this.runQuorumHook(plan))
+        .catch((err: unknown) => this.log.error(`ipvs ${this.subject}: quorum hook failed: ${describeError(err)}`));
+    }
     this.report(plan, tableRead || !!this.options.dry_run);
   }
 
@@ -330,9 +341,10 @@ class PoolKeeper {
       args: command.slice(1),
       env: { PATH: process.env.PATH, VIGIL_VIRTUAL_SERVICE: this.subject, VIGIL_QUORUM: plan.quorumUp ? 'up' : 'down', VIGIL_LIVE_WEIGHT: String(plan.liveWeight) },
       timeoutMs: HOOK_TIMEOUT_MS,
+      signal: this.hooksAbort.signal,
     });
     const ok = run.exitCode === 0;
-    const message = run.spawnError ? describeError(run.spawnError) : run.timedOut ? 'timed out' : `exit ${run.exitCode ?? run.signal}`;
+    const message = run.spawnError ? describeError(run.spawnError) : run.timedOut ? 'timed out' : run.aborted ? 'cut short: vigil is stopping' : `exit ${run.exitCode ?? run.signal}`;
     this.services.record({ subject: this.subject, kind: 'hook', command, ok, exitCode: run.exitCode, message: `${what}: ${message}` });
     if (!ok) this.log.error(`ipvs ${this.subject}: ${what} hook ${command.join(' ')} failed: ${message}${run.stderr ? `: ${lvs.firstLine(run.stderr)}` : ''}`);
   }

@@ -10,6 +10,7 @@ import { startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
+import { alive } from './helpers/processes.js';
 
 type Server = Awaited<ReturnType<typeof startHttpServer>>;
 
@@ -264,6 +265,24 @@ export default defineCheck({
     expect(lines.filter((line) => line === 'quorum-up')).toHaveLength(1);
     expect(lines.filter((line) => line === 'quorum-down two words')).toHaveLength(1);
     expect(daemon.output()).toMatch(/quorum down \(live weight 2, quorum 3±0\)/);
+  });
+
+  it('a quorum hook that hangs holds up neither the next change of the pool nor the shutdown', async () => {
+    const pidFile = tmp.path('hook.pid');
+    const hook = tmp.write('hang.sh', `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 60\n`);
+    chmodSync(hook, 0o755);
+    const daemon = start(config(`    quorum: 3\n    quorum_down: ${hook}\n`));
+    await waitPool(full, 'the pool created');
+    await servers[1]!.stop();
+    await waitFor(() => existsSync(pidFile), 'the quorum_down hook started');
+    // web2 comes back while the hook still hangs: the table follows at once, not after 30 s.
+    await servers[1]!.start();
+    await waitPool(full, 'web2 back in the pool while quorum_down still runs');
+    const hookPid = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(hookPid)).toBe(true);
+    await daemon.stop();
+    expect(alive(hookPid)).toBe(false);
+    expect(actionRows('hook').map((row) => row.message)).toContainEqual('quorum_down: cut short: vigil is stopping');
   });
 
   it('dry_run logs the commands it would run and changes nothing', async () => {
