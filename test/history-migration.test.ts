@@ -9,6 +9,7 @@ import { openReadOnlyDatabase } from '../src/history/open-database.js';
 import { queryOutages } from '../src/history/outage-query.js';
 import { readTransitions } from './helpers/history-db.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { runVigilAsync } from './helpers/vigil-process.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => (tmp = tempDir()));
@@ -125,6 +126,17 @@ describe('schema migration', () => {
     const transitions = readTransitions(file).filter((t) => t.key === 'svc/h1');
     expect(transitions).toHaveLength(5);
     expect(transitions.at(-1)).toMatchObject({ from_state: 'down', to_state: 'up', message: 'back', at: Date.UTC(2026, 0, 2) });
+  });
+
+  it('the CLI, which reads without upgrading, says an older file needs the daemon to upgrade it', async () => {
+    const file = tmp.path('history.db');
+    writeVersion1(file, 2, 3);
+    const result = await runVigilAsync(['history', '--db', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`vigil history: history database ${file} has schema version 1, older than this Vigil reads (${SCHEMA_VERSION}): start the daemon (vigil run) once to upgrade it\n`);
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(1); // untouched
+    db.close();
   });
 
   it('a database from a newer Vigil is refused, not damaged', () => {

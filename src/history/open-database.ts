@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { migrate } from './migrations.js';
+import { migrate, SCHEMA_VERSION } from './migrations.js';
 
 /** While running, a locked database must not stall the event loop: fail fast and retry later. */
 export const RUNTIME_BUSY_TIMEOUT_MS = 50;
@@ -46,13 +46,23 @@ export function openWritableDatabase(file: string, notice: (message: string) => 
   return db;
 }
 
-/** A read-only connection for the CLI; works while the daemon writes. */
+/**
+ * A read-only connection for the CLI; works while the daemon writes. It cannot upgrade the
+ * schema, so a file of another version is refused with what to do, not misread.
+ */
 export function openReadOnlyDatabase(file: string): Database.Database {
+  let db: Database.Database;
+  let version: number;
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 2_000 });
-    return db;
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: 2_000 });
+    version = db.pragma('user_version', { simple: true }) as number;
   } catch (err) {
     const reason = (err as { code?: string }).code === 'SQLITE_CANTOPEN' ? 'no such database (has the daemon run yet?)' : (err as Error).message;
     throw new Error(`cannot open history database ${file}: ${reason}`);
   }
+  if (version === SCHEMA_VERSION) return db;
+  db.close();
+  if (version === 0) throw new Error(`${file} is not a Vigil history database (no schema version)`);
+  if (version > SCHEMA_VERSION) throw new Error(`history database ${file} has schema version ${version}, newer than this Vigil understands (${SCHEMA_VERSION}); upgrade Vigil`);
+  throw new Error(`history database ${file} has schema version ${version}, older than this Vigil reads (${SCHEMA_VERSION}): start the daemon (vigil run) once to upgrade it`);
 }

@@ -1,27 +1,16 @@
 // `vigil availability`: per target, service, host or group over a window — availability, outages,
 // downtime, MTTR, MTBF, longest outage — with maintenance time left out and shown.
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { describeError } from '../../describe-error.js';
 import { queryAvailability, type AvailabilityGrouping, type AvailabilityRow } from '../../history/availability-query.js';
-import { configOption, examples } from '../config-option.js';
+import { examples } from '../config-option.js';
 import { formatPercent, formatShortDuration, formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
-import { parseTimeArgument } from '../parse-time.js';
+import { byOption, HEADINGS, reportCommand, reportTargets, reportWindow, type ReportOptions } from '../report-options.js';
 
-interface AvailabilityOptions {
-  config: string;
-  db?: string;
-  service?: string;
-  host?: string;
-  group?: string;
-  since: string;
-  until: string;
+interface AvailabilityOptions extends ReportOptions {
   by: AvailabilityGrouping;
-  utc?: boolean;
-  json?: boolean;
 }
-
-const HEADINGS: Record<AvailabilityGrouping, string> = { target: 'TARGET', service: 'SERVICE', host: 'HOST', group: 'GROUP' };
 const orDash = (ms: number | null) => (ms === null ? '-' : formatShortDuration(ms));
 
 function toJson(row: AvailabilityRow) {
@@ -29,16 +18,9 @@ function toJson(row: AvailabilityRow) {
 }
 
 export function availabilityCommand(): Command {
-  return new Command('availability')
+  return reportCommand('availability', { default: '30d', examples: '30d, 12h, 2026-11-01, 2026-11-01T08:00' })
     .description('availability per target, service, host or group over a window, with maintenance left out')
-    .addOption(configOption())
-    .option('--db <file>', 'history database (default: history.path from the config)')
-    .option('-s, --service <name>', 'only this service')
-    .option('--host <host>', 'only this host')
-    .option('-g, --group <name>', 'only this host group')
-    .option('--since <time>', 'start of the window: 30d, 12h, 2026-11-01, 2026-11-01T08:00', '30d')
-    .option('--until <time>', 'end of the window', 'now')
-    .addOption(new Option('--by <what>', 'one row per target, service, host or group').choices(['target', 'service', 'host', 'group']).default('target'))
+    .addOption(byOption())
     .option('--utc', 'print times in UTC instead of local time')
     .option('--json', 'print JSON (durations in ms)')
     .addHelpText(
@@ -56,11 +38,9 @@ left out of all of them and shown on its own. MTTR = downtime / outages; MTBF = 
     .action(async (options: AvailabilityOptions) => {
       const now = Date.now();
       try {
-        const since = parseTimeArgument(options.since, now);
-        const until = parseTimeArgument(options.until, now);
-        if (until <= since) throw new Error(`--until (${options.until}) must be after --since (${options.since})`);
+        const { since, until } = reportWindow(options, now);
         const db = await openHistoryForReading(options);
-        const rows = queryAvailability(db, { service: options.service, host: options.host, group: options.group, since, until, by: options.by }, now);
+        const rows = queryAvailability(db, { ...reportTargets(options), since, until, by: options.by }, now);
         db.close();
         const end = Math.min(until, now);
         if (options.json) {

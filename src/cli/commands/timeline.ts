@@ -1,41 +1,25 @@
 // `vigil timeline`: a picture of the last hours or days — one row per target, time across the
 // terminal, down time marked.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { describeError } from '../../describe-error.js';
 import { queryAvailability } from '../../history/availability-query.js';
 import { queryTimeline } from '../../history/timeline-query.js';
-import { configOption, examples } from '../config-option.js';
+import { examples } from '../config-option.js';
 import { openHistoryForReading } from '../history-database.js';
-import { parseTimeArgument } from '../parse-time.js';
+import { reportCommand, reportTargets, reportWindow, type ReportOptions } from '../report-options.js';
 import { renderTimeline } from '../timeline-render.js';
 
-interface TimelineOptions {
-  config: string;
-  db?: string;
-  service?: string;
-  host?: string;
-  group?: string;
-  since: string;
-  until: string;
+interface TimelineOptions extends ReportOptions {
   width?: string;
   ascii?: boolean;
-  utc?: boolean;
-  json?: boolean;
 }
 
 /** Without a terminal (piped), draw this wide. */
 const DEFAULT_WIDTH = 100;
 
 export function timelineCommand(): Command {
-  return new Command('timeline')
+  return reportCommand('timeline', { default: '24h', examples: '24h, 7d, 2026-11-01T08:00' })
     .description('one row per target, time across, down time marked: the last hours or days at a glance')
-    .addOption(configOption())
-    .option('--db <file>', 'history database (default: history.path from the config)')
-    .option('-s, --service <name>', 'only this service')
-    .option('--host <host>', 'only this host')
-    .option('-g, --group <name>', 'only this host group')
-    .option('--since <time>', 'start: 24h, 7d, 2026-11-01T08:00', '24h')
-    .option('--until <time>', 'end', 'now')
     .option('-w, --width <columns>', 'total width (default: the terminal width)')
     .option('--ascii', 'ASCII marks (# down, m maintenance, . up) instead of block characters')
     .option('--utc', 'print times in UTC instead of local time')
@@ -44,12 +28,13 @@ export function timelineCommand(): Command {
     .action(async (options: TimelineOptions) => {
       const now = Date.now();
       try {
-        const since = parseTimeArgument(options.since, now);
-        const until = Math.min(parseTimeArgument(options.until, now), now);
-        if (until <= since) throw new Error(`--until (${options.until}) must be after --since (${options.since})`);
+        const window = reportWindow(options, now);
+        const since = window.since;
+        const until = Math.min(window.until, now);
+        if (until <= since) throw new Error(`--since (${options.since}) is in the future`);
         const width = options.width === undefined ? (process.stdout.columns ?? DEFAULT_WIDTH) : Number(options.width);
         if (!Number.isInteger(width) || width < 1) throw new Error(`--width: expected a number of columns, got ${options.width}`);
-        const filter = { service: options.service, host: options.host, group: options.group, since, until };
+        const filter = { ...reportTargets(options), since, until };
         const db = await openHistoryForReading(options);
         const rows = queryTimeline(db, filter, now);
         const availability = new Map(queryAvailability(db, filter, now).map((row) => [row.name, row.availability]));

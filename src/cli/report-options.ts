@@ -1,0 +1,49 @@
+// The options the history reports share: which database, which targets, which window.
+import { Command, Option } from 'commander';
+import type { AvailabilityGrouping } from '../history/availability-query.js';
+import type { TargetFilter } from '../history/outage-query.js';
+import { configOption } from './config-option.js';
+import { parseTimeArgument } from './parse-time.js';
+
+export interface ReportOptions {
+  config: string;
+  db?: string;
+  service?: string;
+  host?: string;
+  group?: string;
+  since: string;
+  until: string;
+  utc?: boolean;
+  json?: boolean;
+}
+
+/** A report command with the database, target filters and window options (`--since` defaulting to `since`). */
+export function reportCommand(name: string, since: { default: string; examples: string }): Command {
+  return new Command(name)
+    .addOption(configOption())
+    .option('--db <file>', 'history database (default: history.path from the config)')
+    .option('-s, --service <name>', 'only this service')
+    .option('--host <host>', 'only this host')
+    .option('-g, --group <name>', 'only this host group')
+    .option('--since <time>', `start of the window: ${since.examples}`, since.default)
+    .option('--until <time>', 'end of the window', 'now');
+}
+
+export const HEADINGS: Record<AvailabilityGrouping, string> = { target: 'TARGET', service: 'SERVICE', host: 'HOST', group: 'GROUP' };
+
+export function byOption(): Option {
+  return new Option('--by <what>', 'one row per target, service, host or group').choices(['target', 'service', 'host', 'group']).default('target');
+}
+
+/** The window asked for, checked: `--until` after `--since`. */
+export function reportWindow(options: ReportOptions, now: number): { since: number; until: number } {
+  const since = parseTimeArgument(options.since, now);
+  const until = parseTimeArgument(options.until, now);
+  if (until <= since) throw new Error(`--until (${options.until}) must be after --since (${options.since})`);
+  return { since, until };
+}
+
+/** The target filters asked for. */
+export function reportTargets(options: ReportOptions): TargetFilter {
+  return { service: options.service, host: options.host, group: options.group };
+}
