@@ -66,6 +66,13 @@ describe('control socket', () => {
     expect(status.stdout).toMatch(/^TARGET\s+STATE\s+SINCE\s+FOR\s+FLAGS\s+MESSAGE\nweb-http\/web1\s+UP\s+\S+ \S+\s+\S+\s+disabled \(test\)\s+HTTP 200 from /);
     const json = JSON.parse((await vigil('status', '--json')).stdout);
     expect(json).toMatchObject({ live: false, daemon: null, targets: [{ id: 'web-http/web1', state: 'up', flags: { disabled: { reason: 'test' } } }] });
+
+    // Only the database, no config (a copy on another machine): the last known state all the same.
+    const missing = tmp.path('none.yaml');
+    const fromFile = await runVigilAsync(['status', '--db', tmp.path('history.db'), '-c', missing]);
+    expect(fromFile.code).toBe(3);
+    expect(fromFile.stderr).toBe(`vigil status: no config at ${missing} to find the daemon (give -c FILE or --socket PATH); last known state from the history database:\n`);
+    expect(fromFile.stdout).toMatch(/^TARGET\s+STATE.*\nweb-http\/web1\s+UP\s/);
   });
 
   it('the socket is mode 0660, and removed at a clean stop', async () => {

@@ -1,6 +1,7 @@
 // `vigil status`: the live state of every target from the running daemon; without a daemon, says
 // so and shows the last known state from the history database (exit code 3).
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { API_PREFIX, type StatusAnswer } from '../../control/control-api.js';
 import { DaemonUnreachable } from '../../control/control-client.js';
 import { openReadOnlyDatabase } from '../../history/open-database.js';
@@ -60,6 +61,10 @@ export function statusCommand(): Command {
       let filter: SelectorOptions = {};
       try {
         filter = filterOf(target, options);
+        // `--db` without a config to name the socket: the file alone answers, as without a daemon.
+        if (options.db !== undefined && options.socket === undefined && !existsSync(options.config)) {
+          throw new DaemonUnreachable('not-running', `no config at ${options.config} to find the daemon (give -c FILE or --socket PATH)`);
+        }
         const query = new URLSearchParams(filter as Record<string, string>).toString();
         const answer = expectOk(await askDaemon<StatusAnswer>(options, 'GET', `${API_PREFIX}/status${query ? `?${query}` : ''}`, undefined, 10_000));
         if (options.json) console.log(JSON.stringify({ live: true, ...answer }, null, 2));
