@@ -2,14 +2,9 @@
 // it?"), what still waits to be retried, and a test alert sent through a configured alert.
 import { Command, Option } from 'commander';
 import { ConfigError, formatIssue } from '../../config/config-error.js';
-import { formatDuration } from '../../config/duration.js';
-import { loadConfig } from '../../config/load-config.js';
+import { formatDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
-import { attemptDelivery } from '../../alerting/attempt-delivery.js';
 import { hasAlertTables, queryAttempts, queryQueue, type AttemptRow, type QueuedRow } from '../../history/attempt-query.js';
-import { createLogger } from '../../log.js';
-import { buildPlan } from '../../plan.js';
-import type { AlertEvent, AlertServices, Target } from '../../plugin.js';
 import { configOption, examples } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
@@ -175,37 +170,8 @@ function testCommand(): Command {
     .addHelpText('after', examples(['vigil alerts test pager', 'vigil alerts test ops-mail --target web/10.0.0.11:80']))
     .action(async (name: string, options: { config: string; target?: string }) => {
       try {
-        const plan = buildPlan(await loadConfig(options.config));
-        const alert = plan.alerts.get(name);
-        if (!alert) throw new Error(`no alert named '${name}'; defined: ${[...plan.alerts.keys()].join(', ') || '(none)'}`);
-        const routed = [...plan.targets.values()].filter(({ service }) => service.alerts.includes(name));
-        const chosen = options.target ? plan.targets.get(options.target) : (routed[0] ?? plan.targets.values().next().value);
-        if (options.target && !chosen) throw new Error(`no target ${options.target}; targets are service/host, e.g. ${[...plan.targets.keys()][0] ?? 'web/10.0.0.1'}`);
-        const target: Target = chosen?.target ?? { id: 'test/test', service: 'test', group: 'test', name: 'test', address: '127.0.0.1' };
-        const event: AlertEvent = {
-          kind: 'test',
-          target,
-          from: 'unknown',
-          to: 'unknown',
-          at: new Date(),
-          result: { status: 'unknown', message: 'test alert sent with vigil alerts test' },
-          groupHosts: chosen?.service.hosts.map((host) => host.name) ?? [target.name],
-          description: chosen?.service.description,
-        };
-        const log = createLogger({ format: 'text', level: 'warn', write: (line) => process.stderr.write(line) });
-        // Outside the daemon: no routed targets, and what the plugin records is only logged.
-        const services: AlertServices = {
-          name,
-          log,
-          targets: () => [],
-          record: (action) => log.info(`${name}: ${action.kind} ${action.ok ? 'ok' : 'failed'}${action.message ? `: ${action.message}` : ''}`),
-          reportStatus: () => undefined,
-        };
-        await alert.plugin.start?.(alert.options, services);
-        const result = await attemptDelivery(alert, [event], { attempt: 1, deliveryId: Date.now(), digest: false, log, stopSignal: new AbortController().signal, services });
-        await alert.plugin.stop?.(alert.options, { ...services, reason: 'shutdown' });
-        if (!result.ok) throw new Error(`${name} (${alert.type}) failed after ${formatDuration(result.durationMs)}: ${result.error}`);
-        console.log(`${name} (${alert.type}): test alert about ${target.id} delivered in ${formatDuration(result.durationMs)}`);
+        // Loaded here: the config, the plugins and the delivery code are what `log` and `queue` do without.
+        await (await import('../send-test-alert.js')).sendTestAlert(name, options);
       } catch (err) {
         fail('test', err);
       }
