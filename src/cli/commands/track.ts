@@ -4,12 +4,10 @@
 // refresh it at every resync: a status not refreshed in time means the daemon is dead or stuck,
 // and that counts as a failure too, so VRRP moves the VIP to the peer.
 import { Command } from 'commander';
-import { formatDuration } from '../../config/duration.js';
-import { loadConfig } from '../../config/load-config.js';
+import { formatDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
 import { openReadOnlyDatabase } from '../../history/open-database.js';
 import { queryStatuses } from '../../history/lvs-query.js';
-import { buildPlan } from '../../plan.js';
 import { configOption, examples } from '../config-option.js';
 
 interface TrackOptions {
@@ -44,6 +42,8 @@ export function trackCommand(): Command {
         let file = options.db;
         let wanted = options.virtualServer?.map(alertName);
         if (!file) {
+          // Loaded only here: keepalived runs `vigil track --db` every few seconds, which needs neither.
+          const [{ loadConfig }, { buildPlan }] = await Promise.all([import('../../config/load-config.js'), import('../../plan.js')]);
           const plan = buildPlan(await loadConfig(options.config));
           file = plan.config.history.path;
           wanted ??= [...plan.alerts.values()].filter((alert) => alert.type === 'ipvs').map((alert) => alert.name);
