@@ -19,6 +19,7 @@ import type { LoadedConfig } from './config/load-config.js';
 import { formatDuration } from './config/duration.js';
 import { parseHostEntry, type Host } from './config/host-entry.js';
 import type { Config, ServiceConfig } from './config/schema.js';
+import { allOfChecks } from './check-all.js';
 import { expandVirtualServers } from './lvs/virtual-server-plan.js';
 import type { AlertMode, AlertPlugin, CheckPlugin, Target } from './plugin.js';
 
@@ -98,6 +99,19 @@ export function buildAlertPlan(loaded: LoadedConfig, name: string, alert: AlertC
   };
 }
 
+/** The plugin that runs a service's check: its own, or for a list one that runs them all. */
+function checkOf(loaded: LoadedConfig, name: string, service: ServiceConfig): Pick<ServicePlan, 'checkType' | 'plugin' | 'options'> {
+  const options = loaded.checkOptions.get(name)!;
+  if (!Array.isArray(service.check)) return { checkType: service.check.type, plugin: loaded.registry.checks.get(service.check.type)!.plugin, options };
+  const parts = (options.checks as Array<Record<string, unknown> & { type: string }>).map(({ type, ...partOptions }) => ({
+    type,
+    plugin: loaded.registry.checks.get(type)!.plugin,
+    options: partOptions,
+  }));
+  const plugin = allOfChecks(parts);
+  return { checkType: plugin.type, plugin, options };
+}
+
 /** A service's plan: its check, timing (its own, else `defaults`, else built-in) and routes. */
 export function buildServicePlan(
   loaded: LoadedConfig,
@@ -114,9 +128,7 @@ export function buildServicePlan(
     name,
     description: service.description,
     group: service.group,
-    checkType: service.check.type,
-    plugin: loaded.registry.checks.get(service.check.type)!.plugin,
-    options: loaded.checkOptions.get(name)!,
+    ...checkOf(loaded, name, service),
     intervalMs,
     timeoutMs: service.timeout ?? defaults.timeout ?? DEFAULTS.timeout,
     rise: service.rise ?? defaults.rise ?? DEFAULTS.rise,

@@ -206,6 +206,24 @@ describe('vigil import keepalived', () => {
     expect(report.config.virtual_servers['udp-192.0.2.50-80'].protocol).toBe('udp');
   });
 
+  it('a real server with several checkers becomes a list of checks that must all pass', () => {
+    const source = tmp.write(
+      'checkers.conf',
+      `virtual_server 192.0.2.60 80 {\n    delay_loop 5\n    lb_algo rr\n    protocol TCP\n    real_server 127.0.0.1 8080 {\n        HTTP_GET {\n            url {\n                path /health\n                status_code 200\n            }\n            connect_timeout 2\n        }\n        TCP_CHECK {\n            connect_port 8443\n            connect_timeout 2\n        }\n        MISC_CHECK {\n            misc_path "/usr/local/bin/db-ok"\n            misc_timeout 2\n        }\n    }\n}\n`,
+    );
+    const report = JSON.parse(runVigil(['import', 'keepalived', source, '--json']).stdout) as Json;
+    // With NAT a real server is checked on its own port: TCP_CHECK's connect_port is listed.
+    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([[14, 'connect_port 8443']]);
+    expect(report.config.virtual_servers['tcp-192.0.2.60-80'].check).toEqual([
+      { type: 'http', path: '/health', expect_status: '200' },
+      { type: 'tcp' },
+      { type: 'script', convention: 'exit_code', command: '/usr/local/bin/db-ok' },
+    ]);
+    const out = tmp.path('checkers.yaml');
+    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
+    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  });
+
   it('runs the import: HTTP_GET removes and re-adds, the sorry server stands in, inhibit_on_failure quiesces, misc_dynamic sets weights', async () => {
     const script = weightScript();
     setWeightExit(MISC_PORTS[0]!, 5); // weight 3

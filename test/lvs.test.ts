@@ -1,7 +1,7 @@
 // LVS end to end: the real `bin/vigil` with a virtual service of three real HTTP servers on
 // loopback, driving test/ipvsadm-double (a faithful ipvsadm with a state-file table). Asserts the
 // table and the exact ipvsadm argument lists.
-import { chmodSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble, type DoubleEnv } from './helpers/ipvsadm-double.js';
@@ -103,6 +103,24 @@ describe('ipvs: a virtual service with three real servers', () => {
     // A stop without cleanstop leaves the table as it is (the servers keep serving).
     expect(await daemon.stop()).toBe(0);
     expect(pool(env)).toEqual(full());
+  });
+
+  it('a list of checks (keepalived: several checkers): a real server stays in only while all pass', async () => {
+    // The second check fails for a server while a file named after its port exists; HTTP still answers.
+    const failing = (port: number) => tmp.path(`fail-${port}`);
+    const daemon = start(
+      config().replace(
+        'check: { type: http, path: /health }',
+        `check: [{ type: http, path: /health }, { type: script, command: /bin/sh, args: [-c, 'test ! -e "$1"', sh, '${tmp.path('fail-')}{port}'] }]`,
+      ),
+    );
+    await waitPool(full, 'the pool created');
+    writeFileSync(failing(servers[0]!.port), '');
+    const down = await daemon.waitForLine(/web\/web1 UP → DOWN after 2 failures: script: exit 1/);
+    await waitPool(() => [`${rs(0)}=0`, `${rs(1)}=2`, `${rs(2)}=1`], 'web1 quiesced while its HTTP check passes');
+    rmSync(failing(servers[0]!.port));
+    await daemon.waitForLine(/web\/web1 DOWN → UP after 2 successes/, { from: down.index });
+    await waitPool(full, 'web1 back');
   });
 
   it('on_down: remove deletes the real server (-d) and adds it back (-a)', async () => {

@@ -17,7 +17,8 @@ function pluginUnion(plugins: Array<{ type: string; description?: string; option
 export function configJsonSchema(registry: PluginRegistry): Record<string, unknown> {
   const sorted = <P extends { type: string }>(entries: Iterable<{ plugin: P }>) =>
     [...entries].map((entry) => entry.plugin).sort((a, b) => a.type.localeCompare(b.type));
-  const check = pluginUnion(sorted(registry.checks.values()));
+  const oneCheck = pluginUnion(sorted(registry.checks.values()));
+  const check = z.union([oneCheck, z.array(oneCheck).min(1)]); // one check, or a list that must all pass
   const alert = pluginUnion(sorted(registry.alerts.values()), { ...decisionShape, ...deliveryShape });
   const key = z.string().regex(NAME_PATTERN);
   const full = configSchema.extend({
@@ -26,7 +27,7 @@ export function configJsonSchema(registry: PluginRegistry): Record<string, unkno
     virtual_servers: z.record(key, virtualServerEntrySchema.safeExtend({ check: check as never })).optional(),
   });
   return {
-    ...z.toJSONSchema(full, { io: 'input', unrepresentable: 'any', target: 'draft-7' }),
+    ...z.toJSONSchema(full, { io: 'input', unrepresentable: 'any', target: 'draft-7', reused: 'ref' }),
     title: 'Vigil configuration',
   };
 }

@@ -66,10 +66,14 @@ export const timingShape = {
 
 const pluginRef = z.looseObject({ type: z.string({ error: 'expected the plugin type name' }) });
 
+/** One check, or a list that must all pass (keepalived: a real server with several checkers). */
+const checkRef = (description: string) =>
+  z.union([pluginRef, z.array(pluginRef).min(1)], { error: 'expected a check ({type: ..., options}) or a list of checks' }).meta({ description });
+
 export const serviceSchema = z.strictObject({
   description: z.string().optional(),
   group: z.string({ error: 'expected the name of a host group' }),
-  check: pluginRef.meta({ description: 'The check to run: `type` plus that check type’s options' }),
+  check: checkRef('The check to run: `type` plus that check type’s options; or a list of checks, all of which must pass'),
   batch: z
     .boolean()
     .optional()
@@ -88,7 +92,7 @@ export const alertSchema = pluginRef.extend({ ...decisionShape, ...deliveryShape
 /** A virtual server is a service (check, timing, alerts) over its own real servers. */
 export const virtualServerEntrySchema = virtualServerSchema({
   description: z.string().optional(),
-  check: pluginRef.meta({ description: 'The check to run on every real server: `type` plus that check type’s options' }),
+  check: checkRef('The check to run on every real server: `type` plus that check type’s options; or a list of checks, all of which must pass (keepalived: several checkers)'),
   disabled: z.boolean().optional(),
   ...timingShape,
 });

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { POLICY_KEYS } from './alert-policy-schema.js';
+import { listOptions } from '../check-all.js';
 import { didYouMean } from './did-you-mean.js';
 import { parseHostEntry } from './host-entry.js';
 import { resolvePathOptions } from './resolve-path-options.js';
@@ -50,6 +51,26 @@ export function validatePluginOptions(
   return resolvePathOptions(registered.plugin.options, result.data as Record<string, unknown>, baseDir);
 }
 
+/**
+ * A service's `check`: one check, or a list that must all pass. Returns the options the plan keeps:
+ * the check's own, or `{ checks: [{ type, ...options }] }` for a list (see check-all.ts).
+ */
+export function validateCheck(
+  reference: unknown,
+  table: Map<string, { plugin: { options: z.ZodObject; runGroup?: unknown } }>,
+  where: (string | number)[],
+  issues: RawIssue[],
+  baseDir: string,
+): Record<string, unknown> | undefined {
+  if (!Array.isArray(reference)) return validatePluginOptions('check', reference, table, where, issues, baseDir);
+  const parts = reference.map((part, index) => {
+    const options = validatePluginOptions('check', part, table, [...where, index], issues, baseDir);
+    return options && { type: (part as Section).type as string, options };
+  });
+  if (!parts.every((part) => part !== undefined)) return undefined;
+  return listOptions(parts);
+}
+
 function checkHostGroups(hostgroups: Section, issues: RawIssue[]): void {
   for (const [group, entries] of Object.entries(hostgroups)) {
     if (!Array.isArray(entries)) continue;
@@ -85,11 +106,13 @@ export function validateReferences(raw: Section, registry: PluginRegistry, baseD
         message: `no host group named '${service.group}'${didYouMean(service.group, groups)}; defined: ${groups.join(', ') || '(none)'}`,
       });
     }
-    const options = validatePluginOptions('check', service.check, registry.checks, [...where, 'check'], issues, baseDir);
+    const options = validateCheck(service.check, registry.checks, [...where, 'check'], issues, baseDir);
     if (options) checkOptions.set(name, options);
     const type = isObject(service.check) ? service.check.type : undefined;
     const plugin = typeof type === 'string' ? registry.checks.get(type)?.plugin : undefined;
-    if (service.batch === true && plugin && !plugin.runGroup) {
+    if (service.batch === true && Array.isArray(service.check)) {
+      issues.push({ path: [...where, 'batch'], message: 'a list of checks runs per target: batch needs a single check' });
+    } else if (service.batch === true && plugin && !plugin.runGroup) {
       issues.push({ path: [...where, 'batch'], message: `check type '${plugin.type}' cannot check a whole group in one run` });
     }
   }

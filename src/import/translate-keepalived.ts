@@ -112,8 +112,10 @@ interface RealServer {
   port?: number;
   weight: number;
   forwarding?: string;
-  translation: CheckerTranslation;
+  /** One per checker (keepalived needs all of them to pass); the first gives the timing. */
+  translations: CheckerTranslation[];
   checker?: KeepalivedNode;
+  checkers: KeepalivedNode[];
 }
 
 function readReal(node: KeepalivedNode, vs: KeepalivedNode, ctx: Context): RealServer | undefined {
@@ -125,11 +127,8 @@ function readReal(node: KeepalivedNode, vs: KeepalivedNode, ctx: Context): RealS
   const port = portText === undefined ? undefined : Number(portText);
   const weightNode = lastChild(node, 'weight');
   const checkers = (node.children ?? []).filter((c) => CHECKER_TYPES.includes(c.keyword));
-  for (const extra of checkers.slice(1)) {
-    untranslated(ctx, extra, `keepalived needs every checker of a real server to pass; Vigil runs one check per virtual server (this real server's first, ${checkers[0]!.keyword})`, extra.keyword);
-  }
-  const translation = translateChecker(checkers[0], { address, port, virtualServer: vs, realServer: node, ssl: ctx.ssl });
-  for (const item of translation.untranslated) untranslated(ctx, item.node, item.reason);
+  const translations = (checkers.length ? checkers : [undefined]).map((checker) => translateChecker(checker, { address, port, virtualServer: vs, realServer: node, ssl: ctx.ssl }));
+  for (const translation of translations) for (const item of translation.untranslated) untranslated(ctx, item.node, item.reason);
   for (const child of node.children ?? []) {
     if (RS_KEYWORDS.has(child.keyword)) continue;
     untranslated(ctx, child, RS_REASONS[child.keyword] ?? 'not a real_server option Vigil knows');
@@ -141,8 +140,9 @@ function readReal(node: KeepalivedNode, vs: KeepalivedNode, ctx: Context): RealS
     port,
     weight: weightNode ? Number(weightNode.args[0]) : 1,
     forwarding: method ? FORWARDING[method.args[0]!.toUpperCase()] : undefined,
-    translation,
+    translations,
     checker: checkers[0],
+    checkers,
   };
 }
 
@@ -229,22 +229,31 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
     if (command) entry[keyword] = command;
   }
 
-  // One check for every real server: the first real server's, when the others differ.
-  const canonical = reals[0]!.translation;
-  const sameAs = (t: CheckerTranslation) => JSON.stringify([t.check, t.timing]) === JSON.stringify([canonical.check, canonical.timing]);
+  // One check (or list of checks: every checker must pass) for every real server: the first real
+  // server's, when the others differ.
+  const canonicals = reals[0]!.translations;
+  const canonical = canonicals[0]!;
+  const summary = canonicals.map((t) => t.summary).join(' + ');
+  const fingerprint = (translations: CheckerTranslation[]) => JSON.stringify(translations.map((t) => [t.check, t.timing]));
   for (const real of reals.slice(1)) {
-    if (!sameAs(real.translation)) {
+    if (fingerprint(real.translations) !== fingerprint(canonicals)) {
       const node = real.checker ?? real.node;
-      untranslated(ctx, node, `Vigil checks every real server of a virtual server alike; this one is checked like ${endpointText(reals[0]!.address, reals[0]!.port)} (${canonical.summary})`, `real_server ${real.node.args.join(' ')} ${real.checker?.keyword ?? '(no checker)'}`);
+      untranslated(ctx, node, `Vigil checks every real server of a virtual server alike; this one is checked like ${endpointText(reals[0]!.address, reals[0]!.port)} (${summary})`, `real_server ${real.node.args.join(' ')} ${real.checker?.keyword ?? '(no checker)'}`);
     }
   }
-  const check = { ...canonical.check };
+  for (const other of canonicals.slice(1)) {
+    if (JSON.stringify(other.timing) !== JSON.stringify(canonical.timing)) {
+      out.behaviour(`${head}: every check of the list runs at the first checker's timing (${reals[0]!.checker!.keyword}); ${other.summary} had its own`, vs.line, vs.file);
+    }
+  }
+  const checks = canonicals.map((t) => ({ ...t.check }));
   let realPorts = reals.map((real) => real.port);
-  if (check.port !== undefined) {
+  for (const [index, check] of checks.entries()) {
+    if (check.port === undefined) continue;
     if (forwarding.method !== 'nat' && fwmark === undefined) {
       realPorts = reals.map(() => undefined); // IPVS uses the virtual port; the check uses connect_port
     } else if (reals.some((real) => real.port !== undefined && real.port !== check.port)) {
-      const node = inherited('connect_port', reals[0]!.checker);
+      const node = inherited('connect_port', reals[0]!.checkers[index]);
       if (node) untranslated(ctx, node, 'with NAT each real server is checked on the port it is added with (Vigil checks a real server on its own port)');
       delete check.port;
     }
@@ -287,9 +296,10 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
     entry.initial_state = 'down';
     out.comment([...where, 'initial_state'], 'alpha: real servers start down until a check passes', true);
   }
-  entry.check = check;
-  out.comment([...where, 'check'], [canonical.summary, ...canonical.differences].join('\n'));
-  for (const difference of canonical.differences) out.behaviour(`${head}: ${difference}`, vs.line, vs.file);
+  const differences = canonicals.flatMap((t) => t.differences);
+  entry.check = checks.length === 1 ? checks[0] : checks;
+  out.comment([...where, 'check'], [checks.length === 1 ? summary : `every one must pass: ${summary}`, ...differences].join('\n'));
+  for (const difference of differences) out.behaviour(`${head}: ${difference}`, vs.line, vs.file);
   if (ctx.mail && enabled(lastChild(vs, 'smtp_alert') ?? { keyword: 'smtp_alert', args: ['on'], line: 0, file: '' })) entry.alerts = [ctx.mail];
 
   for (const node of vs.children ?? []) {

@@ -3,7 +3,7 @@
 // destination, and the options of the `ipvs`/`notify` alerts each entry expands into.
 import { z } from 'zod';
 import { timingShape, virtualServerEntrySchema } from '../config/schema.js';
-import { validatePluginOptions, type ReferenceCheck } from '../config/validate-references.js';
+import { validateCheck, type ReferenceCheck } from '../config/validate-references.js';
 import { describeZodIssues, type RawIssue } from '../config/zod-issues.js';
 import { DEFAULTS } from '../plan.js';
 import type { PluginRegistry } from '../plugins/registry.js';
@@ -36,7 +36,7 @@ export function validateVirtualServers(raw: Raw, registry: PluginRegistry, check
     if (!isObject(entry)) continue;
     const where = ['virtual_servers', name];
     if (name in services) issues.push({ path: where, message: `a service named '${name}' exists too; a virtual server is checked as a service of its own name, so the names must differ`, atKey: true });
-    const checkOptions = validatePluginOptions('check', entry.check, registry.checks, [...where, 'check'], issues, baseDir);
+    const checkOptions = validateCheck(entry.check, registry.checks, [...where, 'check'], issues, baseDir);
     if (checkOptions) checked.checkOptions.set(name, checkOptions);
 
     const parsed = virtualServerEntrySchema.safeParse(entry);
