@@ -145,6 +145,11 @@ class PoolKeeper {
     await this.running;
     this.hooksAbort.abort(); // a hook still running is cut: the daemon is going away
     await this.hooks;
+    // keepalived's omega: the daemon going away takes quorum down with it.
+    if (reason === 'shutdown' && this.options.omega && this.quorumUp) {
+      const plan = lvs.planPool(this.poolMembers(), this.policy, this.quorumUp);
+      await this.runQuorumHook({ quorumUp: false, liveWeight: plan.liveWeight }, { why: 'vigil is stopping' });
+    }
     if (reason !== 'replaced' && this.options.cleanstop) await this.cleanStop();
     if (reason === 'removed') services.reportStatus(undefined);
     else if (reason === 'shutdown') services.reportStatus({ healthy: false, summary: 'vigil stopped', staleAfterMs: this.staleAfterMs() });
@@ -243,7 +248,7 @@ class PoolKeeper {
     // — a server coming back — for its whole timeout. Hooks still run in order.
     if (quorumChanged) {
       this.hooks = this.hooks
-        .then(() => this.runQuorumHook(plan))
+        .then(() => this.runQuorumHook(plan, { signal: this.hooksAbort.signal }))
         .catch((err: unknown) => this.log.error(`ipvs ${this.subject}: quorum hook failed: ${describeError(err)}`));
     }
     this.report(plan, tableRead || !!this.options.dry_run);
@@ -331,17 +336,18 @@ class PoolKeeper {
     this.log.warn(`ipvsadm works again (${path}): managing the IPVS table`);
   }
 
-  private async runQuorumHook(plan: lvs.PoolPlan): Promise<void> {
+  /** Runs quorum_up or quorum_down; cut when `signal` aborts (the changes' hooks: at shutdown). */
+  private async runQuorumHook(plan: Pick<lvs.PoolPlan, 'quorumUp' | 'liveWeight'>, { why, signal }: { why?: string; signal?: AbortSignal } = {}): Promise<void> {
     const command = plan.quorumUp ? this.options.quorum_up : this.options.quorum_down;
     const what = plan.quorumUp ? 'quorum_up' : 'quorum_down';
-    this.log.info(`ipvs ${this.subject}: quorum ${plan.quorumUp ? 'up' : 'down'} (live weight ${plan.liveWeight}, quorum ${this.policy.quorum}±${this.policy.hysteresis})`);
+    this.log.info(`ipvs ${this.subject}: quorum ${plan.quorumUp ? 'up' : 'down'} (${why ?? `live weight ${plan.liveWeight}, quorum ${this.policy.quorum}±${this.policy.hysteresis}`})`);
     if (!command) return;
     const run = await runProcess({
       command: command[0]!,
       args: command.slice(1),
       env: { PATH: process.env.PATH, VIGIL_VIRTUAL_SERVICE: this.subject, VIGIL_QUORUM: plan.quorumUp ? 'up' : 'down', VIGIL_LIVE_WEIGHT: String(plan.liveWeight) },
       timeoutMs: HOOK_TIMEOUT_MS,
-      signal: this.hooksAbort.signal,
+      signal,
     });
     const ok = run.exitCode === 0;
     const message = run.spawnError ? describeError(run.spawnError) : run.timedOut ? 'timed out' : run.aborted ? 'cut short: vigil is stopping' : `exit ${run.exitCode ?? run.signal}`;

@@ -206,14 +206,15 @@ describe('vigil import keepalived', () => {
     expect(report.config.virtual_servers['udp-192.0.2.50-80'].protocol).toBe('udp');
   });
 
-  it('a real server with several checkers becomes a list of checks that must all pass', () => {
+  it('a real server with several checkers becomes a list of checks that must all pass; omega is kept', () => {
     const source = tmp.write(
       'checkers.conf',
-      `virtual_server 192.0.2.60 80 {\n    delay_loop 5\n    lb_algo rr\n    protocol TCP\n    real_server 127.0.0.1 8080 {\n        HTTP_GET {\n            url {\n                path /health\n                status_code 200\n            }\n            connect_timeout 2\n        }\n        TCP_CHECK {\n            connect_port 8443\n            connect_timeout 2\n        }\n        MISC_CHECK {\n            misc_path "/usr/local/bin/db-ok"\n            misc_timeout 2\n        }\n    }\n}\n`,
+      `virtual_server 192.0.2.60 80 {\n    delay_loop 5\n    lb_algo rr\n    protocol TCP\n    omega\n    real_server 127.0.0.1 8080 {\n        HTTP_GET {\n            url {\n                path /health\n                status_code 200\n            }\n            connect_timeout 2\n        }\n        TCP_CHECK {\n            connect_port 8443\n            connect_timeout 2\n        }\n        MISC_CHECK {\n            misc_path "/usr/local/bin/db-ok"\n            misc_timeout 2\n        }\n    }\n}\n`,
     );
     const report = JSON.parse(runVigil(['import', 'keepalived', source, '--json']).stdout) as Json;
     // With NAT a real server is checked on its own port: TCP_CHECK's connect_port is listed.
-    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([[14, 'connect_port 8443']]);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([[15, 'connect_port 8443']]);
+    expect(report.config.virtual_servers['tcp-192.0.2.60-80'].omega).toBe(true);
     expect(report.config.virtual_servers['tcp-192.0.2.60-80'].check).toEqual([
       { type: 'http', path: '/health', expect_status: '200' },
       { type: 'tcp' },

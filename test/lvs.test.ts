@@ -303,6 +303,26 @@ export default defineCheck({
     expect(actionRows('hook').map((row) => row.message)).toContainEqual('quorum_down: cut short: vigil is stopping');
   });
 
+  it('omega: when vigil stops, quorum_down runs and notify_down runs for each real server still up', async () => {
+    const out = tmp.path('omega.txt');
+    const script = tmp.write('omega.sh', `#!/bin/sh\necho "$*" >> ${out}\n`);
+    chmodSync(script, 0o755);
+    const daemon = start(
+      config(`    omega: true\n    quorum_down: "${script} quorum-down"\n    notify_down: "${script} down"\n`).replace(
+        `weight: 2 }`,
+        `weight: 2, notify_down: "${script} down web2" }`,
+      ),
+    );
+    await waitPool(full, 'the pool created');
+    await servers[2]!.stop(); // web3 is down when vigil stops: it is not told again
+    await daemon.waitForLine(/web\/web3 UP → DOWN/);
+    await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').includes('down'), 'notify_down for web3');
+    writeFileSync(out, '');
+    expect(await daemon.stop()).toBe(0);
+    expect(readFileSync(out, 'utf8').split('\n').filter(Boolean).sort()).toEqual(['down', 'down web2', 'quorum-down']);
+    expect(actionRows('hook').filter((row) => row.message?.startsWith('quorum_down'))).toHaveLength(1);
+  });
+
   it('dry_run logs the commands it would run and changes nothing', async () => {
     const daemon = start(config('    dry_run: true\n'));
     await daemon.waitForLine(/dry run: would run: \S+ipvsadm-double -A -t 192\.0\.2\.10:80 -s wrr \(create the virtual service \(wrr\)\)/);

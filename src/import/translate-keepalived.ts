@@ -25,10 +25,9 @@ const SCHEDULER_FLAGS = ['flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback',
 const VS_KEYWORDS = new Set([
   'real_server', 'lb_algo', 'lvs_sched', 'lb_kind', 'lvs_method', 'persistence_timeout', 'persistence_granularity', 'protocol', 'ops', 'quorum',
   'hysteresis', 'quorum_up', 'quorum_down', 'sorry_server', 'sorry_server_lvs_method', 'virtualhost', 'alpha', 'inhibit_on_failure', 'delay_loop',
-  'connect_timeout', 'retry', 'nb_get_retry', 'delay_before_retry', 'warmup', 'smtp_alert', ...SCHEDULER_FLAGS,
+  'connect_timeout', 'retry', 'nb_get_retry', 'delay_before_retry', 'warmup', 'smtp_alert', 'omega', ...SCHEDULER_FLAGS,
 ]);
 const VS_REASONS: Record<string, string> = {
-  omega: 'Vigil runs no quorum_down or notify_down hooks when it stops (cleanstop removes the real servers)',
   ha_suspend: 'Vigil checks and keeps the table whether or not this director holds the VIP; vigil track tells VRRP how the pools are',
   sorry_server_inhibit: 'the sorry server is removed when quorum returns',
   persistence_engine: 'ipvsadm --pe is not set by Vigil',
@@ -227,6 +226,11 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
     const node = lastChild(vs, keyword);
     const command = node && hook(ctx, node);
     if (command) entry[keyword] = command;
+  }
+  const omega = lastChild(vs, 'omega');
+  if (omega && enabled(omega)) {
+    entry.omega = true;
+    out.comment([...where, 'omega'], `${cite(ctx, omega)} omega: quorum_down and notify_down run when Vigil stops`, true);
   }
 
   // One check (or list of checks: every checker must pass) for every real server: the first real

@@ -83,6 +83,7 @@ export const lvsSettingsShape = {
   hysteresis: z.int().min(0).optional().meta({ description: 'Quorum is lost below quorum − hysteresis and regained at quorum + hysteresis (default 0)' }),
   quorum_up: commandSchema().optional().meta({ description: 'Run when quorum is regained (keepalived quorum_up)' }),
   quorum_down: commandSchema().optional().meta({ description: 'Run when quorum is lost (keepalived quorum_down)' }),
+  omega: z.boolean().optional().meta({ description: 'When Vigil stops, run quorum_down (if quorum was up) and notify_down for every real server still up (keepalived omega)' }),
   panic_guard: panicGuardSchema.optional(),
   create: z.boolean().optional().meta({ description: 'Create the virtual service when the table lacks it, and keep its scheduler/persistence as configured (default true)' }),
   ...lvsDefaultsShape,

@@ -48,5 +48,6 @@ export function notifyOptionsFor(raw: Raw): Raw | undefined {
   if (raw.notify_up !== undefined) options.notify_up = raw.notify_up;
   if (raw.notify_down !== undefined) options.notify_down = raw.notify_down;
   if (Object.keys(hosts).length) options.hosts = hosts;
+  if (raw.omega === true) options.omega = true;
   return options;
 }
