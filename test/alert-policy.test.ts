@@ -98,6 +98,21 @@ describe('alert policy', () => {
     expect(new Set(run.events('rec').map((event) => event.outage!.id)).size).toBe(1);
   });
 
+  it('repeat_on_change (mon alertevery without strict): a changed failure message is alerted at once, an unchanged one waits', async () => {
+    run = await startScripted(oneHost('    alerts: [{ alert: rec, every: 1h, repeat_on_change: true }]', '  rec: { type: record }'), ['a']);
+    await upFirst('a');
+    shared.hosts.a!.failureMessage = 'a b';
+    script('a', 'down');
+    await waitFor(() => run!.kinds('rec').length === 1, 'down alert');
+    await checksPass('a', 5);
+    expect(run.kinds('rec')).toEqual(['down']); // the same summary: every 1h holds
+    shared.hosts.a!.failureMessage = 'a b c';
+    await waitFor(() => run!.kinds('rec').length === 2, 'a repeat for the new summary');
+    await checksPass('a', 5);
+    expect(run.kinds('rec')).toEqual(['down', 'repeat']);
+    expect(run.events('rec').map((event) => event.result.message)).toEqual(['a b', 'a b c']);
+  });
+
   it('an acknowledged outage gets no more repeat alerts; its recovery is still announced', async () => {
     run = await startScripted(oneHost('    alerts: [{ alert: rec, every: 60ms }]', '  rec: { type: record }'), ['a']);
     await upFirst('a');

@@ -206,6 +206,7 @@ export class AlertEngine {
       consecutiveFailures: facts.consecutiveFailures,
       failingSince: facts.failingSince(),
       failuresSince: (from) => facts.failuresSince(from),
+      failureSummary: facts.state === 'down' ? facts.lastFailure?.message : undefined,
     };
     for (const route of service.routes) {
       const alert = plan.alerts.get(route.alert);

@@ -12,6 +12,8 @@ export type { AfterRule };
 export interface DecisionPolicy {
   after?: AfterRule;
   everyMs?: number;
+  /** Repeat at once when the failure message differs from the one last alerted. */
+  repeatOnChange?: boolean;
   numalerts?: number;
   period?: TimePeriod;
   /** The period's name (or its text when written in place), for logs. */
@@ -59,7 +61,7 @@ export const DELIVERY_DEFAULTS = { timeoutMs: 30_000, retries: 8, backoffMs: 10_
 const PERCENT_DEFAULTS = { results: 21 } as const;
 
 export type AlertConfig = Config['alerts'][string];
-type DecisionKeys = Pick<AlertConfig, 'after' | 'every' | 'numalerts' | 'period' | 'up' | 'startup' | 'down'>;
+type DecisionKeys = Pick<AlertConfig, 'after' | 'every' | 'repeat_on_change' | 'numalerts' | 'period' | 'up' | 'startup' | 'down'>;
 
 export function resolvePeriod(reference: PeriodReference, periods: Map<string, TimePeriod>): { period: TimePeriod; name: string } {
   if (typeof reference === 'string') return { period: periods.get(reference)!, name: reference }; // names are validated at load
@@ -81,6 +83,7 @@ function decisionFrom(keys: DecisionKeys, base: DecisionPolicy, periods: Map<str
   const policy: DecisionPolicy = { ...base };
   if (keys.after !== undefined) policy.after = keys.after;
   if (keys.every !== undefined) policy.everyMs = keys.every;
+  if (keys.repeat_on_change !== undefined) policy.repeatOnChange = keys.repeat_on_change;
   if (keys.numalerts !== undefined) policy.numalerts = keys.numalerts;
   if (keys.period !== undefined) {
     const { period, name } = resolvePeriod(keys.period, periods);

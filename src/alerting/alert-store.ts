@@ -61,6 +61,7 @@ interface StateRow {
   down_sent: number;
   sent: number;
   last_sent_at: number | null;
+  last_summary: string | null;
   told: RouteState['told'] | null;
 }
 
@@ -122,6 +123,7 @@ export class AlertStore {
         downSent: row.down_sent === 1,
         sent: row.sent,
         lastSentAt: row.last_sent_at ?? undefined,
+        lastSummary: row.last_summary ?? undefined,
         told: row.told ?? undefined,
       });
     }
@@ -130,8 +132,8 @@ export class AlertStore {
 
   saveRouteState(alert: string, target: string, state: RouteState): void {
     this.history.writes.push(
-      'INSERT OR REPLACE INTO alert_state (alert, target, outage_id, down_sent, sent, last_sent_at, told) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [alert, target, state.outageId ?? null, state.downSent ? 1 : 0, state.sent, state.lastSentAt ?? null, state.told ?? null],
+      'INSERT OR REPLACE INTO alert_state (alert, target, outage_id, down_sent, sent, last_sent_at, last_summary, told) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [alert, target, state.outageId ?? null, state.downSent ? 1 : 0, state.sent, state.lastSentAt ?? null, state.lastSummary ?? null, state.told ?? null],
     );
   }
 

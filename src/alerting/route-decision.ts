@@ -15,6 +15,8 @@ export interface RouteState {
   /** Alerts sent for this outage (for numalerts). */
   sent: number;
   lastSentAt?: number;
+  /** The failure message the last down or repeat alert carried (for repeat_on_change). */
+  lastSummary?: string;
   /** What the action was last told: up, down or flapping. */
   told?: 'up' | 'down' | 'flapping';
 }
@@ -39,6 +41,8 @@ export interface Situation {
   failingSince?: number;
   /** Failed checks after a moment (for `after: {failures, within}`). */
   failuresSince(from: number): number;
+  /** The latest failure's message while failing (mon's summary line for mon monitors). */
+  failureSummary?: string;
 }
 
 export interface Decision {
@@ -55,8 +59,10 @@ function afterSatisfied(after: AfterRule | undefined, s: Situation): boolean {
   return s.failuresSince(s.now - after.withinMs) >= after.failures;
 }
 
-function sent(state: RouteState, kind: AlertKind, from: TargetState, now: number, told: RouteState['told'], outageId?: number): Decision {
-  return { kind, from, next: { outageId, downSent: true, sent: state.sent + 1, lastSentAt: now, told } };
+function sent(state: RouteState, kind: AlertKind, from: TargetState, s: Situation, told: RouteState['told']): Decision {
+  const next: RouteState = { outageId: s.outageId, downSent: true, sent: state.sent + 1, lastSentAt: s.now, told };
+  if (s.failureSummary !== undefined) next.lastSummary = s.failureSummary;
+  return { kind, from, next };
 }
 
 /** A route that tells people: after, every, numalerts, period, up, acknowledgements and dependencies apply. */
@@ -71,7 +77,7 @@ export function decideNotify(route: RoutePlan, state: RouteState, s: Situation):
 
   if (s.flapping) {
     if (state.told === 'flapping' || !open || s.parentDown) return undefined;
-    return send(sent(state, 'flapping', s.state, s.now, 'flapping', s.outageId));
+    return send(sent(state, 'flapping', s.state, s, 'flapping'));
   }
 
   if (s.state === 'down') {
@@ -81,12 +87,12 @@ export function decideNotify(route: RoutePlan, state: RouteState, s: Situation):
     if (s.parentDown || !open || s.acknowledged) return current === state ? undefined : current;
     if (!current.downSent || current.told === 'flapping') {
       if (current.told !== 'flapping' && !afterSatisfied(policy.after, s)) return current === state ? undefined : current;
-      return send(sent(current, 'down', current.told === 'flapping' ? 'unknown' : s.previousState, s.now, 'down', s.outageId));
+      return send(sent(current, 'down', current.told === 'flapping' ? 'unknown' : s.previousState, s, 'down'));
     }
     const capped = policy.numalerts !== undefined && current.sent >= policy.numalerts;
-    if (policy.everyMs !== undefined && !capped && !quiet && s.now - (current.lastSentAt ?? 0) >= policy.everyMs) {
-      return sent(current, 'repeat', 'down', s.now, 'down', s.outageId);
-    }
+    const due = policy.everyMs !== undefined && s.now - (current.lastSentAt ?? 0) >= policy.everyMs;
+    const changed = !!policy.repeatOnChange && s.failureSummary !== undefined && current.lastSummary !== undefined && s.failureSummary !== current.lastSummary;
+    if ((due || changed) && !capped && !quiet) return sent(current, 'repeat', 'down', s, 'down');
     return current === state ? undefined : current;
   }
 

@@ -145,9 +145,23 @@ export const MIGRATIONS: Migration[] = [
     description: 'compact transitions, acknowledgements, maintenance periods, operator flags, check aggregates',
     up: migrateToVersion4,
   },
+  {
+    version: 5,
+    description: 'the failure message each alert route last sent (repeat_on_change)',
+    up(db) {
+      db.exec('ALTER TABLE alert_state ADD COLUMN last_summary TEXT');
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/**
+ * The oldest schema the read-only reports read as it is: later steps only added what they do not
+ * read, so a CLI upgraded before its daemon restarts still answers. Raise it when a step changes
+ * what the reports read.
+ */
+export const READABLE_FROM_VERSION = 4;
 
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { migrate, SCHEMA_VERSION } from './migrations.js';
+import { migrate, READABLE_FROM_VERSION, SCHEMA_VERSION } from './migrations.js';
 
 /** While running, a locked database must not stall the event loop: fail fast and retry later. */
 export const RUNTIME_BUSY_TIMEOUT_MS = 50;
@@ -60,7 +60,7 @@ export function openReadOnlyDatabase(file: string): Database.Database {
     const reason = (err as { code?: string }).code === 'SQLITE_CANTOPEN' ? 'no such database (has the daemon run yet?)' : (err as Error).message;
     throw new Error(`cannot open history database ${file}: ${reason}`);
   }
-  if (version === SCHEMA_VERSION) return db;
+  if (version >= READABLE_FROM_VERSION && version <= SCHEMA_VERSION) return db;
   db.close();
   if (version === 0) throw new Error(`${file} is not a Vigil history database (no schema version)`);
   if (version > SCHEMA_VERSION) throw new Error(`history database ${file} has schema version ${version}, newer than this Vigil understands (${SCHEMA_VERSION}); upgrade Vigil`);

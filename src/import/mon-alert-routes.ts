@@ -2,7 +2,8 @@
 // in a period becomes one route to an exec alert (convention: mon, so the *.alert script runs
 // unchanged), with the period's squelch rules as the route's policy:
 //   alert / upalert / startupalert   → the route sends down / up / startup alerts
-//   alertevery T [strict]            → every: T   (no alertevery: every: 0s, mon's alert per failed check)
+//   alertevery T [strict]            → every: T, and without strict repeat_on_change: true
+//                                      (no alertevery: every: 0s, mon's alert per failed check)
 //   alertafter N | T | N T           → after: N | T | {failures: N, within: T}
 //   numalerts N                      → numalerts: N
 //   period wd {…} hr {…}             → period: NAME (defined once under periods:)
@@ -100,6 +101,7 @@ type After = number | string | { failures: number; within: string };
 
 interface PeriodPolicy {
   every?: string;
+  repeat_on_change?: boolean;
   after?: After;
   numalerts?: number;
 }
@@ -113,9 +115,9 @@ function readPolicy(period: MonPeriod, out: ImportBuilder, durations: DurationWr
       if (ms === undefined) out.problem(directive.line, `alertevery ${directive.rest}: expected a time such as 1h (mon rejects this config)`);
       else {
         policy.every = durations.write(ms);
-        if (flag !== 'strict' && flag !== 'ignore_summary') {
-          out.behaviour('alertevery without strict: mon also alerts early when the list of failing hosts changes; Vigil alerts each failing host on its own, so a newly failing host gets its own alert at once and repeats follow `every`', directive.line);
-        }
+        // Without strict mon also alerts early when the summary changes: repeat_on_change, per host.
+        if (flag !== 'strict' && flag !== 'ignore_summary') policy.repeat_on_change = true;
+        if (flag === 'observe_detail') out.behaviour('alertevery observe_detail: Vigil compares the failure message (the summary line), not the detail lines', directive.line);
       }
     } else if (directive.key === 'alertafter') {
       const [first, second] = directive.args;
@@ -181,6 +183,7 @@ export function translatePeriods(service: MonService, env: Record<string, string
       if (policy.after !== undefined) route.after = policy.after;
       if (kinds.has('alert')) {
         route.every = policy.every ?? '0s';
+        if (policy.repeat_on_change) route.repeat_on_change = true;
         if (policy.numalerts !== undefined) route.numalerts = policy.numalerts;
       }
       if (!kinds.has('upalert')) route.up = false;

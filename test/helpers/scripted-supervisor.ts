@@ -17,6 +17,8 @@ export interface HostScript {
   runs: number;
   failures: number;
   consecutive: number;
+  /** A fixed message for failures (default: one that counts them). */
+  failureMessage?: string;
 }
 
 export interface Recorded {
@@ -52,7 +54,7 @@ export default defineCheck({
     if (status === 'down') {
       host.failures++;
       host.consecutive++;
-      return { status, message: 'failure #' + host.consecutive + ' (total ' + host.failures + ')', detail: 'scripted detail for ' + target.name };
+      return { status, message: host.failureMessage ?? 'failure #' + host.consecutive + ' (total ' + host.failures + ')', detail: 'scripted detail for ' + target.name };
     }
     host.consecutive = 0;
     return { status, message: 'answered ok' };
