@@ -1,11 +1,12 @@
 // `vigil history` on a database the test fills with known outages.
+import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHistory } from '../src/history/generate-history.js';
 import { migrate } from '../src/history/migrations.js';
 import { writeKnownHistory } from './helpers/known-history.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigil } from './helpers/vigil-process.js';
+import { runVigil, VIGIL_BIN } from './helpers/vigil-process.js';
 
 const tmp = tempDir();
 const dbFile = tmp.path('history.db');
@@ -132,5 +133,20 @@ describe('vigil history --format', () => {
     expect(JSON.parse(runVigil(['history', '--db', many, '--json', '--limit', '0']).stdout)).toHaveLength(150);
     expect(runVigil(['history', '--db', many, '--format', 'dtlog']).stdout.trim().split('\n')).toHaveLength(1 + made.outages - made.openOutages);
     expect(known('--format', 'bogus').stderr).toMatch(/argument 'bogus' is invalid. Allowed choices are table, json, csv, dtlog/);
+  });
+
+  it('an export read only in part (| head) ends quietly, exit 0', async () => {
+    const big = tmp.path('big.db');
+    generateHistory({ file: big, targets: 200, outages: 20_000, transitions: 40_000, maintenancePeriods: 0, spanDays: 30, end: Date.parse('2025-03-01T00:00:00Z') });
+    // Far more than a pipe holds: the export is still writing when the reader goes away.
+    const child = spawn(process.execPath, [VIGIL_BIN, 'history', '--db', big, '--format', 'csv'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const firstChunk = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    child.stdout.destroy();
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(firstChunk).toMatch(/^id,service,group,host,start,end,duration_s,/);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

@@ -27,46 +27,38 @@ function csvCell(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function outagesToCsv(rows: OutageRow[], now: number): string {
-  const lines = [CSV_HEADER.join(',')];
-  for (const row of rows) {
-    lines.push(
-      [
-        row.id,
-        row.service,
-        row.group,
-        row.host,
-        new Date(row.startedAt).toISOString(),
-        row.endedAt === null ? null : new Date(row.endedAt).toISOString(),
-        (row.durationMs ?? now - row.startedAt) / 1000,
-        row.cause,
-        row.endMessage,
-        row.ackAt === null ? null : new Date(row.ackAt).toISOString(),
-        row.ackBy,
-        row.ackComment,
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return `${lines.join('\n')}\n`;
+export const CSV_HEADER_LINE = CSV_HEADER.join(',');
+
+export function outageCsvLine(row: OutageRow, now: number): string {
+  return [
+    row.id,
+    row.service,
+    row.group,
+    row.host,
+    new Date(row.startedAt).toISOString(),
+    row.endedAt === null ? null : new Date(row.endedAt).toISOString(),
+    (row.durationMs ?? now - row.startedAt) / 1000,
+    row.cause,
+    row.endMessage,
+    row.ackAt === null ? null : new Date(row.ackAt).toISOString(),
+    row.ackBy,
+    row.ackComment,
+  ]
+    .map(csvCell)
+    .join(',');
 }
 
 export const DTLOG_HEADER = '# time back up, group, service, first failure, downtime, interval, summary';
 
 /**
- * mon's downtime log: one line per ended outage, oldest recovery first, integer epoch seconds:
- * `timeup group service firstfailure downtime interval summary`. mon's summary is the failing
- * hosts (what its monitors print first); for a Vigil target that is its host.
+ * mon's downtime log: one line per ended outage, oldest recovery first (the query's `recovered`
+ * order), integer epoch seconds: `timeup group service firstfailure downtime interval summary`.
+ * mon's summary is the failing hosts (what its monitors print first); for a Vigil target that is
+ * its host.
  */
-export function outagesToDtlog(rows: OutageRow[]): string {
-  const ended = rows.filter((row) => row.endedAt !== null).sort((a, b) => a.endedAt! - b.endedAt! || a.id - b.id);
-  const lines = [DTLOG_HEADER];
-  for (const row of ended) {
-    const up = Math.floor(row.endedAt! / 1000);
-    const firstFailure = Math.floor(row.startedAt / 1000);
-    const interval = row.intervalMs === null ? 0 : Math.round(row.intervalMs / 1000);
-    lines.push(`${up} ${row.group} ${row.service} ${firstFailure} ${up - firstFailure} ${interval} ${row.host}`);
-  }
-  return `${lines.join('\n')}\n`;
+export function outageDtlogLine(row: OutageRow): string {
+  const up = Math.floor(row.endedAt! / 1000);
+  const firstFailure = Math.floor(row.startedAt / 1000);
+  const interval = row.intervalMs === null ? 0 : Math.round(row.intervalMs / 1000);
+  return `${up} ${row.group} ${row.service} ${firstFailure} ${up - firstFailure} ${interval} ${row.host}`;
 }

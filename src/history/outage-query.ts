@@ -1,5 +1,5 @@
 // Reads outages back for `vigil history`: newest first, filtered by service, host, group, time window.
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 export interface TargetFilter {
   service?: string;
@@ -15,8 +15,8 @@ export interface OutageFilter extends TargetFilter {
   closedOnly?: boolean;
   minDurationMs?: number;
   limit?: number;
-  /** Oldest first (mon's downtime log order) instead of newest first. */
-  oldestFirst?: boolean;
+  /** newest (by start, the default), oldest (by start), or recovered: by end, oldest first (mon's downtime log). */
+  order?: 'newest' | 'oldest' | 'recovered';
 }
 
 export interface OutageRow {
@@ -57,7 +57,25 @@ export function earliestOverlappingStart(db: Database, since: number): number {
   return Math.min(since - longest, oldestOpen ?? Infinity);
 }
 
+const ORDER = {
+  newest: 'o.started_at DESC, o.id DESC',
+  oldest: 'o.started_at ASC, o.id ASC',
+  recovered: 'o.ended_at ASC, o.id ASC',
+};
+
+/** The outages matching `filter`, all at once. */
 export function queryOutages(db: Database, filter: OutageFilter, now: number = Date.now()): OutageRow[] {
+  const { statement, params } = outageStatement(db, filter, now);
+  return statement.all(params) as OutageRow[];
+}
+
+/** The same, one row at a time: an export of a million outages never holds them all in memory. */
+export function iterateOutages(db: Database, filter: OutageFilter, now: number = Date.now()): IterableIterator<OutageRow> {
+  const { statement, params } = outageStatement(db, filter, now);
+  return statement.iterate(params) as IterableIterator<OutageRow>;
+}
+
+function outageStatement(db: Database, filter: OutageFilter, now: number): { statement: Statement; params: Record<string, unknown> } {
   const params: Record<string, unknown> = { now };
   const where = targetCondition(filter, params);
   if (filter.until !== undefined) (where.push('o.started_at <= @until'), (params.until = filter.until));
@@ -73,14 +91,13 @@ export function queryOutages(db: Database, filter: OutageFilter, now: number = D
     params.minDuration = filter.minDurationMs;
   }
   params.limit = filter.limit ?? -1;
-  const order = filter.oldestFirst ? 'ASC' : 'DESC';
   const sql = `
     SELECT o.id, t.service, t.grp AS "group", t.host, o.started_at AS startedAt, o.ended_at AS endedAt,
            o.duration_ms AS durationMs, o.cause, o.end_message AS endMessage,
            o.ack_at AS ackAt, o.ack_by AS ackBy, o.ack_comment AS ackComment, t.interval_ms AS intervalMs
       FROM outages o ${filter.openOnly ? 'INDEXED BY outages_open' : ''} JOIN targets t ON t.id = o.target_id
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY o.started_at ${order}, o.id ${order}
+     ORDER BY ${ORDER[filter.order ?? 'newest']}
      LIMIT @limit`;
-  return db.prepare(sql).all(params) as OutageRow[];
+  return { statement: db.prepare(sql), params };
 }

@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
 import { formatDuration, parseDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
-import { queryOutages } from '../../history/outage-query.js';
+import { iterateOutages, queryOutages, type OutageFilter, type OutageRow } from '../../history/outage-query.js';
 import { configOption, examples } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
-import { outagesToCsv, outagesToDtlog, outageToJson } from '../outage-formats.js';
+import { CSV_HEADER_LINE, DTLOG_HEADER, outageCsvLine, outageDtlogLine, outageToJson } from '../outage-formats.js';
 import { parseTimeArgument } from '../parse-time.js';
 
 type Format = 'table' | 'json' | 'csv' | 'dtlog';
@@ -28,6 +28,28 @@ interface HistoryOptions {
 
 /** The table and JSON stop at 100 rows unless told (`--limit 0`: all); CSV and dtlog, exports, give all. */
 const DEFAULT_LIMIT = 100;
+
+/**
+ * Writes a header and a line per row to stdout in chunks, waiting when the reader is slower. A
+ * reader that goes away (`| head`) ends the export quietly, as it would any Unix tool.
+ */
+async function writeLines(header: string, rows: Iterable<OutageRow>, line: (row: OutageRow) => string): Promise<void> {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  let chunk = `${header}\n`;
+  let count = 0;
+  for (const row of rows) {
+    chunk += `${line(row)}\n`;
+    if (++count % 2_000 !== 0) continue;
+    const flowing = process.stdout.write(chunk);
+    chunk = '';
+    // Between chunks the event loop runs: a full pipe drains, a closed one is noticed.
+    await new Promise((resolve) => (flowing ? setImmediate(resolve) : process.stdout.once('drain', resolve)));
+  }
+  if (chunk) process.stdout.write(chunk);
+}
 
 export function historyCommand(): Command {
   return new Command('history')
@@ -67,16 +89,19 @@ export function historyCommand(): Command {
         const limit = asked || undefined;
         const since = options.since === undefined ? undefined : parseTimeArgument(options.since, now);
         const until = options.until === undefined ? undefined : parseTimeArgument(options.until, now);
+        const filter: OutageFilter = { service: options.service, host: options.host, group: options.group, since, until, openOnly: options.open, minDurationMs: minDuration, limit };
         const db = await openHistoryForReading(options);
-        const rows = queryOutages(
-          db,
-          { service: options.service, host: options.host, group: options.group, since, until, openOnly: options.open, closedOnly: format === 'dtlog', minDurationMs: minDuration, limit },
-          now,
-        );
+        if (format === 'csv' || format === 'dtlog') {
+          // Exports stream: years of outages are written as they are read, never held in memory.
+          const dtlog = format === 'dtlog';
+          const rows = iterateOutages(db, { ...filter, closedOnly: dtlog, order: dtlog ? 'recovered' : 'newest' }, now);
+          await writeLines(dtlog ? DTLOG_HEADER : CSV_HEADER_LINE, rows, (row) => (dtlog ? outageDtlogLine(row) : outageCsvLine(row, now)));
+          db.close();
+          return;
+        }
+        const rows = queryOutages(db, filter, now);
         db.close();
         if (format === 'json') return void console.log(JSON.stringify(rows.map((row) => outageToJson(row, now)), null, 2));
-        if (format === 'csv') return void process.stdout.write(outagesToCsv(rows, now));
-        if (format === 'dtlog') return void process.stdout.write(outagesToDtlog(rows));
         if (!rows.length) return void console.log('no outages match');
         console.log(
           table(
