@@ -29,25 +29,40 @@ interface HistoryOptions {
 /** The table and JSON stop at 100 rows unless told (`--limit 0`: all); CSV and dtlog, exports, give all. */
 const DEFAULT_LIMIT = 100;
 
+interface TextLayout {
+  header?: string;
+  /** After every line but the last (`,` in a JSON array). */
+  separator?: string;
+  footer?: string;
+  /** Instead of header and footer when there is no row (`[]`). */
+  empty?: string;
+}
+
 /**
- * Writes a header and a line per row to stdout in chunks, waiting when the reader is slower. A
- * reader that goes away (`| head`) ends the export quietly, as it would any Unix tool.
+ * Writes a line per row to stdout in chunks, waiting when the reader is slower, so an export of
+ * years of outages is never held in memory. A reader that goes away (`| head`) ends the export
+ * quietly, as it would any Unix tool.
  */
-async function writeLines(header: string, rows: Iterable<OutageRow>, line: (row: OutageRow) => string): Promise<void> {
+async function writeLines(rows: Iterable<OutageRow>, line: (row: OutageRow) => string, layout: TextLayout = {}): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  let chunk = `${header}\n`;
+  let chunk = '';
   let count = 0;
+  let previous: string | undefined; // held until the next row shows whether it is the last
   for (const row of rows) {
-    chunk += `${line(row)}\n`;
+    if (previous === undefined) chunk += layout.header === undefined ? '' : `${layout.header}\n`;
+    else chunk += `${previous}${layout.separator ?? ''}\n`;
+    previous = line(row);
     if (++count % 2_000 !== 0) continue;
     const flowing = process.stdout.write(chunk);
     chunk = '';
     // Between chunks the event loop runs: a full pipe drains, a closed one is noticed.
     await new Promise((resolve) => (flowing ? setImmediate(resolve) : process.stdout.once('drain', resolve)));
   }
+  if (previous === undefined) chunk += layout.empty !== undefined ? `${layout.empty}\n` : layout.header === undefined ? '' : `${layout.header}\n`;
+  else chunk += `${previous}\n${layout.footer === undefined ? '' : `${layout.footer}\n`}`;
   if (chunk) process.stdout.write(chunk);
 }
 
@@ -91,17 +106,17 @@ export function historyCommand(): Command {
         const until = options.until === undefined ? undefined : parseTimeArgument(options.until, now);
         const filter: OutageFilter = { service: options.service, host: options.host, group: options.group, since, until, openOnly: options.open, minDurationMs: minDuration, limit };
         const db = await openHistoryForReading(options);
-        if (format === 'csv' || format === 'dtlog') {
-          // Exports stream: years of outages are written as they are read, never held in memory.
-          const dtlog = format === 'dtlog';
-          const rows = iterateOutages(db, { ...filter, closedOnly: dtlog, order: dtlog ? 'recovered' : 'newest' }, now);
-          await writeLines(dtlog ? DTLOG_HEADER : CSV_HEADER_LINE, rows, (row) => (dtlog ? outageDtlogLine(row) : outageCsvLine(row, now)));
-          db.close();
-          return;
+        // Machine formats stream: years of outages are written as they are read.
+        if (format === 'csv') await writeLines(iterateOutages(db, filter, now), (row) => outageCsvLine(row, now), { header: CSV_HEADER_LINE });
+        if (format === 'dtlog') await writeLines(iterateOutages(db, { ...filter, closedOnly: true, order: 'recovered' }, now), outageDtlogLine, { header: DTLOG_HEADER });
+        if (format === 'json') {
+          // The layout of JSON.stringify(rows, null, 2), one row at a time.
+          const indented = (row: OutageRow) => `  ${JSON.stringify(outageToJson(row, now), null, 2).replace(/\n/g, '\n  ')}`;
+          await writeLines(iterateOutages(db, filter, now), indented, { header: '[', separator: ',', footer: ']', empty: '[]' });
         }
+        if (format !== 'table') return void db.close();
         const rows = queryOutages(db, filter, now);
         db.close();
-        if (format === 'json') return void console.log(JSON.stringify(rows.map((row) => outageToJson(row, now)), null, 2));
         if (!rows.length) return void console.log('no outages match');
         console.log(
           table(
