@@ -217,4 +217,24 @@ describe('control commands on the live daemon', () => {
     expect(refused.stderr).toMatch(/reload rejected, the running configuration stays:\n {2}.*vigil\.yaml:\d+:\d+: services\.broken\.group: .*nowhere/);
     await daemon.waitForLine(/reload rejected: keeping the running configuration/);
   });
+
+  it('track --service: OK while enough targets are UP, FAIL below, for an unknown service, and without a daemon', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/);
+    const track = async (...args: string[]) => {
+      const result = await vigil('track', ...args);
+      return [result.code, result.stdout];
+    };
+    expect(await track('--service', 'web-http')).toEqual([0, 'OK   web-http: 2/2 targets up\n']);
+    await web2.stop();
+    await daemon.waitForLine(/web-http\/web2 UP → DOWN/);
+    expect(await track('--service', 'web-http')).toEqual([0, 'OK   web-http: 1/2 targets up\n']);
+    expect(await track('--service', 'web-http', '--min-up', '2')).toEqual([1, 'FAIL web-http: 1/2 targets up, need 2\n']);
+    expect(await track('--service', 'web-http', 'nosuch')).toEqual([1, 'OK   web-http: 1/2 targets up\nFAIL nosuch: no target matches service nosuch (services: rare-http, web-http)\n']);
+    await daemon.stop();
+    const [code, stdout] = await track('--service', 'web-http');
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^FAIL the vigil daemon is not running/);
+  });
 });
