@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckAggregator } from '../src/history/check-aggregator.js';
+import { migrate } from '../src/history/migrations.js';
 import { T, writeKnownHistory } from './helpers/known-history.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil } from './helpers/vigil-process.js';
@@ -99,5 +100,20 @@ describe('vigil checks', () => {
       ['web-http/web1', 1],
       ['web-http/web2', 0],
     ]);
+  });
+
+  it('many targets read coarser buckets: a 2-hour window over 2,100 targets is read from hours', () => {
+    const many = tmp.path('many.db');
+    const db = new Database(many);
+    migrate(db);
+    const insert = db.prepare("INSERT INTO targets (key, service, grp, host, state, since, updated_at) VALUES (?, 'web', 'web', ?, 'up', 0, 0)");
+    db.transaction(() => {
+      for (let i = 0; i < 2_100; i++) insert.run(`web/h${i}`, `h${i}`);
+    })();
+    db.close();
+    const resolution = (...args: string[]) => (JSON.parse(runVigil(['checks', '--db', many, '--json', ...args]).stdout) as { resolution: string }).resolution;
+    // 2,100 targets × 120 minutes is over the budget of 250,000 rows; one target × 120 is not.
+    expect(resolution(...MORNING)).toBe('hour');
+    expect(resolution(...MORNING, '--host', 'h1')).toBe('minute');
   });
 });

@@ -23,7 +23,7 @@ export function checksCommand(): Command {
   return reportCommand('checks', { default: '24h', examples: '24h, 7d, 2026-11-01, 2026-11-01T08:00' })
     .description('checks run, failed and their latency per target, service, host or group over a window')
     .addOption(byOption())
-    .addOption(new Option('--resolution <buckets>', 'read these buckets (default: minutes up to 6h, hours up to 60d, days beyond, as far as kept)').choices(['minute', 'hour', 'day']))
+    .addOption(new Option('--resolution <buckets>', 'read these buckets (default: minutes up to 6h, hours up to 60d, days beyond; coarser for many targets or where retention took them)').choices(['minute', 'hour', 'day']))
     .option('--utc', 'print times in UTC instead of local time')
     .option('--json', 'print JSON (latencies in ms)')
     .addHelpText(
