@@ -1,6 +1,6 @@
 // The options the history reports share: which database, which targets, which window.
 import { Command, Option } from 'commander';
-import type { AvailabilityGrouping } from '../history/availability-query.js';
+import type { Grouping } from '../history/grouping.js';
 import type { TargetFilter } from '../history/outage-query.js';
 import { configOption } from './config-option.js';
 import { parseTimeArgument } from './parse-time.js';
@@ -29,7 +29,7 @@ export function reportCommand(name: string, since: { default: string; examples: 
     .option('--until <time>', 'end of the window', 'now');
 }
 
-export const HEADINGS: Record<AvailabilityGrouping, string> = { target: 'TARGET', service: 'SERVICE', host: 'HOST', group: 'GROUP' };
+export const HEADINGS: Record<Grouping, string> = { target: 'TARGET', service: 'SERVICE', host: 'HOST', group: 'GROUP' };
 
 export function byOption(): Option {
   return new Option('--by <what>', 'one row per target, service, host or group').choices(['target', 'service', 'host', 'group']).default('target');
@@ -44,6 +44,6 @@ export function reportWindow(options: ReportOptions, now: number): { since: numb
 }
 
 /** The target filters asked for. */
-export function reportTargets(options: ReportOptions): TargetFilter {
+export function reportTargets(options: Pick<ReportOptions, 'service' | 'host' | 'group'>): TargetFilter {
   return { service: options.service, host: options.host, group: options.group };
 }

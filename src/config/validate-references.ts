@@ -57,7 +57,7 @@ export function validatePluginOptions(
  */
 export function validateCheck(
   reference: unknown,
-  table: Map<string, { plugin: { options: z.ZodObject; runGroup?: unknown } }>,
+  table: Map<string, { plugin: { options: z.ZodObject } }>,
   where: (string | number)[],
   issues: RawIssue[],
   baseDir: string,

@@ -13,14 +13,13 @@
 //   MTBF         (counted − downtime) / outages (mean time between failures: uptime per outage)
 //   longest      the longest single outage, inside counted time
 import type { Database } from 'better-sqlite3';
+import { rowFor, type GroupNames, type Grouping, type TargetNames } from './grouping.js';
 import { earliestOverlappingStart, targetCondition, type TargetFilter } from './outage-query.js';
-
-export type AvailabilityGrouping = 'target' | 'service' | 'host' | 'group';
 
 export interface AvailabilityFilter extends TargetFilter {
   since: number;
   until: number;
-  by?: AvailabilityGrouping;
+  by?: Grouping;
 }
 
 export interface AvailabilityRow {
@@ -66,11 +65,7 @@ function overlap([a, b]: Interval, intervals: Interval[]): number {
 }
 
 /** One target's figures while they are being worked out. */
-interface TargetFigures {
-  key: string;
-  service: string;
-  grp: string;
-  host: string;
+interface TargetFigures extends TargetNames {
   /** The part of the window the target was watched in: from its first sighting to its removal. */
   watchedFrom: number;
   watchedTo: number;
@@ -177,27 +172,18 @@ function maintenanceByTarget(db: Database, since: number, until: number, now: nu
   return byTarget;
 }
 
-function newRow(name: string, service: string | undefined, host: string | undefined, group: string | undefined): AvailabilityRow {
+function newRow(names: GroupNames): AvailabilityRow {
   return {
-    name, service, host, group,
+    ...names,
     targets: 0, watchedMs: 0, maintenanceMs: 0, countedMs: 0, downtimeMs: 0, outages: 0,
     availability: null, mttrMs: null, mtbfMs: null, longestMs: 0,
   };
 }
 
-function group(targets: TargetFigures[], by: AvailabilityGrouping): AvailabilityRow[] {
+function group(targets: TargetFigures[], by: Grouping): AvailabilityRow[] {
   const rows = new Map<string, AvailabilityRow>();
   for (const target of targets) {
-    const name = by === 'target' ? target.key : by === 'service' ? target.service : by === 'host' ? target.host : target.grp;
-    let row = rows.get(name);
-    if (!row) {
-      row =
-        by === 'target' ? newRow(name, target.service, target.host, target.grp)
-        : by === 'service' ? newRow(name, target.service, undefined, target.grp)
-        : by === 'host' ? newRow(name, undefined, target.host, undefined)
-        : newRow(name, undefined, undefined, target.grp);
-      rows.set(name, row);
-    }
+    const row = rowFor(rows, by, target, newRow);
     const watchedMs = target.watchedTo - target.watchedFrom;
     row.targets++;
     row.watchedMs += watchedMs;

@@ -5,11 +5,10 @@
 // its own retention. A window is read from one table: the finest that keeps the report small
 // (minutes up to 6 hours, hours up to 60 days, days beyond, and at most ROW_BUDGET bucket rows
 // for all the targets), or a coarser one when retention has already removed the finer buckets at
-// the window's start. The window is widened to whole
-// buckets, and the report says which.
+// the window's start. The window is widened to whole buckets, and the report says which.
 import type { Database } from 'better-sqlite3';
 import { AGGREGATE_GRANULARITIES } from './check-aggregator.js';
-import type { AvailabilityGrouping as Grouping } from './availability-query.js';
+import { rowFor, type Grouping } from './grouping.js';
 import { targetCondition, type TargetFilter } from './outage-query.js';
 export type Resolution = (typeof AGGREGATE_GRANULARITIES)[number]['name'];
 
@@ -83,14 +82,14 @@ interface Totals {
 export function queryCheckStats(db: Database, filter: CheckStatsFilter, now: number = Date.now()): CheckStats {
   const until = Math.min(filter.until, now);
   const since = Math.min(filter.since, until);
-  const params: Record<string, unknown> = { since, until };
+  const params: Record<string, unknown> = { from: since, until };
   // Targets watched at some time in the window (a target removed long ago is not listed).
   const conditions = [...targetCondition(filter, params), '(t.created_at IS NULL OR t.created_at < @until)', '(t.removed_at IS NULL OR t.removed_at > @from)'];
-  const targetCount = () => db.prepare(`SELECT count(*) FROM targets t WHERE ${conditions.join(' AND ')}`).pluck().get({ ...params, from: since }) as number;
+  const targetCount = () => db.prepare(`SELECT count(*) FROM targets t WHERE ${conditions.join(' AND ')}`).pluck().get(params) as number;
   const granularity = filter.resolution ? AGGREGATE_GRANULARITIES.find((g) => g.name === filter.resolution)! : chooseResolution(db, since, until, targetCount());
+  // The window read starts at the bucket holding `since`.
   const from = Math.floor(since / granularity.sizeMs) * granularity.sizeMs;
   params.from = from;
-  delete params.since;
   const targets = db
     .prepare(
       `SELECT t.key, t.service, t.grp, t.host, a.checks, a.failures, a.latency_n, a.latency_sum_us, a.latency_min_us, a.latency_max_us
@@ -107,17 +106,11 @@ export function queryCheckStats(db: Database, filter: CheckStatsFilter, now: num
   const by = filter.by ?? 'target';
   const groups = new Map<string, Totals>();
   for (const [key, service, grp, host, checks, failures, latencyN, latencySumUs, latencyMinUs, latencyMaxUs] of targets) {
-    const name = by === 'target' ? key : by === 'service' ? service : by === 'host' ? host : grp;
-    let totals = groups.get(name);
-    if (!totals) {
-      const row: CheckStatsRow = {
-        name,
-        ...(by === 'target' ? { service, host, group: grp } : by === 'service' ? { service, group: grp } : by === 'host' ? { host } : { group: grp }),
-        targets: 0, checks: 0, failures: 0, failureRatio: null, latencyMinMs: null, latencyAvgMs: null, latencyMaxMs: null,
-      };
-      totals = { row, latencyN: 0, latencySumUs: 0 };
-      groups.set(name, totals);
-    }
+    const totals = rowFor(groups, by, { key, service, grp, host }, (names) => ({
+      row: { ...names, targets: 0, checks: 0, failures: 0, failureRatio: null, latencyMinMs: null, latencyAvgMs: null, latencyMaxMs: null },
+      latencyN: 0,
+      latencySumUs: 0,
+    }));
     const { row } = totals;
     row.targets++;
     row.checks += checks ?? 0;

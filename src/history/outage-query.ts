@@ -15,8 +15,8 @@ export interface OutageFilter extends TargetFilter {
   closedOnly?: boolean;
   minDurationMs?: number;
   limit?: number;
-  /** newest (by start, the default), oldest (by start), or recovered: by end, oldest first (mon's downtime log). */
-  order?: 'newest' | 'oldest' | 'recovered';
+  /** newest (by start, the default), or recovered: by end, oldest first (mon's downtime log). */
+  order?: 'newest' | 'recovered';
 }
 
 export interface OutageRow {
@@ -59,7 +59,6 @@ export function earliestOverlappingStart(db: Database, since: number): number {
 
 const ORDER = {
   newest: 'o.started_at DESC, o.id DESC',
-  oldest: 'o.started_at ASC, o.id ASC',
   recovered: 'o.ended_at ASC, o.id ASC',
 };
 

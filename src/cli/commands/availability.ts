@@ -2,14 +2,15 @@
 // downtime, MTTR, MTBF, longest outage — with maintenance time left out and shown.
 import type { Command } from 'commander';
 import { describeError } from '../../describe-error.js';
-import { queryAvailability, type AvailabilityGrouping, type AvailabilityRow } from '../../history/availability-query.js';
+import { queryAvailability, type AvailabilityRow } from '../../history/availability-query.js';
+import type { Grouping } from '../../history/grouping.js';
 import { examples } from '../config-option.js';
 import { formatPercent, formatShortDuration, formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { byOption, HEADINGS, reportCommand, reportTargets, reportWindow, type ReportOptions } from '../report-options.js';
 
 interface AvailabilityOptions extends ReportOptions {
-  by: AvailabilityGrouping;
+  by: Grouping;
 }
 const orDash = (ms: number | null) => (ms === null ? '-' : formatShortDuration(ms));
 

@@ -7,6 +7,7 @@ import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { CSV_HEADER_LINE, DTLOG_HEADER, outageCsvLine, outageDtlogLine, outageToJson } from '../outage-formats.js';
 import { parseTimeArgument } from '../parse-time.js';
+import { reportTargets } from '../report-options.js';
 
 type Format = 'table' | 'json' | 'csv' | 'dtlog';
 
@@ -104,7 +105,7 @@ export function historyCommand(): Command {
         const limit = asked || undefined;
         const since = options.since === undefined ? undefined : parseTimeArgument(options.since, now);
         const until = options.until === undefined ? undefined : parseTimeArgument(options.until, now);
-        const filter: OutageFilter = { service: options.service, host: options.host, group: options.group, since, until, openOnly: options.open, minDurationMs: minDuration, limit };
+        const filter: OutageFilter = { ...reportTargets(options), since, until, openOnly: options.open, minDurationMs: minDuration, limit };
         const db = await openHistoryForReading(options);
         // Machine formats stream: years of outages are written as they are read.
         if (format === 'csv') await writeLines(iterateOutages(db, filter, now), (row) => outageCsvLine(row, now), { header: CSV_HEADER_LINE });

@@ -1,8 +1,9 @@
 // `vigil track`: for keepalived's vrrp_script / track_script. Exits 0 while every virtual
 // service this director fronts is healthy (quorum met, table managed) according to the running
-// daemon, 1 otherwise (`--service`: plain services, asked of the daemon). The daemon's ipvs alerts publish their state in the history database and
-// refresh it at every resync: a status not refreshed in time means the daemon is dead or stuck,
-// and that counts as a failure too, so VRRP moves the VIP to the peer.
+// daemon, 1 otherwise (`--service`: plain services, asked of the daemon). The daemon's ipvs
+// alerts publish their state in the history database and refresh it at every resync: a status
+// not refreshed in time means the daemon is dead or stuck, and that counts as a failure too, so
+// VRRP moves the VIP to the peer.
 import { Command } from 'commander';
 import { formatDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';

@@ -1,0 +1,46 @@
+// The reports add targets up per target, service, host or group: which row a target adds to, and
+// the names that row carries (a service row names its group; a host row only its host).
+
+export type Grouping = 'target' | 'service' | 'host' | 'group';
+
+export interface TargetNames {
+  /** `service/host` */
+  key: string;
+  service: string;
+  grp: string;
+  host: string;
+}
+
+export interface GroupNames {
+  name: string;
+  service?: string;
+  host?: string;
+  group?: string;
+}
+
+function groupNames(by: Grouping, target: TargetNames): GroupNames {
+  switch (by) {
+    case 'target':
+      return { name: target.key, service: target.service, host: target.host, group: target.grp };
+    case 'service':
+      return { name: target.service, service: target.service, group: target.grp };
+    case 'host':
+      return { name: target.host, host: target.host };
+    case 'group':
+      return { name: target.grp, group: target.grp };
+  }
+}
+
+/**
+ * The row `target` adds to in `rows` (keyed by the group's name), made with `start` the first
+ * time; rows keep the order of their first target.
+ */
+export function rowFor<R>(rows: Map<string, R>, by: Grouping, target: TargetNames, start: (names: GroupNames) => R): R {
+  const name = by === 'target' ? target.key : by === 'service' ? target.service : by === 'host' ? target.host : target.grp;
+  let row = rows.get(name);
+  if (row === undefined) {
+    row = start(groupNames(by, target));
+    rows.set(name, row);
+  }
+  return row;
+}
