@@ -113,7 +113,6 @@ interface RealServer {
   forwarding?: string;
   /** One per checker (keepalived needs all of them to pass); the first gives the timing. */
   translations: CheckerTranslation[];
-  checker?: KeepalivedNode;
   checkers: KeepalivedNode[];
 }
 
@@ -140,7 +139,6 @@ function readReal(node: KeepalivedNode, vs: KeepalivedNode, ctx: Context): RealS
     weight: weightNode ? Number(weightNode.args[0]) : 1,
     forwarding: method ? FORWARDING[method.args[0]!.toUpperCase()] : undefined,
     translations,
-    checker: checkers[0],
     checkers,
   };
 }
@@ -241,13 +239,13 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
   const fingerprint = (translations: CheckerTranslation[]) => JSON.stringify(translations.map((t) => [t.check, t.timing]));
   for (const real of reals.slice(1)) {
     if (fingerprint(real.translations) !== fingerprint(canonicals)) {
-      const node = real.checker ?? real.node;
-      untranslated(ctx, node, `Vigil checks every real server of a virtual server alike; this one is checked like ${endpointText(reals[0]!.address, reals[0]!.port)} (${summary})`, `real_server ${real.node.args.join(' ')} ${real.checker?.keyword ?? '(no checker)'}`);
+      const node = real.checkers[0] ?? real.node;
+      untranslated(ctx, node, `Vigil checks every real server of a virtual server alike; this one is checked like ${endpointText(reals[0]!.address, reals[0]!.port)} (${summary})`, `real_server ${real.node.args.join(' ')} ${real.checkers[0]?.keyword ?? '(no checker)'}`);
     }
   }
   for (const other of canonicals.slice(1)) {
     if (JSON.stringify(other.timing) !== JSON.stringify(canonical.timing)) {
-      out.behaviour(`${head}: every check of the list runs at the first checker's timing (${reals[0]!.checker!.keyword}); ${other.summary} had its own`, vs.line, vs.file);
+      out.behaviour(`${head}: every check of the list runs at the first checker's timing (${reals[0]!.checkers[0]!.keyword}); ${other.summary} had its own`, vs.line, vs.file);
     }
   }
   const checks = canonicals.map((t) => ({ ...t.check }));
@@ -291,7 +289,7 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
   entry.timeout = durations.write(timing.timeoutMs);
   entry.rise = 1;
   entry.fall = timing.fall;
-  out.comment([...where, 'fall'], `retry ${timing.fall - 1} (${reals[0]!.checker?.keyword ?? 'no checker'}): the first failure and ${timing.fall - 1} more`, true);
+  out.comment([...where, 'fall'], `retry ${timing.fall - 1} (${reals[0]!.checkers[0]?.keyword ?? 'no checker'}): the first failure and ${timing.fall - 1} more`, true);
   entry.fast_interval = durations.write(timing.fastIntervalMs);
   out.comment([...where, 'fast_interval'], 'delay_before_retry', true);
   entry.spread = durations.write(timing.spreadMs);
