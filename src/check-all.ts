@@ -2,8 +2,8 @@
 // server with several checkers, which is up only while every one of them succeeds. The parts run
 // at the same time, within the service's one timeout, and the worst result is the answer.
 import { z } from 'zod';
-import { describeError } from './describe-error.js';
 import { defineCheck, type CheckPlugin, type CheckResult, type CheckStatus } from './plugin.js';
+import { runWithin } from './runner.js';
 
 export interface CheckPart {
   type: string;
@@ -25,15 +25,7 @@ export function allOfChecks(parts: CheckPart[]): CheckPlugin {
     description: 'every check of the list must pass',
     options: z.looseObject({}),
     async run(target, _options, ctx) {
-      const results = await Promise.all(
-        parts.map(async (part): Promise<CheckResult> => {
-          try {
-            return await part.plugin.run(target, part.options, ctx);
-          } catch (err) {
-            return { status: 'unknown', message: describeError(err) };
-          }
-        }),
-      );
+      const results = await Promise.all(parts.map((part) => runWithin(part.plugin, target, part.options, ctx)));
       return combine(parts, results);
     },
   });

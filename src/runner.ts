@@ -189,19 +189,31 @@ function normalize(result: unknown, latencyMs: number): CheckResult {
   return clean;
 }
 
+/** A run as a result: what the plugin returned, kept in bounds, or what its error means. */
+async function settle(run: () => Promise<unknown>): Promise<CheckResult> {
+  const started = performance.now();
+  try {
+    return normalize(await run(), performance.now() - started);
+  } catch (err) {
+    return { ...failureResult(err), latencyMs: performance.now() - started };
+  }
+}
+
 export async function runCheck(
   plugin: CheckPlugin,
   target: Target,
   checkOptions: Record<string, unknown>,
   options: RunOptions,
 ): Promise<CheckResult> {
-  const started = performance.now();
-  try {
-    const result = await withDeadline((ctx) => plugin.run(target, checkOptions, ctx), options);
-    return normalize(result, performance.now() - started);
-  } catch (err) {
-    return { ...failureResult(err), latencyMs: performance.now() - started };
-  }
+  return settle(() => withDeadline((ctx) => plugin.run(target, checkOptions, ctx), options));
+}
+
+/**
+ * A check run inside another check's run (a part of a list of checks), with its context: its
+ * error or malformed result becomes a result exactly as for a check of its own.
+ */
+export function runWithin(plugin: CheckPlugin, target: Target, checkOptions: Record<string, unknown>, ctx: CheckContext): Promise<CheckResult> {
+  return settle(() => plugin.run(target, checkOptions, ctx));
 }
 
 /** Runs a group check; targets the plugin does not report on get an `unknown` result. */
