@@ -172,9 +172,9 @@ function maintenanceByTarget(db: Database, since: number, until: number, now: nu
   return byTarget;
 }
 
-function newRow(names: GroupNames): AvailabilityRow {
+function newRow({ name, service, host, group }: GroupNames): AvailabilityRow {
   return {
-    ...names,
+    name, service, host, group,
     targets: 0, watchedMs: 0, maintenanceMs: 0, countedMs: 0, downtimeMs: 0, outages: 0,
     availability: null, mttrMs: null, mtbfMs: null, longestMs: 0,
   };

@@ -106,8 +106,8 @@ export function queryCheckStats(db: Database, filter: CheckStatsFilter, now: num
   const by = filter.by ?? 'target';
   const groups = new Map<string, Totals>();
   for (const [key, service, grp, host, checks, failures, latencyN, latencySumUs, latencyMinUs, latencyMaxUs] of targets) {
-    const totals = rowFor(groups, by, { key, service, grp, host }, (names) => ({
-      row: { ...names, targets: 0, checks: 0, failures: 0, failureRatio: null, latencyMinMs: null, latencyAvgMs: null, latencyMaxMs: null },
+    const totals = rowFor(groups, by, { key, service, grp, host }, ({ name, service, host, group }) => ({
+      row: { name, service, host, group, targets: 0, checks: 0, failures: 0, failureRatio: null, latencyMinMs: null, latencyAvgMs: null, latencyMaxMs: null },
       latencyN: 0,
       latencySumUs: 0,
     }));
