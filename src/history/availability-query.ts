@@ -1,6 +1,7 @@
 // Availability over a window, per target, service, host or group — from outages and maintenance
-// periods, computed in SQL where it can be (one pass over a covering index) and in code only for
-// the few targets that had maintenance in the window.
+// periods. SQL adds up what covers nearly everything (the watched time and the outages wholly inside
+// the window, grouped as asked); code adds the few pieces that need care: outages cut by either end
+// of the window, open outages, and targets with maintenance in the window.
 //
 // Every figure counts only time inside the window and while the target was configured:
 //   watched      window ∩ [first seen, removed from the config)
@@ -13,7 +14,7 @@
 //   MTBF         (counted − downtime) / outages (mean time between failures: uptime per outage)
 //   longest      the longest single outage, inside counted time
 import type { Database } from 'better-sqlite3';
-import { rowFor, type GroupNames, type Grouping, type TargetNames } from './grouping.js';
+import type { Grouping } from './grouping.js';
 import { earliestOverlappingStart, targetCondition, type TargetFilter } from './outage-query.js';
 
 export interface AvailabilityFilter extends TargetFilter {
@@ -64,97 +65,154 @@ function overlap([a, b]: Interval, intervals: Interval[]): number {
   return total;
 }
 
-/** One target's figures while they are being worked out. */
-interface TargetFigures extends TargetNames {
-  /** The part of the window the target was watched in: from its first sighting to its removal. */
-  watchedFrom: number;
-  watchedTo: number;
-  maintenanceMs: number;
-  downtimeMs: number;
-  outages: number;
-  longestMs: number;
-}
+type TargetRow = [id: number, key: string, service: string, grp: string, host: string, createdAt: number | null, removedAt: number | null];
+type GroupRow = [name: string, service: string | null, host: string | null, grp: string | null, targets: number, watchedMs: number, outages: number, downtimeMs: number | null, longestMs: number | null];
 
-type TargetRow = [id: number, key: string, service: string, grp: string, host: string, createdAt: number | null, removedAt: number | null, outages: number | null, downtimeMs: number | null, longestMs: number | null];
+// The columns a row of each grouping carries: the same four names, null where it carries none.
+const GROUP_COLUMNS: Record<Grouping, string> = {
+  target: 'key, service, host, grp',
+  service: 'service, service, NULL, min(grp)',
+  host: 'host, NULL, host, NULL',
+  group: 'grp, NULL, NULL, grp',
+};
 
 export function queryAvailability(db: Database, filter: AvailabilityFilter, now: number = Date.now()): AvailabilityRow[] {
+  const by = filter.by ?? 'target';
   const until = Math.min(filter.until, now);
   const since = Math.min(filter.since, until);
-  const params: Record<string, unknown> = { since, until, now, earliest: earliestOverlappingStart(db, since) };
+  const params: Record<string, unknown> = { since, until };
   const conditions = targetCondition(filter, params);
   const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 
-  // One row per target in key order, with its closed outages in the window summed: SQLite sums
-  // them target by target along the (target_id, started_at, ended_at) index (only index pages are
-  // read, rows come grouped, no sort) and walks the targets along the key index. Outages lie
-  // inside the watched time (a target's first outage follows its first sighting, and removal
-  // closes its outage), so clipping to the window is clipping to the watched time. CASE rather
-  // than min()/max(): a function call per outage costs a third of the query at a million rows.
-  // With ten thousand targets the work per row here matters as much as the sums: arrays, not
-  // objects, and nothing per row but what every row needs.
-  const clippedLength = `CASE WHEN ended_at > @until THEN @until ELSE ended_at END - CASE WHEN started_at < @since THEN @since ELSE started_at END`;
-  const rows = db
-    .prepare(
-      `SELECT t.id, t.key, t.service, t.grp, t.host, t.created_at, t.removed_at, s.outages, s.downtime, s.longest
-         FROM targets t
-         LEFT JOIN (SELECT target_id, count(*) AS outages, sum(${clippedLength}) AS downtime, max(${clippedLength}) AS longest
-                      FROM outages INDEXED BY outages_target_window
-                     WHERE target_id IN (SELECT id FROM targets t ${where})
-                       AND started_at >= @earliest AND started_at < @until AND ended_at > @since
-                     GROUP BY target_id) s ON s.target_id = t.id
-        ${where}
-        ORDER BY t.key`,
-    )
-    .raw()
-    .all(params) as TargetRow[];
+  // Targets in maintenance during the window get their figures worked out one by one below; their
+  // outages stay out of the sums.
+  const maintenance = maintenanceByTarget(db, since, until, now);
+  params.maintained = JSON.stringify([...maintenance.keys()]);
+
+  // Per target (rowid order: no sort) its watched time and the closed outages wholly inside the
+  // window, read along the (target_id, started_at, ended_at) index: plain columns summed, nothing
+  // computed per outage. Then grouped, in the order of each row's first target. The window's ends
+  // make `ended_at - started_at` exact here; the outages they cut are added in code.
+  const perTarget = `
+    SELECT t.key, t.service, t.grp, t.host,
+           max(0, min(coalesce(t.removed_at, @until), @until) - max(coalesce(t.created_at, @since), @since)) AS watched,
+           count(o.target_id) AS outages, sum(o.ended_at) - sum(o.started_at) AS downtime, max(o.ended_at - o.started_at) AS longest
+      FROM targets t NOT INDEXED
+      LEFT JOIN outages o INDEXED BY outages_target_window
+        ON o.target_id = t.id AND o.started_at >= @since AND o.started_at < @until AND o.ended_at <= @until
+       AND t.id NOT IN (SELECT value FROM json_each(@maintained))
+     ${where}
+     GROUP BY t.id`;
+  const grouped =
+    by === 'target'
+      ? `SELECT ${GROUP_COLUMNS.target}, 1, watched, outages, downtime, longest FROM (${perTarget}) ORDER BY key`
+      : `SELECT ${GROUP_COLUMNS[by]}, count(*), sum(watched), sum(outages), sum(downtime), max(longest)
+           FROM (${perTarget}) GROUP BY ${by === 'group' ? 'grp' : by} ORDER BY min(key)`;
+  const rows = (db.prepare(grouped).raw().all(params) as GroupRow[]).map(
+    ([name, service, host, group, targets, watchedMs, outages, downtimeMs, longestMs]): AvailabilityRow => ({
+      name, service: service ?? undefined, host: host ?? undefined, group: group ?? undefined,
+      targets, watchedMs, maintenanceMs: 0, countedMs: watchedMs, downtimeMs: downtimeMs ?? 0, outages,
+      availability: null, mttrMs: null, mtbfMs: null, longestMs: longestMs ?? 0,
+    }),
+  );
   if (!rows.length) return [];
 
-  // The few targets whose figures need more than the sums: those in maintenance during the window
-  // (their outages are counted one by one, minus the maintenance) and those with an open outage.
-  const maintenance = maintenanceByTarget(db, since, until, now);
-  const openSince = new Map(
-    db
-      .prepare('SELECT target_id, started_at FROM outages INDEXED BY outages_open WHERE ended_at IS NULL AND started_at < @until')
-      .raw()
-      .all({ until }) as Array<[number, number]>,
-  );
+  // The pieces the sums left out, for the few targets they concern, added to those targets' rows.
+  const cut = cutOutages(db, since, until).filter(([targetId]) => !maintenance.has(targetId));
+  const targets = targetsById(db, filter, [...cut.map(([targetId]) => targetId), ...maintenance.keys()]);
+  if (targets.size) {
+    const rowOf = rowsNamed(rows, new Set([...targets.values()].map((target) => nameOf(by, target))));
+    for (const [targetId, startedAt, endedAt] of cut) {
+      const target = targets.get(targetId);
+      if (target) addOutage(rowOf.get(nameOf(by, target))!, Math.min(endedAt ?? until, until) - Math.max(startedAt, since));
+    }
+    addMaintainedTargets(db, rowOf, by, targets, maintenance, since, until, now);
+  }
+  for (const row of rows) {
+    row.availability = row.countedMs > 0 ? (row.countedMs - row.downtimeMs) / row.countedMs : null;
+    row.mttrMs = row.outages ? row.downtimeMs / row.outages : null;
+    row.mtbfMs = row.outages ? (row.countedMs - row.downtimeMs) / row.outages : null;
+  }
+  return rows;
+}
+
+/**
+ * The outages the sums leave out because the window cuts them — open ones, and closed ones that
+ * began before the window or end after it: a few per thousand targets. Each part is an index range
+ * (outages_window starts with started_at; outages_open holds the open ones).
+ */
+function cutOutages(db: Database, since: number, until: number): Array<[targetId: number, startedAt: number, endedAt: number | null]> {
+  const longest = (db.prepare('SELECT max(duration_ms) FROM outages').pluck().get() as number | null) ?? 0;
+  return db
+    .prepare(
+      `SELECT target_id, started_at, ended_at FROM outages INDEXED BY outages_window
+        WHERE started_at >= @since - @longest AND started_at < @since AND ended_at > @since
+       UNION ALL
+       SELECT target_id, started_at, ended_at FROM outages INDEXED BY outages_window
+        WHERE started_at >= max(@since, @until - @longest) AND started_at < @until AND ended_at > @until
+       UNION ALL
+       SELECT target_id, started_at, NULL FROM outages INDEXED BY outages_open
+        WHERE ended_at IS NULL AND started_at < @until`,
+    )
+    .raw()
+    .all({ since, until, longest }) as Array<[number, number, number | null]>;
+}
+
+/** Targets in maintenance during the window: maintenance time out, each outage less its maintenance. */
+function addMaintainedTargets(db: Database, rowOf: Map<string, AvailabilityRow>, by: Grouping, targets: Map<number, TargetRow>, maintenance: Map<number, Interval[]>, since: number, until: number, now: number): void {
+  const earliest = earliestOverlappingStart(db, since);
   const ofTarget = db
     .prepare(
       `SELECT started_at, coalesce(ended_at, @now) FROM outages INDEXED BY outages_target_window
         WHERE target_id = @targetId AND started_at >= @earliest AND started_at < @until AND coalesce(ended_at, @now) > @since`,
     )
     .raw();
-
-  const targets: TargetFigures[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const [id, key, service, grp, host, createdAt, removedAt, outages, downtimeMs, longestMs] = rows[i]!;
+  for (const target of targets.values()) {
+    const [id, , , , , createdAt, removedAt] = target;
+    if (!maintenance.has(id)) continue;
+    const row = rowOf.get(nameOf(by, target))!;
     const watchedFrom = createdAt !== null && createdAt > since ? createdAt : since;
     const watchedTo = Math.max(watchedFrom, removedAt !== null && removedAt < until ? removedAt : until);
-    const target: TargetFigures = { key, service, grp, host, watchedFrom, watchedTo, maintenanceMs: 0, outages: outages ?? 0, downtimeMs: downtimeMs ?? 0, longestMs: longestMs ?? 0 };
-    targets[i] = target;
-    const periods = maintenance.get(id);
-    if (periods) {
-      const merged = mergeClipped(periods, watchedFrom, watchedTo);
-      target.maintenanceMs = merged.reduce((sum, [a, b]) => sum + (b - a), 0);
-      target.outages = target.downtimeMs = target.longestMs = 0;
-      for (const [startedAt, endedAt] of ofTarget.all({ targetId: id, since, until, now, earliest: params.earliest }) as Interval[]) {
-        const inside: Interval = [Math.max(startedAt, watchedFrom), Math.min(endedAt, watchedTo)];
-        if (inside[1] <= inside[0]) continue;
-        const counted = inside[1] - inside[0] - overlap(inside, merged);
-        if (counted > 0) addOutage(target, counted);
-      }
-    } else {
-      const startedAt = openSince.get(id);
-      if (startedAt !== undefined) addOutage(target, until - Math.max(startedAt, since));
+    const merged = mergeClipped(maintenance.get(id)!, watchedFrom, watchedTo);
+    const maintenanceMs = merged.reduce((sum, [a, b]) => sum + (b - a), 0);
+    row.maintenanceMs += maintenanceMs;
+    row.countedMs -= maintenanceMs;
+    for (const [startedAt, endedAt] of ofTarget.all({ targetId: id, since, until, now, earliest }) as Interval[]) {
+      const inside: Interval = [Math.max(startedAt, watchedFrom), Math.min(endedAt, watchedTo)];
+      if (inside[1] <= inside[0]) continue;
+      const counted = inside[1] - inside[0] - overlap(inside, merged);
+      if (counted > 0) addOutage(row, counted);
     }
   }
-  return group(targets, filter.by ?? 'target');
 }
 
-function addOutage(target: TargetFigures, lengthMs: number): void {
-  target.outages++;
-  target.downtimeMs += lengthMs;
-  if (lengthMs > target.longestMs) target.longestMs = lengthMs;
+/** The given targets that match the filter, by id. */
+function targetsById(db: Database, filter: TargetFilter, ids: number[]): Map<number, TargetRow> {
+  if (!ids.length) return new Map();
+  const params: Record<string, unknown> = { ids: JSON.stringify(ids) };
+  const conditions = ['t.id IN (SELECT value FROM json_each(@ids))', ...targetCondition(filter, params)];
+  const rows = db
+    .prepare(`SELECT t.id, t.key, t.service, t.grp, t.host, t.created_at, t.removed_at FROM targets t WHERE ${conditions.join(' AND ')}`)
+    .raw()
+    .all(params) as TargetRow[];
+  return new Map(rows.map((row) => [row[0], row]));
+}
+
+function nameOf(by: Grouping, [, key, service, grp, host]: TargetRow): string {
+  return by === 'target' ? key : by === 'service' ? service : by === 'host' ? host : grp;
+}
+
+/** The rows with these names, found in one pass (a map of all ten thousand would cost more). */
+function rowsNamed(rows: AvailabilityRow[], names: Set<string>): Map<string, AvailabilityRow> {
+  const found = new Map<string, AvailabilityRow>();
+  for (const row of rows) if (names.has(row.name)) found.set(row.name, row);
+  return found;
+}
+
+function addOutage(row: AvailabilityRow, lengthMs: number): void {
+  row.outages++;
+  row.downtimeMs += lengthMs;
+  if (lengthMs > row.longestMs) row.longestMs = lengthMs;
 }
 
 /** Maintenance periods overlapping the window (a small table), per target. */
@@ -170,33 +228,4 @@ function maintenanceByTarget(db: Database, since: number, until: number, now: nu
     else byTarget.set(targetId, [[startedAt, endedAt]]);
   }
   return byTarget;
-}
-
-function newRow({ name, service, host, group }: GroupNames): AvailabilityRow {
-  return {
-    name, service, host, group,
-    targets: 0, watchedMs: 0, maintenanceMs: 0, countedMs: 0, downtimeMs: 0, outages: 0,
-    availability: null, mttrMs: null, mtbfMs: null, longestMs: 0,
-  };
-}
-
-function group(targets: TargetFigures[], by: Grouping): AvailabilityRow[] {
-  const rows = new Map<string, AvailabilityRow>();
-  for (const target of targets) {
-    const row = rowFor(rows, by, target, newRow);
-    const watchedMs = target.watchedTo - target.watchedFrom;
-    row.targets++;
-    row.watchedMs += watchedMs;
-    row.maintenanceMs += target.maintenanceMs;
-    row.countedMs += watchedMs - target.maintenanceMs;
-    row.downtimeMs += target.downtimeMs;
-    row.outages += target.outages;
-    if (target.longestMs > row.longestMs) row.longestMs = target.longestMs;
-  }
-  for (const row of rows.values()) {
-    row.availability = row.countedMs > 0 ? (row.countedMs - row.downtimeMs) / row.countedMs : null;
-    row.mttrMs = row.outages ? row.downtimeMs / row.outages : null;
-    row.mtbfMs = row.outages ? (row.countedMs - row.downtimeMs) / row.outages : null;
-  }
-  return [...rows.values()];
 }
