@@ -82,6 +82,20 @@ describe('vigil availability', () => {
     expect(rows[1]).toMatchObject({ name: 'web-http/web2', maintenanceMs: 90 * MIN, countedMs: 105 * MIN, downtimeMs: 0, outages: 0, availability: 1 });
   });
 
+  it('--worst N: the least available rows, worst first; a bad count is refused', () => {
+    // dns/ns1 91.666% < web-http/web2 95.454% < web-http/web1 95.833% < dns/ns2 100%
+    expect(json(...DAY, '--worst', '2').rows.map((row) => row.name)).toEqual(['dns/ns1', 'web-http/web2']);
+    const table = availability(...DAY, '--worst', '1', '--by', 'service').stdout.split('\n');
+    expect(table.slice(1)).toEqual([
+      'SERVICE  AVAILABILITY  OUTAGES  DOWNTIME  MTTR  MTBF  LONGEST  MAINTENANCE',
+      'dns      94.444%       1        1h        1h    17h   1h       -',
+      '',
+    ]);
+    const bad = availability(...DAY, '--worst', '0');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--worst <count>' argument '0' is invalid\. expected a number of rows, 1 or more/);
+  });
+
   it('filters by host and group; bad windows are refused', () => {
     expect(json(...DAY, '--host', 'web2').rows.map((row) => row.name)).toEqual(['web-http/web2']);
     expect(json(...DAY, '--group', 'resolvers').rows.map((row) => row.name)).toEqual(['dns/ns1', 'dns/ns2']);
@@ -114,6 +128,15 @@ describe('vigil timeline', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('--worst N draws only the least available targets, worst first', () => {
+    const lines = timeline('--width', '60', '--worst', '2').stdout.split('\n');
+    expect(lines.slice(1, 3)).toEqual([
+      'dns/ns1                          ················██  91.666%',
+      'web-http/web2  ··················░░░██·············  95.454%',
+    ]);
+    expect(lines[3]).toMatch(/^ +█ down/);
   });
 
   it('--ascii, the terminal width when none is given, and a width too small', () => {

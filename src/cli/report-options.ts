@@ -1,5 +1,5 @@
 // The options the history reports share: which database, which targets, which window.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Grouping } from '../history/grouping.js';
 import type { TargetFilter } from '../history/outage-query.js';
 import { configOption } from './config-option.js';
@@ -46,4 +46,23 @@ export function reportWindow(options: ReportOptions, now: number): { since: numb
 /** The target filters asked for. */
 export function reportTargets(options: Pick<ReportOptions, 'service' | 'host' | 'group'>): TargetFilter {
   return { service: options.service, host: options.host, group: options.group };
+}
+
+export function worstOption(what: string): Option {
+  return new Option('--worst <count>', `only the ${what} with the lowest availability, worst first`).argParser((text) => {
+    const count = Number(text);
+    if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('expected a number of rows, 1 or more');
+    return count;
+  });
+}
+
+/**
+ * The `count` rows with the lowest availability, worst first: ties go to the one with more
+ * downtime, then by name. Rows with nothing counted (all in maintenance, not watched) come last.
+ */
+export function worstRows<R extends { name: string; availability: number | null; downtimeMs: number }>(rows: R[], count: number): R[] {
+  const availability = (row: R) => row.availability ?? Infinity;
+  return [...rows]
+    .sort((a, b) => availability(a) - availability(b) || b.downtimeMs - a.downtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, count);
 }

@@ -35,6 +35,7 @@ export const BENCHMARK_COMMANDS = [
   ['history', '--open'],
   ['availability', '--by', 'service'],
   ['availability', '--service', 'svc042', '--since', '365d'],
+  ['availability', '--worst', '20'],
   ['availability', '--json'],
 ];
 

@@ -7,10 +7,11 @@ import type { Grouping } from '../../history/grouping.js';
 import { examples } from '../config-option.js';
 import { formatPercent, formatShortDuration, formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
-import { byOption, HEADINGS, reportCommand, reportTargets, reportWindow, type ReportOptions } from '../report-options.js';
+import { byOption, HEADINGS, reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
 
 interface AvailabilityOptions extends ReportOptions {
   by: Grouping;
+  worst?: number;
 }
 const orDash = (ms: number | null) => (ms === null ? '-' : formatShortDuration(ms));
 
@@ -26,6 +27,7 @@ export function availabilityCommand(): Command {
   return reportCommand('availability', { default: '30d', examples: '30d, 12h, 2026-11-01, 2026-11-01T08:00' })
     .description('availability per target, service, host or group over a window, with maintenance left out')
     .addOption(byOption())
+    .addOption(worstOption('N rows'))
     .option('--utc', 'print times in UTC instead of local time')
     .option('--json', 'print JSON (durations in ms)')
     .addHelpText(
@@ -35,6 +37,7 @@ export function availabilityCommand(): Command {
         'vigil availability --since 2026-11-01 --by service # this month, per service',
         'vigil availability --service web-http --since 7d',
         'vigil availability --by host --json',
+        'vigil availability --worst 20                      # the 20 least available targets',
       ])}
 Figures count only time inside the window while the target was configured; maintenance time is
 left out of all of them and shown on its own. MTTR = downtime / outages; MTBF = uptime / outages.
@@ -45,8 +48,9 @@ left out of all of them and shown on its own. MTTR = downtime / outages; MTBF = 
       try {
         const { since, until } = reportWindow(options, now);
         const db = await openHistoryForReading(options);
-        const rows = queryAvailability(db, { ...reportTargets(options), since, until, by: options.by }, now);
+        const all = queryAvailability(db, { ...reportTargets(options), since, until, by: options.by }, now);
         db.close();
+        const rows = options.worst === undefined ? all : worstRows(all, options.worst);
         const end = Math.min(until, now);
         if (options.json) {
           console.log(JSON.stringify({ since: new Date(since).toISOString(), until: new Date(end).toISOString(), by: options.by, rows: rows.map(toJson) }, null, 2));

@@ -6,12 +6,13 @@ import { queryAvailability } from '../../history/availability-query.js';
 import { queryTimeline } from '../../history/timeline-query.js';
 import { examples } from '../config-option.js';
 import { openHistoryForReading } from '../history-database.js';
-import { reportCommand, reportTargets, reportWindow, type ReportOptions } from '../report-options.js';
+import { reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
 import { renderTimeline } from '../timeline-render.js';
 
 interface TimelineOptions extends ReportOptions {
   width?: string;
   ascii?: boolean;
+  worst?: number;
 }
 
 /** Without a terminal (piped), draw this wide. */
@@ -22,9 +23,10 @@ export function timelineCommand(): Command {
     .description('one row per target, time across, down time marked: the last hours or days at a glance')
     .option('-w, --width <columns>', 'total width (default: the terminal width)')
     .option('--ascii', 'ASCII marks (# down, m maintenance, . up) instead of block characters')
+    .addOption(worstOption('N targets'))
     .option('--utc', 'print times in UTC instead of local time')
     .option('--json', 'print the outage and maintenance intervals as JSON instead')
-    .addHelpText('after', examples(['vigil timeline', 'vigil timeline --since 7d --service web-http', 'vigil timeline --since 2026-11-20 --until 2026-11-21 --width 120 --ascii']))
+    .addHelpText('after', examples(['vigil timeline', 'vigil timeline --since 7d --service web-http', 'vigil timeline --since 7d --worst 20', 'vigil timeline --since 2026-11-20 --until 2026-11-21 --width 120 --ascii']))
     .action(async (options: TimelineOptions) => {
       const now = Date.now();
       try {
@@ -36,9 +38,14 @@ export function timelineCommand(): Command {
         if (!Number.isInteger(width) || width < 1) throw new Error(`--width: expected a number of columns, got ${options.width}`);
         const filter = { ...reportTargets(options), since, until };
         const db = await openHistoryForReading(options);
-        const rows = queryTimeline(db, filter, now);
-        const availability = new Map(queryAvailability(db, filter, now).map((row) => [row.name, row.availability]));
+        const perTarget = queryAvailability(db, filter, now);
+        const availability = new Map(perTarget.map((row) => [row.name, row.availability]));
+        let rows = queryTimeline(db, filter, now);
         db.close();
+        if (options.worst !== undefined) {
+          const timelineOf = new Map(rows.map((row) => [row.id, row]));
+          rows = worstRows(perTarget, options.worst).flatMap((row) => timelineOf.get(row.name) ?? []);
+        }
         if (options.json) {
           const iso = (ms: number) => new Date(ms).toISOString();
           const intervals = (list: Array<[number, number]>) => list.map(([a, b]) => ({ start: iso(a), end: iso(b) }));
