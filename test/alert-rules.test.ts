@@ -50,6 +50,28 @@ describe('time periods', () => {
     expect(inPeriod(period({ hours: '12pm-1pm' }), at(2, 12, 30))).toBe(true);
   });
 
+  it('time_zone: the days and hours are read in that zone, whatever the local time', () => {
+    // Monday 2026-11-16 14:30 UTC is 09:30 in New York and 23:30 in Tokyo (Japan has no DST).
+    const instant = new Date(Date.UTC(2026, 10, 16, 14, 30));
+    const newYorkOffice = period({ days: 'Mon-Fri', hours: '9am-5pm', time_zone: 'America/New_York' });
+    const tokyoOffice = period({ days: 'Mon-Fri', hours: '9am-5pm', time_zone: 'Asia/Tokyo' });
+    expect(inPeriod(newYorkOffice, instant)).toBe(true);
+    expect(inPeriod(tokyoOffice, instant)).toBe(false);
+    // 2026-11-20 Friday 23:30 UTC is Saturday 08:30 in Tokyo: the weekday is Tokyo's too.
+    const fridayNightUtc = new Date(Date.UTC(2026, 10, 20, 23, 30));
+    expect(inPeriod(period({ days: 'Sat', time_zone: 'Asia/Tokyo' }), fridayNightUtc)).toBe(true);
+    expect(inPeriod(period({ days: 'Sat', time_zone: 'UTC' }), fridayNightUtc)).toBe(false);
+    // Daylight saving: 09:00 in Berlin is 08:00 UTC in winter and 07:00 UTC in summer.
+    const berlinMorning = period({ hours: '9am-10am', time_zone: 'Europe/Berlin' });
+    expect(inPeriod(berlinMorning, new Date(Date.UTC(2026, 0, 12, 8, 0)))).toBe(true);
+    expect(inPeriod(berlinMorning, new Date(Date.UTC(2026, 6, 13, 7, 0)))).toBe(true);
+    expect(inPeriod(berlinMorning, new Date(Date.UTC(2026, 6, 13, 8, 0)))).toBe(false);
+    // Entries of a list each keep their own zone.
+    const either = period([{ hours: '9am-5pm', time_zone: 'America/New_York' }, { hours: '9am-5pm', time_zone: 'Asia/Tokyo' }]);
+    expect(inPeriod(either, instant)).toBe(true);
+    expect(inPeriod(either, new Date(Date.UTC(2026, 10, 16, 12, 0)))).toBe(false); // 07:00 NY, 21:00 Tokyo
+  });
+
   it('says what is wrong with a period', () => {
     expect(parsePeriod({ hours: '7am-25pm' })).toBe("hours: '25pm': with am/pm the hour is 1 to 12");
     expect(parsePeriod({ days: 'Mon-Fry' })).toBe("days: 'Fry' is not a weekday (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)");
@@ -57,6 +79,7 @@ describe('time periods', () => {
     expect(parsePeriod({})).toBe('a period needs days, hours, or both');
     expect(parsePeriod('yr {2026}')).toBe("scale 'yr' is not supported (use wd and hr)");
     expect(parsePeriod('wd {Mon} whenever')).toMatch(/cannot read 'whenever'/);
+    expect(parsePeriod({ hours: '9am-5pm', time_zone: 'Europe/Berln' })).toBe('time_zone: unknown time zone "Europe/Berln" (expected an IANA name such as Europe/Berlin)');
   });
 });
 

@@ -1,6 +1,7 @@
 // Time periods when an alert may fire, with mon's (Time::Period's) meaning: weekdays and hours of
-// local time, the scales ANDed, sub-periods ORed. `wd {Mon-Fri} hr {7am-10pm}` is
-// `{ days: Mon-Fri, hours: 7am-10pm }`: Monday to Friday, 07:00 up to (not including) 22:00.
+// local time (or of an entry's `time_zone`), the scales ANDed, sub-periods ORed.
+// `wd {Mon-Fri} hr {7am-10pm}` is `{ days: Mon-Fri, hours: 7am-10pm }`: Monday to Friday, 07:00
+// up to (not including) 22:00.
 
 /** One sub-period: a set of weekdays and a set of minute-of-day ranges; an absent scale is "any". */
 export interface PeriodPart {
@@ -8,6 +9,8 @@ export interface PeriodPart {
   days?: Set<number>;
   /** Half-open minute-of-day ranges [start, end); a range past midnight is split in two. */
   minutes?: Array<[number, number]>;
+  /** IANA zone the days and hours are read in; local time without it. */
+  timeZone?: string;
 }
 
 /** A period: it matches when any of its parts matches. */
@@ -19,6 +22,17 @@ export interface TimePeriod {
 export interface PeriodSpec {
   days?: string;
   hours?: string;
+  time_zone?: string;
+}
+
+/** Whether Node knows `name` as a time zone (`Europe/Berlin`, `UTC`). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
@@ -97,6 +111,10 @@ function partFromSpec(spec: PeriodSpec): PeriodPart | string {
     if (typeof minutes === 'string') return `hours: ${minutes}`;
     part.minutes = minutes;
   }
+  if (spec.time_zone !== undefined) {
+    if (!isTimeZone(spec.time_zone)) return `time_zone: unknown time zone ${JSON.stringify(spec.time_zone)} (expected an IANA name such as Europe/Berlin)`;
+    part.timeZone = spec.time_zone;
+  }
   return part;
 }
 
@@ -142,11 +160,31 @@ export function parsePeriod(value: PeriodSpec | PeriodSpec[] | string): TimePeri
   return { text: typeof value === 'string' ? value : JSON.stringify(value), parts };
 }
 
-/** True when `date` (local time) lies inside the period. */
+/** Weekday (0 = Sunday) and minute of the day of `date`, in local time or in `timeZone`. */
+function dayAndMinute(date: Date, timeZone: string | undefined): [day: number, minute: number] {
+  if (timeZone === undefined) return [date.getDay(), date.getHours() * 60 + date.getMinutes()];
+  let format = ZONE_FORMATS.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
+    ZONE_FORMATS.set(timeZone, format);
+  }
+  let day = 0;
+  let minute = 0;
+  for (const { type, value } of format.formatToParts(date)) {
+    if (type === 'weekday') day = WEEKDAYS_SHORT.indexOf(value);
+    else if (type === 'hour') minute += Number(value) * 60;
+    else if (type === 'minute') minute += Number(value);
+  }
+  return [day, minute];
+}
+
+const WEEKDAYS_SHORT = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const ZONE_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+/** True when `date` lies inside the period. */
 export function inPeriod(period: TimePeriod, date: Date): boolean {
-  const day = date.getDay();
-  const minute = date.getHours() * 60 + date.getMinutes();
-  return period.parts.some(
-    (part) => (!part.days || part.days.has(day)) && (!part.minutes || part.minutes.some(([start, end]) => minute >= start && minute < end)),
-  );
+  return period.parts.some((part) => {
+    const [day, minute] = dayAndMinute(date, part.timeZone);
+    return (!part.days || part.days.has(day)) && (!part.minutes || part.minutes.some(([start, end]) => minute >= start && minute < end));
+  });
 }

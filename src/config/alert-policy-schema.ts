@@ -3,13 +3,14 @@
 // maintenance windows. Meanings in docs/alerts.md.
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
-import { parsePeriod } from '../alerting/time-period.js';
+import { isTimeZone, parsePeriod } from '../alerting/time-period.js';
 import { durationSchema } from './duration.js';
 
 const periodSpecSchema = z
   .strictObject({
     days: z.string().optional().meta({ description: 'Weekdays: Mon-Fri, Sat Sun, Mon,Wed,Fri (mon: wd {...})' }),
     hours: z.string().optional().meta({ description: 'Hours, end excluded: 7am-10pm, 09:00-17:30, 10pm-6am (mon: hr {...})' }),
+    time_zone: z.string().optional().meta({ description: 'IANA time zone the days and hours are in (default: local time)' }),
   })
   .superRefine((spec, ctx) => {
     const period = parsePeriod(spec);
@@ -122,15 +123,6 @@ export const flappingSchema = z
     z.literal(false).meta({ description: 'No flapping detection (to turn off a default)' }),
   ])
   .meta({ description: 'Flapping detection: {changes: 4, within: 10m} or {high: 50, low: 25}' });
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const maintenanceWindowSchema = z
   .strictObject({
