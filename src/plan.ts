@@ -50,9 +50,13 @@ export interface ServicePlan {
   hosts: Host[];
 }
 
+/** The check a target runs: its service's, or a real server's own (`real_servers: [{check}]`). */
+export type CheckPlan = Pick<ServicePlan, 'checkType' | 'plugin' | 'options'>;
+
 export interface TargetPlan {
   target: Target;
   service: ServicePlan;
+  check: CheckPlan;
 }
 
 export interface AlertPlan {
@@ -99,10 +103,13 @@ export function buildAlertPlan(loaded: LoadedConfig, name: string, alert: AlertC
   };
 }
 
-/** The plugin that runs a service's check: its own, or for a list one that runs them all. */
-function checkOf(loaded: LoadedConfig, name: string, service: ServiceConfig): Pick<ServicePlan, 'checkType' | 'plugin' | 'options'> {
+/**
+ * The plugin that runs a check as configured: its own, or for a list one that runs them all.
+ * `name` keys its validated options: the service's name, or a real server's target id.
+ */
+export function checkOf(loaded: LoadedConfig, name: string, check: ServiceConfig['check']): CheckPlan {
   const options = loaded.checkOptions.get(name)!;
-  if (!Array.isArray(service.check)) return { checkType: service.check.type, plugin: loaded.registry.checks.get(service.check.type)!.plugin, options };
+  if (!Array.isArray(check)) return { checkType: check.type, plugin: loaded.registry.checks.get(check.type)!.plugin, options };
   const parts = (options.checks as Array<Record<string, unknown> & { type: string }>).map(({ type, ...partOptions }) => ({
     type,
     plugin: loaded.registry.checks.get(type)!.plugin,
@@ -128,7 +135,7 @@ export function buildServicePlan(
     name,
     description: service.description,
     group: service.group,
-    ...checkOf(loaded, name, service),
+    ...checkOf(loaded, name, service.check),
     intervalMs,
     timeoutMs: service.timeout ?? defaults.timeout ?? DEFAULTS.timeout,
     rise: service.rise ?? defaults.rise ?? DEFAULTS.rise,
@@ -154,7 +161,7 @@ export function addTargets(targets: Map<string, TargetPlan>, plan: ServicePlan):
     const target: Target = { id, service: plan.name, group: plan.group, name: host.name, address: host.address };
     if (host.port !== undefined) target.port = host.port;
     if (host.weight !== undefined) target.weight = host.weight;
-    targets.set(id, { target, service: plan });
+    targets.set(id, { target, service: plan, check: { checkType: plan.checkType, plugin: plan.plugin, options: plan.options } });
   }
 }
 
@@ -190,6 +197,8 @@ export interface PlanDiff {
   changedServices: Map<string, string[]>;
   addedTargets: string[];
   removedTargets: string[];
+  /** Targets whose own check (a real server's) changed while their service did not. */
+  changedTargets: string[];
   unchangedTargets: number;
 }
 
@@ -227,9 +236,14 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   }
   const addedTargets = [...after.targets.keys()].filter((id) => !before.targets.has(id));
   const removedTargets = [...before.targets.keys()].filter((id) => !after.targets.has(id));
+  const changedTargets: string[] = [];
   let unchangedTargets = 0;
   for (const [id, planned] of after.targets) {
-    if (before.targets.has(id) && !changedServices.has(planned.service.name)) unchangedTargets++;
+    const previous = before.targets.get(id);
+    if (!previous || changedServices.has(planned.service.name)) continue;
+    const { checkType, options } = planned.check;
+    if (previous.check.checkType !== checkType || JSON.stringify(previous.check.options) !== JSON.stringify(options)) changedTargets.push(id);
+    else unchangedTargets++;
   }
   return {
     addedServices: [...after.services.keys()].filter((name) => !before.services.has(name)),
@@ -237,6 +251,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     changedServices,
     addedTargets,
     removedTargets,
+    changedTargets,
     unchangedTargets,
   };
 }
@@ -248,6 +263,7 @@ export function describeDiff(diff: PlanDiff): string[] {
   for (const [name, changes] of diff.changedServices) lines.push(`~ service ${name}: ${changes.join('; ')}`);
   for (const id of diff.addedTargets) lines.push(`+ target ${id}`);
   for (const id of diff.removedTargets) lines.push(`- target ${id}`);
+  for (const id of diff.changedTargets) lines.push(`~ target ${id}: its own check changed`);
   lines.push(`${diff.unchangedTargets} target(s) unchanged`);
   return lines;
 }

@@ -330,7 +330,8 @@ export class Supervisor extends EventEmitter {
       // The common case, kept free of per-check arrays: one target, one check.
       const record = this.targets.get(payload.targetIds[0]!);
       if (!record) return;
-      const result = await runCheck(service.plugin, record.planned.target, service.options, runOptions);
+      const { plugin, options } = record.planned.check;
+      const result = await runCheck(plugin, record.planned.target, options, runOptions);
       if (this.inFlight.cancelled) return;
       rememberRun(payload.previous, isSuccess(result), result.message, result.detail, this.now());
       this.observe(record, result);

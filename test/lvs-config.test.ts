@@ -75,4 +75,22 @@ virtual_servers:
     const same = await errorsOf(base('').replace('[10.0.0.1:80, 10.0.0.2:80]', '[10.0.0.1:8080, 10.0.0.1:9090]'));
     expect(same).toContainEqual(expect.stringMatching(/real_servers\[1\]: same IPVS destination 10\.0\.0\.1:80 as real_servers\[0\] \(with dr forwarding IPVS uses the virtual port for every real server\)/));
   });
+
+  it('a real server with a check of its own: planned with it, its options checked like a service check', async () => {
+    const tmp = tempDir();
+    try {
+      const text = base('').replace(
+        '[10.0.0.1:80, 10.0.0.2:80]',
+        '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, check: { type: http, path: /ping, expect_status: [204] } }',
+      );
+      const plan = buildPlan(await loadConfig(tmp.write('vigil.yaml', text)));
+      expect(plan.targets.get('web/10.0.0.1:80')!.check).toMatchObject({ checkType: 'tcp' });
+      expect(plan.targets.get('web/10.0.0.2:80')!.check).toMatchObject({ checkType: 'http', options: { path: '/ping', expect_status: [204] } });
+      expect(plan.services.get('web')).toMatchObject({ checkType: 'tcp' });
+    } finally {
+      tmp.cleanup();
+    }
+    const errors = await errorsOf(base('').replace('[10.0.0.1:80, 10.0.0.2:80]', '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, check: { type: http, pth: /ping } }'));
+    expect(errors).toContainEqual(expect.stringMatching(/vigil\.yaml:6:61: virtual_servers\.web\.real_servers\[1\]\.check\.pth: unknown key 'pth' \(did you mean 'path'\?\)/));
+  });
 });

@@ -123,6 +123,35 @@ describe('ipvs: a virtual service with three real servers', () => {
     await waitPool(full, 'web1 back');
   });
 
+  it('a real server with a check of its own runs that one instead of the virtual server\'s; a reload that changes it says so', async () => {
+    // web2's own check fails while this file exists; it does not look at web2's HTTP server.
+    const flag = tmp.path('web2-fail');
+    const own = (path: string) => `check: { type: script, command: /bin/sh, args: [-c, 'test ! -e "$1"', sh, '${path}'] }`;
+    const web2 = `- { name: web2, address: 127.0.0.1, port: ${servers[1]!.port}, weight: 2 }`;
+    const text = (path: string) => config().replace(web2, `${web2.slice(0, -2)}, ${own(path)} }`);
+    const daemon = start(text(flag));
+    await waitPool(full, 'the pool created');
+
+    // Both HTTP servers stop: web1 (the HTTP check) goes down, web2 (its own check) stays in.
+    await Promise.all([servers[0]!.stop(), servers[1]!.stop()]);
+    await daemon.waitForLine(/web\/web1 UP → DOWN after 2 failures/);
+    await waitPool(() => [`${rs(0)}=0`, `${rs(1)}=2`, `${rs(2)}=1`], 'only web1 quiesced');
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // five more rounds of checks
+    expect(daemon.output()).not.toMatch(/web\/web2 UP → DOWN/);
+    expect(pool(env)).toContain(`${rs(1)}=2`);
+
+    writeFileSync(flag, '');
+    await daemon.waitForLine(/web\/web2 UP → DOWN after 2 failures: exit 1/);
+    await waitPool(() => [`${rs(0)}=0`, `${rs(1)}=0`, `${rs(2)}=1`], 'web2 quiesced by its own check');
+
+    // A reload that points web2's check elsewhere: listed, and followed (no such file: it passes).
+    tmp.write('vigil.yaml', text(tmp.path('no-such-file')));
+    const reload = await runVigilAsync(['reload', '-c', tmp.path('vigil.yaml')], { cwd: tmp.dir, env });
+    expect(reload.stdout).toMatch(/~ target web\/web2: its own check changed/);
+    await daemon.waitForLine(/web\/web2 DOWN → UP after 2 successes/);
+    await waitPool(() => [`${rs(0)}=0`, `${rs(1)}=2`, `${rs(2)}=1`], 'web2 back');
+  });
+
   it('on_down: remove deletes the real server (-d) and adds it back (-a)', async () => {
     const daemon = start(config('    on_down: remove\n'));
     await waitPool(full, 'the pool created');

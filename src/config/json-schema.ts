@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { decisionShape, deliveryShape } from './alert-policy-schema.js';
 import { configSchema, NAME_PATTERN, serviceSchema, virtualServerEntrySchema } from './schema.js';
+import { realServerObjectSchema } from './schema-lvs.js';
 
 function pluginUnion(plugins: Array<{ type: string; description?: string; options: z.ZodObject }>, extra: z.ZodRawShape = {}) {
   const variants = plugins.map((plugin) =>
@@ -24,7 +25,15 @@ export function configJsonSchema(registry: PluginRegistry): Record<string, unkno
   const full = configSchema.extend({
     services: z.record(key, serviceSchema.extend({ check })),
     alerts: z.record(key, alert).optional(),
-    virtual_servers: z.record(key, virtualServerEntrySchema.safeExtend({ check: check as never })).optional(),
+    virtual_servers: z
+      .record(
+        key,
+        virtualServerEntrySchema.safeExtend({
+          check: check as never,
+          real_servers: z.array(z.union([z.string(), realServerObjectSchema.extend({ check: check.optional() })])).min(1) as never,
+        }),
+      )
+      .optional(),
   });
   return {
     ...z.toJSONSchema(full, { io: 'input', unrepresentable: 'any', target: 'draft-7', reused: 'ref' }),

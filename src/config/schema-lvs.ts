@@ -1,11 +1,13 @@
 // `virtual_servers:` — LVS virtual services as their users think of them (keepalived's
 // virtual_server, ldirectord's virtual=): address, scheduler, persistence, forwarding, real
-// servers with weights, the check to run on them, and what DOWN means. Each one expands into a
+// servers with weights (and, where one differs, its own check), the check to run on them, and what
+// DOWN means. Each one expands into a
 // service (the checks) plus an `ipvs` alert routed from it (the table); see src/lvs/.
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { checkLvsSettings, lvsDefaultsShape, lvsSettingsShape } from '../lvs/ipvs-options.js';
 import { parseEndpoint } from '../lvs/ipvs-table.js';
+import { checkRef } from './check-ref.js';
 import { commandSchema } from './command-line.js';
 
 const hookShape = {
@@ -13,18 +15,21 @@ const hookShape = {
   notify_down: commandSchema().optional().meta({ description: 'Run when a real server goes down (keepalived notify_down)' }),
 };
 
-export const realServerSchema = z.union([
-  z.string().superRefine((text, ctx) => {
-    if (!parseEndpoint(text)) ctx.addIssue({ code: 'custom', message: `expected "address" or "address:port" with an IP address (ipvsadm stores numbers), got ${JSON.stringify(text)}` });
-  }),
-  z.strictObject({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:[\]-]*$/).optional().meta({ description: 'Name shown in logs and history (default: address[:port])' }),
-    address: z.string().refine((address) => isIP(address) !== 0, { error: 'expected an IP address (ipvsadm stores numbers)' }),
-    port: z.int().min(0).max(65535).optional(),
-    weight: z.int().min(0).max(2147483647).optional().meta({ description: 'Real-server weight (default 1)' }),
-    ...hookShape,
-  }),
-]);
+const realServerTextSchema = z.string().superRefine((text, ctx) => {
+  if (!parseEndpoint(text)) ctx.addIssue({ code: 'custom', message: `expected "address" or "address:port" with an IP address (ipvsadm stores numbers), got ${JSON.stringify(text)}` });
+});
+
+export const realServerObjectSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:[\]-]*$/).optional().meta({ description: 'Name shown in logs and history (default: address[:port])' }),
+  address: z.string().refine((address) => isIP(address) !== 0, { error: 'expected an IP address (ipvsadm stores numbers)' }),
+  port: z.int().min(0).max(65535).optional(),
+  weight: z.int().min(0).max(2147483647).optional().meta({ description: 'Real-server weight (default 1)' }),
+  check: checkRef('This real server’s own check, instead of the virtual server’s (keepalived: a real server with checkers of its own)').optional(),
+  ...hookShape,
+});
+
+/** `address[:port]`, or an object with a name, weight, hooks or a check of its own. */
+export const realServerSchema = z.union([realServerTextSchema, realServerObjectSchema]);
 
 export function virtualServerSchema<S extends z.ZodRawShape>(serviceShape: S) {
   return z

@@ -9,6 +9,7 @@ import {
   maintenanceWindowSchema,
   periodDefinitionSchema,
 } from './alert-policy-schema.js';
+import { checkRef, pluginRef } from './check-ref.js';
 import { durationSchema } from './duration.js';
 import { parseHostEntry } from './host-entry.js';
 import { lvsSectionSchema, virtualServerSchema } from './schema-lvs.js';
@@ -63,12 +64,6 @@ export const timingShape = {
     .meta({ description: 'Where alerts go: alert names (from `alerts:`), or {alert: name, after, every, numalerts, period, up, startup}' }),
   flapping: flappingSchema.optional(),
 };
-
-const pluginRef = z.looseObject({ type: z.string({ error: 'expected the plugin type name' }) });
-
-/** One check, or a list that must all pass (keepalived: a real server with several checkers). */
-const checkRef = (description: string) =>
-  z.union([pluginRef, z.array(pluginRef).min(1)], { error: 'expected a check ({type: ..., options}) or a list of checks' }).meta({ description });
 
 export const serviceSchema = z.strictObject({
   description: z.string().optional(),

@@ -1,11 +1,11 @@
 // Checks what the schema alone cannot about `virtual_servers:`: names that clash with services,
-// the check's options (by its plugin), real servers that are the same IPVS
+// the check's options (by its plugin, also a real server's own check), real servers that are the same IPVS
 // destination, and the options of the `ipvs`/`notify` alerts each entry expands into.
 import { z } from 'zod';
 import { timingShape, virtualServerEntrySchema } from '../config/schema.js';
 import { validateCheck, type ReferenceCheck } from '../config/validate-references.js';
 import { describeZodIssues, type RawIssue } from '../config/zod-issues.js';
-import { DEFAULTS } from '../plan.js';
+import { DEFAULTS, targetId } from '../plan.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { effectiveDestinationPort, formatEndpoint, parseEndpoint, parseServiceKey } from './ipvs-table.js';
 import { FORWARDING_ALIASES } from './ipvs-options.js';
@@ -61,6 +61,11 @@ export function validateVirtualServers(raw: Raw, registry: PluginRegistry, check
       }
       seen.set(id, first ?? index);
       names.add(serverName);
+      // A real server's own check: its options kept under its target id, as a service's under its name.
+      if (isObject(server) && server.check !== undefined) {
+        const own = validateCheck(server.check, registry.checks, [...where, 'real_servers', index, 'check'], issues, baseDir);
+        if (own) checked.checkOptions.set(targetId(name, serverName), own);
+      }
     });
 
     const plugins: Array<[string, string, Raw | undefined]> = [

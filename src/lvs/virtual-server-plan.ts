@@ -1,12 +1,13 @@
 // Expands each `virtual_servers:` entry into what the rest of the daemon already knows: a
-// service (its real servers are the targets, checked and recorded like any other) plus the
+// service (its real servers are the targets, checked and recorded like any other; a real server
+// with a check of its own runs that one) plus the
 // `ipvs` alert routed from it (and a `notify` alert for keepalived-style hooks).
 import type { LoadedConfig } from '../config/load-config.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { Host } from '../config/host-entry.js';
 import type { AlertConfig } from '../alerting/alert-policy.js';
 import type { TimePeriod } from '../alerting/time-period.js';
-import { addTargets, buildAlertPlan, buildServicePlan, type AlertPlan, type ServicePlan, type TargetPlan } from '../plan.js';
+import { addTargets, buildAlertPlan, buildServicePlan, checkOf, targetId, type AlertPlan, type ServicePlan, type TargetPlan } from '../plan.js';
 import { parseEndpoint } from './ipvs-table.js';
 import { ipvsAlertName, notifyAlertName, realServerName } from './virtual-server-options.js';
 
@@ -51,5 +52,10 @@ export function expandVirtualServers(
     const plan = buildServicePlan(loaded, name, service, hosts, alerts, periods);
     services.set(name, plan);
     addTargets(targets, plan);
+    for (const entry of server.real_servers) {
+      if (typeof entry === 'string' || entry.check === undefined) continue;
+      const id = targetId(name, realServerName(entry));
+      targets.get(id)!.check = checkOf(loaded, id, entry.check);
+    }
   }
 }
