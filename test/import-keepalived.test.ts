@@ -3,7 +3,7 @@
 // servers on loopback and the ipvsadm double — removal (or weight 0 with inhibit_on_failure) on
 // failure, re-added on recovery, the sorry server while all are down, weights from misc_dynamic.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importConfig } from './helpers/import-config.js';
@@ -222,6 +222,36 @@ describe('vigil import keepalived', () => {
     ]);
     const out = tmp.path('checkers.yaml');
     expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
+    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  });
+
+  it('a real server whose checker differs from the first one\'s gets a check of its own; other timing is said', () => {
+    const source = tmp.write(
+      'per-server.conf',
+      `virtual_server 192.0.2.61 80 {\n    delay_loop 5\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n` +
+        `    real_server 10.0.0.1 8080 {\n        HTTP_GET {\n            url {\n                path /health\n                status_code 200\n            }\n            connect_timeout 2\n        }\n    }\n` +
+        `    real_server 10.0.0.2 8080 {\n        HTTP_GET {\n            url {\n                path /status\n                status_code 200\n            }\n            connect_timeout 2\n        }\n    }\n` +
+        `    real_server 10.0.0.3 8080 {\n        TCP_CHECK {\n            connect_timeout 5\n        }\n    }\n` +
+        `    real_server 10.0.0.4 8080 {\n        HTTP_GET {\n            url {\n                path /health\n                status_code 200\n            }\n            connect_timeout 2\n        }\n    }\n}\n`,
+    );
+    const report = JSON.parse(runVigil(['import', 'keepalived', source, '--json']).stdout) as Json;
+    expect(report.untranslated).toEqual([]);
+    const server = report.config.virtual_servers['tcp-192.0.2.61-80'];
+    expect(server.check).toEqual({ type: 'http', path: '/health', expect_status: '200' });
+    expect(server.real_servers).toEqual([
+      '10.0.0.1:8080',
+      { address: '10.0.0.2', port: 8080, check: { type: 'http', path: '/status', expect_status: '200' } },
+      { address: '10.0.0.3', port: 8080, check: { type: 'tcp' } },
+      '10.0.0.4:8080',
+    ]);
+    expect(server.timeout).toBe('2s');
+    expect(report.behaviour.map((item: Json) => [item.line, item.change])).toContainEqual([
+      24,
+      expect.stringMatching(/real_server 10\.0\.0\.3 8080 is checked at the virtual server's timing \(HTTP_GET of 10\.0\.0\.1:8080\); its TCP_CHECK had its own/),
+    ]);
+    const out = tmp.path('per-server.yaml');
+    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/check: \{ type: tcp \} # per-server\.conf:25 its own checker: TCP_CHECK/);
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
   });
 

@@ -111,6 +111,26 @@ describe('vigil import ldirectord', () => {
     ]);
   });
 
+  it('a real= with its own "request", "receive" (or none, where others have one) gets a check of its own', () => {
+    const source = tmp.write(
+      'per-real.cf',
+      `virtual=192.0.2.80:80\n\treal=10.0.0.1:80 masq 1 "status", "up"\n\treal=10.0.0.2:80 masq 2\n\treal=10.0.0.3:80 masq 1 "status", "up"\n\tservice=http\n\tchecktype=negotiate\n\trequest="health"\n\treceive="ok"\n`,
+    );
+    const report = JSON.parse(runVigil(['import', 'ldirectord', source, '--json']).stdout) as Json;
+    expect(report.untranslated).toEqual([]);
+    const server = report.config.virtual_servers['tcp-192.0.2.80-80'];
+    expect(server.check).toMatchObject({ type: 'http', path: '/status', expect_body: 'up' });
+    // 10.0.0.2 has no pair of its own: ldirectord checks it with the virtual's request= and receive=.
+    expect(server.real_servers).toEqual([
+      '10.0.0.1:80',
+      { address: '10.0.0.2', port: 80, weight: 2, check: { ...server.check, path: '/health', expect_body: 'ok' } },
+      '10.0.0.3:80',
+    ]);
+    const out = tmp.path('per-real.yaml');
+    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
+    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  });
+
   it('runs the import against real servers: quiesce on a failed negotiate, restore, the fallback while all are down', async () => {
     const source = tmp.write('ldirectord.cf', ldirectordCf());
     const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [

@@ -231,16 +231,19 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
     out.comment([...where, 'omega'], `${cite(ctx, omega)} omega: quorum_down and notify_down run when Vigil stops`, true);
   }
 
-  // One check (or list of checks: every checker must pass) for every real server: the first real
-  // server's, when the others differ.
+  // The virtual server's check (or list of checks: every checker must pass) is the first real
+  // server's; a real server whose checkers differ (other than in the port) gets its own check, at
+  // the virtual server's timing.
   const canonicals = reals[0]!.translations;
   const canonical = canonicals[0]!;
   const summary = canonicals.map((t) => t.summary).join(' + ');
-  const fingerprint = (translations: CheckerTranslation[]) => JSON.stringify(translations.map((t) => [t.check, t.timing]));
+  const checksOf = (translations: CheckerTranslation[]) => JSON.stringify(translations.map(({ check: { port, ...rest } }) => rest));
+  const timingOf = (translations: CheckerTranslation[]) => JSON.stringify(translations.map((t) => t.timing));
+  const ownChecks = new Map<RealServer, CheckerTranslation[]>();
   for (const real of reals.slice(1)) {
-    if (fingerprint(real.translations) !== fingerprint(canonicals)) {
-      const node = real.checkers[0] ?? real.node;
-      untranslated(ctx, node, `Vigil checks every real server of a virtual server alike; this one is checked like ${endpointText(reals[0]!.address, reals[0]!.port)} (${summary})`, `real_server ${real.node.args.join(' ')} ${real.checkers[0]?.keyword ?? '(no checker)'}`);
+    if (checksOf(real.translations) !== checksOf(canonicals)) ownChecks.set(real, real.translations);
+    if (timingOf(real.translations) !== timingOf(canonicals)) {
+      out.behaviour(`${head}: real_server ${real.node.args.join(' ')} is checked at the virtual server's timing (${reals[0]!.checkers[0]?.keyword ?? 'no checker'} of ${endpointText(reals[0]!.address, reals[0]!.port)}); its ${real.checkers[0]?.keyword ?? 'checker'} had its own`, real.node.line, real.node.file);
     }
   }
   for (const other of canonicals.slice(1)) {
@@ -275,6 +278,13 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
     const server: Record<string, unknown> = { address: real.address };
     if (realPort !== undefined && realPort !== 0) server.port = realPort;
     if (real.weight !== 1) server.weight = real.weight;
+    const own = ownChecks.get(real);
+    if (own) {
+      // Checked on the port it is added with unless its checker names another.
+      const parts = own.map(({ check }) => (check.port !== undefined && check.port === realPort ? (({ port, ...rest }) => rest)(check) : { ...check }));
+      server.check = parts.length === 1 ? parts[0] : parts;
+      out.comment([...where, 'real_servers', (entry.real_servers as unknown[]).length, 'check'], `${cite(ctx, real.checkers[0] ?? real.node)} its own checker${own.length > 1 ? 's' : ''}: ${own.map((t) => t.summary).join(' + ')}`, true);
+    }
     for (const keyword of ['notify_up', 'notify_down']) {
       const node = lastChild(real.node, keyword);
       const command = node && hook(ctx, node);

@@ -230,46 +230,46 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
     }
   }
 
-  // Per-real request/receive: one check per virtual server in Vigil.
-  const pairs = new Set(reals.map((real) => JSON.stringify([real.request, real.receive])));
-  let request = value('request') ?? '/';
-  let receive = value('receive') ?? '';
-  if (!request.startsWith('/') && !/^https?:\/\//i.test(request)) request = `/${request}`;
-  if (reals.some((real) => real.request !== undefined)) {
-    const first = reals.find((real) => real.request !== undefined)!;
-    if (pairs.size === 1) {
-      request = first.request!;
-      receive = first.receive ?? '';
-    } else {
-      for (const real of reals) {
-        if (real.request !== undefined && (real.request !== first.request || real.receive !== first.receive) || real.request === undefined) {
-          out.untranslated(real.line, `real=… ${real.address} "${real.request ?? request}", "${real.receive ?? receive}"`, `Vigil checks every real server of a virtual server alike: it gets request ${first.request}, receive ${first.receive}`);
-        }
-      }
-      request = first.request!;
-      receive = first.receive ?? '';
-    }
-  }
+  // Per-real request/receive: the virtual server's check uses the first real's pair; a real whose
+  // pair differs (its own, or the virtual's request= when it has none) gets a check of its own.
+  let defaultRequest = value('request') ?? '/';
+  const defaultReceive = value('receive') ?? '';
+  if (!defaultRequest.startsWith('/') && !/^https?:\/\//i.test(defaultRequest)) defaultRequest = `/${defaultRequest}`;
+  const pairOf = (real: Real): [string, string] => (real.request !== undefined ? [real.request, real.receive ?? ''] : [defaultRequest, defaultReceive]);
+  const first = reals.find((real) => real.request !== undefined);
+  const [request, receive] = first ? pairOf(first) : [defaultRequest, defaultReceive];
 
   const checkTimeout = parseSeconds(value('checktimeout'));
   const negotiateTimeout = parseSeconds(value('negotiatetimeout'));
-  const check = translateLdirectordCheck({
-    checktype,
-    service,
-    protocol: protocol as 'tcp' | 'udp' | 'fwm',
-    request,
-    receive,
-    httpmethod: (value('httpmethod') ?? 'GET').toUpperCase(),
-    virtualhost: value('virtualhost'),
-    checkport: checkPortOption,
-    checkcommand: value('checkcommand') ?? '/bin/true',
-    checkcount: Number(value('checkcount') ?? 1) || 1,
-    virtualServer: fwmark !== undefined ? String(fwmark) : address!,
-    virtualPort: String(port ?? 0),
-    realsHavePort: reals.every((real) => real.port !== undefined),
-    checkTimeoutMs: checkTimeout ?? negotiateTimeout ?? 5000,
-    negotiateTimeoutMs: negotiateTimeout ?? checkTimeout ?? 30_000,
-  });
+  const checkWith = (request: string, receive: string) =>
+    translateLdirectordCheck({
+      checktype,
+      service,
+      protocol: protocol as 'tcp' | 'udp' | 'fwm',
+      request,
+      receive,
+      httpmethod: (value('httpmethod') ?? 'GET').toUpperCase(),
+      virtualhost: value('virtualhost'),
+      checkport: checkPortOption,
+      checkcommand: value('checkcommand') ?? '/bin/true',
+      checkcount: Number(value('checkcount') ?? 1) || 1,
+      virtualServer: fwmark !== undefined ? String(fwmark) : address!,
+      virtualPort: String(port ?? 0),
+      realsHavePort: reals.every((real) => real.port !== undefined),
+      checkTimeoutMs: checkTimeout ?? negotiateTimeout ?? 5000,
+      negotiateTimeoutMs: negotiateTimeout ?? checkTimeout ?? 30_000,
+    });
+  const check = checkWith(request, receive);
+  const ownChecks = new Map<Real, Record<string, unknown>>();
+  if (typeof check !== 'string') {
+    for (const real of reals) {
+      const [ownRequest, ownReceive] = pairOf(real);
+      if (ownRequest === request && ownReceive === receive) continue;
+      const own = checkWith(ownRequest, ownReceive);
+      if (typeof own === 'string') out.untranslated(real.line, `real=… ${real.address} "${ownRequest}", "${ownReceive}"`, `${own}; it is checked like the others (request ${request}, receive ${receive})`);
+      else if (JSON.stringify(own.check) !== JSON.stringify(check.check)) ownChecks.set(real, own.check);
+    }
+  }
   if (typeof check === 'string') {
     out.untranslated(get('checktype')?.line ?? virtual.line, head, `${check}; not imported`);
     return;
@@ -347,11 +347,16 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
   entry.initial_state = 'down';
   out.comment([...where, 'initial_state'], 'ldirectord adds a real server (or raises its weight) after its first good check', true);
 
-  entry.real_servers = reals.map((real) => {
-    if (real.weight === 1) return endpointText(real.address, real.port);
+  entry.real_servers = reals.map((real, index) => {
+    const own = ownChecks.get(real);
+    if (real.weight === 1 && !own) return endpointText(real.address, real.port);
     const server: Record<string, unknown> = { address: real.address };
     if (real.port !== undefined) server.port = real.port;
-    server.weight = real.weight;
+    if (real.weight !== 1) server.weight = real.weight;
+    if (own) {
+      server.check = own;
+      out.comment([...where, 'real_servers', index, 'check'], `${out.cite(real.line)} its own request/receive`, true);
+    }
     return server;
   });
   entry.check = check.check;
