@@ -77,6 +77,15 @@ describe('vigil checks', () => {
     );
   });
 
+  it('--worst N: the largest share of failed checks first; a target without checks last', () => {
+    expect(json(...DAY, '--worst', '3').rows.map((row) => [row.name, row.failureRatio])).toEqual([
+      ['dns/ns1', 1],
+      ['web-http/web1', 0.4],
+      ['web-http/web2', 0],
+    ]);
+    expect(checks(...DAY, '--worst', '1').stdout.split('\n').slice(2).join('\n')).toBe('dns/ns1  1       1       100%     -            -    -\n');
+  });
+
   it('a quarter is read from day buckets, widened to whole days', () => {
     const answer = json('--since', '2024-12-01T12:00:00Z', '--until', '2025-03-02T00:00:00Z', '--service', 'web-http');
     expect(answer).toMatchObject({ since: '2024-12-01T00:00:00.000Z', resolution: 'day' });

@@ -49,31 +49,38 @@ export function reportTargets(options: Pick<ReportOptions, 'service' | 'host' | 
 }
 
 export function worstOption(what: string): Option {
-  return new Option('--worst <count>', `only the ${what} with the lowest availability, worst first`).argParser((text) => {
+  return new Option('--worst <count>', `only the ${what}, worst first`).argParser((text) => {
     const count = Number(text);
     if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('expected a number of rows, 1 or more');
     return count;
   });
 }
 
-type Ranked = { name: string; availability: number | null; downtimeMs: number };
+const byName = (a: { name: string }, b: { name: string }) => a.name < b.name;
 
-/** Whether `a` ranks before `b`: lower availability, then more downtime, then by name. */
-function isWorse(a: Ranked, b: Ranked): boolean {
+/** Availability reports: lower availability, then more downtime, then by name; nothing counted last. */
+export function lessAvailable(a: { name: string; availability: number | null; downtimeMs: number }, b: typeof a): boolean {
   const availabilityA = a.availability ?? Infinity;
   const availabilityB = b.availability ?? Infinity;
   if (availabilityA !== availabilityB) return availabilityA < availabilityB;
   if (a.downtimeMs !== b.downtimeMs) return a.downtimeMs > b.downtimeMs;
-  return a.name < b.name;
+  return byName(a, b);
+}
+
+/** Check reports: a larger share of failed checks, then more failures, then by name; no checks last. */
+export function moreFailing(a: { name: string; failureRatio: number | null; failures: number }, b: typeof a): boolean {
+  const ratioA = a.failureRatio ?? -1;
+  const ratioB = b.failureRatio ?? -1;
+  if (ratioA !== ratioB) return ratioA > ratioB;
+  if (a.failures !== b.failures) return a.failures > b.failures;
+  return byName(a, b);
 }
 
 /**
- * The `count` rows with the lowest availability, worst first: ties go to the one with more
- * downtime, then by name. Rows with nothing counted (all in maintenance, not watched) come last.
- * One pass keeping the worst so far: most of ten thousand rows are turned away by one comparison,
- * where sorting them all cost ~40 ms.
+ * The `count` worst rows, worst first, by `isWorse`. One pass keeping the worst so far: most of
+ * ten thousand rows are turned away by one comparison, where sorting them all cost ~40 ms.
  */
-export function worstRows<R extends Ranked>(rows: R[], count: number): R[] {
+export function worstRows<R>(rows: R[], count: number, isWorse: (a: R, b: R) => boolean): R[] {
   const worst: R[] = [];
   for (const row of rows) {
     if (worst.length === count && !isWorse(row, worst[count - 1]!)) continue;

@@ -7,7 +7,7 @@ import type { Grouping } from '../../history/grouping.js';
 import { examples } from '../config-option.js';
 import { formatPercent, formatShortDuration, formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
-import { byOption, HEADINGS, reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
+import { byOption, HEADINGS, reportCommand, reportTargets, reportWindow, lessAvailable, worstOption, worstRows, type ReportOptions } from '../report-options.js';
 
 interface AvailabilityOptions extends ReportOptions {
   by: Grouping;
@@ -27,7 +27,7 @@ export function availabilityCommand(): Command {
   return reportCommand('availability', { default: '30d', examples: '30d, 12h, 2026-11-01, 2026-11-01T08:00' })
     .description('availability per target, service, host or group over a window, with maintenance left out')
     .addOption(byOption())
-    .addOption(worstOption('N rows'))
+    .addOption(worstOption('N least available rows'))
     .option('--utc', 'print times in UTC instead of local time')
     .option('--json', 'print JSON (durations in ms)')
     .addHelpText(
@@ -50,7 +50,7 @@ left out of all of them and shown on its own. MTTR = downtime / outages; MTBF = 
         const db = await openHistoryForReading(options);
         const all = queryAvailability(db, { ...reportTargets(options), since, until, by: options.by }, now);
         db.close();
-        const rows = options.worst === undefined ? all : worstRows(all, options.worst);
+        const rows = options.worst === undefined ? all : worstRows(all, options.worst, lessAvailable);
         const end = Math.min(until, now);
         if (options.json) {
           console.log(JSON.stringify({ since: new Date(since).toISOString(), until: new Date(end).toISOString(), by: options.by, rows: rows.map(toJson) }, null, 2));

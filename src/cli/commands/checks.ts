@@ -6,11 +6,12 @@ import { queryCheckStats, type CheckStatsFilter, type CheckStatsRow, type Resolu
 import { examples } from '../config-option.js';
 import { formatLatency, formatShortDuration, formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
-import { byOption, HEADINGS, reportCommand, reportTargets, reportWindow, type ReportOptions } from '../report-options.js';
+import { byOption, HEADINGS, moreFailing, reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
 
 interface ChecksOptions extends ReportOptions {
   by: NonNullable<CheckStatsFilter['by']>;
   resolution?: Resolution;
+  worst?: number;
 }
 const BUCKETS: Record<Resolution, string> = { minute: 'per-minute', hour: 'hourly', day: 'daily' };
 
@@ -24,6 +25,7 @@ export function checksCommand(): Command {
     .description('checks run, failed and their latency per target, service, host or group over a window')
     .addOption(byOption())
     .addOption(new Option('--resolution <buckets>', 'read these buckets (default: minutes up to 6h, hours up to 60d, days beyond; coarser for many targets or where retention took them)').choices(['minute', 'hour', 'day']))
+    .addOption(worstOption('N rows with the largest share of failed checks'))
     .option('--utc', 'print times in UTC instead of local time')
     .option('--json', 'print JSON (latencies in ms)')
     .addHelpText(
@@ -32,6 +34,7 @@ export function checksCommand(): Command {
         'vigil checks                              # every target, last 24 hours',
         'vigil checks --since 30d --by service',
         'vigil checks --service web-http --since 1h --json',
+        'vigil checks --since 7d --worst 20                # the flakiest targets, down or not',
       ])}
 Counts come from buckets (minute, hour, day): the window starts at the bucket holding --since.
 A failed check is one that was down or unknown; latency is over the checks that measured one.
@@ -44,16 +47,17 @@ A failed check is one that was down or unknown; latency is over the checks that 
         const db = await openHistoryForReading(options);
         const stats = queryCheckStats(db, { ...reportTargets(options), since, until, by: options.by, resolution: options.resolution }, now);
         db.close();
+        const rows = options.worst === undefined ? stats.rows : worstRows(stats.rows, options.worst, moreFailing);
         if (options.json) {
-          console.log(JSON.stringify({ since: new Date(stats.from).toISOString(), until: new Date(stats.until).toISOString(), resolution: stats.resolution, by: options.by, rows: stats.rows }, null, 2));
+          console.log(JSON.stringify({ since: new Date(stats.from).toISOString(), until: new Date(stats.until).toISOString(), resolution: stats.resolution, by: options.by, rows }, null, 2));
           return;
         }
         console.log(`${formatTime(stats.from, options.utc)} → ${formatTime(stats.until, options.utc)} (${formatShortDuration(stats.until - stats.from)}), ${BUCKETS[stats.resolution]} buckets`);
-        if (!stats.rows.length) return void console.log('no targets match');
+        if (!rows.length) return void console.log('no targets match');
         console.log(
           table(
             [HEADINGS[options.by], 'CHECKS', 'FAILED', 'FAILED%', 'LATENCY MIN', 'AVG', 'MAX'],
-            stats.rows.map((row) => [row.name, String(row.checks), String(row.failures), formatFailed(row), formatLatency(row.latencyMinMs), formatLatency(row.latencyAvgMs), formatLatency(row.latencyMaxMs)]),
+            rows.map((row) => [row.name, String(row.checks), String(row.failures), formatFailed(row), formatLatency(row.latencyMinMs), formatLatency(row.latencyAvgMs), formatLatency(row.latencyMaxMs)]),
           ),
         );
       } catch (err) {

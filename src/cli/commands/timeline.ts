@@ -6,7 +6,7 @@ import { queryAvailability } from '../../history/availability-query.js';
 import { queryTimeline } from '../../history/timeline-query.js';
 import { examples } from '../config-option.js';
 import { openHistoryForReading } from '../history-database.js';
-import { reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
+import { reportCommand, reportTargets, reportWindow, lessAvailable, worstOption, worstRows, type ReportOptions } from '../report-options.js';
 import { renderTimeline } from '../timeline-render.js';
 
 interface TimelineOptions extends ReportOptions {
@@ -23,7 +23,7 @@ export function timelineCommand(): Command {
     .description('one row per target, time across, down time marked: the last hours or days at a glance')
     .option('-w, --width <columns>', 'total width (default: the terminal width)')
     .option('--ascii', 'ASCII marks (# down, m maintenance, . up) instead of block characters')
-    .addOption(worstOption('N targets'))
+    .addOption(worstOption('N least available targets'))
     .option('--utc', 'print times in UTC instead of local time')
     .option('--json', 'print the outage and maintenance intervals as JSON instead')
     .addHelpText('after', examples(['vigil timeline', 'vigil timeline --since 7d --service web-http', 'vigil timeline --since 7d --worst 20', 'vigil timeline --since 2026-11-20 --until 2026-11-21 --width 120 --ascii']))
@@ -44,7 +44,7 @@ export function timelineCommand(): Command {
         db.close();
         if (options.worst !== undefined) {
           const timelineOf = new Map(rows.map((row) => [row.id, row]));
-          rows = worstRows(perTarget, options.worst).flatMap((row) => timelineOf.get(row.name) ?? []);
+          rows = worstRows(perTarget, options.worst, lessAvailable).flatMap((row) => timelineOf.get(row.name) ?? []);
         }
         if (options.json) {
           const iso = (ms: number) => new Date(ms).toISOString();
