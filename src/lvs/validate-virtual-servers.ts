@@ -1,6 +1,6 @@
 // Checks what the schema alone cannot about `virtual_servers:`: names that clash with services,
-// the check's options (by its plugin, also a real server's own check), real servers that are the same IPVS
-// destination, and the options of the `ipvs`/`notify` alerts each entry expands into.
+// the check's options (by its plugin; a real server's own check too), real servers that are the
+// same IPVS destination, and the options of the `ipvs`/`notify` alerts each entry expands into.
 import { z } from 'zod';
 import { timingShape, virtualServerEntrySchema } from '../config/schema.js';
 import { validateCheck, type ReferenceCheck } from '../config/validate-references.js';

@@ -1,7 +1,7 @@
 // Expands each `virtual_servers:` entry into what the rest of the daemon already knows: a
 // service (its real servers are the targets, checked and recorded like any other; a real server
-// with a check of its own runs that one) plus the
-// `ipvs` alert routed from it (and a `notify` alert for keepalived-style hooks).
+// with a check of its own runs that one) plus the `ipvs` alert routed from it (and a `notify`
+// alert for keepalived-style hooks).
 import type { LoadedConfig } from '../config/load-config.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { Host } from '../config/host-entry.js';

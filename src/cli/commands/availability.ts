@@ -7,7 +7,7 @@ import type { Grouping } from '../../history/grouping.js';
 import { examples } from '../config-option.js';
 import { formatPercent, formatShortDuration, formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
-import { byOption, HEADINGS, reportCommand, reportTargets, reportWindow, lessAvailable, worstOption, worstRows, type ReportOptions } from '../report-options.js';
+import { byOption, HEADINGS, lessAvailable, reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
 
 interface AvailabilityOptions extends ReportOptions {
   by: Grouping;

@@ -6,7 +6,7 @@ import { queryAvailability } from '../../history/availability-query.js';
 import { queryTimeline } from '../../history/timeline-query.js';
 import { examples } from '../config-option.js';
 import { openHistoryForReading } from '../history-database.js';
-import { reportCommand, reportTargets, reportWindow, lessAvailable, worstOption, worstRows, type ReportOptions } from '../report-options.js';
+import { lessAvailable, reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
 import { renderTimeline } from '../timeline-render.js';
 
 interface TimelineOptions extends ReportOptions {
