@@ -253,6 +253,13 @@ describe('vigil import keepalived', () => {
     expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/check: \{ type: tcp \} # per-server\.conf:25 its own checker: TCP_CHECK/);
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+
+    // With DR a checker's connect_port is what tells real servers apart: the one on another port gets its own.
+    const tcp = (address: string, port: number) => `    real_server ${address} 80 {\n        TCP_CHECK {\n            connect_port ${port}\n        }\n    }\n`;
+    const dr = tmp.write('dr.conf', `virtual_server 192.0.2.62 80 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n${tcp('10.0.0.1', 8080)}${tcp('10.0.0.2', 8081)}${tcp('10.0.0.3', 8080)}}\n`);
+    const drServer = (JSON.parse(runVigil(['import', 'keepalived', dr, '--json']).stdout) as Json).config.virtual_servers['tcp-192.0.2.62-80'];
+    expect(drServer.check).toEqual({ type: 'tcp', port: 8080 });
+    expect(drServer.real_servers).toEqual(['10.0.0.1', { address: '10.0.0.2', check: { type: 'tcp', port: 8081 } }, '10.0.0.3']);
   });
 
   it('runs the import: HTTP_GET removes and re-adds, the sorry server stands in, inhibit_on_failure quiesces, misc_dynamic sets weights', async () => {

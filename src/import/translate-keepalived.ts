@@ -232,16 +232,13 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
   }
 
   // The virtual server's check (or list of checks: every checker must pass) is the first real
-  // server's; a real server whose checkers differ (other than in the port) gets its own check, at
-  // the virtual server's timing.
+  // server's; a real server whose checkers differ gets its own check (below), at the virtual
+  // server's timing.
   const canonicals = reals[0]!.translations;
   const canonical = canonicals[0]!;
   const summary = canonicals.map((t) => t.summary).join(' + ');
-  const checksOf = (translations: CheckerTranslation[]) => JSON.stringify(translations.map(({ check: { port, ...rest } }) => rest));
   const timingOf = (translations: CheckerTranslation[]) => JSON.stringify(translations.map((t) => t.timing));
-  const ownChecks = new Map<RealServer, CheckerTranslation[]>();
   for (const real of reals.slice(1)) {
-    if (checksOf(real.translations) !== checksOf(canonicals)) ownChecks.set(real, real.translations);
     if (timingOf(real.translations) !== timingOf(canonicals)) {
       out.behaviour(`${head}: real_server ${real.node.args.join(' ')} is checked at the virtual server's timing (${reals[0]!.checkers[0]?.keyword ?? 'no checker'} of ${endpointText(reals[0]!.address, reals[0]!.port)}); its ${real.checkers[0]?.keyword ?? 'checker'} had its own`, real.node.line, real.node.file);
     }
@@ -264,6 +261,22 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
     }
   }
 
+  // A real server's own check where what keepalived checks on it (its checkers, on connect_port
+  // or else its own port) is not what the virtual server's check would: a port named only where
+  // it is not the one the real server is added with.
+  const portFor = (check: Record<string, unknown>, port: number | undefined, realPort: number | undefined) => {
+    const { port: _named, ...rest } = check;
+    return port === undefined || port === realPort ? rest : { ...rest, port };
+  };
+  const ownChecks = new Map<RealServer, Array<Record<string, unknown>>>();
+  reals.forEach((real, index) => {
+    if (index === 0) return;
+    const realPort = realPorts[index];
+    const wanted = real.translations.map(({ check }) => portFor(check, (check.port as number | undefined) ?? real.port, realPort));
+    const given = checks.map((check) => portFor(check, (check.port as number | undefined) ?? realPort, realPort));
+    if (JSON.stringify(wanted) !== JSON.stringify(given)) ownChecks.set(real, wanted);
+  });
+
   // Real servers, without the destinations IPVS would store twice.
   const seen = new Set<string>();
   entry.real_servers = [];
@@ -280,10 +293,9 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
     if (real.weight !== 1) server.weight = real.weight;
     const own = ownChecks.get(real);
     if (own) {
-      // Checked on the port it is added with unless its checker names another.
-      const parts = own.map(({ check }) => (check.port !== undefined && check.port === realPort ? (({ port, ...rest }) => rest)(check) : { ...check }));
-      server.check = parts.length === 1 ? parts[0] : parts;
-      out.comment([...where, 'real_servers', (entry.real_servers as unknown[]).length, 'check'], `${cite(ctx, real.checkers[0] ?? real.node)} its own checker${own.length > 1 ? 's' : ''}: ${own.map((t) => t.summary).join(' + ')}`, true);
+      server.check = own.length === 1 ? own[0] : own;
+      const summaries = real.translations.map((t) => t.summary).join(' + ');
+      out.comment([...where, 'real_servers', (entry.real_servers as unknown[]).length, 'check'], `${cite(ctx, real.checkers[0] ?? real.node)} its own checker${own.length > 1 ? 's' : ''}: ${summaries}`, true);
     }
     for (const keyword of ['notify_up', 'notify_down']) {
       const node = lastChild(real.node, keyword);
