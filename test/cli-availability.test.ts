@@ -93,7 +93,7 @@ describe('vigil availability', () => {
     ]);
     const bad = availability(...DAY, '--worst', '0');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/--worst <count>' argument '0' is invalid\. expected a number of rows, 1 or more/);
+    expect(bad.stderr).toMatch(/--worst <N>' argument '0' is invalid\. expected a number of rows, 1 or more/);
   });
 
   it('filters by host and group; bad windows are refused', () => {

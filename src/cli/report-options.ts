@@ -49,7 +49,7 @@ export function reportTargets(options: Pick<ReportOptions, 'service' | 'host' | 
 }
 
 export function worstOption(what: string): Option {
-  return new Option('--worst <count>', `only the ${what}, worst first`).argParser((text) => {
+  return new Option('--worst <N>', `only the ${what}, worst first`).argParser((text) => {
     const count = Number(text);
     if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('expected a number of rows, 1 or more');
     return count;
