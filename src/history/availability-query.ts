@@ -14,7 +14,7 @@
 //   MTBF         (counted − downtime) / outages (mean time between failures: uptime per outage)
 //   longest      the longest single outage, inside counted time
 import type { Database } from 'better-sqlite3';
-import type { Grouping } from './grouping.js';
+import { groupName, type Grouping, type TargetNames } from './grouping.js';
 import { earliestOverlappingStart, targetCondition, type TargetFilter } from './outage-query.js';
 
 export interface AvailabilityFilter extends TargetFilter {
@@ -65,7 +65,13 @@ function overlap([a, b]: Interval, intervals: Interval[]): number {
   return total;
 }
 
-type TargetRow = [id: number, key: string, service: string, grp: string, host: string, createdAt: number | null, removedAt: number | null];
+/** A target whose outages or maintenance are added in code. */
+interface NamedTarget extends TargetNames {
+  id: number;
+  createdAt: number | null;
+  removedAt: number | null;
+}
+
 type GroupRow = [name: string, service: string | null, host: string | null, grp: string | null, targets: number, watchedMs: number, outages: number, downtimeMs: number | null, longestMs: number | null];
 
 // The columns a row of each grouping carries: the same four names, null where it carries none.
@@ -121,12 +127,12 @@ export function queryAvailability(db: Database, filter: AvailabilityFilter, now:
   const cut = cutOutages(db, since, until).filter(([targetId]) => !maintenance.has(targetId));
   const targets = targetsById(db, filter, [...cut.map(([targetId]) => targetId), ...maintenance.keys()]);
   if (targets.size) {
-    const rowOf = rowsNamed(rows, new Set([...targets.values()].map((target) => nameOf(by, target))));
+    const rowOf = rowsNamed(rows, new Set([...targets.values()].map((target) => groupName(by, target))));
     for (const [targetId, startedAt, endedAt] of cut) {
       const target = targets.get(targetId);
-      if (target) addOutage(rowOf.get(nameOf(by, target))!, Math.min(endedAt ?? until, until) - Math.max(startedAt, since));
+      if (target) addOutage(rowOf.get(groupName(by, target))!, Math.min(endedAt ?? until, until) - Math.max(startedAt, since));
     }
-    addMaintainedTargets(db, rowOf, by, targets, maintenance, since, until, now);
+    if (maintenance.size) addMaintainedTargets(db, rowOf, by, targets, maintenance, since, until, now);
   }
   for (const row of rows) {
     row.availability = row.countedMs > 0 ? (row.countedMs - row.downtimeMs) / row.countedMs : null;
@@ -159,7 +165,7 @@ function cutOutages(db: Database, since: number, until: number): Array<[targetId
 }
 
 /** Targets in maintenance during the window: maintenance time out, each outage less its maintenance. */
-function addMaintainedTargets(db: Database, rowOf: Map<string, AvailabilityRow>, by: Grouping, targets: Map<number, TargetRow>, maintenance: Map<number, Interval[]>, since: number, until: number, now: number): void {
+function addMaintainedTargets(db: Database, rowOf: Map<string, AvailabilityRow>, by: Grouping, targets: Map<number, NamedTarget>, maintenance: Map<number, Interval[]>, since: number, until: number, now: number): void {
   const earliest = earliestOverlappingStart(db, since);
   const ofTarget = db
     .prepare(
@@ -168,9 +174,9 @@ function addMaintainedTargets(db: Database, rowOf: Map<string, AvailabilityRow>,
     )
     .raw();
   for (const target of targets.values()) {
-    const [id, , , , , createdAt, removedAt] = target;
+    const { id, createdAt, removedAt } = target;
     if (!maintenance.has(id)) continue;
-    const row = rowOf.get(nameOf(by, target))!;
+    const row = rowOf.get(groupName(by, target))!;
     const watchedFrom = createdAt !== null && createdAt > since ? createdAt : since;
     const watchedTo = Math.max(watchedFrom, removedAt !== null && removedAt < until ? removedAt : until);
     const merged = mergeClipped(maintenance.get(id)!, watchedFrom, watchedTo);
@@ -187,19 +193,14 @@ function addMaintainedTargets(db: Database, rowOf: Map<string, AvailabilityRow>,
 }
 
 /** The given targets that match the filter, by id. */
-function targetsById(db: Database, filter: TargetFilter, ids: number[]): Map<number, TargetRow> {
+function targetsById(db: Database, filter: TargetFilter, ids: number[]): Map<number, NamedTarget> {
   if (!ids.length) return new Map();
   const params: Record<string, unknown> = { ids: JSON.stringify(ids) };
   const conditions = ['t.id IN (SELECT value FROM json_each(@ids))', ...targetCondition(filter, params)];
   const rows = db
-    .prepare(`SELECT t.id, t.key, t.service, t.grp, t.host, t.created_at, t.removed_at FROM targets t WHERE ${conditions.join(' AND ')}`)
-    .raw()
-    .all(params) as TargetRow[];
-  return new Map(rows.map((row) => [row[0], row]));
-}
-
-function nameOf(by: Grouping, [, key, service, grp, host]: TargetRow): string {
-  return by === 'target' ? key : by === 'service' ? service : by === 'host' ? host : grp;
+    .prepare(`SELECT t.id, t.key, t.service, t.grp, t.host, t.created_at AS createdAt, t.removed_at AS removedAt FROM targets t WHERE ${conditions.join(' AND ')}`)
+    .all(params) as NamedTarget[];
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 /** The rows with these names, found in one pass (a map of all ten thousand would cost more). */

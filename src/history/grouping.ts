@@ -34,12 +34,17 @@ function groupNames(by: Grouping, target: TargetNames): GroupNames {
   }
 }
 
+/** The name of the row `target` adds to. */
+export function groupName(by: Grouping, target: TargetNames): string {
+  return by === 'target' ? target.key : by === 'service' ? target.service : by === 'host' ? target.host : target.grp;
+}
+
 /**
  * The row `target` adds to in `rows` (keyed by the group's name), made with `start` the first
  * time; rows keep the order of their first target.
  */
 export function rowFor<R>(rows: Map<string, R>, by: Grouping, target: TargetNames, start: (names: GroupNames) => R): R {
-  const name = by === 'target' ? target.key : by === 'service' ? target.service : by === 'host' ? target.host : target.grp;
+  const name = groupName(by, target);
   let row = rows.get(name);
   if (row === undefined) {
     row = start(groupNames(by, target));
