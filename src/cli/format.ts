@@ -31,8 +31,10 @@ export function table(headers: string[], rows: string[][]): string {
 /** Availability as a percentage, truncated (never rounded up to 100%): 0.99995 → `99.995%`. */
 export function formatPercent(ratio: number | null): string {
   if (ratio === null) return '-';
+  // thousandths / 1000 prints with at most three decimals and no trailing zeros (99.9, 100, 0.001):
+  // the shortest text that reads back as that number. No regular expression on 10,000 rows.
   const truncated = Math.floor(ratio * 100_000) / 1_000;
-  return `${truncated.toFixed(3).replace(/\.?0+$/, '')}%`;
+  return `${truncated}%`;
 }
 
 /** How long ago, for people: `4s ago`, `12m ago`. */
