@@ -22,6 +22,7 @@ import {
   portFromUrl,
   portOption,
   regexOption,
+  setDeadline,
   tlsConnectOptions,
   tlsOptionsShape,
   z,
@@ -237,12 +238,12 @@ async function converseInTime(socket: net.Socket, opts: TcpOptions, ctx: CheckCo
   const waitMs = answerBudgetMs(ctx);
   const deadline = new AbortController();
   const stop = () => deadline.abort(waitMs);
-  const timer = setTimeout(stop, answerTimeLeftMs(ctx, waitMs));
+  const cancelDeadline = setDeadline(stop, answerTimeLeftMs(ctx, waitMs));
   const removeOnAbort = ctx.onAbort(stop);
   try {
     return await converse(socket, opts, deadline.signal);
   } finally {
-    clearTimeout(timer);
+    cancelDeadline();
     removeOnAbort();
   }
 }

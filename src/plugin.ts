@@ -23,6 +23,7 @@ export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.j
 export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';
 export { exchangeHttp, type HttpExchangeRequest, type HttpExchangeResponse } from './check-kit/http-exchange.js';
 export { answerBudgetMs, answerTimeLeftMs } from './check-kit/answer-deadline.js';
+export { setDeadline } from './deadline-timer.js';
 export { commandSchema, splitCommandLine } from './config/command-line.js';
 /** LVS helpers: the ipvsadm table (parse `-S -n`, build commands), pool planning, reconciling. */
 export * as lvs from './lvs/api.js';

@@ -2,6 +2,7 @@
 // throw, ignore its AbortSignal — the runner returns a result in bounded time.
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from './config/duration.js';
+import { setDeadline } from './deadline-timer.js';
 import { describeError } from './describe-error.js';
 import type { CheckContext, CheckPlugin, CheckResult, Logger, PreviousRuns, Target } from './plugin.js';
 
@@ -137,7 +138,7 @@ async function withDeadline<R>(body: (ctx: CheckContext) => Promise<R>, options:
     let settled = false;
     const finish = () => {
       settled = true;
-      clearTimeout(timer);
+      cancelDeadline();
       options.inFlight?.remove(entry);
     };
     const abort = (reason: Error) => {
@@ -146,7 +147,7 @@ async function withDeadline<R>(body: (ctx: CheckContext) => Promise<R>, options:
       ctx.abort(reason);
       reject(reason);
     };
-    const timer = setTimeout(() => abort(new CheckTimeout(options.timeoutMs)), options.timeoutMs);
+    const cancelDeadline = setDeadline(() => abort(new CheckTimeout(options.timeoutMs)), options.timeoutMs);
     const entry = options.inFlight?.add(() => abort(new CheckCancelled()));
     let running: Promise<R>;
     try {

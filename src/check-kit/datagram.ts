@@ -2,7 +2,8 @@
 // an ICMP "port unreachable" for a connected socket as ECONNREFUSED, so a closed port is seen at
 // once instead of as a timeout. Shared by the udp and dns checks; user plugins may use it too.
 import { isIP } from 'node:net';
-import DgramAsPromised, { TimeoutError } from 'dgram-as-promised';
+import DgramAsPromised from 'dgram-as-promised';
+import { setDeadline } from '../deadline-timer.js';
 
 export interface DatagramRequest {
   address: string;
@@ -38,11 +39,17 @@ export async function exchangeDatagram(request: DatagramRequest): Promise<Datagr
     });
     // Sent on the raw socket: dgram-as-promised's send() passes a port, which a connected socket refuses.
     await new Promise<void>((resolve, reject) => socket.socket.send(request.payload, (err) => (err ? reject(err) : resolve())));
-    socket.setTimeout(request.waitMs);
-    const packet = await socket.recv();
-    return packet ? { kind: 'reply', reply: packet.msg } : { kind: 'error', error: new Error('aborted') };
+    // Our own deadline, not the socket's timer: a reply that came in while the event loop was held
+    // up is read before the wait counts as unanswered (deadline-timer.ts).
+    let unanswered = false;
+    const cancelDeadline = setDeadline(() => {
+      unanswered = true;
+      onAbort();
+    }, request.waitMs);
+    const packet = await socket.recv().finally(cancelDeadline);
+    if (packet) return { kind: 'reply', reply: packet.msg };
+    return unanswered ? { kind: 'no-reply' } : { kind: 'error', error: new Error('aborted') };
   } catch (err) {
-    if (err instanceof TimeoutError) return { kind: 'no-reply' };
     if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') return { kind: 'unreachable' };
     return { kind: 'error', error: err as Error };
   } finally {
