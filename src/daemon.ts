@@ -2,6 +2,7 @@
 // reloads on SIGHUP (keeping the old config if the new one is bad), stops cleanly on SIGTERM/SIGINT.
 import { rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ConfigError, formatIssue } from './config/config-error.js';
 import { loadConfig } from './config/load-config.js';
 import type { ReloadAnswer } from './control/control-api.js';
@@ -29,7 +30,9 @@ export interface DaemonOptions {
 const MAX_STOP_GRACE_MS = 5_000;
 
 async function readPlan(file: string): Promise<Plan> {
-  return buildPlan(await loadConfig(file));
+  const plan = buildPlan(await loadConfig(file));
+  await nextTurn(); // checks under way get a turn before the plan is compared and applied
+  return plan;
 }
 
 function configErrorLines(err: unknown): string[] {

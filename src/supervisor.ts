@@ -1,6 +1,7 @@
 // The supervisor: applies a Plan (first start or reload), schedules the checks, feeds results to
 // each target's state machine and sends transitions to history, the log and the alerts.
 import { EventEmitter } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AlertEngine } from './alerting/alert-engine.js';
 import { MaintenanceExpiry } from './maintenance-expiry.js';
 import { formatDuration } from './config/duration.js';
@@ -219,6 +220,7 @@ export class Supervisor extends EventEmitter {
   async apply(next: Plan): Promise<PlanDiff | undefined> {
     const previous = this.plan;
     const diff = previous ? diffPlans(previous, next) : undefined;
+    if (previous) await nextTurn(); // comparing 10,000 targets takes a while; nothing has changed yet
     const now = this.now();
     this.plan = next;
     this.scheduler.setMaxConcurrent(next.config.scheduler.max_concurrent);

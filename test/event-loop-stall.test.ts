@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import httpCheck from '../checks/http.js';
 import tcpCheck from '../checks/tcp.js';
 import udpCheck from '../checks/udp.js';
+import { parseYaml } from '../src/config/parse-yaml.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
 
 const TIMEOUT_MS = 500;
@@ -66,5 +67,35 @@ describe('a check answered during an event-loop stall', () => {
     closers.push(() => socket.close());
     const result = await runOnce(udpCheck, makeTarget('127.0.0.1', socket.address().port), { payload: 'PING' }, 300);
     expect(result).toMatchObject({ status: 'down', message: expect.stringMatching(/^no reply from 127.0.0.1:\d+ within 270ms$/) });
+  });
+});
+
+describe('reading a large config', () => {
+  it('gives the event loop turns while it parses, and parses as the yaml library does', async () => {
+    const hosts = Array.from({ length: 5_000 }, (_, i) => `    - { name: h${i}, address: 127.0.${i >> 8}.${i & 255}, port: 80 }`);
+    const text = `hostgroups:\n  pool:\n${hosts.join('\n')}\nservices:\n  web: { group: pool, check: { type: http } }\n`;
+    let turns = 0;
+    let parsing = true;
+    const countTurn = () => {
+      turns++;
+      if (parsing) setImmediate(countTurn);
+    };
+    setImmediate(countTurn);
+    const { doc } = await parseYaml(text);
+    parsing = false;
+    expect(turns).toBeGreaterThan(5);
+    const parsed = doc.toJS() as { hostgroups: { pool: Array<{ name: string; address: string }> } };
+    expect(parsed.hostgroups.pool).toHaveLength(5_000);
+    expect(parsed.hostgroups.pool[4_999]).toEqual({ name: 'h4999', address: '127.0.19.135', port: 80 });
+  });
+
+  it('reports duplicate keys, syntax errors and a second document at their offsets', async () => {
+    const duplicate = await parseYaml('a: 1\nb: 2\na: 3\n');
+    expect(duplicate.doc.errors.map((error) => [error.code, duplicate.lineCounter.linePos(error.pos[0]).line])).toEqual([['DUPLICATE_KEY', 3]]);
+    const broken = await parseYaml('services:\n  web: [1, 2\n');
+    expect(broken.doc.errors.length).toBeGreaterThan(0);
+    const two = await parseYaml('a: 1\n---\nb: 2\n');
+    expect(two.doc.errors.map((error) => [error.code, two.lineCounter.linePos(error.pos[0]).line])).toEqual([['MULTIPLE_DOCS', 2]]);
+    expect((await parseYaml('')).doc.toJS()).toBeNull();
   });
 });

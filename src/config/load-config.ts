@@ -3,11 +3,13 @@
 // its file, line and key path; nothing is half-applied.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Document, LineCounter } from 'yaml';
 import { loadBuiltinPlugins, loadPluginDirs } from '../plugins/load-plugins.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { ConfigError, type ConfigIssue, type ConfigPath } from './config-error.js';
 import { locate } from './locate.js';
+import { parseYaml } from './parse-yaml.js';
 import { resolveControlSocket, resolveHistoryPath } from './paths.js';
 import { configSchema, type Config } from './schema.js';
 import { validateReferences } from './validate-references.js';
@@ -54,8 +56,7 @@ async function parseFile(file: string, issues: ConfigIssue[]): Promise<SourceFil
     issues.push({ file, path: [], message: `cannot read config file: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}` });
     return undefined;
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const { doc, lineCounter } = await parseYaml(text);
   for (const error of doc.errors) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
     issues.push({ file, line, column: col, path: [], message: `YAML syntax error: ${error.message.split('\n')[0]}` });
@@ -130,8 +131,11 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   const read = await readSources(absolute, issues);
   if (!read) throw new ConfigError(issues);
   const { merged, sources } = read;
-
+  // Each step below takes tens of milliseconds at 10,000 targets: the daemon's checks get a turn
+  // between them while it reloads (see parse-yaml.ts).
+  await nextTurn();
   const parsed = configSchema.safeParse(merged);
+  await nextTurn();
   if (!parsed.success) issues.push(...describeZodIssues(parsed.error.issues, configSchema, merged).map((raw) => sources.issue(raw)));
 
   // Plugins come from the directories the config names; load them even if other parts are bad,
@@ -146,6 +150,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   issues.push(...pluginIssues);
 
   const checked = validateReferences(merged, registry, path.dirname(absolute));
+  await nextTurn();
   issues.push(...checked.issues.map((raw) => sources.issue(raw)));
   issues.push(...validateVirtualServers(merged, registry, checked, path.dirname(absolute)).map((raw) => sources.issue(raw)));
   if (issues.length || !parsed.success) throw new ConfigError(issues);
