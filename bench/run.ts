@@ -18,7 +18,7 @@ interface Scenario {
 
 const scale = (kind: ScaleOptions['kind'], targets: number, quickTargets: number, targetsPerEndpoint: number): Scenario => ({
   name: `scale-${kind}`,
-  description: `${targets} ${kind} targets at 2s: checks run vs scheduled, start lag, event-loop delay, CPU per 1000 checks, peak RSS`,
+  description: `${targets} ${kind} targets at 2s: checks run vs scheduled, start lag, event-loop delay, CPU per 1000 checks, peak RSS; a reload under that load`,
   async run(quick) {
     const result = await runScale({ kind, targets: quick ? quickTargets : targets, intervalMs: 2_000, windowMs: quick ? 4_000 : 30_000, targetsPerEndpoint });
     return [result as unknown as Row];

@@ -1,9 +1,12 @@
 // scale-http / scale-tcp / scale-dns / scale-script: N targets at an interval; over a fixed window
 // after warm-up, how many scheduled checks ran, how late they started, and what they cost.
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'undici';
 import { endpointList, startBackends, type BackendKind, type Backends } from '../lib/backends.js';
 import { cpuOf, memoryOf } from '../lib/proc-stats.js';
 import { histogramBetween, scrape, total, value } from '../lib/prometheus.js';
-import { sleep, startVigil, waitUntilSettled } from '../lib/vigil-daemon.js';
+import { sleep, startVigil, waitUntilSettled, type BenchDaemon } from '../lib/vigil-daemon.js';
 
 export interface ScaleOptions {
   kind: 'http' | 'tcp' | 'dns' | 'script';
@@ -32,6 +35,35 @@ export interface ScaleResult {
   peakRssMb: number;
   /** Seconds from the daemon's start until no check waited for a slot (null: not within 60 s). */
   settledAfterS: number | null;
+  /** A reload of the same config under this load (as `vigil reload`): how long it took. */
+  reloadMs: number;
+  /** The longest the event loop was held while it reloaded: how late any answer could be read. */
+  reloadEventLoopMaxMs: number;
+  /** Checks that failed around the reload; every backend is healthy, so each is the reload's doing. */
+  reloadFailedChecks: number;
+}
+
+/** Reloads the daemon's unchanged config through its control socket, under the running load. */
+async function measureReload(daemon: BenchDaemon, intervalMs: number): Promise<Pick<ScaleResult, 'reloadMs' | 'reloadEventLoopMaxMs' | 'reloadFailedChecks'>> {
+  const before = await scrape(daemon.metricsUrl); // a scrape also starts a new event-loop window
+  const client = new Client('http://localhost', { socketPath: path.join(daemon.dir, 'vigil.sock') });
+  try {
+    const started = performance.now();
+    const response = await client.request({ method: 'POST', path: '/v1/reload', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const answer = await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`reload failed: ${answer}`);
+    const reloadMs = performance.now() - started;
+    await sleep(intervalMs); // the checks under way during the reload have ended
+    const after = await scrape(daemon.metricsUrl);
+    const failed = (samples: typeof before) => total(samples, 'vigil_checks_total') - total(samples, 'vigil_checks_total', 'status="up"');
+    return {
+      reloadMs,
+      reloadEventLoopMaxMs: (value(after, 'nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000,
+      reloadFailedChecks: failed(after) - failed(before),
+    };
+  } finally {
+    await client.close();
+  }
 }
 
 const PORTS: Record<Exclude<ScaleOptions['kind'], 'script'>, number> = { http: 8080, tcp: 9090, dns: 5353 };
@@ -89,6 +121,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const checksScheduled = (options.targets * elapsed) / options.intervalMs;
     const lag = histogramBetween(before, after, 'vigil_check_start_lag_seconds');
     const per1000 = (seconds: number) => (checksRun ? (seconds / checksRun) * 1000 : NaN);
+    const reload = await measureReload(daemon, options.intervalMs);
     return {
       scenario: `scale-${options.kind}`,
       targets: options.targets,
@@ -106,6 +139,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       childCpuSecondsPer1000: per1000(cpuAfter.children - cpuBefore.children),
       peakRssMb: memoryOf(daemon.pid).peakMb,
       settledAfterS: settledAfterMs === null ? null : settledAfterMs / 1000,
+      ...reload,
     };
   } finally {
     await daemon.stop();
