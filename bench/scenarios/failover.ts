@@ -106,7 +106,11 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       ...loadConfig,
     },
     { env: { IPVSADM_DOUBLE_STATE: path.join(dir, 'table'), IPVSADM_BENCH_LOG: logFile } },
-  );
+  ).catch(async (err: unknown) => {
+    await pool.close(); // else the servers keep the benchmark waiting forever
+    await load?.close();
+    throw err;
+  });
   const removals: number[] = [];
   const readds: number[] = [];
   const removalOverheads: number[] = [];

@@ -103,6 +103,9 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     defaults: { interval, timeout: '1s', spread: interval, rise: 2, fall: 3 },
     hostgroups: { pool: hosts },
     services: { [`scale-${options.kind}`]: { group: 'pool', check: checkFor(options.kind) } },
+  }).catch(async (err: unknown) => {
+    await backends?.close(); // else their processes keep the benchmark waiting forever
+    throw err;
   });
   try {
     await sleep(options.intervalMs * 2 + 1_000); // every target has run, caches are warm
