@@ -395,6 +395,33 @@ describe('alert policy across a restart', () => {
     expect(run.kinds('pool')).toEqual(['up', 'down', 'up']);
   });
 
+  it('a target flapping when the daemon stopped stays held, and settles by its rule after the restart', async () => {
+    const service = '    alerts: [rec, pool]\n    flapping: { changes: 3, within: 1s }';
+    run = await startScripted(oneHost(service, '  rec: { type: record }\n  pool: { type: record-state }'), ['a']);
+    await upFirst('a');
+    script('a', 'down', 'up', 'down', 'up', 'down', 'up');
+    await waitFor(() => run!.kinds('rec').includes('flapping'), 'flapping alert');
+    await run.restart();
+    expect(run.supervisor.flagsOf('web/a')?.flapping).toBeTruthy();
+    // A whole window without a change ends it: the settled state goes out, and the pool takes it back.
+    await waitFor(() => !run!.supervisor.flagsOf('web/a')?.flapping, 'flapping to end after the restart');
+    await waitFor(() => run!.kinds('rec').at(-1) === 'up', 'the settled state');
+    expect(run.kinds('rec')).toEqual(['down', 'up', 'flapping', 'up']);
+    expect(run.kinds('pool').at(-1)).toBe('up');
+    expect(run.logLines.join('\n')).toMatch(/web\/a stopped flapping/);
+  });
+
+  it('state changes before a restart count toward flapping after it', async () => {
+    run = await startScripted(oneHost('    alerts: [rec]\n    flapping: { changes: 3, within: 10s }', '  rec: { type: record }'), ['a']);
+    await upFirst('a');
+    script('a', 'down', 'up');
+    await waitFor(() => run!.kinds('rec').length === 2, 'down and up alerts');
+    await run.restart();
+    script('a', 'down'); // the third change within 10 s
+    await waitFor(() => run!.kinds('rec').length === 3, 'an alert after the restart');
+    expect(run.kinds('rec')).toEqual(['down', 'up', 'flapping']);
+  });
+
   it('a delivery still failing at stop is retried after the restart', async () => {
     run = await startScripted(oneHost('    alerts: [rec]', '  rec: { type: record, backoff: 300ms }'), ['a']);
     shared.failures.rec = -1;

@@ -92,11 +92,15 @@ export class AlertEngine {
       if (facts) facts.target = target;
       else this.facts.set(id, new TargetFacts(target, states.get(id) ?? 'unknown', outageFacts(this.options.history.openOutage(id))));
       const detector = this.flaps.get(id);
+      const flagged = this.options.host.flagsOf(id)?.flapping; // also as restored after a restart
       if (!service.flapping) {
-        if (detector?.flapping) this.options.host.setFlapping(id, undefined);
+        if (flagged) this.options.host.setFlapping(id, undefined);
         this.flaps.delete(id);
       } else if (!detector || JSON.stringify(detector.rule) !== JSON.stringify(service.flapping)) {
-        this.flaps.set(id, new FlapDetector(service.flapping));
+        const rule = service.flapping;
+        const fresh = new FlapDetector(rule);
+        fresh.restore(rule.method === 'changes' ? this.options.history.stateChangesSince(id, this.options.now() - rule.withinMs) : [], flagged);
+        this.flaps.set(id, fresh);
       }
     }
     await this.lifecycle.setAlerts(plan.alerts);

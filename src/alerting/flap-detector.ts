@@ -19,6 +19,16 @@ export class FlapDetector {
 
   constructor(public rule: FlappingRule) {}
 
+  /**
+   * Picks up where the daemon left off after a restart: the state changes it recorded (the
+   * `changes` method; results are not kept one by one, so `percent` starts a new series) and the
+   * flapping it had declared, which then ends by this detector's rule as it would have.
+   */
+  restore(changes: readonly number[], flapping: { since: number; measure: string } | undefined): void {
+    if (this.rule.method === 'changes') this.changes.push(...changes);
+    if (flapping) this.start(flapping.since, flapping.measure);
+  }
+
   /** A state change between up and down. */
   onTransition(at: number): FlapChange {
     if (this.rule.method !== 'changes') return undefined;

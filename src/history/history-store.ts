@@ -1,7 +1,7 @@
 // The daemon's view of history: what each target's state was at the last stop, which outages are
 // open, and the writes that record transitions and outages. Ids are allocated here, in memory,
 // so an outage has its id at once even while writes wait in the queue.
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { ActionRecord, CheckResult, Logger, PluginStatus, Target, TargetState } from '../plugin.js';
 import type { TargetFlags } from '../supervisor.js';
 import type { Transition } from '../state-machine.js';
@@ -47,6 +47,7 @@ export class HistoryStore {
   private readonly openOutages = new Map<string, OpenOutage>();
   private readonly openMaintenance = new Map<string, OpenMaintenance>();
   private readonly savedFlags = new Map<string, TargetFlags>();
+  private stateChangesQuery: Statement | undefined;
   private nextTargetId: number;
   private nextOutageId: number;
   private nextMaintenanceId: number;
@@ -108,6 +109,18 @@ export class HistoryStore {
     // An acknowledgement covers one outage: kept only while that outage is still open.
     const outage = this.openOutages.get(key);
     return acknowledged && outage && (acknowledged.outageId === undefined || acknowledged.outageId === outage.id) ? { ...flags, acknowledged } : { ...flags };
+  }
+
+  /**
+   * When the target changed between up and down after `since`, oldest first: what a flapping
+   * detector remembers, read back after a restart. Written changes only: queued ones go first.
+   */
+  stateChangesSince(key: string, since: number): number[] {
+    const row = this.targets.get(key);
+    if (!row) return [];
+    this.flush();
+    this.stateChangesQuery ??= this.db.prepare('SELECT at FROM transition_log WHERE target_id = ? AND at > ? AND from_state <> 0 ORDER BY at').pluck();
+    return this.stateChangesQuery.all(row.id, since) as number[];
   }
 
   /** Makes sure the target has a row; returns its id. */

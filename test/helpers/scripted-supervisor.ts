@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/config/load-config.js';
+import { HistoryRecorder } from '../../src/history/history-recorder.js';
 import { HistoryStore } from '../../src/history/history-store.js';
 import { createLogger } from '../../src/log.js';
 import { buildPlan } from '../../src/plan.js';
@@ -116,9 +117,11 @@ export async function startScripted(config: string, hosts: string[]): Promise<Sc
   const log = createLogger({ format: 'text', level: 'debug', write: (line) => void logLines.push(line) });
 
   const run = {} as ScriptedRun;
+  let recorder: HistoryRecorder | undefined;
   const open = async () => {
     run.history = HistoryStore.open({ path: tmp.path('history.db'), flushIntervalMs: 20, maxQueue: 10_000, log });
     run.supervisor = new Supervisor({ history: run.history, log });
+    recorder = new HistoryRecorder(run.supervisor, run.history); // flags kept across a restart, as in the daemon
     await run.supervisor.apply(buildPlan(await loadConfig(file)));
     run.supervisor.start();
   };
@@ -134,6 +137,7 @@ export async function startScripted(config: string, hosts: string[]): Promise<Sc
       if (!running) return;
       running = false;
       await run.supervisor.stop(100);
+      recorder?.stop();
       run.history.close();
     },
     async restart() {
