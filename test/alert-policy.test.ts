@@ -422,6 +422,39 @@ describe('alert policy across a restart', () => {
     expect(run.kinds('rec')).toEqual(['down', 'up', 'flapping']);
   });
 
+  it('after: N counts the failures before a restart too', async () => {
+    run = await startScripted(oneHost('    alerts: [{ alert: rec, after: 10 }]', '  rec: { type: record }'), ['a']);
+    await upFirst('a');
+    script('a', 'down');
+    await waitFor(() => shared.hosts.a!.consecutive >= 3, 'three failures');
+    await run.restart();
+    await waitFor(() => run!.kinds('rec').length === 1, 'down alert');
+    expect(run.events('rec')[0]!.result.message).toBe('failure #10 (total 10)');
+  });
+
+  it('after: {failures, within} counts the failures before a restart too', async () => {
+    run = await startScripted(oneHost('    alerts: [{ alert: rec, after: { failures: 3, within: 10s } }]', '  rec: { type: record }'), ['a']);
+    await upFirst('a');
+    script('a', 'down', 'up');
+    await waitFor(() => shared.hosts.a!.failures === 1 && stateOf('web/a') === 'up', 'one failure, then UP');
+    await run.restart();
+    script('a', 'down', 'up', 'down');
+    await waitFor(() => run!.kinds('rec').length === 1, 'down alert');
+    expect(run.events('rec')[0]!.result.message).toBe('failure #1 (total 3)');
+  });
+
+  it("Nagios' percent flapping counts the results before a restart too", async () => {
+    const config = oneHost('    alerts: [rec]\n    rise: 3\n    fall: 3\n    flapping: { high: 40, low: 20, results: 10 }', '  rec: { type: record }');
+    run = await startScripted(config, ['a']);
+    await upFirst('a');
+    script('a', 'down', 'up', 'down', 'up', 'down', 'up', 'up');
+    await waitFor(() => shared.hosts.a!.sequence.length === 1, 'six alternating results');
+    await run.restart();
+    script('a', 'down', 'up', 'down', 'up', 'up');
+    await waitFor(() => run!.kinds('rec').includes('flapping'), 'a flapping alert');
+    expect(run.kinds('rec')[0]).toBe('flapping');
+  });
+
   it('a delivery still failing at stop is retried after the restart', async () => {
     run = await startScripted(oneHost('    alerts: [rec]', '  rec: { type: record, backoff: 300ms }'), ['a']);
     shared.failures.rec = -1;

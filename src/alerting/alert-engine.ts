@@ -11,7 +11,7 @@ import { isSuccess } from '../state-machine.js';
 import type { ResultEvent, TargetFlags, TransitionEvent } from '../supervisor.js';
 import { buildAlertEvent } from './alert-event.js';
 import { AlertLifecycle, type AlertHost } from './alert-lifecycle.js';
-import { AlertStore, routeKey } from './alert-store.js';
+import { AlertStore, routeKey, type TargetMemory } from './alert-store.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { FlapDetector, type FlapChange } from './flap-detector.js';
 import { MaintenanceWindows } from './maintenance-windows.js';
@@ -49,6 +49,8 @@ export class AlertEngine {
   private readonly facts = new Map<string, TargetFacts>();
   private readonly flaps = new Map<string, FlapDetector>();
   private readonly routeStates: Map<string, RouteState>;
+  /** What the last clean stop saved, handed to each target's facts and detector once. */
+  private readonly memories: Map<string, TargetMemory>;
   private readonly store: AlertStore;
   private readonly queue: DeliveryQueue;
   private readonly lifecycle: AlertLifecycle;
@@ -62,6 +64,7 @@ export class AlertEngine {
     this.now = options.now;
     this.store = new AlertStore(options.history);
     this.routeStates = this.store.loadRouteStates();
+    this.memories = this.store.takeMemories();
     this.lifecycle = new AlertLifecycle(options.log, options.services);
     this.queue = new DeliveryQueue({
       store: this.store,
@@ -89,8 +92,14 @@ export class AlertEngine {
     for (const id of [...this.facts.keys()]) if (!plan.targets.has(id)) (this.facts.delete(id), this.flaps.delete(id));
     for (const [id, { target, service }] of plan.targets) {
       const facts = this.facts.get(id);
+      const memory = this.memories.get(id);
+      this.memories.delete(id);
       if (facts) facts.target = target;
-      else this.facts.set(id, new TargetFacts(target, states.get(id) ?? 'unknown', outageFacts(this.options.history.openOutage(id))));
+      else {
+        const fresh = new TargetFacts(target, states.get(id) ?? 'unknown', outageFacts(this.options.history.openOutage(id)));
+        if (memory?.facts) fresh.restore(memory.facts);
+        this.facts.set(id, fresh);
+      }
       const detector = this.flaps.get(id);
       const flagged = this.options.host.flagsOf(id)?.flapping; // also as restored after a restart
       if (!service.flapping) {
@@ -99,7 +108,11 @@ export class AlertEngine {
       } else if (!detector || JSON.stringify(detector.rule) !== JSON.stringify(service.flapping)) {
         const rule = service.flapping;
         const fresh = new FlapDetector(rule);
-        fresh.restore(rule.method === 'changes' ? this.options.history.stateChangesSince(id, this.options.now() - rule.withinMs) : [], flagged);
+        fresh.restore({
+          changes: rule.method === 'changes' ? this.options.history.stateChangesSince(id, this.options.now() - rule.withinMs) : [],
+          results: memory?.flapResults ?? [],
+          flapping: flagged,
+        });
         this.flaps.set(id, fresh);
       }
     }
@@ -118,6 +131,7 @@ export class AlertEngine {
 
   async close(): Promise<void> {
     this.windows.stop();
+    this.store.saveMemories(this.memoriesToKeep(), this.now());
     await this.queue.stop(STOP_GRACE_MS);
     await this.lifecycle.stopAll();
   }
@@ -228,6 +242,26 @@ export class AlertEngine {
       this.routeStates.set(key, next);
       this.store.saveRouteState(route.alert, id, next);
     }
+  }
+
+  /**
+   * Each target's failure counts and flapping results, for the next start: failure times only as
+   * far back as its routes' `after: {failures, within}` look.
+   */
+  private memoriesToKeep(): Map<string, TargetMemory> {
+    const memories = new Map<string, TargetMemory>();
+    const now = this.now();
+    for (const [id, facts] of this.facts) {
+      const routes = this.plan?.targets.get(id)?.service.routes ?? [];
+      const lookBackMs = Math.max(-1, ...routes.map(({ policy }) => (policy.after && 'withinMs' in policy.after ? policy.after.withinMs : -1)));
+      const memory: TargetMemory = {};
+      const kept = facts.memory(lookBackMs < 0 ? undefined : now - lookBackMs);
+      if (kept) memory.facts = kept;
+      const results = this.flaps.get(id)?.recentResults;
+      if (results?.length) memory.flapResults = [...results];
+      if (memory.facts || memory.flapResults) memories.set(id, memory);
+    }
+    return memories;
   }
 
   private sendStartupAlerts(): void {

@@ -6,6 +6,7 @@ import type { HistoryStore } from '../history/history-store.js';
 import type { AlertEvent } from '../plugin.js';
 import { eventsFromJson, eventsToJson } from './event-json.js';
 import type { RouteState } from './route-decision.js';
+import type { FactsMemory } from './target-facts.js';
 
 export interface Delivery {
   id: number;
@@ -63,6 +64,13 @@ interface StateRow {
   last_sent_at: number | null;
   last_summary: string | null;
   told: RouteState['told'] | null;
+}
+
+/** What the policy remembers of a target over a restart, saved at a clean stop. */
+export interface TargetMemory {
+  facts?: FactsMemory;
+  /** The `percent` flapping method's latest results. */
+  flapResults?: boolean[];
 }
 
 export const routeKey = (alert: string, target: string) => `${alert}\u0000${target}`;
@@ -128,6 +136,29 @@ export class AlertStore {
       });
     }
     return states;
+  }
+
+  /**
+   * What the last clean stop saved of each target; read once, then cleared, so a later crash does
+   * not bring back counts from before it. Unreadable rows are skipped.
+   */
+  takeMemories(): Map<string, TargetMemory> {
+    const memories = new Map<string, TargetMemory>();
+    for (const row of this.history.db.prepare('SELECT target, memory FROM alert_memory').all() as Array<{ target: string; memory: string }>) {
+      try {
+        memories.set(row.target, JSON.parse(row.memory) as TargetMemory);
+      } catch {
+        // a row this version cannot read: the target starts counting afresh
+      }
+    }
+    if (memories.size) this.history.writes.push('DELETE FROM alert_memory', []);
+    return memories;
+  }
+
+  saveMemories(memories: Map<string, TargetMemory>, at: number): void {
+    for (const [target, memory] of memories) {
+      this.history.writes.push('INSERT OR REPLACE INTO alert_memory (target, memory, saved_at) VALUES (?, ?, ?)', [target, JSON.stringify(memory), at]);
+    }
   }
 
   saveRouteState(alert: string, target: string, state: RouteState): void {

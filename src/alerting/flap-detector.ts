@@ -19,14 +19,20 @@ export class FlapDetector {
 
   constructor(public rule: FlappingRule) {}
 
+  /** The latest results of the `percent` method, kept over a restart. */
+  get recentResults(): readonly boolean[] {
+    return this.results;
+  }
+
   /**
-   * Picks up where the daemon left off after a restart: the state changes it recorded (the
-   * `changes` method; results are not kept one by one, so `percent` starts a new series) and the
-   * flapping it had declared, which then ends by this detector's rule as it would have.
+   * Picks up where the daemon left off after a restart: the state changes recorded in the history
+   * (`changes`), the latest results it saved at its stop (`percent`), and the flapping it had
+   * declared, which then ends by this detector's rule as it would have.
    */
-  restore(changes: readonly number[], flapping: { since: number; measure: string } | undefined): void {
-    if (this.rule.method === 'changes') this.changes.push(...changes);
-    if (flapping) this.start(flapping.since, flapping.measure);
+  restore(past: { changes: readonly number[]; results: readonly boolean[]; flapping: { since: number; measure: string } | undefined }): void {
+    if (this.rule.method === 'changes') this.changes.push(...past.changes);
+    else this.results.push(...past.results.slice(-this.rule.results));
+    if (past.flapping) this.start(past.flapping.since, past.flapping.measure);
   }
 
   /** A state change between up and down. */

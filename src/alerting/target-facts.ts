@@ -11,6 +11,13 @@ export interface OutageFacts {
   cause: string;
 }
 
+/** The failure counts that `after` rules read, kept over a daemon restart. */
+export interface FactsMemory {
+  consecutiveFailures: number;
+  firstFailureAt?: number;
+  recentFailures: number[];
+}
+
 /** Failure times kept for `after: {failures, within}`; beyond this many the oldest go. */
 const MAX_RECENT_FAILURES = 1_000;
 
@@ -55,6 +62,19 @@ export class TargetFacts {
     this.previousState = this.state;
     this.state = to;
     if (outage) this.outage = outage;
+  }
+
+  /** What to keep over a restart (failure times after `keepFailuresAfter` only); undefined: nothing. */
+  memory(keepFailuresAfter: number | undefined): FactsMemory | undefined {
+    const recentFailures = keepFailuresAfter === undefined ? [] : this.recentFailures.filter((at) => at > keepFailuresAfter);
+    if (this.consecutiveFailures === 0 && !recentFailures.length) return undefined;
+    return { consecutiveFailures: this.consecutiveFailures, firstFailureAt: this.firstFailureAt, recentFailures };
+  }
+
+  restore(memory: FactsMemory): void {
+    this.consecutiveFailures = memory.consecutiveFailures;
+    this.firstFailureAt = memory.firstFailureAt;
+    this.recentFailures.push(...memory.recentFailures);
   }
 
   failuresSince(from: number): number {

@@ -152,6 +152,13 @@ export const MIGRATIONS: Migration[] = [
       db.exec('ALTER TABLE alert_state ADD COLUMN last_summary TEXT');
     },
   },
+  {
+    version: 6,
+    description: "what the alert policy remembers of each target over a restart (failure counts, flapping results)",
+    up(db) {
+      db.exec('CREATE TABLE alert_memory (target TEXT PRIMARY KEY, memory TEXT NOT NULL, saved_at INTEGER NOT NULL)');
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
