@@ -2,67 +2,29 @@
 // makes with openssl: STARTTLS and AUTH (AUTH is refused before TLS), implicit TLS, a digest,
 // and a wrong password recorded as a failed attempt. Asserts exactly what arrived.
 import { execFileSync } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
 import { startTcpServer } from './helpers/servers.js';
+import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 import { workspace } from './helpers/workspace.js';
 
 const { tmp, daemons, closers } = workspace();
 
-interface Arrived {
-  server: string;
-  secure: boolean;
-  user: string | undefined;
-  mailFrom: string;
-  rcptTo: string[];
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Headers (unfolded, lower-case names) and the text body, quoted-printable decoded. */
-function parseMessage(raw: string): { headers: Record<string, string>; body: string } {
-  const split = raw.indexOf('\r\n\r\n');
-  const headers: Record<string, string> = {};
-  for (const line of raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  let body = raw.slice(split + 4);
-  if (/quoted-printable/i.test(headers['content-transfer-encoding'] ?? '')) {
-    body = body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  }
-  return { headers, body: body.replace(/\r\n/g, '\n') };
-}
-
-async function startSmtp(name: string, arrived: Arrived[], tls: { key: Buffer; cert: Buffer }, extra: Partial<SMTPServerOptions> = {}) {
-  const server = new SMTPServer({
+async function startSmtp(name: string, arrived: ArrivedMail[], tls: { key: Buffer; cert: Buffer }, extra: Partial<SMTPServerOptions> = {}) {
+  const server = await startSmtpServer(name, arrived, {
     ...tls,
+    authOptional: false,
     authMethods: ['PLAIN', 'LOGIN'],
     onAuth(auth, _session, callback) {
       if (auth.username === 'vigil' && auth.password === 's3cret pass') return callback(null, { user: auth.username });
       callback(new Error('Invalid username or password'));
     },
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => (raw += chunk));
-      stream.on('end', () => {
-        const envelope = session.envelope;
-        const mailFrom = envelope.mailFrom === false ? '' : envelope.mailFrom.address;
-        arrived.push({ server: name, secure: session.secure, user: session.user, mailFrom, rcptTo: envelope.rcptTo.map((r) => r.address), ...parseMessage(raw) });
-        callback();
-      });
-    },
-    logger: false,
     ...extra,
   });
-  server.on('error', () => undefined); // a client dropping the connection is not the test's business
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return (server.server.address() as AddressInfo).port;
+  closers.push(server.stop);
+  return server.port;
 }
 
 describe('mail alert', () => {
@@ -73,7 +35,7 @@ describe('mail alert', () => {
       '-keyout', tmp.path('key.pem'), '-out', tmp.path('cert.pem'),
     ], { stdio: 'ignore' });
     const tls = { key: execFileSync('cat', [tmp.path('key.pem')]), cert: execFileSync('cat', [tmp.path('cert.pem')]) };
-    const arrived: Arrived[] = [];
+    const arrived: ArrivedMail[] = [];
     const starttlsPort = await startSmtp('starttls', arrived, tls);
     const tlsPort = await startSmtp('tls', arrived, tls, { secure: true });
     const web1 = await startTcpServer();
@@ -152,7 +114,7 @@ alerts:
       expect(message.headers['message-id']).toMatch(/^<vigil-\w+-\d+@/); // one per delivery: a retry is recognisably the same mail
     }
     // Deliveries run side by side: two mails sent close together may arrive in either order.
-    const bySubject = (a: Arrived, b: Arrived) => a.headers.subject!.localeCompare(b.headers.subject!);
+    const bySubject = (a: ArrivedMail, b: ArrivedMail) => a.headers.subject!.localeCompare(b.headers.subject!);
     const ops = arrived.filter((m) => m.rcptTo.includes('ops@example.com')).sort(bySubject);
     expect(ops.map((m) => m.headers.subject)).toEqual(['[web-tcp] web1 is DOWN (down)', '[web-tcp] web1 is UP (up)', '[web-tcp] web2 is DOWN (down)']);
     expect(ops[0]!.rcptTo).toEqual(['ops@example.com', 'noc@example.com']);

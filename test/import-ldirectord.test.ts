@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importConfig } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { startHttpServer, type HttpTestServer } from './helpers/servers.js';
+import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -15,6 +16,7 @@ let tmp: ReturnType<typeof tempDir>;
 let env: DoubleEnv;
 let servers: HttpTestServer[];
 let daemon: VigilDaemon | undefined;
+const stops: Array<() => Promise<void>> = [];
 const VIP = '192.0.2.30:80';
 const FALLBACK = '127.0.0.99:8099';
 
@@ -28,12 +30,13 @@ afterEach(async (context) => {
   if (context.task.result?.state === 'fail' && daemon) console.log(daemon.output());
   await daemon?.stop();
   daemon = undefined;
+  for (const stop of stops.splice(0)) await stop();
   await Promise.all(servers.map((server) => server.stop()));
   tmp.cleanup();
 });
 
 /** A realistic ldirectord.cf for the three local servers (the layout of Debian's example). */
-function ldirectordCf(): string {
+function ldirectordCf(moreGlobals = ''): string {
   return `# Global Directives
 checktimeout=3
 negotiatetimeout=4
@@ -42,7 +45,7 @@ autoreload=yes
 logfile="local0"
 quiescent=yes
 emailalert="ops@example.com"
-
+${moreGlobals}
 # Web site: HTTP negotiate check, quiescent, and a fallback server
 virtual=${VIP}
 \tservicename=www
@@ -131,8 +134,11 @@ describe('vigil import ldirectord', () => {
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
   });
 
-  it('runs the import against real servers: quiesce on a failed negotiate, restore, the fallback while all are down', async () => {
-    const source = tmp.write('ldirectord.cf', ldirectordCf());
+  it('runs the import against real servers: quiesce on a failed negotiate (mailed through smtp=), restore, the fallback while all are down', async () => {
+    const mails: ArrivedMail[] = [];
+    const relay = await startSmtpServer('relay', mails);
+    stops.push(relay.stop);
+    const source = tmp.write('ldirectord.cf', ldirectordCf(`smtp=127.0.0.1:${relay.port}\nemailalertfrom="lvs@example.com"\n`));
     const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
       [['history', 'path'], tmp.path('history.db')],
       [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
@@ -151,6 +157,9 @@ describe('vigil import ldirectord', () => {
     await waitPool([rs(0, 2), rs(1, 0), rs(2, 1)], 'www2 quiesced (weight 0), not removed');
     const quiesce = changes(env).findIndex((argv) => argv.join(' ') === `-e -t ${VIP} -r 127.0.0.1:${servers[1]!.port} -m -w 0`);
     expect(quiesce).toBeGreaterThan(0);
+    const subject = `[vigil] DOWN: real server 127.0.0.1:${servers[1]!.port} of www is down`;
+    await waitFor(() => mails.some((mail) => mail.headers.subject === subject), `the mail about www2; got ${JSON.stringify(mails.map((mail) => mail.headers.subject))}`);
+    expect(mails.find((mail) => mail.headers.subject === subject)).toMatchObject({ mailFrom: 'lvs@example.com', rcptTo: ['ops@example.com'] });
     servers[1]!.behaviour.body = 'ok\n';
     await waitPool(full, 'www2 back at weight 1');
 

@@ -4,6 +4,7 @@
 // cleanstop), its checktype/service the check (ldirectord-checks.ts), checkinterval /
 // checktimeout / failurecount its timing, emailalert a mail alert with placeholders to fill in.
 import { splitCommandLine } from '../config/command-line.js';
+import { parseHostEntry } from '../config/host-entry.js';
 import { ImportBuilder, type ConfigPath, type ImportOptions, type ImportResult } from './import-result.js';
 import { DurationWriter, parseSeconds, uniqueName } from './import-text.js';
 import { translateLdirectordCheck } from './ldirectord-checks.js';
@@ -148,10 +149,12 @@ function mailAlert(virtual: LdirectordVirtual, ctx: Context): { name: string; ev
   if (!name) {
     name = uniqueName('ldirectord-mail', ctx.mailNames);
     ctx.mailAlerts.set(key, name);
+    // smtp=host or host:port (ldirectord hands it to Net::SMTP, which takes either).
+    const relay = smtp ? parseHostEntry(unquote(smtp.value)) : undefined;
     out.section('alerts')[name] = {
       type: 'mail',
-      host: smtp ? smtp.value : 'localhost',
-      port: 25,
+      host: relay === undefined ? 'localhost' : typeof relay === 'string' ? unquote(smtp!.value) : relay.address,
+      port: typeof relay === 'object' ? (relay.port ?? 25) : 25,
       security: 'none',
       from: from ? unquote(from.value) : 'ldirectord@localhost',
       to,
