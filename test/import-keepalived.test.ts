@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importConfig } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { startHttpServer, startTcpServer, type HttpTestServer, type TestServer } from './helpers/servers.js';
+import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -28,6 +29,7 @@ let env: DoubleEnv;
 let web: HttpTestServer[];
 let smtp: TestServer[];
 let daemon: VigilDaemon | undefined;
+const stops: Array<() => Promise<void>> = [];
 
 beforeEach(async () => {
   tmp = tempDir('vigil-import-ka-');
@@ -40,6 +42,7 @@ afterEach(async (context) => {
   if (context.task.result?.state === 'fail' && daemon) console.log(daemon.output());
   await daemon?.stop();
   daemon = undefined;
+  for (const stop of stops.splice(0)) await stop();
   await Promise.all([...web, ...smtp].map((server) => server.stop()));
   tmp.cleanup();
 });
@@ -55,7 +58,8 @@ function setWeightExit(port: number, code: number): void {
   writeFileSync(tmp.path(`weight-${port}`), `${code}\n`);
 }
 
-function keepalivedConf(script: string): string {
+/** keepalived.conf; with `mailPort`, real server changes are mailed through an SMTP server there. */
+function keepalivedConf(script: string, mailPort?: number): string {
   const http = (port: number, weight: number) => `    real_server 127.0.0.1 ${port} {
         weight ${weight}
         notify_down "${tmp.path('hook.sh')} down ${port}"
@@ -85,7 +89,16 @@ function keepalivedConf(script: string): string {
 global_defs {
     router_id lb1
     script_user root
-    enable_script_security
+    enable_script_security${
+      mailPort === undefined
+        ? ''
+        : `
+    notification_email {
+        ops@example.com
+    }
+    notification_email_from lvs@example.com
+    smtp_server 127.0.0.1 ${mailPort}`
+    }
 }
 
 vrrp_script chk_backend {
@@ -268,7 +281,10 @@ describe('vigil import keepalived', () => {
     setWeightExit(MISC_PORTS[1]!, 0); // up, weight unchanged
     const hook = tmp.write('hook.sh', `#!/bin/sh\necho "$*" >> "${tmp.path('hooks.log')}"\n`);
     chmodSync(hook, 0o755);
-    const source = tmp.write('keepalived.conf', keepalivedConf(script));
+    const mails: ArrivedMail[] = [];
+    const relay = await startSmtpServer('relay', mails);
+    stops.push(relay.stop);
+    const source = tmp.write('keepalived.conf', keepalivedConf(script, relay.port));
     const imported = importConfig('keepalived', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
       [['history', 'path'], tmp.path('history.db')],
       [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
@@ -290,6 +306,10 @@ describe('vigil import keepalived', () => {
     await waitPool(WEB, [at(web[0]!.port, 2)], 'web2 removed');
     expect(changes(env)).toContainEqual(['-d', '-t', WEB, '-r', `127.0.0.1:${web[1]!.port}`]);
     await waitFor(() => existsSync(tmp.path('hooks.log')), 'notify_down ran');
+    // notification_email + smtp_server: the change is mailed, as keepalived mails it.
+    const down = new RegExp(`^\\[vigil\\] DOWN: real server 127\\.0\\.0\\.1:${web[1]!.port} of \\S+ is DOWN$`);
+    await waitFor(() => mails.some((mail) => down.test(mail.headers.subject ?? '')), `a mail with a subject like ${down}`);
+    expect(mails.find((mail) => down.test(mail.headers.subject ?? ''))).toMatchObject({ mailFrom: 'lvs@example.com', rcptTo: ['ops@example.com'] });
     web[1]!.behaviour.status = 200;
     await waitPool(WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'web2 re-added');
 
