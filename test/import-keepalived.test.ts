@@ -295,7 +295,7 @@ describe('vigil import keepalived', () => {
     daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
     const at = (port: number, weight: number) => `127.0.0.1:${port}=${weight}`;
     const waitPool = (vip: string, want: string[], what: string) =>
-      waitFor(() => JSON.stringify(pool(env, vip)) === JSON.stringify([...want].sort()), `${what}; table: ${JSON.stringify(pool(env, vip))}`);
+      waitFor(() => JSON.stringify(pool(env, vip)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, vip))}`);
 
     await waitPool(WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'the web pool');
     await waitPool(SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'the smtp pool');

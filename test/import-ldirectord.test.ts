@@ -148,7 +148,7 @@ describe('vigil import ldirectord', () => {
     daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
     const rs = (i: number, weight: number) => `127.0.0.1:${servers[i]!.port}=${weight}`;
     const waitPool = (want: string[], what: string) =>
-      waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify([...want].sort()), `${what}; table: ${JSON.stringify(pool(env, VIP))}`);
+      waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, VIP))}`);
     const full = [rs(0, 2), rs(1, 1), rs(2, 1)];
     await waitPool(full, 'every real server in at its weight');
 

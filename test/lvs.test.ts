@@ -67,7 +67,7 @@ function start(text: string): VigilDaemon {
 
 const full = () => [`${rs(0)}=1`, `${rs(1)}=2`, `${rs(2)}=1`].sort();
 const waitPool = (want: () => string[], what: string) =>
-  waitFor(() => JSON.stringify(pool(env)) === JSON.stringify([...want()].sort()), `${what}; table: ${JSON.stringify(pool(env))}`);
+  waitFor(() => JSON.stringify(pool(env)) === JSON.stringify([...want()].sort()), () => `${what}; table: ${JSON.stringify(pool(env))}`);
 
 function actionRows(kind?: string) {
   const db = new Database(tmp.path('history.db'), { readonly: true });
