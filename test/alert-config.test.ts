@@ -82,7 +82,7 @@ describe('alert policy config', () => {
 
   it('bad periods, after, flapping, cron and templates say what they expect', async () => {
     const text = BASE.replace('hours: 7am-10pm', 'hours: 7am-25pm')
-      .replace('after: 3,', 'after: three,')
+      .replace('after: 3,', 'after: three, repeat_on_change: sometimes,')
       .replace('    depends_on: [gw]', '    depends_on: [gw]\n    flapping: { changes: 4 }')
       .concat(`maintenance:
   nightly: { cron: "0 25 * * *", duration: 1h, services: [web], time_zone: Mars/Olympus }
@@ -92,6 +92,7 @@ describe('alert policy config', () => {
     const errors = await errorsOf('bad.yaml', text);
     expect(errors).toContainEqual(expect.stringMatching(/bad\.yaml:7:\d+: periods\.office-hours: hours: '25pm': with am\/pm the hour is 1 to 12/));
     expect(errors).toContainEqual(expect.stringMatching(/services\.web\.alerts\[1\]\.after: expected a number of failures \(3\), a duration \(5m\) or \{failures: 3, within: 10m\}, got "three"/));
+    expect(errors).toContainEqual(expect.stringMatching(/services\.web\.alerts\[1\]\.repeat_on_change: expected true, false or detail/));
     expect(errors).toContainEqual(expect.stringMatching(/services\.web\.flapping: changes and within go together/));
     expect(errors).toContainEqual(expect.stringMatching(/maintenance\.nightly\.cron: '0 25 \* \* \*' is not a cron expression/));
     expect(errors).toContainEqual(expect.stringMatching(/maintenance\.nightly\.time_zone: unknown time zone "Mars\/Olympus"/));

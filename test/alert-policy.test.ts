@@ -113,6 +113,23 @@ describe('alert policy', () => {
     expect(run.events('rec').map((event) => event.result.message)).toEqual(['a b', 'a b c']);
   });
 
+  it('repeat_on_change: detail (mon observe_detail): a changed detail under the same message is alerted at once', async () => {
+    const routes = '    alerts: [{ alert: detail, every: 1h, repeat_on_change: detail }, { alert: summary, every: 1h, repeat_on_change: true }]';
+    run = await startScripted(oneHost(routes, '  detail: { type: record }\n  summary: { type: record }'), ['a']);
+    await upFirst('a');
+    Object.assign(shared.hosts.a!, { failureMessage: 'disk full', failureDetail: '/dev/sda1 100%' });
+    script('a', 'down');
+    await waitFor(() => run!.kinds('detail').length === 1 && run!.kinds('summary').length === 1, 'down alerts');
+    await checksPass('a', 5);
+    expect(run.kinds('detail')).toEqual(['down']); // nothing changed: every 1h holds
+    shared.hosts.a!.failureDetail = '/dev/sda1 100%\n/dev/sdb1 100%';
+    await waitFor(() => run!.kinds('detail').length === 2, 'a repeat for the new detail');
+    await checksPass('a', 5);
+    expect(run.kinds('detail')).toEqual(['down', 'repeat']);
+    expect(run.events('detail').map((event) => event.result.detail)).toEqual(['/dev/sda1 100%', '/dev/sda1 100%\n/dev/sdb1 100%']);
+    expect(run.kinds('summary')).toEqual(['down']); // the same message: no repeat where only the summary counts
+  });
+
   it('an acknowledged outage gets no more repeat alerts; its recovery is still announced', async () => {
     run = await startScripted(oneHost('    alerts: [{ alert: rec, every: 60ms }]', '  rec: { type: record }'), ['a']);
     await upFirst('a');

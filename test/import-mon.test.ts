@@ -194,6 +194,14 @@ describe('vigil import mon: what goes wrong', () => {
     expect(check.stdout).toMatch(/Behaves differently from mon:\n {2}- mon alerts once per service run/);
   });
 
+  it('alertevery: re-alerts on a changed summary, with observe_detail on a changed detail too, with strict only on time', () => {
+    const watch = (flag: string) => ['    service http', '        monitor tcp.monitor -p 80', '        period', '            alert mail.alert ops', `            alertevery 1h${flag}`];
+    const lines = ['hostgroup a 192.0.2.11', 'hostgroup b 192.0.2.12', 'hostgroup c 192.0.2.13'];
+    const source = tmp.write('alertevery.cf', [...lines, '', 'watch a', ...watch(''), '', 'watch b', ...watch(' observe_detail'), '', 'watch c', ...watch(' strict'), ''].join('\n'));
+    const routes = Object.values((importJson(source).config as Json).services as Record<string, Json>).map((service) => service.alerts[0]);
+    expect(routes.map((route: Json) => route.repeat_on_change)).toEqual([true, 'detail', undefined]);
+  });
+
   it('exclude_period becomes maintenance windows; --interval-scale scales timings, not periods', () => {
     const source = tmp.write('exclude.cf', ['hostgroup db 192.0.2.21', '', 'watch db', '    service mysql', '        interval 2m', '        exclude_period wd {Sat} hr {1am-3am}, wd {Sun}', '        monitor msql-mysql.monitor --mode mysql', '        period wd {Mon-Fri} hr {9am-5pm}', '            alert mail.alert dba', '            alertevery 1h', ''].join('\n'));
     const result = translateMon(readFileSync(source, 'utf8'), source, { intervalScale: 0.1 });

@@ -225,6 +225,7 @@ export class AlertEngine {
       failingSince: facts.failingSince(),
       failuresSince: (from) => facts.failuresSince(from),
       failureSummary: facts.state === 'down' ? facts.lastFailure?.message : undefined,
+      failureDetail: facts.state === 'down' ? facts.lastFailure?.detail : undefined,
     };
     for (const route of service.routes) {
       const alert = plan.alerts.get(route.alert);

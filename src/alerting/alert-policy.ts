@@ -13,7 +13,8 @@ export interface DecisionPolicy {
   after?: AfterRule;
   everyMs?: number;
   /** Repeat at once when the failure message differs from the one last alerted. */
-  repeatOnChange?: boolean;
+  /** true: a changed failure message alerts again; 'detail': a changed message or detail does. */
+  repeatOnChange?: boolean | 'detail';
   numalerts?: number;
   period?: TimePeriod;
   /** The period's name (or its text when written in place), for logs. */

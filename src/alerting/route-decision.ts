@@ -15,7 +15,7 @@ export interface RouteState {
   /** Alerts sent for this outage (for numalerts). */
   sent: number;
   lastSentAt?: number;
-  /** The failure message the last down or repeat alert carried (for repeat_on_change). */
+  /** The failure the last down or repeat alert carried, as repeat_on_change compares it (failureKey). */
   lastSummary?: string;
   /** What the action was last told: up, down or flapping. */
   told?: 'up' | 'down' | 'flapping';
@@ -43,6 +43,8 @@ export interface Situation {
   failuresSince(from: number): number;
   /** The latest failure's message while failing (mon's summary line for mon monitors). */
   failureSummary?: string;
+  /** The latest failure's detail lines while failing (mon's output after the summary). */
+  failureDetail?: string;
 }
 
 export interface Decision {
@@ -59,9 +61,15 @@ function afterSatisfied(after: AfterRule | undefined, s: Situation): boolean {
   return s.failuresSince(s.now - after.withinMs) >= after.failures;
 }
 
-function sent(state: RouteState, kind: AlertKind, from: TargetState, s: Situation, told: RouteState['told']): Decision {
+/** What repeat_on_change compares: the failure message, with `detail` also its detail lines. */
+function failureKey(repeatOnChange: RoutePlan['policy']['repeatOnChange'], s: Situation): string | undefined {
+  if (s.failureSummary === undefined) return undefined;
+  return repeatOnChange === 'detail' ? `${s.failureSummary}\n${s.failureDetail ?? ''}` : s.failureSummary;
+}
+
+function sent(state: RouteState, kind: AlertKind, from: TargetState, s: Situation, told: RouteState['told'], failure: string | undefined): Decision {
   const next: RouteState = { outageId: s.outageId, downSent: true, sent: state.sent + 1, lastSentAt: s.now, told };
-  if (s.failureSummary !== undefined) next.lastSummary = s.failureSummary;
+  if (failure !== undefined) next.lastSummary = failure;
   return { kind, from, next };
 }
 
@@ -72,12 +80,13 @@ export function decideNotify(route: RoutePlan, state: RouteState, s: Situation):
   // its up alert pairs with the down alert it would have sent.
   const quiet = policy.down === false;
   const send = (decision: Decision) => (quiet ? decision.next : decision);
+  const failure = failureKey(policy.repeatOnChange, s);
   if (s.held) return undefined;
   const open = !policy.period || inPeriod(policy.period, new Date(s.now));
 
   if (s.flapping) {
     if (state.told === 'flapping' || !open || s.parentDown) return undefined;
-    return send(sent(state, 'flapping', s.state, s, 'flapping'));
+    return send(sent(state, 'flapping', s.state, s, 'flapping', failure));
   }
 
   if (s.state === 'down') {
@@ -87,12 +96,12 @@ export function decideNotify(route: RoutePlan, state: RouteState, s: Situation):
     if (s.parentDown || !open || s.acknowledged) return current === state ? undefined : current;
     if (!current.downSent || current.told === 'flapping') {
       if (current.told !== 'flapping' && !afterSatisfied(policy.after, s)) return current === state ? undefined : current;
-      return send(sent(current, 'down', current.told === 'flapping' ? 'unknown' : s.previousState, s, 'down'));
+      return send(sent(current, 'down', current.told === 'flapping' ? 'unknown' : s.previousState, s, 'down', failure));
     }
     const capped = policy.numalerts !== undefined && current.sent >= policy.numalerts;
     const due = policy.everyMs !== undefined && s.now - (current.lastSentAt ?? 0) >= policy.everyMs;
-    const changed = !!policy.repeatOnChange && s.failureSummary !== undefined && current.lastSummary !== undefined && s.failureSummary !== current.lastSummary;
-    if ((due || changed) && !capped && !quiet) return sent(current, 'repeat', 'down', s, 'down');
+    const changed = !!policy.repeatOnChange && failure !== undefined && current.lastSummary !== undefined && failure !== current.lastSummary;
+    if ((due || changed) && !capped && !quiet) return sent(current, 'repeat', 'down', s, 'down', failure);
     return current === state ? undefined : current;
   }
 

@@ -65,9 +65,12 @@ export const decisionShape = {
   after: afterSchema.optional(),
   every: durationSchema().optional().meta({ description: 'Alert again every so often while DOWN (mon: alertevery); default never' }),
   repeat_on_change: z
-    .boolean()
+    .union([z.boolean(), z.literal('detail')], { error: 'expected true, false or detail' })
     .optional()
-    .meta({ description: "Also alert again at once when a DOWN target's failure message changes (mon: alertevery without strict, where the summary changed); default false" }),
+    .meta({
+      description:
+        "Also alert again at once when a DOWN target's failure message changes (mon: alertevery without strict, where the summary changed); `detail`: the message or its detail lines (mon: observe_detail); default false",
+    }),
   numalerts: z.int().min(1).optional().meta({ description: 'At most this many alerts per outage (mon: numalerts)' }),
   period: periodReferenceSchema.optional().meta({ description: 'Only alert inside this time period (mon: period)' }),
   up: z.boolean().optional().meta({ description: 'Send an up alert when a target whose down alert went out recovers (default true)' }),

@@ -3,6 +3,7 @@
 // unchanged), with the period's squelch rules as the route's policy:
 //   alert / upalert / startupalert   → the route sends down / up / startup alerts
 //   alertevery T [strict]            → every: T, and without strict repeat_on_change: true
+//   alertevery T observe_detail      → the same with repeat_on_change: detail
 //                                      (no alertevery: every: 0s, mon's alert per failed check)
 //   alertafter N | T | N T           → after: N | T | {failures: N, within: T}
 //   numalerts N                      → numalerts: N
@@ -101,7 +102,7 @@ type After = number | string | { failures: number; within: string };
 
 interface PeriodPolicy {
   every?: string;
-  repeat_on_change?: boolean;
+  repeat_on_change?: boolean | 'detail';
   after?: After;
   numalerts?: number;
 }
@@ -115,9 +116,9 @@ function readPolicy(period: MonPeriod, out: ImportBuilder, durations: DurationWr
       if (ms === undefined) out.problem(directive.line, `alertevery ${directive.rest}: expected a time such as 1h (mon rejects this config)`);
       else {
         policy.every = durations.write(ms);
-        // Without strict mon also alerts early when the summary changes: repeat_on_change, per host.
-        if (flag !== 'strict' && flag !== 'ignore_summary') policy.repeat_on_change = true;
-        if (flag === 'observe_detail') out.behaviour('alertevery observe_detail: Vigil compares the failure message (the summary line), not the detail lines', directive.line);
+        // Without strict mon also alerts early when the summary changes (with observe_detail, or
+        // the detail): repeat_on_change, per host.
+        if (flag !== 'strict' && flag !== 'ignore_summary') policy.repeat_on_change = flag === 'observe_detail' ? 'detail' : true;
       }
     } else if (directive.key === 'alertafter') {
       const [first, second] = directive.args;
@@ -183,7 +184,7 @@ export function translatePeriods(service: MonService, env: Record<string, string
       if (policy.after !== undefined) route.after = policy.after;
       if (kinds.has('alert')) {
         route.every = policy.every ?? '0s';
-        if (policy.repeat_on_change) route.repeat_on_change = true;
+        if (policy.repeat_on_change) route.repeat_on_change = policy.repeat_on_change;
         if (policy.numalerts !== undefined) route.numalerts = policy.numalerts;
       }
       if (!kinds.has('upalert')) route.up = false;

@@ -20,6 +20,8 @@ export interface HostScript {
   consecutive: number;
   /** A fixed message for failures (default: one that counts them). */
   failureMessage?: string;
+  /** The detail of failures (default: one naming the host). */
+  failureDetail?: string;
 }
 
 export interface Recorded {
@@ -55,7 +57,7 @@ export default defineCheck({
     if (status === 'down') {
       host.failures++;
       host.consecutive++;
-      return { status, message: host.failureMessage ?? 'failure #' + host.consecutive + ' (total ' + host.failures + ')', detail: 'scripted detail for ' + target.name };
+      return { status, message: host.failureMessage ?? 'failure #' + host.consecutive + ' (total ' + host.failures + ')', detail: host.failureDetail ?? 'scripted detail for ' + target.name };
     }
     host.consecutive = 0;
     return { status, message: 'answered ok' };
