@@ -53,10 +53,20 @@ export interface ServicePlan {
 /** The check a target runs: its service's, or a real server's own (`real_servers: [{check}]`). */
 export type CheckPlan = Pick<ServicePlan, 'checkType' | 'plugin' | 'options'>;
 
+/** How often and how patiently a target is checked, and how many results turn its state. */
+export type CheckTiming = Pick<ServicePlan, 'intervalMs' | 'timeoutMs' | 'rise' | 'fall' | 'fastIntervalMs' | 'downIntervalMs'>;
+
 export interface TargetPlan {
   target: Target;
   service: ServicePlan;
+  /** Its service's check, or a real server's own. */
   check: CheckPlan;
+  /** Its service's timing, or a real server's own. */
+  timing: CheckTiming;
+}
+
+export function serviceTiming({ intervalMs, timeoutMs, rise, fall, fastIntervalMs, downIntervalMs }: ServicePlan): CheckTiming {
+  return { intervalMs, timeoutMs, rise, fall, fastIntervalMs, downIntervalMs };
 }
 
 export interface AlertPlan {
@@ -161,7 +171,7 @@ export function addTargets(targets: Map<string, TargetPlan>, plan: ServicePlan):
     const target: Target = { id, service: plan.name, group: plan.group, name: host.name, address: host.address };
     if (host.port !== undefined) target.port = host.port;
     if (host.weight !== undefined) target.weight = host.weight;
-    targets.set(id, { target, service: plan, check: { checkType: plan.checkType, plugin: plan.plugin, options: plan.options } });
+    targets.set(id, { target, service: plan, check: { checkType: plan.checkType, plugin: plan.plugin, options: plan.options }, timing: serviceTiming(plan) });
   }
 }
 
@@ -197,8 +207,8 @@ export interface PlanDiff {
   changedServices: Map<string, string[]>;
   addedTargets: string[];
   removedTargets: string[];
-  /** Targets whose own check (a real server's) changed while their service did not. */
-  changedTargets: string[];
+  /** Targets whose own check or timing (a real server's) changed while their service did not, with what changed. */
+  changedTargets: Map<string, string[]>;
   unchangedTargets: number;
 }
 
@@ -236,13 +246,16 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   }
   const addedTargets = [...after.targets.keys()].filter((id) => !before.targets.has(id));
   const removedTargets = [...before.targets.keys()].filter((id) => !after.targets.has(id));
-  const changedTargets: string[] = [];
+  const changedTargets = new Map<string, string[]>();
   let unchangedTargets = 0;
   for (const [id, planned] of after.targets) {
     const previous = before.targets.get(id);
     if (!previous || changedServices.has(planned.service.name)) continue;
     const { checkType, options } = planned.check;
-    if (previous.check.checkType !== checkType || JSON.stringify(previous.check.options) !== JSON.stringify(options)) changedTargets.push(id);
+    const changes: string[] = [];
+    if (previous.check.checkType !== checkType || JSON.stringify(previous.check.options) !== JSON.stringify(options)) changes.push('its own check changed');
+    if (JSON.stringify(previous.timing) !== JSON.stringify(planned.timing)) changes.push('its own timing changed');
+    if (changes.length) changedTargets.set(id, changes);
     else unchangedTargets++;
   }
   return {
@@ -263,7 +276,7 @@ export function describeDiff(diff: PlanDiff): string[] {
   for (const [name, changes] of diff.changedServices) lines.push(`~ service ${name}: ${changes.join('; ')}`);
   for (const id of diff.addedTargets) lines.push(`+ target ${id}`);
   for (const id of diff.removedTargets) lines.push(`- target ${id}`);
-  for (const id of diff.changedTargets) lines.push(`~ target ${id}: its own check changed`);
+  for (const [id, changes] of diff.changedTargets) lines.push(`~ target ${id}: ${changes.join('; ')}`);
   lines.push(`${diff.unchangedTargets} target(s) unchanged`);
   return lines;
 }

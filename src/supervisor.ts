@@ -6,7 +6,7 @@ import { AlertEngine } from './alerting/alert-engine.js';
 import { MaintenanceExpiry } from './maintenance-expiry.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
-import { describeDiff, diffPlans, targetId, type AlertPlan, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
+import { describeDiff, diffPlans, targetId, type AlertPlan, type CheckTiming, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
 import type { CheckResult, Logger, PreviousRuns, RoutedTarget, Target } from './plugin.js';
 import { InFlightChecks, runCheck, runGroupCheck } from './runner.js';
 import { Scheduler, type NextRun } from './scheduler.js';
@@ -133,8 +133,8 @@ export class Supervisor extends EventEmitter {
   }
 
   /** Current state of every target. */
-  states(): Array<{ target: Target; machine: TargetStateMachine; service: ServicePlan; flags: TargetFlags }> {
-    return [...this.targets.values()].map(({ planned, machine, flags }) => ({ target: planned.target, machine, service: planned.service, flags }));
+  states(): Array<{ target: Target; machine: TargetStateMachine; service: ServicePlan; timing: CheckTiming; flags: TargetFlags }> {
+    return [...this.targets.values()].map(({ planned, machine, flags }) => ({ target: planned.target, machine, service: planned.service, timing: planned.timing, flags }));
   }
 
   /** The targets an alert's routes reach, with their states (for alert plugins). */
@@ -233,7 +233,7 @@ export class Supervisor extends EventEmitter {
     }
     for (const [id, planned] of next.targets) {
       const record = this.targets.get(id);
-      const rules = { rise: planned.service.rise, fall: planned.service.fall, initialState: planned.service.initialState };
+      const rules = { rise: planned.timing.rise, fall: planned.timing.fall, initialState: planned.service.initialState };
       if (record) {
         record.planned = planned;
         record.machine.rules = rules; // state and counters carry over
@@ -303,25 +303,33 @@ export class Supervisor extends EventEmitter {
       }
       payload.previous = existing.payload.previous;
       existing.payload = payload;
-      const before = previous?.services.get(payload.service);
+      const before = previous && this.timingOf(previous, payload);
+      const timing = this.timingOf(this.plan!, payload)!; // the job is wanted: its service is planned
       // A shorter interval should not wait out the old, longer one.
-      if (before && service.intervalMs < before.intervalMs && existing.dueAt > now + service.intervalMs) {
-        this.scheduler.runAt(jobId, now + phaseOf(jobId) * service.intervalMs);
+      if (before && timing.intervalMs < before.intervalMs && existing.dueAt > now + timing.intervalMs) {
+        this.scheduler.runAt(jobId, now + phaseOf(jobId) * timing.intervalMs);
       }
     }
   }
 
+  /** A job's timing: its service's for a batch, else its target's (a real server may have its own). */
+  private timingOf(plan: Plan, payload: JobPayload): CheckTiming | undefined {
+    const service = plan.services.get(payload.service);
+    if (!service || service.batch) return service;
+    return plan.targets.get(payload.targetIds[0]!)?.timing ?? service;
+  }
+
   private nextRun(payload: JobPayload): NextRun {
-    const service = this.plan!.services.get(payload.service);
-    if (!service) return { delayMs: 1_000, from: 'after' }; // removed meanwhile; the job is gone too
+    const timing = this.timingOf(this.plan!, payload);
+    if (!timing) return { delayMs: 1_000, from: 'after' }; // removed meanwhile; the job is gone too
     let down = false;
     for (const id of payload.targetIds) {
       const machine = this.targets.get(id)?.machine;
       if (!machine) continue;
-      if (machine.transitioning) return { delayMs: service.fastIntervalMs, from: 'after' };
+      if (machine.transitioning) return { delayMs: timing.fastIntervalMs, from: 'after' };
       down ||= machine.state === 'down';
     }
-    return down ? { delayMs: service.downIntervalMs, from: 'phase' } : { delayMs: service.intervalMs, from: 'phase' };
+    return down ? { delayMs: timing.downIntervalMs, from: 'phase' } : { delayMs: timing.intervalMs, from: 'phase' };
   }
 
   private async runJob(payload: JobPayload): Promise<void> {
@@ -333,6 +341,7 @@ export class Supervisor extends EventEmitter {
       const record = this.targets.get(payload.targetIds[0]!);
       if (!record) return;
       const { plugin, options } = record.planned.check;
+      runOptions.timeoutMs = record.planned.timing.timeoutMs;
       const result = await runCheck(plugin, record.planned.target, options, runOptions);
       if (this.inFlight.cancelled) return;
       rememberRun(payload.previous, isSuccess(result), result.message, result.detail, this.now());

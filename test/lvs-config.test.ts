@@ -93,4 +93,22 @@ virtual_servers:
     const errors = await errorsOf(base('').replace('[10.0.0.1:80, 10.0.0.2:80]', '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, check: { type: http, pth: /ping } }'));
     expect(errors).toContainEqual(expect.stringMatching(/vigil\.yaml:6:61: virtual_servers\.web\.real_servers\[1\]\.check\.pth: unknown key 'pth' \(did you mean 'path'\?\)/));
   });
+
+  it('a real server with timing of its own: its keys over the virtual server\'s; re-checks and DOWN follow its interval where left to defaults', async () => {
+    const tmp = tempDir();
+    try {
+      const text = base('    interval: 4s\n    timeout: 2s\n    fall: 3\n').replace(
+        '[10.0.0.1:80, 10.0.0.2:80]',
+        '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, interval: 500ms, timeout: 300ms, rise: 4 }',
+      );
+      const plan = buildPlan(await loadConfig(tmp.write('vigil.yaml', text)));
+      expect(plan.targets.get('web/10.0.0.1:80')!.timing).toEqual({ intervalMs: 4_000, timeoutMs: 2_000, rise: 2, fall: 3, fastIntervalMs: 1_000, downIntervalMs: 4_000 });
+      expect(plan.targets.get('web/10.0.0.2:80')!.timing).toEqual({ intervalMs: 500, timeoutMs: 300, rise: 4, fall: 3, fastIntervalMs: 500, downIntervalMs: 500 });
+    } finally {
+      tmp.cleanup();
+    }
+    const errors = await errorsOf(base('').replace('[10.0.0.1:80, 10.0.0.2:80]', '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, fall: 0, interval: soon }'));
+    expect(errors).toContainEqual(expect.stringMatching(/virtual_servers\.web\.real_servers\[1\]\.fall: /));
+    expect(errors).toContainEqual(expect.stringMatching(/virtual_servers\.web\.real_servers\[1\]\.interval: /));
+  });
 });

@@ -123,13 +123,13 @@ describe('ipvs: a virtual service with three real servers', () => {
     await waitPool(full, 'web1 back');
   });
 
-  it('a real server with a check of its own runs that one instead of the virtual server\'s; a reload that changes it says so', async () => {
+  it('a real server with a check and timing of its own runs that one instead of the virtual server\'s; a reload that changes them says so', async () => {
     // web2's own check fails while this file exists; it does not look at web2's HTTP server.
     const flag = tmp.path('web2-fail');
-    const own = (path: string) => `check: { type: script, command: /bin/sh, args: [-c, 'test ! -e "$1"', sh, '${path}'] }`;
+    const own = (path: string, fall: number) => `check: { type: script, command: /bin/sh, args: [-c, 'test ! -e "$1"', sh, '${path}'] }, fall: ${fall}`;
     const web2 = `- { name: web2, address: 127.0.0.1, port: ${servers[1]!.port}, weight: 2 }`;
-    const text = (path: string) => config().replace(web2, `${web2.slice(0, -2)}, ${own(path)} }`);
-    const daemon = start(text(flag));
+    const text = (path: string, fall: number) => config().replace(web2, `${web2.slice(0, -2)}, ${own(path, fall)} }`);
+    const daemon = start(text(flag, 4));
     await waitPool(full, 'the pool created');
 
     // Both HTTP servers stop: web1 (the HTTP check) goes down, web2 (its own check) stays in.
@@ -141,13 +141,13 @@ describe('ipvs: a virtual service with three real servers', () => {
     expect(pool(env)).toContain(`${rs(1)}=2`);
 
     writeFileSync(flag, '');
-    await daemon.waitForLine(/web\/web2 UP → DOWN after 2 failures: exit 1/);
+    await daemon.waitForLine(/web\/web2 UP → DOWN after 4 failures: exit 1/); // its own fall, not the virtual server's 2
     await waitPool(() => [`${rs(0)}=0`, `${rs(1)}=0`, `${rs(2)}=1`], 'web2 quiesced by its own check');
 
     // A reload that points web2's check elsewhere: listed, and followed (no such file: it passes).
-    tmp.write('vigil.yaml', text(tmp.path('no-such-file')));
+    tmp.write('vigil.yaml', text(tmp.path('no-such-file'), 3));
     const reload = await runVigilAsync(['reload', '-c', tmp.path('vigil.yaml')], { cwd: tmp.dir, env });
-    expect(reload.stdout).toMatch(/~ target web\/web2: its own check changed/);
+    expect(reload.stdout).toMatch(/~ target web\/web2: its own check changed; its own timing changed/);
     await daemon.waitForLine(/web\/web2 DOWN → UP after 2 successes/);
     await waitPool(() => [`${rs(0)}=0`, `${rs(1)}=2`, `${rs(2)}=1`], 'web2 back');
   });

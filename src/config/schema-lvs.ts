@@ -9,6 +9,7 @@ import { checkLvsSettings, lvsDefaultsShape, lvsSettingsShape } from '../lvs/ipv
 import { parseEndpoint } from '../lvs/ipvs-table.js';
 import { checkRef } from './check-ref.js';
 import { commandSchema } from './command-line.js';
+import { checkTimingShape } from './timing-shape.js';
 
 const hookShape = {
   notify_up: commandSchema().optional().meta({ description: 'Run when a real server comes up (keepalived notify_up: the command and its own arguments, nothing appended)' }),
@@ -25,6 +26,9 @@ export const realServerObjectSchema = z.strictObject({
   port: z.int().min(0).max(65535).optional(),
   weight: z.int().min(0).max(2147483647).optional().meta({ description: 'Real-server weight (default 1)' }),
   check: checkRef('This real server’s own check, instead of the virtual server’s (keepalived: a real server with checkers of its own)').optional(),
+  // Its own timing, key by key, instead of the virtual server's (keepalived: a checker's delay_loop,
+  // connect_timeout, retry, delay_before_retry).
+  ...checkTimingShape,
   ...hookShape,
 });
 

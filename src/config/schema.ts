@@ -15,6 +15,7 @@ import { parseHostEntry } from './host-entry.js';
 import { lvsSectionSchema, virtualServerSchema } from './schema-lvs.js';
 import { DEFAULT_HISTORY_PATH } from './paths.js';
 import { retentionSchema } from './retention-schema.js';
+import { checkTimingShape } from './timing-shape.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const name = (what: string) =>
@@ -41,16 +42,7 @@ export const hostEntrySchema = z.union([
 
 /** Timing and routing that `defaults` sets and each service may override. */
 export const timingShape = {
-  interval: durationSchema().optional().meta({ description: 'Time between checks while stable (default 5s)' }),
-  timeout: durationSchema().optional().meta({ description: 'A check still running after this is cut and failed (default 3s)' }),
-  rise: z.int().min(1).max(1000).optional().meta({ description: 'Consecutive successes to become UP (default 2)' }),
-  fall: z.int().min(1).max(1000).optional().meta({ description: 'Consecutive failures to become DOWN (default 3)' }),
-  fast_interval: durationSchema()
-    .optional()
-    .meta({ description: 'Re-check interval while a target is changing state (default: the smaller of interval and 1s)' }),
-  down_interval: durationSchema()
-    .optional()
-    .meta({ description: "Interval while DOWN (mon's failure_interval; default: interval)" }),
+  ...checkTimingShape,
   spread: durationSchema()
     .optional()
     .meta({ description: 'First checks are spread over this window at start (default: interval)' }),

@@ -184,7 +184,7 @@ export function createControlHandler(context: ControlContext): (request: Control
     const scheduled = matched.filter((id) => supervisor.checkNow(id));
     if (wait && scheduled.length) {
       for (const id of scheduled) waiting.add(id);
-      const longest = Math.max(...supervisor.states().filter(({ target }) => waiting.has(target.id)).map(({ service }) => service.timeoutMs));
+      const longest = Math.max(...supervisor.states().filter(({ target }) => waiting.has(target.id)).map(({ timing }) => timing.timeoutMs));
       supervisor.on('result', onResult);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([allIn, new Promise((done) => (timer = setTimeout(done, Math.min(MAX_CHECK_WAIT_MS, longest + 2_000))))]);

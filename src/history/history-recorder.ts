@@ -27,7 +27,7 @@ export class HistoryRecorder {
   /** After a plan is applied (start, reload): which targets are watched, at which interval. */
   planApplied(plan: Plan): void {
     this.history.syncTargets(
-      [...plan.targets.values()].map(({ target, service }) => ({ target, intervalMs: service.intervalMs })),
+      [...plan.targets.values()].map(({ target, timing }) => ({ target, intervalMs: timing.intervalMs })),
       this.now(),
     );
   }

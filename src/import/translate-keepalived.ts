@@ -231,16 +231,25 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
     out.comment([...where, 'omega'], `${cite(ctx, omega)} omega: quorum_down and notify_down run when Vigil stops`, true);
   }
 
-  // The virtual server's check (or list of checks: every checker must pass) is the first real
-  // server's; a real server whose checkers differ gets its own check (below), at the virtual
-  // server's timing.
+  // The virtual server's check (or list of checks: every checker must pass) and timing are the
+  // first real server's; a real server whose checkers differ gets its own check (below), and one
+  // whose checker is timed otherwise its own interval, timeout, fall and fast_interval. warmup and
+  // alpha stay the virtual server's.
   const canonicals = reals[0]!.translations;
   const canonical = canonicals[0]!;
   const summary = canonicals.map((t) => t.summary).join(' + ');
-  const timingOf = (translations: CheckerTranslation[]) => JSON.stringify(translations.map((t) => t.timing));
+  const ownTimings = new Map<RealServer, Record<string, unknown>>();
   for (const real of reals.slice(1)) {
-    if (timingOf(real.translations) !== timingOf(canonicals)) {
-      out.behaviour(`${head}: real_server ${real.node.args.join(' ')} is checked at the virtual server's timing (${reals[0]!.checkers[0]?.keyword ?? 'no checker'} of ${endpointText(reals[0]!.address, reals[0]!.port)}); its ${real.checkers[0]?.keyword ?? 'checker'} had its own`, real.node.line, real.node.file);
+    const mine = real.translations[0]!.timing;
+    const theirs = canonical.timing;
+    const keys: Record<string, unknown> = {};
+    if (mine.intervalMs !== theirs.intervalMs) keys.interval = durations.write(mine.intervalMs);
+    if (mine.timeoutMs !== theirs.timeoutMs) keys.timeout = durations.write(mine.timeoutMs);
+    if (mine.fall !== theirs.fall) keys.fall = mine.fall;
+    if (mine.fastIntervalMs !== theirs.fastIntervalMs) keys.fast_interval = durations.write(mine.fastIntervalMs);
+    if (Object.keys(keys).length) ownTimings.set(real, keys);
+    if (mine.spreadMs !== theirs.spreadMs || mine.alpha !== theirs.alpha) {
+      out.behaviour(`${head}: real_server ${real.node.args.join(' ')} starts as the virtual server's real servers do (warmup, alpha of ${reals[0]!.checkers[0]?.keyword ?? 'no checker'} of ${endpointText(reals[0]!.address, reals[0]!.port)}); its ${real.checkers[0]?.keyword ?? 'checker'} had its own`, real.node.line, real.node.file);
     }
   }
   for (const other of canonicals.slice(1)) {
@@ -296,6 +305,11 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
       server.check = own.length === 1 ? own[0] : own;
       const summaries = real.translations.map((t) => t.summary).join(' + ');
       out.comment([...where, 'real_servers', (entry.real_servers as unknown[]).length, 'check'], `${cite(ctx, real.checkers[0] ?? real.node)} its own checker${own.length > 1 ? 's' : ''}: ${summaries}`, true);
+    }
+    const timing = ownTimings.get(real);
+    if (timing) {
+      Object.assign(server, timing);
+      out.comment([...where, 'real_servers', (entry.real_servers as unknown[]).length, Object.keys(timing)[0]!], `${cite(ctx, real.checkers[0] ?? real.node)} its checker's own timing`, true);
     }
     for (const keyword of ['notify_up', 'notify_down']) {
       const node = lastChild(real.node, keyword);

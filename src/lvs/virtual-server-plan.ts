@@ -7,9 +7,35 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { Host } from '../config/host-entry.js';
 import type { AlertConfig } from '../alerting/alert-policy.js';
 import type { TimePeriod } from '../alerting/time-period.js';
-import { addTargets, buildAlertPlan, buildServicePlan, checkOf, targetId, type AlertPlan, type ServicePlan, type TargetPlan } from '../plan.js';
+import { addTargets, buildAlertPlan, buildServicePlan, checkOf, targetId, type AlertPlan, type CheckTiming, type ServicePlan, type TargetPlan } from '../plan.js';
 import { parseEndpoint } from './ipvs-table.js';
 import { ipvsAlertName, notifyAlertName, realServerName } from './virtual-server-options.js';
+
+/** A real server's own timing keys, in ms where they are durations (as the config schema gives them). */
+interface RealServerTiming {
+  interval?: number;
+  timeout?: number;
+  rise?: number;
+  fall?: number;
+  fast_interval?: number;
+  down_interval?: number;
+}
+
+/**
+ * A real server's timing: its own keys over its virtual server's. Re-checks and the interval while
+ * DOWN follow its own interval where the virtual server left them to their defaults.
+ */
+function ownTiming(inherited: CheckTiming, entry: RealServerTiming): CheckTiming {
+  const intervalMs = entry.interval ?? inherited.intervalMs;
+  return {
+    intervalMs,
+    timeoutMs: entry.timeout ?? inherited.timeoutMs,
+    rise: entry.rise ?? inherited.rise,
+    fall: entry.fall ?? inherited.fall,
+    fastIntervalMs: entry.fast_interval ?? Math.min(inherited.fastIntervalMs, intervalMs),
+    downIntervalMs: entry.down_interval ?? (inherited.downIntervalMs === inherited.intervalMs ? intervalMs : inherited.downIntervalMs),
+  };
+}
 
 export function expandVirtualServers(
   loaded: LoadedConfig,
@@ -53,9 +79,10 @@ export function expandVirtualServers(
     services.set(name, plan);
     addTargets(targets, plan);
     for (const entry of server.real_servers) {
-      if (typeof entry === 'string' || entry.check === undefined) continue;
-      const id = targetId(name, realServerName(entry));
-      targets.get(id)!.check = checkOf(loaded, id, entry.check);
+      if (typeof entry === 'string') continue;
+      const planned = targets.get(targetId(name, realServerName(entry)))!;
+      if (entry.check !== undefined) planned.check = checkOf(loaded, planned.target.id, entry.check);
+      planned.timing = ownTiming(planned.timing, entry);
     }
   }
 }

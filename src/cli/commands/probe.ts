@@ -103,10 +103,10 @@ async function adHocJob(url: string | undefined, options: ProbeOptions): Promise
 async function configuredJobs(options: ProbeOptions): Promise<ProbeJob[]> {
   const plan = buildPlan(await loadConfig(options.config!));
   const jobs: ProbeJob[] = [];
-  for (const { target, service, check } of plan.targets.values()) {
+  for (const { target, service, check, timing } of plan.targets.values()) {
     if (options.service && service.name !== options.service) continue;
     if (options.host && target.name !== options.host && target.address !== options.host) continue;
-    jobs.push({ label: target.id, plugin: check.plugin, target, options: check.options, timeoutMs: service.timeoutMs });
+    jobs.push({ label: target.id, plugin: check.plugin, target, options: check.options, timeoutMs: timing.timeoutMs });
   }
   if (!jobs.length) throw new Error('no configured target matches --service/--host');
   return jobs;
