@@ -1,10 +1,9 @@
 // Drives test/ipvsadm-double (the ipvsadm stand-in with a state-file table) from tests: its
 // environment, reading its table, and the exact argument lists it was called with.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseSave, type IpvsService } from '../../src/lvs/ipvs-table.js';
 
 export const IPVSADM_DOUBLE = fileURLToPath(new URL('../ipvsadm-double', import.meta.url));
 
@@ -23,17 +22,40 @@ export function runDouble(env: DoubleEnv, args: string[], input?: string) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The table, read the way Vigil reads it (without logging the read as a call). */
-export function readTable(env: DoubleEnv): IpvsService[] {
-  const result = runDouble({ ...env, IPVSADM_DOUBLE_LOG: '' }, ['-S', '-n']);
-  if (result.code !== 0) throw new Error(`ipvsadm double -S -n failed: ${result.stderr}`);
-  return parseSave(result.stdout);
+interface DoubleState {
+  services: Array<{ key: { protocol: string; address?: string; port?: number }; dests: Array<{ address: string; port: number; weight: number }> }>;
 }
 
-/** Destinations of one service as `address:port=weight`, sorted. */
+/**
+ * Destinations of one IPv4 service as `address:port=weight`, sorted, read from the double's state
+ * file. Not by running the double: tests poll this while their own HTTP servers are being checked,
+ * and a synchronous ipvsadm call (a second under a loaded CI) would hold those servers' answers
+ * up until the daemon times them out.
+ */
 export function pool(env: DoubleEnv, service = '192.0.2.10:80'): string[] | undefined {
-  const found = readTable(env).find((s) => s.key.protocol !== 'fwmark' && `${s.key.address}:${s.key.port}` === service);
-  return found?.destinations.map((d) => `${d.address}:${d.port}=${d.weight}`).sort();
+  const state = underLock(env, () => (existsSync(env.IPVSADM_DOUBLE_STATE) ? (JSON.parse(readFileSync(env.IPVSADM_DOUBLE_STATE, 'utf8')) as DoubleState) : undefined));
+  const found = state?.services.find(({ key }) => key.protocol !== 'fwmark' && `${key.address}:${key.port}` === service);
+  return found?.dests.map((d) => `${d.address}:${d.port}=${d.weight}`).sort();
+}
+
+/** Runs `read` holding the double's lock, which a call holds until it has logged itself. */
+function underLock<T>(env: DoubleEnv, read: () => T): T {
+  const lock = `${env.IPVSADM_DOUBLE_STATE}.lock`;
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2); // a call's last milliseconds
+    }
+  }
+  try {
+    return read();
+  } finally {
+    rmdirSync(lock);
+  }
 }
 
 export function calls(env: DoubleEnv): Array<{ argv: string[]; exit: number }> {
