@@ -1,6 +1,7 @@
 // The alert policy, rule by rule, on the real supervisor and engine with scripted check results:
 // mon's alertafter / alertevery / numalerts / upalert / startupalert / period, dependencies,
 // maintenance, flapping, acknowledgements, and what a restart must not repeat.
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readTransitions } from './helpers/history-db.js';
 import { script, shared, startScripted, type ScriptedRun } from './helpers/scripted-supervisor.js';
@@ -447,6 +448,21 @@ describe('alert policy across a restart', () => {
     await run.restart();
     await waitFor(() => run!.kinds('rec').length === 1, 'down alert');
     expect(run.events('rec')[0]!.result.message).toBe('failure #10 (total 10)');
+  });
+
+  it('after a long stop the failure streak starts over: the target may have changed meanwhile', async () => {
+    run = await startScripted(oneHost('    alerts: [{ alert: rec, after: 10 }]', '  rec: { type: record }'), ['a']);
+    await upFirst('a');
+    script('a', 'down');
+    await waitFor(() => shared.hosts.a!.consecutive >= 3, 'three failures');
+    await run.stop();
+    const before = shared.hosts.a!.consecutive;
+    const db = new Database(`${run.dir}/history.db`);
+    db.prepare('UPDATE alert_memory SET saved_at = saved_at - 3600000').run(); // stopped an hour ago
+    db.close();
+    await run.restart();
+    await waitFor(() => run!.kinds('rec').length === 1, 'down alert');
+    expect(run.events('rec')[0]!.result.message).toBe(`failure #${before + 10} (total ${before + 10})`);
   });
 
   it('after: {failures, within} counts the failures before a restart too', async () => {

@@ -36,6 +36,10 @@ export interface AlertEngineOptions {
   now: () => number;
 }
 
+/** A stop no longer than a minute, or ten of a target's check intervals, keeps its failure streak. */
+const BRIEF_STOP_MS = 60_000;
+const BRIEF_STOP_CHECKS = 10;
+
 /** Most time a stop waits for deliveries in flight before cutting them (they stay queued). */
 const STOP_GRACE_MS = 5_000;
 
@@ -90,14 +94,18 @@ export class AlertEngine {
     this.plan = plan;
     const states = new Map(this.options.host.states().map(({ target, machine }) => [target.id, machine.state]));
     for (const id of [...this.facts.keys()]) if (!plan.targets.has(id)) (this.facts.delete(id), this.flaps.delete(id));
-    for (const [id, { target, service }] of plan.targets) {
+    for (const [id, { target, service, timing }] of plan.targets) {
       const facts = this.facts.get(id);
       const memory = this.memories.get(id);
       this.memories.delete(id);
+      // Streaks and latest results carry over a short stop (a restart, an upgrade); after a longer
+      // one the target may have changed meanwhile: they start over. Failure times always come
+      // back: `within` windows judge them by their age.
+      const brief = memory?.savedAt !== undefined && this.options.now() - memory.savedAt <= Math.max(BRIEF_STOP_MS, BRIEF_STOP_CHECKS * timing.intervalMs);
       if (facts) facts.target = target;
       else {
         const fresh = new TargetFacts(target, states.get(id) ?? 'unknown', outageFacts(this.options.history.openOutage(id)));
-        if (memory?.facts) fresh.restore(memory.facts);
+        if (memory?.facts) fresh.restore(memory.facts, brief);
         this.facts.set(id, fresh);
       }
       const detector = this.flaps.get(id);
@@ -110,7 +118,7 @@ export class AlertEngine {
         const fresh = new FlapDetector(rule);
         fresh.restore({
           changes: rule.method === 'changes' ? this.options.history.stateChangesSince(id, this.options.now() - rule.withinMs) : [],
-          results: memory?.flapResults ?? [],
+          results: brief ? (memory?.flapResults ?? []) : [],
           flapping: flagged,
         });
         this.flaps.set(id, fresh);

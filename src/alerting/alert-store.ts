@@ -71,6 +71,8 @@ export interface TargetMemory {
   facts?: FactsMemory;
   /** The `percent` flapping method's latest results. */
   flapResults?: boolean[];
+  /** When it was saved (set when read back). */
+  savedAt?: number;
 }
 
 export const routeKey = (alert: string, target: string) => `${alert}\u0000${target}`;
@@ -144,9 +146,9 @@ export class AlertStore {
    */
   takeMemories(): Map<string, TargetMemory> {
     const memories = new Map<string, TargetMemory>();
-    for (const row of this.history.db.prepare('SELECT target, memory FROM alert_memory').all() as Array<{ target: string; memory: string }>) {
+    for (const row of this.history.db.prepare('SELECT target, memory, saved_at FROM alert_memory').all() as Array<{ target: string; memory: string; saved_at: number }>) {
       try {
-        memories.set(row.target, JSON.parse(row.memory) as TargetMemory);
+        memories.set(row.target, { ...(JSON.parse(row.memory) as TargetMemory), savedAt: row.saved_at });
       } catch {
         // a row this version cannot read: the target starts counting afresh
       }

@@ -71,9 +71,12 @@ export class TargetFacts {
     return { consecutiveFailures: this.consecutiveFailures, firstFailureAt: this.firstFailureAt, recentFailures };
   }
 
-  restore(memory: FactsMemory): void {
-    this.consecutiveFailures = memory.consecutiveFailures;
-    this.firstFailureAt = memory.firstFailureAt;
+  /** Takes back the failure times, and the current streak too when `streak` (a short stop). */
+  restore(memory: FactsMemory, streak: boolean): void {
+    if (streak) {
+      this.consecutiveFailures = memory.consecutiveFailures;
+      this.firstFailureAt = memory.firstFailureAt;
+    }
     this.recentFailures.push(...memory.recentFailures);
   }
 
