@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importConfig } from './helpers/import-config.js';
+import { importConfig, importReport } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { startHttpServer, startTcpServer, type HttpTestServer, type TestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
@@ -209,7 +209,7 @@ describe('vigil import keepalived', () => {
 
   it('unknown keywords are listed with their lines; a missing protocol is reported as keepalived 2.2 reads it', () => {
     const source = tmp.write('odd.conf', `virtual_server 192.0.2.50 80 {\n    lb_algo rr\n    frobnicate 7\n    real_server 127.0.0.1 8080 {\n        wobble 1\n        TCP_CHECK {\n            squeak yes\n        }\n    }\n}\n`);
-    const report = JSON.parse(runVigil(['import', 'keepalived', source, '--json']).stdout) as Json;
+    const report = importReport('keepalived', source);
     expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([
       [3, 'frobnicate 7'],
       [5, 'wobble 1'],
@@ -224,7 +224,7 @@ describe('vigil import keepalived', () => {
       'checkers.conf',
       `virtual_server 192.0.2.60 80 {\n    delay_loop 5\n    lb_algo rr\n    protocol TCP\n    omega\n    real_server 127.0.0.1 8080 {\n        HTTP_GET {\n            url {\n                path /health\n                status_code 200\n            }\n            connect_timeout 2\n        }\n        TCP_CHECK {\n            connect_port 8443\n            connect_timeout 2\n        }\n        MISC_CHECK {\n            misc_path "/usr/local/bin/db-ok"\n            misc_timeout 2\n        }\n    }\n}\n`,
     );
-    const report = JSON.parse(runVigil(['import', 'keepalived', source, '--json']).stdout) as Json;
+    const report = importReport('keepalived', source);
     // With NAT a real server is checked on its own port: TCP_CHECK's connect_port is listed.
     expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([[15, 'connect_port 8443']]);
     expect(report.config.virtual_servers['tcp-192.0.2.60-80'].omega).toBe(true);
@@ -247,7 +247,7 @@ describe('vigil import keepalived', () => {
         `    real_server 10.0.0.3 8080 {\n        TCP_CHECK {\n            connect_timeout 5\n        }\n    }\n` +
         `    real_server 10.0.0.4 8080 {\n        HTTP_GET {\n            url {\n                path /health\n                status_code 200\n            }\n            connect_timeout 2\n        }\n    }\n}\n`,
     );
-    const report = JSON.parse(runVigil(['import', 'keepalived', source, '--json']).stdout) as Json;
+    const report = importReport('keepalived', source);
     expect(report.untranslated).toEqual([]);
     const server = report.config.virtual_servers['tcp-192.0.2.61-80'];
     expect(server.check).toEqual({ type: 'http', path: '/health', expect_status: '200' });
@@ -268,7 +268,7 @@ describe('vigil import keepalived', () => {
     // With DR a checker's connect_port is what tells real servers apart: the one on another port gets its own.
     const tcp = (address: string, port: number) => `    real_server ${address} 80 {\n        TCP_CHECK {\n            connect_port ${port}\n        }\n    }\n`;
     const dr = tmp.write('dr.conf', `virtual_server 192.0.2.62 80 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n${tcp('10.0.0.1', 8080)}${tcp('10.0.0.2', 8081)}${tcp('10.0.0.3', 8080)}}\n`);
-    const drServer = (JSON.parse(runVigil(['import', 'keepalived', dr, '--json']).stdout) as Json).config.virtual_servers['tcp-192.0.2.62-80'];
+    const drServer = importReport('keepalived', dr).config.virtual_servers['tcp-192.0.2.62-80'];
     expect(drServer.check).toEqual({ type: 'tcp', port: 8080 });
     expect(drServer.real_servers).toEqual(['10.0.0.1', { address: '10.0.0.2', check: { type: 'tcp', port: 8081 } }, '10.0.0.3']);
   });

@@ -2,7 +2,7 @@
 // check, translated and then run against real HTTP servers on loopback and the ipvsadm double —
 // failed servers quiesced, restored on recovery, the fallback in while all are down.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importConfig } from './helpers/import-config.js';
+import { importConfig, importReport } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
@@ -106,7 +106,7 @@ describe('vigil import ldirectord', () => {
 
   it('reports a blank line inside a virtual section (ldirectord refuses the lines after it) and unknown settings, with lines', () => {
     const source = tmp.write('broken.cf', `checkinterval=5\nfrobnicate=1\n\nvirtual=${VIP}\n\treal=127.0.0.1:8080 masq\n\n\tservice=http\n\twobble=yes\n`);
-    const report = JSON.parse(runVigil(['import', 'ldirectord', source, '--json']).stdout) as Json;
+    const report = importReport('ldirectord', source);
     expect(report.problems).toEqual([expect.objectContaining({ line: 7, message: expect.stringMatching(/"service=http" follows a blank line \(line 6\) inside the virtual=192\.0\.2\.30:80 section \(line 4\): ldirectord ends the section at the blank line/) })]);
     expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
       [2, 'frobnicate=1', expect.stringMatching(/not an ldirectord setting/)],
@@ -119,7 +119,7 @@ describe('vigil import ldirectord', () => {
       'per-real.cf',
       `virtual=192.0.2.80:80\n\treal=10.0.0.1:80 masq 1 "status", "up"\n\treal=10.0.0.2:80 masq 2\n\treal=10.0.0.3:80 masq 1 "status", "up"\n\tservice=http\n\tchecktype=negotiate\n\trequest="health"\n\treceive="ok"\n`,
     );
-    const report = JSON.parse(runVigil(['import', 'ldirectord', source, '--json']).stdout) as Json;
+    const report = importReport('ldirectord', source);
     expect(report.untranslated).toEqual([]);
     const server = report.config.virtual_servers['tcp-192.0.2.80-80'];
     expect(server.check).toMatchObject({ type: 'http', path: '/status', expect_body: 'up' });

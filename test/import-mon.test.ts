@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { translateMon } from '../src/import/translate-mon.js';
-import { importConfig } from './helpers/import-config.js';
+import { importConfig, importReport } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble } from './helpers/ipvsadm-double.js';
 import { readOutages } from './helpers/history-db.js';
 import { startHttpServer, type HttpTestServer } from './helpers/servers.js';
@@ -28,13 +28,6 @@ afterAll(() => tmp.cleanup());
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function importJson(source: string, args: string[] = []): Json {
-  const result = runVigil(['import', 'mon', source, '--json', ...args]);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as Json;
-}
-
 function checkConfig(file: string) {
   return runVigil(['check-config', '-c', file]);
 }
@@ -50,7 +43,7 @@ describe("vigil import mon on Debian's mon.cf files", () => {
     expect(check.stdout).toMatch(/OK \(3 service\(s\), 3 target\(s\), 2 alert\(s\)\)/);
     expect(check.code).toBe(0);
 
-    const report = importJson(DEBIAN_MON_CF);
+    const report = importReport('mon', DEBIAN_MON_CF);
     const config = report.config as Json;
     expect(config.scheduler).toEqual({ max_concurrent: 20 }); // maxprocs = 20
     expect(config.defaults).toEqual({ rise: 1, fall: 1, spread: '1m' }); // randstart = 60s
@@ -96,7 +89,7 @@ describe("vigil import mon on Debian's mon.cf files", () => {
     const out = tmp.path('example.yaml');
     expect(runVigil(['import', 'mon', source, '-o', out]).code).toBe(0);
     expect(checkConfig(out).code).toBe(0);
-    const report = importJson(source);
+    const report = importReport('mon', source);
     const { services, hostgroups, periods } = report.config as Json;
     expect(Object.keys(services)).toHaveLength(22);
     // The labelled period NOALERTEVERY has the same times as the first one: one period, two routes with their own rules.
@@ -161,7 +154,7 @@ describe('vigil import mon: what goes wrong', () => {
         '',
       ].join('\n'),
     );
-    const report = importJson(source);
+    const report = importReport('mon', source);
     expect((report.problems as Json[]).map((p) => [p.line, p.message])).toEqual([
       [2, expect.stringMatching(/a blank line is missing after the hostgroup line of web \(line 1\): mon would read "watch web" and the lines after it as host names/)],
       [7, expect.stringMatching(/"period wd \{Mon-Fri\}" follows a blank line inside watch web \(line 2\); mon ends a watch at a blank line and ignores this/)],
@@ -179,7 +172,7 @@ describe('vigil import mon: what goes wrong', () => {
       'unknown.cf',
       ['frobnicate = 3', 'trapport = 2583', '', 'hostgroup web 192.0.2.11', '', 'watch web', '    service http', '        interval 1m', '        monitor tcp.monitor -p 80', '        randskew 10s', '        wobble yes', '        period', '            alert mail.alert ops', '            upalertafter 5m', '            whatever 1', ''].join('\n'),
     );
-    const report = importJson(source);
+    const report = importReport('mon', source);
     expect((report.untranslated as Json[]).map((item) => [item.line, item.text, item.reason])).toEqual([
       [1, 'frobnicate = 3', expect.stringMatching(/not a mon global \(mon rejects this config: unknown variable\)/)],
       [2, 'trapport = 2583', expect.stringMatching(/mon's client\/trap server/)],
@@ -198,7 +191,7 @@ describe('vigil import mon: what goes wrong', () => {
     const watch = (flag: string) => ['    service http', '        monitor tcp.monitor -p 80', '        period', '            alert mail.alert ops', `            alertevery 1h${flag}`];
     const lines = ['hostgroup a 192.0.2.11', 'hostgroup b 192.0.2.12', 'hostgroup c 192.0.2.13'];
     const source = tmp.write('alertevery.cf', [...lines, '', 'watch a', ...watch(''), '', 'watch b', ...watch(' observe_detail'), '', 'watch c', ...watch(' strict'), ''].join('\n'));
-    const routes = Object.values((importJson(source).config as Json).services as Record<string, Json>).map((service) => service.alerts[0]);
+    const routes = Object.values((importReport('mon', source).config as Json).services as Record<string, Json>).map((service) => service.alerts[0]);
     expect(routes.map((route: Json) => route.repeat_on_change)).toEqual([true, 'detail', undefined]);
   });
 

@@ -1,8 +1,19 @@
 // Runs the real `vigil import` and adapts what it wrote to the test's workspace (history database,
 // the ipvsadm double), the way an operator would edit a few lines before a trial run.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import { parseDocument } from 'yaml';
 import { runVigil, type CliResult } from './vigil-process.js';
+
+export type ImportReport = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** `vigil import FORMAT SOURCE --json ARGS…`: its report, once the import has run cleanly (exit 0, nothing on stderr). */
+export function importReport(format: string, source: string, args: string[] = []): ImportReport {
+  const result = runVigil(['import', format, source, '--json', ...args]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as ImportReport;
+}
 
 export interface ImportedConfig {
   file: string;
