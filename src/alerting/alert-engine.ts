@@ -262,9 +262,9 @@ export class AlertEngine {
     const now = this.now();
     for (const [id, facts] of this.facts) {
       const routes = this.plan?.targets.get(id)?.service.routes ?? [];
-      const lookBackMs = Math.max(-1, ...routes.map(({ policy }) => (policy.after && 'withinMs' in policy.after ? policy.after.withinMs : -1)));
+      const windows = routes.flatMap(({ policy }) => (policy.after && 'withinMs' in policy.after ? [policy.after.withinMs] : []));
       const memory: TargetMemory = {};
-      const kept = facts.memory(lookBackMs < 0 ? undefined : now - lookBackMs);
+      const kept = facts.memory(windows.length ? now - Math.max(...windows) : undefined);
       if (kept) memory.facts = kept;
       const results = this.flaps.get(id)?.recentResults;
       if (results?.length) memory.flapResults = [...results];
