@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { ImportError } from './import-error.js';
 import { ImportBuilder, type ConfigPath, type ImportOptions, type ImportResult } from './import-result.js';
 import { DurationWriter } from './import-text.js';
-import { CHECKER_TYPES, inherited, translateChecker, type CheckerTranslation } from './keepalived-checkers.js';
+import { CHECKER_TYPES, inherited, translateChecker, type CheckerTranslation, type Timing } from './keepalived-checkers.js';
 import { commonForwarding, endpointText, persistence, virtualServerName } from './lvs-naming.js';
 import { includeReader, parseKeepalivedConf, type KeepalivedNode } from './parse-keepalived-conf.js';
 
@@ -238,16 +238,20 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
   const canonicals = reals[0]!.translations;
   const canonical = canonicals[0]!;
   const summary = canonicals.map((t) => t.summary).join(' + ');
+  // A checker's timing as the keys a virtual server or a real server takes.
+  const timingKeys = (timing: Timing) => ({
+    interval: durations.write(timing.intervalMs),
+    timeout: durations.write(timing.timeoutMs),
+    fall: timing.fall,
+    fast_interval: durations.write(timing.fastIntervalMs),
+  });
+  const virtualTiming = timingKeys(canonical.timing);
   const ownTimings = new Map<RealServer, Record<string, unknown>>();
   for (const real of reals.slice(1)) {
     const mine = real.translations[0]!.timing;
     const theirs = canonical.timing;
-    const keys: Record<string, unknown> = {};
-    if (mine.intervalMs !== theirs.intervalMs) keys.interval = durations.write(mine.intervalMs);
-    if (mine.timeoutMs !== theirs.timeoutMs) keys.timeout = durations.write(mine.timeoutMs);
-    if (mine.fall !== theirs.fall) keys.fall = mine.fall;
-    if (mine.fastIntervalMs !== theirs.fastIntervalMs) keys.fast_interval = durations.write(mine.fastIntervalMs);
-    if (Object.keys(keys).length) ownTimings.set(real, keys);
+    const keys = Object.entries(timingKeys(mine)).filter(([key, value]) => value !== virtualTiming[key as keyof typeof virtualTiming]);
+    if (keys.length) ownTimings.set(real, Object.fromEntries(keys));
     if (mine.spreadMs !== theirs.spreadMs || mine.alpha !== theirs.alpha) {
       out.behaviour(`${head}: real_server ${real.node.args.join(' ')} starts as the virtual server's real servers do (warmup, alpha of ${reals[0]!.checkers[0]?.keyword ?? 'no checker'} of ${endpointText(reals[0]!.address, reals[0]!.port)}); its ${real.checkers[0]?.keyword ?? 'checker'} had its own`, real.node.line, real.node.file);
     }
@@ -321,12 +325,12 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
   });
 
   const timing = canonical.timing;
-  entry.interval = durations.write(timing.intervalMs);
-  entry.timeout = durations.write(timing.timeoutMs);
+  entry.interval = virtualTiming.interval;
+  entry.timeout = virtualTiming.timeout;
   entry.rise = 1;
-  entry.fall = timing.fall;
+  entry.fall = virtualTiming.fall;
   out.comment([...where, 'fall'], `retry ${timing.fall - 1} (${reals[0]!.checkers[0]?.keyword ?? 'no checker'}): the first failure and ${timing.fall - 1} more`, true);
-  entry.fast_interval = durations.write(timing.fastIntervalMs);
+  entry.fast_interval = virtualTiming.fast_interval;
   out.comment([...where, 'fast_interval'], 'delay_before_retry', true);
   entry.spread = durations.write(timing.spreadMs);
   out.comment([...where, 'spread'], 'warmup: first checks spread over this window', true);
