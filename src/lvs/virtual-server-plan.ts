@@ -1,8 +1,10 @@
 // Expands each `virtual_servers:` entry into what the rest of the daemon already knows: a
 // service (its real servers are the targets, checked and recorded like any other; a real server
-// with a check of its own runs that one) plus the `ipvs` alert routed from it (and a `notify`
+// with a check or timing of its own runs with those) plus the `ipvs` alert routed from it (and a `notify`
 // alert for keepalived-style hooks).
+import type { z } from 'zod';
 import type { LoadedConfig } from '../config/load-config.js';
+import type { realServerObjectSchema } from '../config/schema-lvs.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { Host } from '../config/host-entry.js';
 import type { AlertConfig } from '../alerting/alert-policy.js';
@@ -11,21 +13,11 @@ import { addTargets, buildAlertPlan, buildServicePlan, checkOf, targetId, type A
 import { parseEndpoint } from './ipvs-table.js';
 import { ipvsAlertName, notifyAlertName, realServerName } from './virtual-server-options.js';
 
-/** A real server's own timing keys, in ms where they are durations (as the config schema gives them). */
-interface RealServerTiming {
-  interval?: number;
-  timeout?: number;
-  rise?: number;
-  fall?: number;
-  fast_interval?: number;
-  down_interval?: number;
-}
-
 /**
  * A real server's timing: its own keys over its virtual server's. Re-checks and the interval while
  * DOWN follow its own interval where the virtual server left them to their defaults.
  */
-function ownTiming(inherited: CheckTiming, entry: RealServerTiming): CheckTiming {
+function ownTiming(inherited: CheckTiming, entry: z.output<typeof realServerObjectSchema>): CheckTiming {
   const intervalMs = entry.interval ?? inherited.intervalMs;
   return {
     intervalMs,
