@@ -3,9 +3,11 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
+import { CONTROL_SOCKET_NAME } from '../../src/config/paths.js';
+import { API_PREFIX } from '../../src/control/control-api.js';
 import { endpointList, startBackends, type BackendKind, type Backends } from '../lib/backends.js';
 import { cpuOf, memoryOf } from '../lib/proc-stats.js';
-import { histogramBetween, scrape, total, value } from '../lib/prometheus.js';
+import { histogramBetween, scrape, total, value, type Samples } from '../lib/prometheus.js';
 import { sleep, startVigil, waitUntilSettled, type BenchDaemon } from '../lib/vigil-daemon.js';
 
 export interface ScaleOptions {
@@ -43,23 +45,27 @@ export interface ScaleResult {
   reloadFailedChecks: number;
 }
 
+/** Checks run so far that did not come back up (the daemon's vigil_checks_total). */
+function failedChecks(samples: Samples): number {
+  return total(samples, 'vigil_checks_total') - total(samples, 'vigil_checks_total', 'status="up"');
+}
+
 /** Reloads the daemon's unchanged config through its control socket, under the running load. */
 async function measureReload(daemon: BenchDaemon, intervalMs: number): Promise<Pick<ScaleResult, 'reloadMs' | 'reloadEventLoopMaxMs' | 'reloadFailedChecks'>> {
   const before = await scrape(daemon.metricsUrl); // a scrape also starts a new event-loop window
-  const client = new Client('http://localhost', { socketPath: path.join(daemon.dir, 'vigil.sock') });
+  const client = new Client('http://localhost', { socketPath: path.join(daemon.dir, CONTROL_SOCKET_NAME) });
   try {
     const started = performance.now();
-    const response = await client.request({ method: 'POST', path: '/v1/reload', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const response = await client.request({ method: 'POST', path: `${API_PREFIX}/reload`, headers: { 'content-type': 'application/json' }, body: '{}' });
     const answer = await response.body.text();
     if (response.statusCode !== 200) throw new Error(`reload failed: ${answer}`);
     const reloadMs = performance.now() - started;
     await sleep(intervalMs); // the checks under way during the reload have ended
     const after = await scrape(daemon.metricsUrl);
-    const failed = (samples: typeof before) => total(samples, 'vigil_checks_total') - total(samples, 'vigil_checks_total', 'status="up"');
     return {
       reloadMs,
       reloadEventLoopMaxMs: (value(after, 'nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000,
-      reloadFailedChecks: failed(after) - failed(before),
+      reloadFailedChecks: failedChecks(after) - failedChecks(before),
     };
   } finally {
     await client.close();
@@ -120,7 +126,6 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const cpuAfter = cpuOf(daemon.pid);
     const elapsed = Date.now() - startedAt;
     const checksRun = total(after, 'vigil_checks_total') - total(before, 'vigil_checks_total');
-    const failedChecks = checksRun - (total(after, 'vigil_checks_total', 'status="up"') - total(before, 'vigil_checks_total', 'status="up"'));
     const checksScheduled = (options.targets * elapsed) / options.intervalMs;
     const lag = histogramBetween(before, after, 'vigil_check_start_lag_seconds');
     const per1000 = (seconds: number) => (checksRun ? (seconds / checksRun) * 1000 : NaN);
@@ -133,7 +138,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       checksRun,
       checksScheduled: Math.round(checksScheduled),
       ranPercent: (checksRun / checksScheduled) * 100,
-      failedChecks,
+      failedChecks: failedChecks(after) - failedChecks(before),
       lagP50Ms: lag.p50 * 1000,
       lagP99Ms: lag.p99 * 1000,
       lagMaxMs: lag.max * 1000,
