@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import nodemailer from 'nodemailer';
-import { defineAlert, describeError, pathOption, renderTemplate, templateFields, templateProblem, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
+import { defineAlert, describeError, passwordOptionsShape, passwordSourcesProblem, pathOption, readPassword, renderTemplate, templateFields, templateProblem, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
 
 const DIGEST_FIELDS = ['events', 'targets', 'down', 'up'] as const;
 
@@ -37,8 +37,7 @@ const options = z
     tls_verify: z.boolean().default(true).meta({ description: "Verify the server's certificate" }),
     ca_file: pathOption('PEM file of the CA (or self-signed certificate) to trust for this server').optional(),
     user: z.string().optional().meta({ description: 'SMTP AUTH user' }),
-    password_env: z.string().optional().meta({ description: "Environment variable holding the password" }),
-    password_file: pathOption('File holding the password (one line)').optional(),
+    ...passwordOptionsShape,
     helo: z.string().optional().meta({ description: 'Name to greet the server with (default: this host name)' }),
     from: z.string().min(1),
     to: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
@@ -50,33 +49,18 @@ const options = z
     digest_line: template().default('{{at}}  {{KIND}}  {{target}}  {{message}}').meta({ description: 'One line per event in a digest' }),
   })
   .superRefine((opts, ctx) => {
-    if (opts.password_env && opts.password_file) ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'give password_env or password_file, not both' });
+    const sources = passwordSourcesProblem(opts);
+    if (sources) ctx.addIssue({ code: 'custom', path: ['password_file'], message: sources });
     if (opts.user && !opts.password_env && !opts.password_file) ctx.addIssue({ code: 'custom', path: ['user'], message: 'a user needs password_env or password_file' });
     if (!opts.user && (opts.password_env || opts.password_file)) ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required with a password' });
   });
 
 type MailOptions = z.output<typeof options>;
 
-function password(opts: MailOptions): string | undefined {
-  if (opts.password_env) {
-    const value = process.env[opts.password_env];
-    if (value === undefined) throw new Error(`password_env: environment variable ${opts.password_env} is not set`);
-    return value;
-  }
-  if (opts.password_file) {
-    try {
-      return readFileSync(opts.password_file, 'utf8').replace(/\r?\n$/, '');
-    } catch (err) {
-      throw new Error(`password_file ${opts.password_file}: ${describeError(err)}`);
-    }
-  }
-  return undefined;
-}
-
 const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ').trim();
 
 async function send(opts: MailOptions, subject: string, text: string, ctx: AlertContext): Promise<void> {
-  const pass = password(opts);
+  const pass = readPassword(opts);
   let ca: Buffer | undefined;
   if (opts.ca_file) {
     try {
@@ -135,7 +119,7 @@ export default defineAlert({
   options,
   async start(opts, ctx) {
     try {
-      password(opts);
+      readPassword(opts);
     } catch (err) {
       ctx.log.warn(`mail alert: ${describeError(err)}; mail will fail until it is set`);
     }

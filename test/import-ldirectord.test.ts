@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importConfig, importReport } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
-import { startHttpServer, type HttpTestServer } from './helpers/servers.js';
+import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
+import { closedPort, startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
@@ -176,5 +177,57 @@ describe('vigil import ldirectord', () => {
     // cleanstop=yes (ldirectord's default) is kept: a clean stop takes the real servers out.
     expect(await daemon.stop()).toBe(0);
     expect(pool(env, VIP)).toBeUndefined();
+  });
+
+  it('service=mysql: login, passwd, database and request become a mysql check, run against a real MariaDB', async () => {
+    const db = await startMariadb();
+    stops.push(db.stop);
+    const down = await closedPort();
+    const vip = '192.0.2.31:3306';
+    const source = tmp.write(
+      'ldirectord.cf',
+      `checkinterval=3
+negotiatetimeout=4
+quiescent=yes
+
+virtual=${vip}
+\treal=127.0.0.1:${db.port} masq
+\treal=127.0.0.1:${down} masq
+\tservice=mysql
+\tlogin="${MONITOR_USER}"
+\tpasswd="${MONITOR_PASSWORD}"
+\tdatabase="app"
+\trequest="SELECT status FROM health WHERE status = 'ok'"
+\tscheduler=wlc
+`,
+    );
+    const report = importReport('ldirectord', source);
+    expect(report.untranslated).toEqual([]);
+    expect(report.config.virtual_servers['tcp-192.0.2.31-3306'].check).toEqual({
+      type: 'mysql',
+      user: MONITOR_USER,
+      password: MONITOR_PASSWORD,
+      database: 'app',
+      query: "SELECT status FROM health WHERE status = 'ok'",
+    });
+    expect(JSON.stringify(report.behaviour)).toContain('passwd= is written into the config as ldirectord.cf had it');
+    const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
+      [['history', 'path'], tmp.path('history.db')],
+      [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
+      [['lvs', 'resync_interval'], '1s'],
+    ]);
+
+    daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
+    const waitPool = (want: string[], what: string) =>
+      waitFor(() => JSON.stringify(pool(env, vip)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, vip))}`);
+    await waitPool([`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database in, the closed port quiesced');
+    // The query stops returning a row: the database server is quiesced, as ldirectord would. (After
+    // the panic guard's window — about a second here — from the closed port's failure: two
+    // failures within it would look like this director's own network failing.)
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await db.admin("UPDATE health SET status = 'draining'");
+    await waitPool([`127.0.0.1:${db.port}=0`, `127.0.0.1:${down}=0`], 'the draining database quiesced');
+    await db.admin("UPDATE health SET status = 'ok'");
+    await waitPool([`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database back in');
   });
 });

@@ -22,6 +22,10 @@ export interface LdirectordCheckInput {
   realsHavePort: boolean;
   checkTimeoutMs: number;
   negotiateTimeoutMs: number;
+  /** login=, passwd=, database= (the SQL services use them). */
+  login?: string;
+  passwd?: string;
+  database?: string;
 }
 
 export interface CheckTranslation {
@@ -31,6 +35,8 @@ export interface CheckTranslation {
   summary: string;
   /** Differences from ldirectord's check, for the comment and --check. */
   differences: string[];
+  /** Virtual settings this check took in (not to be listed as untranslated). */
+  usedKeys?: string[];
 }
 
 const BANNER_SERVICES: Record<string, { banner: string; tls?: boolean; port: number }> = {
@@ -131,7 +137,8 @@ function negotiate(input: LdirectordCheckInput): CheckTranslation {
     check.steps = steps;
     return { check, timeoutMs: input.negotiateTimeoutMs, summary: 'service=simpletcp: send the request, expect the receive regex', differences: [] };
   }
-  // ldap(s), mysql, pgsql, oracle, radius, sip: protocols Vigil has no built-in check for.
+  if (service === 'mysql' || service === 'pgsql') return sql(input, service);
+  // ldap(s), oracle, radius, sip: protocols Vigil has no built-in check for.
   const why = `service=${service}: Vigil has no ${service} check`;
   if (input.protocol === 'udp') {
     const check: Record<string, unknown> = { type: 'udp', no_reply_ok: true };
@@ -139,6 +146,31 @@ function negotiate(input: LdirectordCheckInput): CheckTranslation {
     return { check, timeoutMs: input.negotiateTimeoutMs, summary: `${why}: a UDP probe (down on ICMP port unreachable)`, differences: [`${why}; a UDP probe stands in (write a script check for the real protocol)`] };
   }
   return connect({ ...input, checkTimeoutMs: input.negotiateTimeoutMs }, why, [`${why}; a TCP connect stands in (write a script check for the real protocol)`]);
+}
+
+/** service=mysql|pgsql: log in (login, passwd, database) and run the request as a query. */
+function sql(input: LdirectordCheckInput, service: 'mysql' | 'pgsql'): CheckTranslation {
+  const why = `service=${service}`;
+  if (!input.login) {
+    return connect({ ...input, checkTimeoutMs: input.negotiateTimeoutMs }, `${why} without login=`, [`${why} without login=: ldirectord cannot log in either; a TCP connect stands in`]);
+  }
+  const query = input.request.replace(/^\//, '');
+  const check: Record<string, unknown> = { type: service, user: input.login };
+  if (input.passwd) check.password = input.passwd;
+  if (input.database) check.database = input.database;
+  if (query) check.query = query;
+  if (input.checkport !== undefined) check.port = input.checkport;
+  const differences: string[] = [];
+  if (!query) differences.push(`${why} without request=: ldirectord needs a query; Vigil runs SELECT 1`);
+  if (input.passwd) differences.push(`${why}: passwd= is written into the config as ldirectord.cf had it; move it to a file only Vigil can read (password_file) or to password_env`);
+  const into = input.database ? ` to database ${input.database}` : '';
+  return {
+    check,
+    timeoutMs: input.negotiateTimeoutMs,
+    summary: `${why}: log in as ${input.login}${into} and run ${query || 'SELECT 1'}; up when it returns a row`,
+    differences,
+    usedKeys: ['login', 'passwd', 'database'],
+  };
 }
 
 export function translateLdirectordCheck(input: LdirectordCheckInput): CheckTranslation | string {

@@ -43,9 +43,9 @@ const VIRTUAL_KEYS = new Set([
 
 const NOT_TRANSLATED_VIRTUAL: Record<string, string> = {
   monitorfile: 'every check result is in the history database (vigil history, vigil timeline) and the log',
-  login: 'the built-in checks do not log in; write a script check that does',
-  passwd: 'the built-in checks do not log in; write a script check that does',
-  database: 'Vigil has no database check; write a script check',
+  login: 'only the mysql and pgsql checks log in; for this service write a script check that does',
+  passwd: 'only the mysql and pgsql checks log in; for this service write a script check that does',
+  database: 'only the mysql and pgsql checks use a database',
   secret: 'Vigil has no RADIUS check; write a script check',
   load: 'Vigil has no load check',
 };
@@ -261,6 +261,9 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
       realsHavePort: reals.every((real) => real.port !== undefined),
       checkTimeoutMs: checkTimeout ?? negotiateTimeout ?? 5000,
       negotiateTimeoutMs: negotiateTimeout ?? checkTimeout ?? 30_000,
+      login: value('login'),
+      passwd: value('passwd'),
+      database: value('database'),
     });
   const check = checkWith(request, receive);
   const ownChecks = new Map<Real, Record<string, unknown>>();
@@ -370,6 +373,7 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
   if (mail) entry.alerts = [mail.every ? { alert: mail.name, every: mail.every } : mail.name];
 
   for (const setting of virtual.settings) {
+    if (check.usedKeys?.includes(setting.key)) continue;
     if (NOT_TRANSLATED_VIRTUAL[setting.key]) out.untranslated(setting.line, `${setting.key}=${setting.value}`, NOT_TRANSLATED_VIRTUAL[setting.key]!);
     else if (!VIRTUAL_KEYS.has(setting.key)) out.untranslated(setting.line, `${setting.key}=${setting.value}`, 'not an ldirectord virtual setting (ldirectord rejects this config: Unknown command)');
   }

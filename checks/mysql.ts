@@ -1,0 +1,38 @@
+// MySQL / MariaDB check (ldirectord `service = mysql`): log in as `user`, run `query` (default
+// SELECT 1) and be up when it returns at least one row. Access denied, an unknown database, a
+// failing query or a server that stops answering is down, with the server's own words.
+import mysql from 'mysql2';
+import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type SqlConnection, type SqlLogin } from 'vigil/plugin';
+
+/** mysql2's callback API: it hands back the connection at once, so it can be dropped mid-handshake. */
+function mysqlConnection(login: SqlLogin, timeoutMs: number): SqlConnection {
+  const connection = mysql.createConnection({
+    ...login,
+    connectTimeout: timeoutMs,
+    rowsAsArray: true,
+    // Values as the server sent them: nothing to convert for a health check.
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
+  // A dropped connection also emits 'error'; the pending call has already reported it.
+  connection.on('error', () => undefined);
+  return {
+    open: () => new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve()))),
+    query: (sql) =>
+      new Promise<unknown[][]>((resolve, reject) =>
+        // A statement that returns no result set (DO 1, SET …) counts as no rows.
+        connection.query(sql, (err, rows) => (err ? reject(err) : resolve(Array.isArray(rows) ? (rows as unknown[][]) : []))),
+      ),
+    destroy: () => connection.destroy(),
+  };
+}
+
+export default defineCheck({
+  type: 'mysql',
+  description: 'UP when the MySQL/MariaDB server accepts the login and the query returns at least min_rows rows',
+  schemes: ['mysql'],
+  fromUrl: sqlTargetFromUrl,
+  options: sqlCheckOptions(3306),
+  run: (target, opts, ctx) => runSqlCheck('mysql', target, opts, ctx, (login) => mysqlConnection(login, ctx.timeoutMs)),
+});

@@ -1,0 +1,36 @@
+// PostgreSQL check (ldirectord `service = pgsql`): log in as `user`, run `query` (default
+// SELECT 1) and be up when it returns at least one row. A refused login, an unknown database, a
+// failing query, or a server that is starting up or shutting down is down, with the server's words.
+import net from 'node:net';
+import pg from 'pg';
+import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type SqlConnection, type SqlLogin } from 'vigil/plugin';
+
+function pgsqlConnection(login: SqlLogin, timeoutMs: number): SqlConnection {
+  // Our own socket (pg connects it): dropping it ends a login or a query still waiting.
+  const socket = new net.Socket();
+  // Without a database, libpq's default is one named after the user; `postgres` is in every cluster.
+  const client = new pg.Client({ ...login, database: login.database ?? 'postgres', stream: () => socket, connectionTimeoutMillis: timeoutMs, application_name: 'vigil' });
+  // A dropped connection also emits 'error'; the pending call has already reported it.
+  client.on('error', () => undefined);
+  return {
+    open: async () => {
+      await client.connect();
+    },
+    query: async (sql) => {
+      // Several statements give several results: the last one is the answer.
+      const results = (await client.query({ text: sql, rowMode: 'array' })) as pg.QueryArrayResult | pg.QueryArrayResult[];
+      const last = Array.isArray(results) ? results[results.length - 1] : results;
+      return last?.rows ?? [];
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+
+export default defineCheck({
+  type: 'pgsql',
+  description: 'UP when the PostgreSQL server accepts the login and the query returns at least min_rows rows',
+  schemes: ['pgsql', 'postgres', 'postgresql'],
+  fromUrl: sqlTargetFromUrl,
+  options: sqlCheckOptions(5432),
+  run: (target, opts, ctx) => runSqlCheck('pgsql', target, opts, ctx, (login) => pgsqlConnection(login, ctx.timeoutMs)),
+});

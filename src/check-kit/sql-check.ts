@@ -1,0 +1,129 @@
+// What the SQL checks (mysql, pgsql) share: ldirectord's negotiate check for databases — log in
+// (login, passwd, database), run a query (request), and call the server up when it returned at
+// least one row. Each check only adapts its driver to SqlConnection; a plugin for another database
+// can do the same.
+import { z } from 'zod';
+import { describeError } from '../describe-error.js';
+import { formatDuration } from '../config/duration.js';
+import { joinHostPort } from '../config/host-entry.js';
+import { setDeadline } from '../deadline-timer.js';
+import type { CheckContext, CheckResult, Target } from '../plugin.js';
+import { answerBudgetMs, answerTimeLeftMs } from './answer-deadline.js';
+import { excerpt } from './hex.js';
+import { addressFromUrl, optionsFromQuery, portFromUrl } from './url.js';
+import { portOption, regexOption } from './option-schemas.js';
+import { passwordOptionsShape, passwordSourcesProblem, readPassword } from './password.js';
+
+/** The options of a SQL check whose server listens on `defaultPort` unless told otherwise. */
+export function sqlCheckOptions(defaultPort: number) {
+  return z
+    .strictObject({
+      port: portOption().default(defaultPort).describe(`Port, when the host entry gives none (default ${defaultPort})`),
+      user: z.string().min(1).describe('User to log in as (ldirectord login)'),
+      password: z.string().optional().describe('The password itself (ldirectord passwd); password_file or password_env keep it out of the config'),
+      ...passwordOptionsShape,
+      database: z.string().min(1).optional().describe('Database to connect to (ldirectord database)'),
+      query: z.string().min(1).default('SELECT 1').describe('Query to run (ldirectord request)'),
+      min_rows: z.int().min(0).default(1).describe('Fewest rows the query must return (ldirectord: one)'),
+      expect: regexOption().optional().describe("The first row's values, joined by tabs, must match this regular expression"),
+    })
+    .superRefine((opts, ctx) => {
+      const problem = passwordSourcesProblem(opts);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
+    });
+}
+
+export type SqlCheckOptions = z.output<ReturnType<typeof sqlCheckOptions>>;
+
+/** Where and as whom a SQL check logs in. */
+export interface SqlLogin {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database?: string;
+}
+
+/** One connection of a database driver, as a SQL check uses it. */
+export interface SqlConnection {
+  /** Connects and logs in. */
+  open(): Promise<void>;
+  /** Runs the query; each row as an array of its column values. */
+  query(sql: string): Promise<unknown[][]>;
+  /** Drops the connection at once, also while open() or query() is pending. */
+  destroy(): void;
+}
+
+/**
+ * Logs in, runs the query and judges the rows. The check says which step was not answered in
+ * time ("no answer within 1.8s while logging in") rather than leaving it to the runner's timeout.
+ */
+export async function runSqlCheck(
+  product: string,
+  target: Target,
+  opts: SqlCheckOptions,
+  ctx: CheckContext,
+  connect: (login: SqlLogin) => SqlConnection,
+): Promise<CheckResult> {
+  const port = target.port ?? opts.port;
+  const where = `${product} ${joinHostPort(target.address, port)}`;
+  let password: string | undefined;
+  try {
+    password = readPassword(opts);
+  } catch (err) {
+    return { status: 'unknown', message: describeError(err) }; // our configuration, not the server
+  }
+  const connection = connect({ host: target.address, port, user: opts.user, password, database: opts.database });
+  let step = 'logging in';
+  const waitMs = answerBudgetMs(ctx);
+  let cancelDeadline = () => {};
+  const noAnswer = new Promise<never>((_resolve, reject) => {
+    cancelDeadline = setDeadline(() => reject(new Error(`no answer within ${formatDuration(waitMs)} while ${step}`)), answerTimeLeftMs(ctx, waitMs));
+  });
+  const removeOnAbort = ctx.onAbort(() => connection.destroy());
+  try {
+    await Promise.race([connection.open(), noAnswer]);
+    step = `running ${excerpt(opts.query, 60)}`;
+    const rows = await Promise.race([connection.query(opts.query), noAnswer]);
+    return judgeRows(rows, opts, where);
+  } catch (err) {
+    return { status: 'down', message: `${where}: ${describeError(err)}` };
+  } finally {
+    cancelDeadline();
+    removeOnAbort();
+    connection.destroy();
+  }
+}
+
+/**
+ * `vigil probe mysql://user:password@host:port/database?query=SELECT 1`: the URL's parts as a
+ * target and options (user and password percent-decoded; the rest of the options in the query).
+ */
+export function sqlTargetFromUrl(url: URL): { address: string; port?: number; options: Record<string, unknown> } {
+  const options: Record<string, unknown> = {};
+  if (url.username) options.user = decodeURIComponent(url.username);
+  if (url.password) options.password = decodeURIComponent(url.password);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (database) options.database = database;
+  return { address: addressFromUrl(url), port: portFromUrl(url), options: { ...options, ...optionsFromQuery(url) } };
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (value instanceof Date) return value.toISOString();
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** Up when the query returned at least min_rows rows and, with `expect`, the first row matches it. */
+export function judgeRows(rows: unknown[][], opts: Pick<SqlCheckOptions, 'query' | 'min_rows' | 'expect'>, where: string): CheckResult {
+  const query = excerpt(opts.query, 60);
+  const count = `${rows.length} row${rows.length === 1 ? '' : 's'}`;
+  if (rows.length < opts.min_rows) return { status: 'down', message: `${where}: ${query} returned ${count}, expected at least ${opts.min_rows}` };
+  const first = rows[0] ? rows[0].map(cellText).join('\t') : undefined;
+  const detail = first === undefined ? undefined : `first row: ${first}`;
+  if (opts.expect !== undefined && (first === undefined || !new RegExp(opts.expect).test(first))) {
+    return { status: 'down', message: `${where}: ${query} returned ${count}; the first row ${first === undefined ? 'is missing' : `"${excerpt(first, 60)}" does not match /${opts.expect}/`}`, detail };
+  }
+  return { status: 'up', message: `${where}: ${query} returned ${count}`, detail };
+}
