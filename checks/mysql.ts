@@ -1,13 +1,17 @@
 // MySQL / MariaDB check (ldirectord `service = mysql`): log in as `user`, run `query` (default
 // SELECT 1) and be up when it returns at least one row. Access denied, an unknown database, a
 // failing query or a server that stops answering is down, with the server's own words.
+import tls, { type TLSSocket } from 'node:tls';
 import mysql from 'mysql2';
 import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type SqlConnection, type SqlLogin } from 'vigil/plugin';
 
 /** mysql2's callback API: it hands back the connection at once, so it can be dropped mid-handshake. */
-function mysqlConnection(login: SqlLogin, timeoutMs: number): SqlConnection {
+function mysqlConnection({ tls: tlsOptions, ...login }: SqlLogin, timeoutMs: number): SqlConnection {
   const connection = mysql.createConnection({
     ...login,
+    // mysql2 checks the certificate's name only against a host name, never an address, and cannot
+    // be told another name: it verifies the chain, and open() checks the name as node:tls would.
+    ssl: tlsOptions && { ca: tlsOptions.ca as string, cert: tlsOptions.cert as string, key: tlsOptions.key as string, rejectUnauthorized: tlsOptions.rejectUnauthorized, verifyIdentity: false },
     connectTimeout: timeoutMs,
     rowsAsArray: true,
     // Values as the server sent them: nothing to convert for a health check.
@@ -18,7 +22,16 @@ function mysqlConnection(login: SqlLogin, timeoutMs: number): SqlConnection {
   // A dropped connection also emits 'error'; the pending call has already reported it.
   connection.on('error', () => undefined);
   return {
-    open: () => new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve()))),
+    open: async () => {
+      await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
+      if (tlsOptions?.rejectUnauthorized) {
+        const name = tlsOptions.servername ?? login.host;
+        // mysql2's connection.stream: the socket, the TLS one once the handshake upgraded it.
+        const certificate = (connection as unknown as { stream: TLSSocket }).stream.getPeerCertificate();
+        const mismatch = tls.checkServerIdentity(name, certificate);
+        if (mismatch) throw mismatch;
+      }
+    },
     query: (sql) =>
       new Promise<unknown[][]>((resolve, reject) =>
         // A statement that returns no result set (DO 1, SET …) counts as no rows.

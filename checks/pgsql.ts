@@ -5,11 +5,12 @@ import net from 'node:net';
 import pg from 'pg';
 import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type SqlConnection, type SqlLogin } from 'vigil/plugin';
 
-function pgsqlConnection(login: SqlLogin, timeoutMs: number): SqlConnection {
+function pgsqlConnection({ tls, ...login }: SqlLogin, timeoutMs: number): SqlConnection {
   // Our own socket (pg connects it): dropping it ends a login or a query still waiting.
   const socket = new net.Socket();
   // Without a database, libpq's default is one named after the user; `postgres` is in every cluster.
-  const client = new pg.Client({ ...login, database: login.database ?? 'postgres', stream: () => socket, connectionTimeoutMillis: timeoutMs, application_name: 'vigil' });
+  // `ssl` takes node:tls options: pg asks the server for TLS and checks its certificate with them.
+  const client = new pg.Client({ ...login, database: login.database ?? 'postgres', ssl: tls ?? false, stream: () => socket, connectionTimeoutMillis: timeoutMs, application_name: 'vigil' });
   // A dropped connection also emits 'error'; the pending call has already reported it.
   client.on('error', () => undefined);
   return {

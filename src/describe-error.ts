@@ -17,8 +17,11 @@ const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
 };
 
-/** OpenSSL and node:tls error codes: certificate problems and failed handshakes. */
-const TLS_CODE = /^(ERR_SSL_|ERR_TLS_)|CERT|_SIGNED_|^UNABLE_TO_|^HOSTNAME_MISMATCH$/;
+/**
+ * OpenSSL and node:tls error codes: certificate problems and failed handshakes (mysql2 replaces
+ * OpenSSL's code with its own HANDSHAKE_SSL_ERROR, keeping the message).
+ */
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_)|CERT|_SIGNED_|^UNABLE_TO_|^HOSTNAME_MISMATCH$|^HANDSHAKE_SSL_ERROR$/;
 
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysqlCheck from '../checks/mysql.js';
 import pgsqlCheck from '../checks/pgsql.js';
 import type { CheckPlugin } from '../src/plugin.js';
-import { MONITOR_PASSWORD, MONITOR_USER, startMariadb, startPostgres, type DatabaseServer } from './helpers/database-servers.js';
+import { makeTestPki, type TestPki } from './helpers/certificates.js';
+import { MONITOR_PASSWORD, MONITOR_USER, startMariadb, startPostgres, type DatabaseServer, type ServerTls } from './helpers/database-servers.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
 import { closedPort } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -15,7 +16,9 @@ import { runVigilAsync } from './helpers/vigil-process.js';
 
 interface Case {
   check: CheckPlugin;
-  start: () => Promise<DatabaseServer>;
+  start: (tls: ServerTls) => Promise<DatabaseServer>;
+  /** A query whose first row says whether this session is encrypted, and what it says either way. */
+  sessionTls: { query: string; on: string; off: string };
   /** What the server says to a wrong password, an unknown database and a bad query. */
   deniedLogin: RegExp;
   unknownDatabase: RegExp;
@@ -26,6 +29,7 @@ const CASES: Record<string, Case> = {
   mysql: {
     check: mysqlCheck as unknown as CheckPlugin,
     start: startMariadb,
+    sessionTls: { query: "SHOW SESSION STATUS LIKE 'Ssl_version'", on: '^Ssl_version\tTLSv1\.[23]$', off: '^Ssl_version\t$' },
     deniedLogin: /Access denied for user 'monitor'/,
     unknownDatabase: /Access denied for user 'monitor'@'%' to database 'nope'|Unknown database 'nope'/,
     badQuery: /You have an error in your SQL syntax/,
@@ -33,6 +37,7 @@ const CASES: Record<string, Case> = {
   pgsql: {
     check: pgsqlCheck as unknown as CheckPlugin,
     start: startPostgres,
+    sessionTls: { query: 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()', on: '^true$', off: '^false$' },
     deniedLogin: /password authentication failed for user "monitor"/,
     unknownDatabase: /database "nope" does not exist/,
     badQuery: /syntax error at or near "SELEKT"/,
@@ -40,13 +45,15 @@ const CASES: Record<string, Case> = {
 };
 
 const tmp = tempDir();
+const pki: TestPki = makeTestPki(tmp.dir);
 afterAll(() => tmp.cleanup());
 
-for (const [type, { check, start, deniedLogin, unknownDatabase, badQuery }] of Object.entries(CASES)) {
+for (const [type, { check, start, sessionTls, deniedLogin, unknownDatabase, badQuery }] of Object.entries(CASES)) {
   describe(`${type} check`, () => {
     let server: DatabaseServer;
     beforeAll(async () => {
-      server = await start();
+      // The server offers TLS; the monitoring user may log in with or without it.
+      server = await start({ certFile: pki.serverCertFile, keyFile: pki.serverKeyFile });
     }, 60_000);
     afterAll(() => server?.stop());
 
@@ -114,6 +121,25 @@ for (const [type, { check, start, deniedLogin, unknownDatabase, badQuery }] of O
       });
     });
 
+    it('with tls: true the session is encrypted (the server says so), the certificate checked against tls_ca', async () => {
+      const { query, on, off } = sessionTls;
+      const encrypted = await run({ query, expect: on, tls: true, tls_ca: pki.caFile });
+      expect(encrypted).toMatchObject({ status: 'up', message: `${type} 127.0.0.1:${server.port} over TLS: ${query} returned 1 row` });
+      expect(await run({ query, expect: off })).toMatchObject({ status: 'up' });
+    });
+
+    it("with tls: true a certificate that is not trusted, or not for the name, is down; tls_verify: false accepts it", async () => {
+      const untrusted = await run({ tls: true });
+      expect(untrusted.status).toBe('down');
+      expect(untrusted.message).toMatch(/over TLS: TLS failure: unable to verify the first certificate \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|HANDSHAKE_SSL_ERROR)\)$/);
+      expect(await run({ tls: true, tls_verify: false })).toMatchObject({ status: 'up' });
+      // The certificate is for www.example.test and 127.0.0.1.
+      expect(await run({ tls: true, tls_ca: pki.caFile, tls_server_name: 'www.example.test' })).toMatchObject({ status: 'up' });
+      const otherName = await run({ tls: true, tls_ca: pki.caFile, tls_server_name: 'db.example.test' });
+      expect(otherName.status).toBe('down');
+      expect(otherName.message).toContain("Host: db.example.test. is not in the cert's altnames: DNS:www.example.test");
+    });
+
     it(`vigil probe ${type}://user:password@host:port/database?query=… checks ad hoc`, async () => {
       const url = `${type}://${MONITOR_USER}:${MONITOR_PASSWORD}@127.0.0.1:${server.port}/app`;
       const up = await runVigilAsync(['probe', `${url}?query=${encodeURIComponent('SELECT status FROM health')}&expect=${encodeURIComponent('^ok$')}`]);
@@ -157,5 +183,14 @@ for (const [type, { check, start, deniedLogin, unknownDatabase, badQuery }] of O
         silent.close();
       }
     });
+    if (type === 'mysql') {
+      it('a user the server admits only over TLS is down without tls and up with it', async () => {
+        const tlsOnly = { user: `${MONITOR_USER}_tls`, password: MONITOR_PASSWORD };
+        const plain = await runOnce(check, target(), tlsOnly, 5_000);
+        expect(plain.status).toBe('down');
+        expect(plain.message).toMatch(/Access denied for user 'monitor_tls'/);
+        expect(await runOnce(check, target(), { ...tlsOnly, tls: true, tls_ca: pki.caFile }, 5_000)).toMatchObject({ status: 'up' });
+      });
+    }
   });
 }

@@ -2,6 +2,7 @@
 // (login, passwd, database), run a query (request), and call the server up when it returned at
 // least one row. Each check only adapts its driver to SqlConnection; a plugin for another database
 // can do the same.
+import type { ConnectionOptions } from 'node:tls';
 import { z } from 'zod';
 import { describeError } from '../describe-error.js';
 import { formatDuration } from '../config/duration.js';
@@ -13,6 +14,7 @@ import { excerpt } from './hex.js';
 import { addressFromUrl, optionsFromQuery, portFromUrl } from './url.js';
 import { portOption, regexOption } from './option-schemas.js';
 import { passwordOptionsShape, passwordSourcesProblem, readPassword } from './password.js';
+import { tlsConnectOptions, tlsOptionsShape } from './tls-options.js';
 
 /** The options of a SQL check whose server listens on `defaultPort` unless told otherwise. */
 export function sqlCheckOptions(defaultPort: number) {
@@ -26,6 +28,8 @@ export function sqlCheckOptions(defaultPort: number) {
       query: z.string().min(1).default('SELECT 1').describe('Query to run (ldirectord request)'),
       min_rows: z.int().min(0).default(1).describe('Fewest rows the query must return (ldirectord: one)'),
       expect: regexOption().optional().describe("The first row's values, joined by tabs, must match this regular expression"),
+      tls: z.boolean().default(false).describe('Require TLS (the server must offer it); the certificate is verified as tls_verify says'),
+      ...tlsOptionsShape,
     })
     .superRefine((opts, ctx) => {
       const problem = passwordSourcesProblem(opts);
@@ -42,6 +46,8 @@ export interface SqlLogin {
   user: string;
   password?: string;
   database?: string;
+  /** Set when TLS is required: node:tls options (verification, CA, client certificate, name to check). */
+  tls?: ConnectionOptions;
 }
 
 /** One connection of a database driver, as a SQL check uses it. */
@@ -66,14 +72,15 @@ export async function runSqlCheck(
   connect: (login: SqlLogin) => SqlConnection,
 ): Promise<CheckResult> {
   const port = target.port ?? opts.port;
-  const where = `${product} ${joinHostPort(target.address, port)}`;
-  let password: string | undefined;
+  const where = `${product} ${joinHostPort(target.address, port)}${opts.tls ? ' over TLS' : ''}`;
+  const login: SqlLogin = { host: target.address, port, user: opts.user, database: opts.database };
   try {
-    password = readPassword(opts);
+    login.password = readPassword(opts);
+    if (opts.tls) login.tls = await tlsConnectOptions(opts, target.address);
   } catch (err) {
     return { status: 'unknown', message: describeError(err) }; // our configuration, not the server
   }
-  const connection = connect({ host: target.address, port, user: opts.user, password, database: opts.database });
+  const connection = connect(login);
   let step = 'logging in';
   const waitMs = answerBudgetMs(ctx);
   let cancelDeadline = () => {};

@@ -2,7 +2,7 @@
 // temporary data directory, listening on 127.0.0.1 only, with a monitoring user and a small
 // `app` database (table `health`, one row 'ok'). Stopped by their PID; the directory is removed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -12,6 +12,12 @@ import { waitFor } from './wait-for.js';
 
 export const MONITOR_USER = 'monitor';
 export const MONITOR_PASSWORD = 'check-me';
+
+/** A server certificate and key (PEM files), to make the server offer TLS. */
+export interface ServerTls {
+  certFile: string;
+  keyFile: string;
+}
 
 export interface DatabaseServer {
   port: number;
@@ -50,8 +56,11 @@ function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> 
   };
 }
 
-/** MariaDB with `monitor` (password MONITOR_PASSWORD, SELECT on app.*). */
-export async function startMariadb(): Promise<DatabaseServer> {
+/**
+ * MariaDB with `monitor` (password MONITOR_PASSWORD, SELECT on app.*); with `tls`, it offers TLS
+ * and has `monitor_tls` (same password), who may log in only over TLS.
+ */
+export async function startMariadb(tls?: ServerTls): Promise<DatabaseServer> {
   if (!existsSync(MARIADB) || !existsSync(MARIADB_INSTALL)) throw missing(MARIADB, 'mariadb-server-core, mariadb-client-core');
   const dir = tempDir('vigil-mariadb-');
   const user = os.userInfo().username;
@@ -78,6 +87,7 @@ CREATE DATABASE app;
 CREATE TABLE app.health (status VARCHAR(20));
 INSERT INTO app.health VALUES ('ok');
 GRANT SELECT ON app.* TO '${MONITOR_USER}'@'%';
+${tls ? `CREATE USER '${MONITOR_USER}_tls'@'%' IDENTIFIED BY '${MONITOR_PASSWORD}' REQUIRE SSL;` : ''}
 `,
   );
   const port = await closedPort();
@@ -94,6 +104,7 @@ GRANT SELECT ON app.* TO '${MONITOR_USER}'@'%';
       `--init-file=${init}`,
       `--log-error=${dir.path('error.log')}`,
       '--skip-name-resolve',
+      ...(tls ? [`--ssl-cert=${tls.certFile}`, `--ssl-key=${tls.keyFile}`] : []),
       ...small,
     ],
     { stdio: 'ignore' }, // it writes to error.log
@@ -125,8 +136,8 @@ function postgresBin(): string {
   return `${base}/${versions.sort((a, b) => Number(b) - Number(a))[0]}/bin`;
 }
 
-/** PostgreSQL with `monitor` (password MONITOR_PASSWORD, SELECT on app's health). */
-export async function startPostgres(): Promise<DatabaseServer> {
+/** PostgreSQL with `monitor` (password MONITOR_PASSWORD, SELECT on app's health); with `tls`, it offers TLS. */
+export async function startPostgres(tls?: ServerTls): Promise<DatabaseServer> {
   const bin = postgresBin();
   const dir = tempDir('vigil-postgres-');
   // PostgreSQL refuses to run as root: as root, run it as the postgres user Debian's package made.
@@ -145,9 +156,18 @@ export async function startPostgres(): Promise<DatabaseServer> {
     throw new Error(`initdb failed: ${initdb.stdout}${initdb.stderr}`);
   }
   const port = await closedPort();
+  const tlsSettings: string[] = [];
+  if (tls) {
+    // Copies the server can read; PostgreSQL uses a key only when its owner alone can read it.
+    const cert = dir.write('server.pem', readFileSync(tls.certFile, 'utf8'));
+    const key = dir.write('server.key', readFileSync(tls.keyFile, 'utf8'));
+    chmodSync(key, 0o600);
+    if (owner) for (const file of [cert, key]) chownSync(file, owner.uid, owner.gid);
+    tlsSettings.push('-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`);
+  }
   const child = spawn(
     `${bin}/postgres`,
-    ['-D', dir.path('data'), '-h', '127.0.0.1', '-p', String(port), '-k', dir.dir, '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=20'],
+    ['-D', dir.path('data'), '-h', '127.0.0.1', '-p', String(port), '-k', dir.dir, '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=20', ...tlsSettings],
     { stdio: ['ignore', 'pipe', 'pipe'], ...asOwner },
   );
   const log = follow(child);
