@@ -62,6 +62,8 @@ export interface SupervisorOptions {
   history: HistoryStore;
   log: Logger;
   now?: () => number;
+  /** How often changed alert failure counts are saved (tests shorten it). */
+  memorySaveMs?: number;
 }
 
 /** Stable fraction in [0, 1) from a string (FNV-1a), so a target keeps its phase across restarts. */
@@ -114,6 +116,7 @@ export class Supervisor extends EventEmitter {
       history: options.history,
       log: options.log,
       now: this.now,
+      memorySaveMs: options.memorySaveMs,
     });
     this.maintenanceExpiry = new MaintenanceExpiry(this, options.log, this.now);
     this.scheduler = new Scheduler<JobPayload>(1024, {

@@ -35,6 +35,17 @@ async function checksPass(host: string, count: number): Promise<void> {
 const stateOf = (id: string) => run!.supervisor.states().find((s) => s.target.id === id)?.machine.state;
 const decided = (alert: string, kind: string) => run!.logLines.filter((line) => line.includes(`: ${kind} alert to ${alert}`)).length;
 
+/** The failure streak the alert engine last saved for a target (0 when it saved none). */
+function savedStreak(dir: string, target: string): number {
+  const db = new Database(`${dir}/history.db`, { readonly: true });
+  try {
+    const row = db.prepare('SELECT memory FROM alert_memory WHERE target = ?').get(target) as { memory: string } | undefined;
+    return row ? ((JSON.parse(row.memory) as { facts?: { consecutiveFailures?: number } }).facts?.consecutiveFailures ?? 0) : 0;
+  } finally {
+    db.close();
+  }
+}
+
 async function upFirst(...hosts: string[]): Promise<void> {
   for (const host of hosts) await waitFor(() => stateOf(`${run!.supervisor.select({ host })[0]}`) === 'up', `${host} UP`);
 }
@@ -448,6 +459,31 @@ describe('alert policy across a restart', () => {
     await run.restart();
     await waitFor(() => run!.kinds('rec').length === 1, 'down alert');
     expect(run.events('rec')[0]!.result.message).toBe('failure #10 (total 10)');
+  });
+
+  it('after: N counts the failures before a crash too (saved as they change, not only at a clean stop)', async () => {
+    run = await startScripted(oneHost('    alerts: [{ alert: rec, after: 10 }]', '  rec: { type: record }'), ['a']);
+    await upFirst('a');
+    script('a', 'down');
+    // Until the periodic save has written a streak of three, a crash would lose it.
+    await waitFor(() => savedStreak(run!.dir, 'web/a') >= 3, 'a streak of three saved');
+    let before = 0;
+    await run.crashAndRestart(() => (before = shared.hosts.a!.consecutive));
+    await waitFor(() => run!.kinds('rec').length === 1, 'down alert');
+    // The check numbers its failures itself, across the restart: the tenth failure the engine counts
+    // is at most the seventh after the crash (without the saved streak it would be the tenth).
+    const numbered = Number(/^failure #(\d+)/.exec(run.events('rec')[0]!.result.message!)![1]);
+    expect(numbered - before).toBeGreaterThan(0);
+    expect(numbered - before).toBeLessThanOrEqual(7);
+  });
+
+  it('a target back up has its saved failure counts forgotten, so a crash does not bring them back', async () => {
+    run = await startScripted(oneHost('    alerts: [{ alert: rec, after: 10 }]', '  rec: { type: record }'), ['a']);
+    await upFirst('a');
+    script('a', 'down');
+    await waitFor(() => savedStreak(run!.dir, 'web/a') >= 2, 'a streak saved');
+    script('a', 'up');
+    await waitFor(() => savedStreak(run!.dir, 'web/a') === 0, 'the saved streak forgotten once the target passes again');
   });
 
   it('after a long stop the failure streak starts over: the target may have changed meanwhile', async () => {

@@ -34,7 +34,15 @@ export interface AlertEngineOptions {
   history: HistoryStore;
   log: Logger;
   now: () => number;
+  /** How often changed failure counts are saved (default MEMORY_SAVE_MS). */
+  memorySaveMs?: number;
 }
+
+/**
+ * Failure counts that changed are saved this often, so a crash (no clean stop to save them) loses
+ * at most this much of them; a clean stop saves them all.
+ */
+const MEMORY_SAVE_MS = 10_000;
 
 /** A stop no longer than a minute, or ten of a target's check intervals, keeps its failure streak. */
 const BRIEF_STOP_MS = 60_000;
@@ -53,8 +61,11 @@ export class AlertEngine {
   private readonly facts = new Map<string, TargetFacts>();
   private readonly flaps = new Map<string, FlapDetector>();
   private readonly routeStates: Map<string, RouteState>;
-  /** What the last clean stop saved, handed to each target's facts and detector once. */
+  /** What the last run saved, handed to each target's facts and detector once. */
   private readonly memories: Map<string, TargetMemory>;
+  /** Targets whose failure counts changed since they were last saved. */
+  private readonly changedMemories = new Set<string>();
+  private memoryTimer: NodeJS.Timeout | undefined;
   private readonly store: AlertStore;
   private readonly queue: DeliveryQueue;
   private readonly lifecycle: AlertLifecycle;
@@ -133,13 +144,15 @@ export class AlertEngine {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.memoryTimer = setInterval(() => this.saveChangedMemories(), this.options.memorySaveMs ?? MEMORY_SAVE_MS).unref();
     this.queue.start();
     this.sendStartupAlerts();
   }
 
   async close(): Promise<void> {
     this.windows.stop();
-    this.store.saveMemories(this.memoriesToKeep(), this.now());
+    clearInterval(this.memoryTimer);
+    this.store.replaceMemories(this.memoriesOf(this.facts.keys()), this.now());
     await this.queue.stop(STOP_GRACE_MS);
     await this.lifecycle.stopAll();
   }
@@ -147,10 +160,14 @@ export class AlertEngine {
   private onResult({ target, result, at }: ResultEvent): void {
     const facts = this.facts.get(target.id);
     if (!facts) return;
+    const wasFailing = facts.consecutiveFailures > 0;
     facts.observe(result, at);
     this.forwardResult(target, result, at);
-    const flap = this.flaps.get(target.id)?.onResult(isSuccess(result), at);
+    const detector = this.flaps.get(target.id);
+    const flap = detector?.onResult(isSuccess(result), at);
     if (flap) this.flapChanged(target.id, flap);
+    // Counts worth saving changed: a failure, the first success after some, a flapping window with a failure.
+    if (wasFailing || facts.consecutiveFailures > 0 || detector?.recentResults.includes(false)) this.changedMemories.add(target.id);
     // A result that disagrees with the state is followed by a transition (or is not yet one):
     // deciding now would, say, send a repeat for a target that is coming back.
     const agrees = isSuccess(result) ? facts.state === 'up' : facts.state === 'down';
@@ -253,14 +270,24 @@ export class AlertEngine {
     }
   }
 
+  /** Saves the failure counts that changed since the last save (or forgets them, when they are back to none). */
+  private saveChangedMemories(): void {
+    if (!this.changedMemories.size) return;
+    const memories = this.memoriesOf(this.changedMemories);
+    this.store.saveMemories(memories, this.now(), [...this.changedMemories].filter((id) => !memories.has(id)));
+    this.changedMemories.clear();
+  }
+
   /**
-   * Each target's failure counts and flapping results, for the next start: failure times only as
-   * far back as its routes' `after: {failures, within}` look.
+   * The failure counts and flapping results of these targets worth keeping for the next start:
+   * failure times only as far back as their routes' `after: {failures, within}` look.
    */
-  private memoriesToKeep(): Map<string, TargetMemory> {
+  private memoriesOf(ids: Iterable<string>): Map<string, TargetMemory> {
     const memories = new Map<string, TargetMemory>();
     const now = this.now();
-    for (const [id, facts] of this.facts) {
+    for (const id of ids) {
+      const facts = this.facts.get(id);
+      if (!facts) continue;
       const routes = this.plan?.targets.get(id)?.service.routes ?? [];
       const windows = routes.flatMap(({ policy }) => (policy.after && 'withinMs' in policy.after ? [policy.after.withinMs] : []));
       const memory: TargetMemory = {};

@@ -141,8 +141,8 @@ export class AlertStore {
   }
 
   /**
-   * What the last clean stop saved of each target; read once, then cleared, so a later crash does
-   * not bring back counts from before it. Unreadable rows are skipped.
+   * What the last run saved of each target (at its stop, or before it crashed); read once, then
+   * cleared, so only what this run saves comes back after it. Unreadable rows are skipped.
    */
   takeMemories(): Map<string, TargetMemory> {
     const memories = new Map<string, TargetMemory>();
@@ -157,10 +157,18 @@ export class AlertStore {
     return memories;
   }
 
-  saveMemories(memories: Map<string, TargetMemory>, at: number): void {
+  /** Saves these targets' memories and forgets those of `forget` (nothing left to keep). */
+  saveMemories(memories: Map<string, TargetMemory>, at: number, forget: string[] = []): void {
+    for (const target of forget) this.history.writes.push('DELETE FROM alert_memory WHERE target = ?', [target]);
     for (const [target, memory] of memories) {
       this.history.writes.push('INSERT OR REPLACE INTO alert_memory (target, memory, saved_at) VALUES (?, ?, ?)', [target, JSON.stringify(memory), at]);
     }
+  }
+
+  /** At a clean stop: exactly these memories, none of what earlier saves left. */
+  replaceMemories(memories: Map<string, TargetMemory>, at: number): void {
+    this.history.writes.push('DELETE FROM alert_memory', []);
+    this.saveMemories(memories, at);
   }
 
   saveRouteState(alert: string, target: string, state: RouteState): void {

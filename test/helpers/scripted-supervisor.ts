@@ -1,7 +1,7 @@
 // The real supervisor and alert engine in-process, with a check whose answers the test scripts
 // per host and alert plugins that record what they receive — so policy tests can drive exact
 // sequences of results and assert exactly which alerts went out.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/config/load-config.js';
 import { HistoryRecorder } from '../../src/history/history-recorder.js';
@@ -99,6 +99,12 @@ export interface ScriptedRun {
   stop(): Promise<void>;
   /** Starts a fresh supervisor on the same config and database (a daemon restart). */
   restart(): Promise<void>;
+  /**
+   * A crash and a restart: the database as it was on disk at this moment (what was committed so
+   * far) is what the new supervisor finds; nothing the stop would have saved. `whileDown` runs
+   * when the old supervisor has stopped and the new one has not started.
+   */
+  crashAndRestart(whileDown?: () => void): Promise<void>;
   cleanup(): Promise<void>;
   attempts(): Array<{ alert: string; target: string; kind: string; attempt: number; ok: number; error: string | null; next_at: number | null }>;
 }
@@ -122,7 +128,7 @@ export async function startScripted(config: string, hosts: string[]): Promise<Sc
   let recorder: HistoryRecorder | undefined;
   const open = async () => {
     run.history = HistoryStore.open({ path: tmp.path('history.db'), flushIntervalMs: 20, maxQueue: 10_000, log });
-    run.supervisor = new Supervisor({ history: run.history, log });
+    run.supervisor = new Supervisor({ history: run.history, log, memorySaveMs: 100 });
     recorder = new HistoryRecorder(run.supervisor, run.history); // flags kept across a restart, as in the daemon
     await run.supervisor.apply(buildPlan(await loadConfig(file)));
     run.supervisor.start();
@@ -144,6 +150,15 @@ export async function startScripted(config: string, hosts: string[]): Promise<Sc
     },
     async restart() {
       await run.stop();
+      await open();
+      running = true;
+    },
+    async crashAndRestart(whileDown?: () => void) {
+      await run.history.db.backup(tmp.path('crashed.db')); // what was committed; the queue is lost
+      await run.stop();
+      whileDown?.();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(tmp.path(`history.db${suffix}`), { force: true });
+      renameSync(tmp.path('crashed.db'), tmp.path('history.db'));
       await open();
       running = true;
     },
