@@ -5,10 +5,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importConfig, importReport } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
+import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD as LDAP_MONITOR_PASSWORD, startSlapd } from './helpers/ldap-server.js';
 import { closedPort, startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
+import { runVigil, runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -133,6 +134,55 @@ describe('vigil import ldirectord', () => {
     const out = tmp.path('per-real.yaml');
     expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  });
+
+  it('service=ldap: login, passwd, request and receive become an ldap check (bind, base search, DN match), run against a real slapd', async () => {
+    const slapd = await startSlapd();
+    stops.push(slapd.stop);
+    const source = tmp.write(
+      'ldap.cf',
+      `checktimeout=4
+negotiatetimeout=10
+
+virtual=192.0.2.40:389
+\treal=127.0.0.1:${slapd.port} masq
+\tservice=ldap
+\tlogin="${MONITOR_DN}"
+\tpasswd="${LDAP_MONITOR_PASSWORD}"
+\trequest="ou=private,${LDAP_BASE}"
+\treceive="^ou=private,"
+\tdatabase="unused"
+
+virtual=192.0.2.41:389
+\treal=127.0.0.1:${slapd.port} masq
+\tlogin="${MONITOR_DN}"
+
+virtual=192.0.2.42:636
+\treal=10.0.0.1 gate
+`,
+    );
+    const report = importReport('ldirectord', source);
+    const servers = report.config.virtual_servers;
+    expect(servers['tcp-192.0.2.40-389']).toMatchObject({
+      timeout: '4s', // ldirectord's alarm around the whole LDAP check is checktimeout
+      check: { type: 'ldap', bind_dn: MONITOR_DN, password: LDAP_MONITOR_PASSWORD, base: `ou=private,${LDAP_BASE}`, expect: '^ou=private,' },
+    });
+    // Port 389 is service=ldap by default; login= without passwd= binds anonymously in ldirectord too.
+    expect(servers['tcp-192.0.2.41-389'].check).toEqual({ type: 'ldap' });
+    // ldirectord has no ldaps: port 636 defaults to service=none, every real server up.
+    expect(servers['tcp-192.0.2.42-636'].check).toEqual({ type: 'script', convention: 'exit_code', command: 'true' });
+    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([[11, 'database="unused"']]);
+    const behaviour = JSON.stringify(report.behaviour);
+    expect(behaviour).toContain('service=ldap: passwd= is written into the config as ldirectord.cf had it');
+    expect(behaviour).toContain('service=ldap with login= but no passwd=: ldirectord binds anonymously, and so does Vigil');
+
+    // The imported checks, run once against the slapd: cn=monitor reads ou=private, anonymous the root DSE.
+    const out = tmp.path('ldap.yaml');
+    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
+    const probe = await runVigilAsync(['probe', '-c', out, '--host', '127.0.0.1']);
+    expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.40-389/\\S+\\s+[\\d.]+ms\\s+ldap 127\\.0\\.0\\.1:${slapd.port}: search of ou=private,dc=example,dc=test returned 1 entry$`, 'm'));
+    expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.41-389/\\S+\\s+[\\d.]+ms\\s+ldap 127\\.0\\.0\\.1:${slapd.port}: search of the root DSE returned 1 entry$`, 'm'));
+    expect(probe.code).toBe(0);
   });
 
   it('runs the import against real servers: quiesce on a failed negotiate (mailed through smtp=), restore, the fallback while all are down', async () => {

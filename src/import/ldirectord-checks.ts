@@ -22,7 +22,7 @@ export interface LdirectordCheckInput {
   realsHavePort: boolean;
   checkTimeoutMs: number;
   negotiateTimeoutMs: number;
-  /** login=, passwd=, database= (the SQL services use them). */
+  /** login=, passwd=, database= (the SQL services use them; ldap login and passwd). */
   login?: string;
   passwd?: string;
   database?: string;
@@ -138,7 +138,8 @@ function negotiate(input: LdirectordCheckInput): CheckTranslation {
     return { check, timeoutMs: input.negotiateTimeoutMs, summary: 'service=simpletcp: send the request, expect the receive regex', differences: [] };
   }
   if (service === 'mysql' || service === 'pgsql') return sql(input, service);
-  // ldap(s), oracle, radius, sip: protocols Vigil has no built-in check for.
+  if (service === 'ldap') return ldap(input);
+  // oracle, radius, sip: protocols Vigil has no built-in check for.
   const why = `service=${service}: Vigil has no ${service} check`;
   if (input.protocol === 'udp') {
     const check: Record<string, unknown> = { type: 'udp', no_reply_ok: true };
@@ -170,6 +171,37 @@ function sql(input: LdirectordCheckInput, service: 'mysql' | 'pgsql'): CheckTran
     summary: `${why}: log in as ${input.login}${into} and run ${query || 'SELECT 1'}; up when it returns a row`,
     differences,
     usedKeys: ['login', 'passwd', 'database'],
+  };
+}
+
+/**
+ * service=ldap, as ldirectord's check_ldap: bind as login with passwd (anonymously unless both are
+ * given), then a base-scope search of the request for (objectClass=*); up when it returns the entry
+ * and, with receive, the entry's DN matches it.
+ */
+function ldap(input: LdirectordCheckInput): CheckTranslation {
+  const why = 'service=ldap';
+  const base = input.request.replace(/^\//, '');
+  const check: Record<string, unknown> = { type: 'ldap' };
+  const differences: string[] = [];
+  if (input.login && input.passwd) {
+    check.bind_dn = input.login;
+    check.password = input.passwd;
+    differences.push(`${why}: passwd= is written into the config as ldirectord.cf had it; move it to a file only Vigil can read (password_file) or to password_env`);
+  } else if (input.login || input.passwd) {
+    differences.push(`${why} with ${input.login ? 'login= but no passwd=' : 'passwd= but no login='}: ldirectord binds anonymously, and so does Vigil`);
+  }
+  if (base) check.base = base;
+  if (input.receive) check.expect = input.receive;
+  if (input.checkport !== undefined) check.port = input.checkport;
+  const bind = check.bind_dn ? `bind as ${input.login}` : 'bind anonymously';
+  return {
+    check,
+    // ldirectord's alarm for the whole check is checktimeout (negotiatetimeout bounds each exchange).
+    timeoutMs: input.checkTimeoutMs,
+    summary: `${why}: ${bind} and search ${base || 'the root DSE'} (scope base); up when the entry is returned${input.receive ? ` and its DN matches /${input.receive}/` : ''}`,
+    differences,
+    usedKeys: ['login', 'passwd'],
   };
 }
 

@@ -14,10 +14,10 @@ import { ipAddress, portNumber } from './resolve-address.js';
 
 const FORWARDING: Record<string, string> = { gate: 'dr', masq: 'nat', ipip: 'tunnel' };
 
-/** ldirectord's default service for a virtual port (ld_port_to_service). */
+/** ldirectord's default service for a virtual port (ld_port_to_service; it has none for 636: ldirectord has no ldaps). */
 const PORT_SERVICES: Record<number, string> = {
   21: 'ftp', 25: 'smtp', 53: 'dns', 80: 'http', 110: 'pop', 119: 'nntp', 143: 'imap', 389: 'ldap', 443: 'https', 587: 'submission',
-  636: 'ldaps', 993: 'imaps', 995: 'pops', 1521: 'oracle', 1812: 'radius', 3128: 'http_proxy', 3306: 'mysql', 5060: 'sip', 5432: 'pgsql',
+  993: 'imaps', 995: 'pops', 1521: 'oracle', 1812: 'radius', 3128: 'http_proxy', 3306: 'mysql', 5060: 'sip', 5432: 'pgsql',
 };
 
 /** Global settings a virtual section may override. */
@@ -43,8 +43,8 @@ const VIRTUAL_KEYS = new Set([
 
 const NOT_TRANSLATED_VIRTUAL: Record<string, string> = {
   monitorfile: 'every check result is in the history database (vigil history, vigil timeline) and the log',
-  login: 'only the mysql and pgsql checks log in; for this service write a script check that does',
-  passwd: 'only the mysql and pgsql checks log in; for this service write a script check that does',
+  login: 'only the mysql, pgsql and ldap checks log in; for this service write a script check that does',
+  passwd: 'only the mysql, pgsql and ldap checks log in; for this service write a script check that does',
   database: 'only the mysql and pgsql checks use a database',
   secret: 'Vigil has no RADIUS check; write a script check',
   load: 'Vigil has no load check',
