@@ -10,7 +10,7 @@ import type { CheckPlugin } from '../src/plugin.js';
 import { makeTestPki, type TestPki } from './helpers/certificates.js';
 import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD, startSlapd, type LdapServer } from './helpers/ldap-server.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
-import { closedPort } from './helpers/servers.js';
+import { closedPort, startSilentServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync } from './helpers/vigil-process.js';
 
@@ -134,21 +134,13 @@ describe('ldap check', () => {
   });
 
   it('is down, saying what it waited for, when the server accepts and never answers; the connection is dropped', async () => {
-    const open = new Set<net.Socket>();
-    const silent = net.createServer((socket) => {
-      open.add(socket);
-      socket.on('close', () => open.delete(socket));
-      socket.resume(); // read, so the check's close is seen
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silent = await startSilentServer();
     try {
-      const port = (silent.address() as net.AddressInfo).port;
-      const result = await runOnce(check, makeTarget('127.0.0.1', port), asMonitor, 1_000);
-      expect(result).toMatchObject({ status: 'down', message: `ldap 127.0.0.1:${port}: no answer within 900ms while binding` });
-      await expect.poll(() => open.size, { timeout: 2_000 }).toBe(0);
+      const result = await runOnce(check, makeTarget('127.0.0.1', silent.port), asMonitor, 1_000);
+      expect(result).toMatchObject({ status: 'down', message: `ldap 127.0.0.1:${silent.port}: no answer within 900ms while binding` });
+      await expect.poll(silent.openConnections, { timeout: 2_000 }).toBe(0);
     } finally {
-      for (const socket of open) socket.destroy();
-      silent.close();
+      await silent.close();
     }
   });
 

@@ -2,7 +2,6 @@
 // by the test on 127.0.0.1): a login and a query that returns rows is up; a wrong password, an
 // unknown database, a failing query, too few rows, a first row that does not match, a closed
 // port and a server that never answers are down, each with the server's reason.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysqlCheck from '../checks/mysql.js';
 import pgsqlCheck from '../checks/pgsql.js';
@@ -10,7 +9,7 @@ import type { CheckPlugin } from '../src/plugin.js';
 import { makeTestPki, type TestPki } from './helpers/certificates.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb, startPostgres, type DatabaseServer, type ServerTls } from './helpers/database-servers.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
-import { closedPort } from './helpers/servers.js';
+import { closedPort, startSilentServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync } from './helpers/vigil-process.js';
 
@@ -164,23 +163,14 @@ for (const [type, { check, start, sessionTls, deniedLogin, unknownDatabase, badQ
     });
 
     it('is down, saying what it waited for, when the server accepts and never answers', async () => {
-      const open = new Set<net.Socket>();
-      const silent = net.createServer((socket) => {
-        open.add(socket);
-        socket.on('close', () => open.delete(socket));
-        socket.resume(); // read, so the check's close is seen
-      });
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const silent = await startSilentServer();
       try {
-        const port = (silent.address() as net.AddressInfo).port;
-        const result = await runOnce(check, makeTarget('127.0.0.1', port), login, 1_000);
+        const result = await runOnce(check, makeTarget('127.0.0.1', silent.port), login, 1_000);
         expect(result.status).toBe('down');
-        expect(result.message).toBe(`${type} 127.0.0.1:${port}: no answer within 900ms while logging in`);
-        // The check dropped its connection: the server sees it closed.
-        await expect.poll(() => open.size, { timeout: 2_000 }).toBe(0);
+        expect(result.message).toBe(`${type} 127.0.0.1:${silent.port}: no answer within 900ms while logging in`);
+        await expect.poll(silent.openConnections, { timeout: 2_000 }).toBe(0); // the check dropped its connection
       } finally {
-        for (const socket of open) socket.destroy();
-        silent.close();
+        await silent.close();
       }
     });
     if (type === 'mysql') {

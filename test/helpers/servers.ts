@@ -81,6 +81,28 @@ export async function startTcpServer(address = '127.0.0.1', greeting = '') {
   return restartable(() => net.createServer((socket) => (greeting ? socket.end(greeting) : socket.end())), address);
 }
 
+/**
+ * A TCP server that accepts connections and never says a word, and counts those still open: a
+ * check that gives up waiting must close its own.
+ */
+export async function startSilentServer(address = '127.0.0.1') {
+  const open = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.resume(); // read, so the client's close is seen
+  });
+  const port = await listenOn(server, 0, address);
+  return {
+    port,
+    openConnections: () => open.size,
+    async close() {
+      for (const socket of open) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 /** A port on loopback with nothing listening (bound, then released). */
 export async function closedPort(address = '127.0.0.1'): Promise<number> {
   const server = net.createServer();
