@@ -9,6 +9,7 @@ import { translateMon } from '../src/import/translate-mon.js';
 import { importConfig, importReport } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble } from './helpers/ipvsadm-double.js';
 import { readOutages } from './helpers/history-db.js';
+import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
 import { startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
@@ -205,6 +206,28 @@ describe('vigil import mon: what goes wrong', () => {
     const service = (result.config.services as Json).mysql;
     expect(service).toMatchObject({ interval: '12s', timeout: '12s', alerts: [{ period: 'mon-fri-9am-5pm', every: '6m' }] });
     expect(result.config.periods).toEqual({ 'mon-fri-9am-5pm': 'wd {Mon-Fri} hr {9am-5pm}' });
+  });
+});
+
+describe("mon's msql-mysql.monitor becomes the built-in mysql check", () => {
+  it('--mode mysql with a password file: the same login and database, SHOW TABLES, run against a real MariaDB; --mode msql stays the monitor', async () => {
+    const db = await startMariadb();
+    try {
+      const passwordFile = tmp.write('mysql.pw', `${MONITOR_PASSWORD}\n`);
+      const monitor = (mode: string) => `monitor msql-mysql.monitor --mode ${mode} --username ${MONITOR_USER} --password ${passwordFile} --database app --port ${db.port}`;
+      const cf = (mode: string) => ['hostgroup db 127.0.0.1', '', 'watch db', '    service mysql', '        interval 30s', `        ${monitor(mode)}`, ''].join('\n');
+      const source = tmp.write('mysql-mon.cf', cf('mysql'));
+      const report = importReport('mon', source);
+      expect(report.config.services.mysql.check).toEqual({ type: 'mysql', port: db.port, user: MONITOR_USER, database: 'app', query: 'SHOW TABLES', password_file: passwordFile });
+      expect(report.config.services.mysql.timeout).toBe('1m'); // the monitor's default --timeout
+      const probe = runVigil(['probe', '-c', importConfig('mon', source, tmp.path('mysql-mon.yaml')).file]);
+      expect(probe.stdout).toMatch(new RegExp(`UP\\s+mysql/127\\.0\\.0\\.1\\s+[\\d.]+ms\\s+mysql 127\\.0\\.0\\.1:${db.port}: SHOW TABLES returned 1 row`));
+      expect(probe.code).toBe(0);
+      const msql = importReport('mon', tmp.write('msql-mon.cf', cf('msql')));
+      expect(msql.config.services.mysql.check).toMatchObject({ type: 'script', convention: 'mon' });
+    } finally {
+      await db.stop();
+    }
   });
 });
 

@@ -32,6 +32,22 @@ export function getopts(spec: string, args: string[]): Record<string, string | t
   return options;
 }
 
+/**
+ * Perl's Getopt::Long for these option names: `--name=value`, `--name value`, `-name value`.
+ * Undefined for anything else (an abbreviation, a flag, a host): the monitor then stays a script.
+ */
+export function getoptLong(names: string[], args: string[]): Record<string, string> | undefined {
+  const options: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const match = /^--?([a-z]+)(?:=(.*))?$/.exec(args[i]!);
+    if (!match || !names.includes(match[1]!)) return undefined;
+    if (match[2] !== undefined) options[match[1]!] = match[2];
+    else if (i + 1 < args.length) options[match[1]!] = args[++i]!;
+    else return undefined;
+  }
+  return options;
+}
+
 const seconds = (value: string | true | undefined, fallback: number) =>
   typeof value === 'string' && /^\d+$/.test(value) ? Number(value) * 1000 : fallback * 1000;
 const port = (value: string | true | undefined, fallback: number) =>
@@ -39,7 +55,30 @@ const port = (value: string | true | undefined, fallback: number) =>
 
 type Translator = (args: string[]) => BuiltinCheck | undefined;
 
+/**
+ * msql-mysql.monitor --mode mysql (or installed as mysql.monitor) --username U --password P|/file
+ * --database D [--port 3306] [--timeout 60]: log in to the database and list its tables; OK when
+ * there is at least one. mSQL mode stays the monitor.
+ */
+function mysqlMonitor(args: string[], namedMysql: boolean): BuiltinCheck | undefined {
+  const opts = getoptLong(['mode', 'port', 'username', 'password', 'database', 'timeout'], args);
+  if (!opts || /msql/i.test(opts.mode ?? '') || !(namedMysql || /mysql/i.test(opts.mode ?? ''))) return undefined;
+  const p = port(opts.port, 3306);
+  if (p === undefined || !opts.username || !opts.database) return undefined;
+  const check: Record<string, unknown> = { type: 'mysql', port: p, user: opts.username, database: opts.database, query: 'SHOW TABLES' };
+  const differences = ["the monitor lists the database's tables with DBI; Vigil runs SHOW TABLES (up when it returns one)"];
+  // The monitor reads a --password starting with / from that file.
+  if (opts.password?.startsWith('/')) check.password_file = opts.password;
+  else if (opts.password) {
+    check.password = opts.password;
+    differences.push('--password is written into the config as mon.cf had it; move it to a file only Vigil can read (password_file) or to password_env');
+  }
+  return { check, timeoutMs: seconds(opts.timeout, 60), differences };
+}
+
 const MONITORS: Record<string, Translator> = {
+  'msql-mysql.monitor': (args) => mysqlMonitor(args, false),
+  'mysql.monitor': (args) => mysqlMonitor(args, true),
   // tcp.monitor [-p port (23)] [-t timeout (10)]: a TCP connect per host.
   'tcp.monitor': (args) => {
     const opts = getopts('p:t:', args);
