@@ -176,4 +176,66 @@ alerts:
     const delivered = JSON.parse((await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json', '--alert', 'debian-file'])).stdout);
     expect(delivered.map((a: { kind: string; ok: boolean }) => [a.kind, a.ok])).toEqual([['up', true], ['down', true]]);
   });
+
+  it('with digest: one run per service and kind with every failing host, as mon runs an alert once per monitor run; plain gets the digest as JSON', async () => {
+    const servers = await Promise.all([startTcpServer(), startTcpServer(), startTcpServer()]);
+    closers.push(...servers.map((server) => () => server.stop()));
+    const [A, B, C] = servers.map((server) => `127.0.0.1:${server.port}`);
+    mkdirSync(tmp.path('digest-mon'));
+    mkdirSync(tmp.path('digest-plain'));
+    const script = recorder('digest.alert');
+    const file = tmp.write(
+      'digest.yaml',
+      `history: { path: ./digest.db, flush_interval: 50ms }
+defaults: { interval: 100ms, fast_interval: 50ms, spread: 50ms, rise: 1, fall: 1, timeout: 500ms }
+hostgroups: { web: [${A}, ${B}, ${C}] }
+services:
+  web-tcp:
+    group: web
+    check: { type: tcp }
+    alerts: [mon-digest, plain-digest]
+alerts:
+  mon-digest:
+    type: exec
+    command: ${script}
+    args: [ops@example.com]
+    digest: 1s
+    env: { RECORD_DIR: ${tmp.path('digest-mon')} }
+  plain-digest:
+    type: exec
+    convention: plain
+    command: ${script}
+    args: ["{{events}} events: {{targets}}"]
+    digest: 1s
+    env: { RECORD_DIR: ${tmp.path('digest-plain')} }
+`,
+    );
+    const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
+    daemons.push(daemon);
+    await waitFor(() => (daemon.output().match(/UNKNOWN → UP/g) ?? []).length === 3, 'the three servers up');
+    // Two of the three fail together.
+    await Promise.all([servers[0]!.stop(), servers[1]!.stop()]);
+    await waitFor(() => recordings(tmp.path('digest-mon')).length === 1 && recordings(tmp.path('digest-plain')).length === 1, 'one digest run each');
+
+    const [monRun] = recordings(tmp.path('digest-mon'));
+    expect(monRun!.argv).toEqual(['-s', 'web-tcp', '-g', 'web', '-h', `${A} ${B} ${C}`, '-t', monRun!.argv[7], 'ops@example.com']);
+    const failing = monRun!.env.MON_LAST_SUMMARY!.split(' ').sort();
+    expect(failing).toEqual([A, B].sort()); // both failing hosts in one summary line, as mon's monitor output
+    expect(monRun!.stdin).toMatch(new RegExp(`^\\S+ \\S+\\n\\n(${A}|${B}) connection refused[^\\n]*\\n(${A}|${B}) connection refused`));
+    expect(monRun!.env).toMatchObject({ MON_ALERTTYPE: 'failure', MON_SERVICE: 'web-tcp', MON_GROUP: 'web', MON_LAST_OUTPUT: monRun!.stdin });
+
+    const [plainRun] = recordings(tmp.path('digest-plain'));
+    expect(plainRun!.argv[0]).toMatch(/^2 events: web-tcp\/\S+ web-tcp\/\S+$/);
+    expect(plainRun!.env).toMatchObject({ VIGIL_KIND: 'digest', VIGIL_EVENTS: '2', VIGIL_DOWN: '2', VIGIL_UP: '0', VIGIL_ALERT: 'plain-digest' });
+    const digest = JSON.parse(plainRun!.stdin) as { alert: string; kind: string; events: Array<{ kind: string; target: { id: string } }> };
+    expect(digest).toMatchObject({ alert: 'plain-digest', kind: 'digest' });
+    expect(digest.events.map((event) => event.target.id).sort()).toEqual([`web-tcp/${A}`, `web-tcp/${B}`].sort());
+
+    // Back together: one up run with -u.
+    await Promise.all([servers[0]!.start(), servers[1]!.start()]);
+    await waitFor(() => recordings(tmp.path('digest-mon')).length === 2, 'one up digest run');
+    const [, upRun] = recordings(tmp.path('digest-mon'));
+    expect(upRun!.argv).toContain('-u');
+    expect(upRun!.env.MON_ALERTTYPE).toBe('up');
+  });
 });

@@ -78,6 +78,9 @@ export class MonAlerts {
     const program = findProgram(line.program, this.alertDirs);
     const alert: Record<string, unknown> = { type: 'exec', convention: 'mon', command: program.path };
     if (line.args.length) alert.args = line.args;
+    // mon runs an alert once per monitor run, naming every failing host: the alerts of one second
+    // go out together, one run per service and kind.
+    alert.digest = '1s';
     if (Object.keys(env).length) alert.env = env;
     this.out.section('alerts')[name] = alert;
     const twin = names.length ? `; the same alert as ${names[0]}, defined again because a service routes to an alert once` : '';

@@ -180,7 +180,7 @@ export function translateMon(text: string, file: string, options: ImportOptions 
   const mondir = mon.globals.get('mondir');
   if (mondir && services.length) out.comment(['services'], `${out.cite(mondir.line)} mondir = ${mondir.value}: monitors found there`);
 
-  out.behaviour('mon alerts once per service run, naming every failing host; Vigil alerts per host (target service/host), so two failing hosts are two alerts. Exec alerts still get every host of the group after -h, as mon passes them.');
+  out.behaviour("mon alerts once per service run, naming every failing host; Vigil decides per host (target service/host). The imported alerts collect what is decided within a second (digest: 1s) and run once per service and kind with every failing host in the summary (and every host of the group after -h), as mon does; the price is up to a second's delay. Remove digest: to run an alert per host at once.");
   out.behaviour("mon alerts at every failed monitor run unless alertevery squelches it: routes without alertevery have every: 0s (a repeat at each failed check while down); set every: to alert less often.");
   out.behaviour('After a restart mon has forgotten every outage: a server that recovers gets no up alert. Vigil resumes open outages from its history database and sends the up alert it owes.');
   return finish(out);
