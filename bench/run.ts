@@ -31,6 +31,8 @@ export const SCENARIOS: Scenario[] = [
   scale('tcp', 20_000, 200, 20),
   scale('dns', 10_000, 200, 10),
   scale('script', 500, 20, 1),
+  scale('mysql', 100, 10, 1),
+  scale('pgsql', 100, 10, 1),
   {
     name: 'failover',
     description: 'interval 1s, fall 2, fast re-check 250ms: kill-to-removal and restart-to-re-add, idle and under the scale-http load',

@@ -1,17 +1,20 @@
-// scale-http / scale-tcp / scale-dns / scale-script: N targets at an interval; over a fixed window
-// after warm-up, how many scheduled checks ran, how late they started, and what they cost.
+// scale-http / scale-tcp / scale-dns / scale-script / scale-mysql / scale-pgsql: N targets at an
+// interval; over a fixed window after warm-up, how many scheduled checks ran, how late they
+// started, and what they cost. The database targets all log in to one real server (MariaDB,
+// PostgreSQL), started as the tests start theirs.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import { CONTROL_SOCKET_NAME } from '../../src/config/paths.js';
 import { API_PREFIX } from '../../src/control/control-api.js';
+import { MONITOR_PASSWORD, MONITOR_USER, startMariadb, startPostgres, type DatabaseServer } from '../../test/helpers/database-servers.js';
 import { endpointList, startBackends, type BackendKind, type Backends } from '../lib/backends.js';
 import { cpuOf, memoryOf } from '../lib/proc-stats.js';
 import { histogramBetween, scrape, total, value, type Samples } from '../lib/prometheus.js';
 import { sleep, startVigil, waitUntilSettled, type BenchDaemon } from '../lib/vigil-daemon.js';
 
 export interface ScaleOptions {
-  kind: 'http' | 'tcp' | 'dns' | 'script';
+  kind: 'http' | 'tcp' | 'dns' | 'script' | 'mysql' | 'pgsql';
   targets: number;
   intervalMs: number;
   windowMs: number;
@@ -72,7 +75,7 @@ async function measureReload(daemon: BenchDaemon, intervalMs: number): Promise<P
   }
 }
 
-const PORTS: Record<Exclude<ScaleOptions['kind'], 'script'>, number> = { http: 8080, tcp: 9090, dns: 5353 };
+const PORTS: Record<Exclude<ScaleOptions['kind'], 'script' | 'mysql' | 'pgsql'>, number> = { http: 8080, tcp: 9090, dns: 5353 };
 
 function checkFor(kind: ScaleOptions['kind']): Record<string, unknown> {
   switch (kind) {
@@ -84,14 +87,22 @@ function checkFor(kind: ScaleOptions['kind']): Record<string, unknown> {
       return { type: 'dns', name: 'bench.example', query_type: 'A' };
     case 'script':
       return { type: 'script', command: '/bin/true' };
+    case 'mysql':
+    case 'pgsql':
+      return { type: kind, user: MONITOR_USER, password: MONITOR_PASSWORD, database: 'app', query: 'SELECT 1' };
   }
 }
 
 export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   let backends: Backends | undefined;
+  let database: DatabaseServer | undefined;
   let hosts: Array<{ name: string; address: string; port?: number }>;
   if (options.kind === 'script') {
     hosts = Array.from({ length: options.targets }, (_, i) => ({ name: `t${i}`, address: '127.0.0.1' }));
+  } else if (options.kind === 'mysql' || options.kind === 'pgsql') {
+    database = await (options.kind === 'mysql' ? startMariadb() : startPostgres());
+    const port = database.port;
+    hosts = Array.from({ length: options.targets }, (_, i) => ({ name: `t${i}`, address: '127.0.0.1', port }));
   } else {
     const backendKind: BackendKind = options.kind;
     const endpoints = endpointList(Math.ceil(options.targets / options.targetsPerEndpoint), 200 + Object.keys(PORTS).indexOf(options.kind), PORTS[options.kind]);
@@ -111,6 +122,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     services: { [`scale-${options.kind}`]: { group: 'pool', check: checkFor(options.kind) } },
   }).catch(async (err: unknown) => {
     await backends?.close(); // else their processes keep the benchmark waiting forever
+    await database?.stop();
     throw err;
   });
   try {
@@ -152,5 +164,6 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   } finally {
     await daemon.stop();
     await backends?.close();
+    await database?.stop();
   }
 }

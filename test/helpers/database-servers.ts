@@ -167,7 +167,7 @@ export async function startPostgres(tls?: ServerTls): Promise<DatabaseServer> {
   }
   const child = spawn(
     `${bin}/postgres`,
-    ['-D', dir.path('data'), '-h', '127.0.0.1', '-p', String(port), '-k', dir.dir, '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=20', ...tlsSettings],
+    ['-D', dir.path('data'), '-h', '127.0.0.1', '-p', String(port), '-k', dir.dir, '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=100', ...tlsSettings],
     { stdio: ['ignore', 'pipe', 'pipe'], ...asOwner },
   );
   const log = follow(child);
