@@ -24,7 +24,16 @@ export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './
 export { exchangeHttp, type HttpExchangeRequest, type HttpExchangeResponse } from './check-kit/http-exchange.js';
 export { answerBudgetMs, answerTimeLeftMs } from './check-kit/answer-deadline.js';
 export { setDeadline } from './deadline-timer.js';
-export { passwordOptionsShape, passwordSourcesProblem, readPassword, type PasswordOptions } from './check-kit/password.js';
+export {
+  passwordOptionsShape,
+  passwordSourcesProblem,
+  readPassword,
+  readSecret,
+  secretOptionsShape,
+  secretSourcesProblem,
+  type PasswordOptions,
+  type SecretOptions,
+} from './check-kit/password.js';
 export { judgeRows, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type SqlCheckOptions, type SqlConnection, type SqlLogin } from './check-kit/sql-check.js';
 export { commandSchema, splitCommandLine } from './config/command-line.js';
 /** LVS helpers: the ipvsadm table (parse `-S -n`, build commands), pool planning, reconciling. */

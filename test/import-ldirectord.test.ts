@@ -6,6 +6,7 @@ import { importConfig, importReport } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
 import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD as LDAP_MONITOR_PASSWORD, startSlapd } from './helpers/ldap-server.js';
+import { RADIUS_PASSWORD, RADIUS_SECRET, RADIUS_USER, startFreeradius } from './helpers/radius-server.js';
 import { closedPort, startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -183,6 +184,69 @@ virtual=192.0.2.42:636
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.40-389/\\S+\\s+[\\d.]+ms\\s+ldap 127\\.0\\.0\\.1:${slapd.port}: search of ou=private,dc=example,dc=test returned 1 entry$`, 'm'));
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.41-389/\\S+\\s+[\\d.]+ms\\s+ldap 127\\.0\\.0\\.1:${slapd.port}: search of the root DSE returned 1 entry$`, 'm'));
     expect(probe.code).toBe(0);
+  });
+
+  it('service=radius: login, passwd and secret become a radius check (Access-Accept only, as check_radius), run against a real FreeRADIUS', async () => {
+    const radiusd = await startFreeradius();
+    stops.push(radiusd.stop);
+    const source = tmp.write(
+      'radius.cf',
+      `checktimeout=4
+negotiatetimeout=10
+
+virtual=192.0.2.50:1812
+\tprotocol=udp
+\treal=127.0.0.1:${radiusd.port} masq
+\tservice=radius
+\tlogin="${RADIUS_USER}"
+\tpasswd="${RADIUS_PASSWORD}"
+\tsecret="${RADIUS_SECRET}"
+\tdatabase="unused"
+
+virtual=192.0.2.51:1812
+\tprotocol=udp
+\treal=127.0.0.1:${radiusd.port} masq
+\tlogin="${RADIUS_USER}"
+\tpasswd="not-the-password"
+\tsecret="${RADIUS_SECRET}"
+
+virtual=192.0.2.52:1812
+\tprotocol=udp
+\treal=10.0.0.1 gate
+\tservice=radius
+\tlogin="${RADIUS_USER}"
+
+virtual=192.0.2.53:80
+\treal=10.0.0.2 gate
+\tservice=http
+\tsecret="${RADIUS_SECRET}"
+`,
+    );
+    const report = importReport('ldirectord', source);
+    const servers = report.config.virtual_servers;
+    expect(servers['udp-192.0.2.50-1812']).toMatchObject({
+      timeout: '4s', // the shorter of checktimeout (ldirectord's alarm) and negotiatetimeout (Authen::Radius's wait)
+      check: { type: 'radius', user: RADIUS_USER, password: RADIUS_PASSWORD, secret: RADIUS_SECRET },
+    });
+    // Port 1812 is service=radius by default.
+    expect(servers['udp-192.0.2.51-1812'].check).toEqual({ type: 'radius', user: RADIUS_USER, password: 'not-the-password', secret: RADIUS_SECRET });
+    // Without secret= ldirectord's request cannot be accepted: a UDP probe stands in.
+    expect(servers['udp-192.0.2.52-1812'].check).toEqual({ type: 'udp', no_reply_ok: true });
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
+      [11, 'database="unused"', 'only the mysql and pgsql checks use a database'],
+      [29, `secret="${RADIUS_SECRET}"`, 'only the radius check (service=radius) uses a shared secret'],
+    ]);
+    const behaviour = JSON.stringify(report.behaviour);
+    expect(behaviour).toContain('service=radius: secret= and passwd= are written into the config as ldirectord.cf had them; move them to files only Vigil can read (secret_file, password_file)');
+    expect(behaviour).toContain('service=radius without secret=: ldirectord sends an empty shared secret, which no RADIUS server accepts; a UDP probe stands in');
+
+    // The imported checks, run once against FreeRADIUS: the monitor user is accepted, a wrong password rejected (down, as ldirectord).
+    const out = tmp.path('radius.yaml');
+    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
+    const probe = await runVigilAsync(['probe', '-c', out, '--host', '127.0.0.1']);
+    expect(probe.stdout).toMatch(new RegExp(`^UP\\s+udp-192\\.0\\.2\\.50-1812/\\S+\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Accept$`, 'm'));
+    expect(probe.stdout).toMatch(new RegExp(`^DOWN\\s+udp-192\\.0\\.2\\.51-1812/\\S+\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Reject \\(Reply-Message "Login incorrect"\\), expected Access-Accept$`, 'm'));
+    expect(probe.code).toBe(2);
   });
 
   it('runs the import against real servers: quiesce on a failed negotiate (mailed through smtp=), restore, the fallback while all are down', async () => {

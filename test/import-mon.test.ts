@@ -10,6 +10,7 @@ import { importConfig, importReport } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble } from './helpers/ipvsadm-double.js';
 import { readOutages } from './helpers/history-db.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
+import { RADIUS_PASSWORD, RADIUS_SECRET, RADIUS_USER, startFreeradius } from './helpers/radius-server.js';
 import { startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
@@ -227,6 +228,53 @@ describe("mon's msql-mysql.monitor becomes the built-in mysql check", () => {
       expect(msql.config.services.mysql.check).toMatchObject({ type: 'script', convention: 'mon' });
     } finally {
       await db.stop();
+    }
+  });
+});
+
+describe("mon's radius.monitor becomes the built-in radius check", () => {
+  it('--username, --password, --secret, --port, --attempts: an Access-Request run against a real FreeRADIUS; the defaults kept, an abbreviation stays the monitor', async () => {
+    const radiusd = await startFreeradius();
+    try {
+      const watch = (monitor: string) => ['hostgroup radius 127.0.0.1', '', 'watch radius', '    service radius', '        interval 1m', `        monitor ${monitor}`, ''].join('\n');
+      const source = tmp.write(
+        'radius-mon.cf',
+        watch(`radius.monitor --username ${RADIUS_USER} --password=${RADIUS_PASSWORD} --secret ${RADIUS_SECRET} --port ${radiusd.port} --attempts 2 --dictionary /etc/radius/dictionary`),
+      );
+      const report = importReport('mon', source);
+      expect(report.config.services.radius.check).toEqual({
+        type: 'radius',
+        port: radiusd.port,
+        user: RADIUS_USER,
+        password: RADIUS_PASSWORD,
+        secret: RADIUS_SECRET,
+        expect: ['accept', 'challenge'],
+        retries: 2,
+      });
+      expect(report.config.services.radius.timeout).toBe('15s'); // three tries of Authen::Radius's 5 seconds
+      const behaviour = JSON.stringify(report.behaviour);
+      expect(behaviour).toContain('--secret and --password are written into the config as mon.cf had them');
+      expect(behaviour).toContain('--dictionary is not needed');
+      const probe = runVigil(['probe', '-c', importConfig('mon', source, tmp.path('radius-mon.yaml')).file]);
+      expect(probe.stdout).toMatch(new RegExp(`UP\\s+radius/127\\.0\\.0\\.1\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Accept`));
+      expect(probe.code).toBe(0);
+
+      // No options: the monitor's own defaults (port 1645, 9 attempts, username/password/radius-secret); --attempts=0 is 9 too (Perl's ||=).
+      const defaults = importReport('mon', tmp.write('radius-defaults.cf', watch('radius.monitor --attempts=0')));
+      expect(defaults.config.services.radius.check).toEqual({
+        type: 'radius',
+        port: 1645,
+        user: 'username',
+        password: 'password',
+        secret: 'radius-secret',
+        expect: ['accept', 'challenge'],
+        retries: 9,
+      });
+      expect(JSON.stringify(defaults.behaviour)).toContain('without --username, --password, --secret the monitor sends its built-in defaults');
+      const abbreviated = importReport('mon', tmp.write('radius-abbreviated.cf', watch(`radius.monitor --user ${RADIUS_USER} --secret ${RADIUS_SECRET}`)));
+      expect(abbreviated.config.services.radius.check).toMatchObject({ type: 'script', convention: 'mon' });
+    } finally {
+      await radiusd.stop();
     }
   });
 });

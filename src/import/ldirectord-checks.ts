@@ -22,10 +22,11 @@ export interface LdirectordCheckInput {
   realsHavePort: boolean;
   checkTimeoutMs: number;
   negotiateTimeoutMs: number;
-  /** login=, passwd=, database= (the SQL services use them; ldap login and passwd). */
+  /** login=, passwd=, database= (the SQL services use them; ldap login and passwd; radius login, passwd and secret). */
   login?: string;
   passwd?: string;
   database?: string;
+  secret?: string;
 }
 
 export interface CheckTranslation {
@@ -139,8 +140,13 @@ function negotiate(input: LdirectordCheckInput): CheckTranslation {
   }
   if (service === 'mysql' || service === 'pgsql') return sql(input, service);
   if (service === 'ldap') return ldap(input);
-  // oracle, radius, sip: protocols Vigil has no built-in check for.
-  const why = `service=${service}: Vigil has no ${service} check`;
+  if (service === 'radius') return radius(input);
+  // oracle, sip: protocols Vigil has no built-in check for.
+  return standIn(input, `service=${service}: Vigil has no ${service} check`);
+}
+
+/** A UDP probe (down on ICMP port unreachable) or a TCP connect, for a service Vigil cannot check as ldirectord does. */
+function standIn(input: LdirectordCheckInput, why: string): CheckTranslation {
   if (input.protocol === 'udp') {
     const check: Record<string, unknown> = { type: 'udp', no_reply_ok: true };
     if (input.checkport !== undefined) check.port = input.checkport;
@@ -202,6 +208,38 @@ function ldap(input: LdirectordCheckInput): CheckTranslation {
     summary: `${why}: ${bind} and search ${base || 'the root DSE'} (scope base); up when the entry is returned${input.receive ? ` and its DN matches /${input.receive}/` : ''}`,
     differences,
     usedKeys: ['login', 'passwd'],
+  };
+}
+
+/**
+ * service=radius, as ldirectord's check_radius (Authen::Radius check_pwd): an Access-Request with
+ * User-Name login and User-Password passwd, made with the shared secret; up on Access-Accept only
+ * (an Access-Reject is down).
+ */
+function radius(input: LdirectordCheckInput): CheckTranslation {
+  const why = 'service=radius';
+  const usedKeys = ['login', 'passwd', 'secret'];
+  if (!input.login || !input.secret) {
+    const missing = [input.login ? '' : 'login=', input.secret ? '' : 'secret='].filter(Boolean).join(' and ');
+    const standing = standIn(input, `${why} without ${missing}`);
+    standing.differences = [
+      `${why} without ${missing}: ldirectord sends ${[input.login ? '' : 'an empty User-Name', input.secret ? '' : 'an empty shared secret'].filter(Boolean).join(' and ')}, which no RADIUS server accepts; ${standing.check.type === 'udp' ? 'a UDP probe' : 'a TCP connect'} stands in (give login=, passwd= and secret= for the radius check)`,
+    ];
+    return { ...standing, usedKeys };
+  }
+  const check: Record<string, unknown> = { type: 'radius', user: input.login };
+  if (input.passwd) check.password = input.passwd;
+  check.secret = input.secret;
+  if (input.checkport !== undefined) check.port = input.checkport;
+  const written = input.passwd ? 'secret= and passwd= are' : 'secret= is';
+  const files = input.passwd ? 'secret_file, password_file' : 'secret_file';
+  return {
+    check,
+    // ldirectord's alarm is checktimeout, Authen::Radius waits negotiatetimeout: the shorter one counts.
+    timeoutMs: Math.min(input.checkTimeoutMs, input.negotiateTimeoutMs),
+    summary: `${why}: an Access-Request for ${input.login}${input.passwd ? '' : ' (empty password)'}; up on Access-Accept`,
+    differences: [`${why}: ${written} written into the config as ldirectord.cf had ${input.passwd ? 'them' : 'it'}; move ${input.passwd ? 'them' : 'it'} to files only Vigil can read (${files}) or to the environment (secret_env${input.passwd ? ', password_env' : ''})`],
+    usedKeys,
   };
 }
 

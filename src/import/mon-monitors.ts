@@ -76,7 +76,48 @@ function mysqlMonitor(args: string[], namedMysql: boolean): BuiltinCheck | undef
   return { check, timeoutMs: seconds(opts.timeout, 60), differences };
 }
 
+/**
+ * radius.monitor [--username U] [--password P] [--secret S] [--port 1645] [--attempts 9]
+ * [--dictionary FILE]: an Access-Request per host (Authen::Radius), sent again up to --attempts
+ * more times while no valid reply comes; a failure on Access-Reject, OK on any other reply. A
+ * missing (or empty, or 0) option takes the monitor's default: Perl's `||=`.
+ */
+function radiusMonitor(args: string[]): BuiltinCheck | undefined {
+  const opts = getoptLong(['port', 'secret', 'username', 'password', 'attempts', 'dictionary'], args);
+  if (!opts) return undefined;
+  const p = opts.port === '0' ? 1645 : port(opts.port, 1645);
+  const attempts = opts.attempts === undefined || opts.attempts === '0' ? 9 : /^\d+$/.test(opts.attempts) ? Number(opts.attempts) : undefined;
+  // The check retries at most 20 times; more stays the monitor.
+  if (p === undefined || attempts === undefined || attempts > 20) return undefined;
+  const check: Record<string, unknown> = {
+    type: 'radius',
+    port: p,
+    user: opts.username || 'username',
+    password: opts.password || 'password',
+    secret: opts.secret || 'radius-secret',
+    // The monitor fails a host on Access-Reject only.
+    expect: ['accept', 'challenge'],
+    retries: attempts,
+  };
+  const differences = [
+    'the monitor counts any reply but Access-Reject as OK; the check is up on Access-Accept and Access-Challenge',
+    "the monitor sends this host's NAS-IP-Address; the check sends NAS-Identifier vigil and a Message-Authenticator",
+  ];
+  const defaulted = (['username', 'password', 'secret'] as const).filter((key) => !opts[key]).map((key) => `--${key}`);
+  if (defaulted.length) differences.push(`without ${defaulted.join(', ')} the monitor sends its built-in defaults (username, password, radius-secret), and so does the check: set the real ones`);
+  const inline = (['secret', 'password'] as const).filter((key) => opts[key]);
+  if (inline.length) {
+    differences.push(
+      `${inline.map((key) => `--${key}`).join(' and ')} ${inline.length > 1 ? 'are' : 'is'} written into the config as mon.cf had ${inline.length > 1 ? 'them' : 'it'}; move ${inline.length > 1 ? 'them' : 'it'} to files only Vigil can read (${inline.map((key) => `${key}_file`).join(', ')}) or to the environment (${inline.map((key) => `${key}_env`).join(', ')})`,
+    );
+  }
+  if (opts.dictionary) differences.push('--dictionary is not needed: the check sends its attributes by number');
+  // Authen::Radius waits 5 seconds for each reply.
+  return { check, timeoutMs: (attempts + 1) * 5000, differences };
+}
+
 const MONITORS: Record<string, Translator> = {
+  'radius.monitor': radiusMonitor,
   'msql-mysql.monitor': (args) => mysqlMonitor(args, false),
   'mysql.monitor': (args) => mysqlMonitor(args, true),
   // tcp.monitor [-p port (23)] [-t timeout (10)]: a TCP connect per host.

@@ -43,10 +43,10 @@ const VIRTUAL_KEYS = new Set([
 
 const NOT_TRANSLATED_VIRTUAL: Record<string, string> = {
   monitorfile: 'every check result is in the history database (vigil history, vigil timeline) and the log',
-  login: 'only the mysql, pgsql and ldap checks log in; for this service write a script check that does',
-  passwd: 'only the mysql, pgsql and ldap checks log in; for this service write a script check that does',
+  login: 'only the mysql, pgsql, ldap and radius checks log in; for this service write a script check that does',
+  passwd: 'only the mysql, pgsql, ldap and radius checks log in; for this service write a script check that does',
   database: 'only the mysql and pgsql checks use a database',
-  secret: 'Vigil has no RADIUS check; write a script check',
+  secret: 'only the radius check (service=radius) uses a shared secret',
   load: 'Vigil has no load check',
 };
 
@@ -264,6 +264,7 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
       login: value('login'),
       passwd: value('passwd'),
       database: value('database'),
+      secret: value('secret'),
     });
   const check = checkWith(request, receive);
   const ownChecks = new Map<Real, Record<string, unknown>>();
