@@ -15,6 +15,13 @@ tmp.write(
 export default defineAlert({ type: 'pool', mode: 'state', options: z.strictObject({}), async fire() {} });
 `,
 );
+// An alert type that sends one event at a time only (no fireDigest).
+tmp.write(
+  'plugins/pager.js',
+  `import { defineAlert, z } from 'vigil/plugin';
+export default defineAlert({ type: 'pager', options: z.strictObject({}), async fire() {} });
+`,
+);
 afterAll(() => tmp.cleanup());
 
 const BASE = `plugin_dirs: [./plugins]
@@ -103,12 +110,12 @@ describe('alert policy config', () => {
   it('a mail password is never written inline; digests only where the alert type supports them', async () => {
     const text = BASE.replace(
       '  lvs: { type: pool }',
-      '  lvs: { type: pool }\n  mail: { type: mail, host: smtp.example.com, from: vigil@example.com, to: ops@example.com, user: vigil, password: hunter2 }\n  script: { type: exec, command: /bin/true, digest: 10m }',
+      '  lvs: { type: pool }\n  mail: { type: mail, host: smtp.example.com, from: vigil@example.com, to: ops@example.com, user: vigil, password: hunter2 }\n  page: { type: pager, digest: 10m }',
     );
     const errors = await errorsOf('secrets.yaml', text);
     expect(errors).toContainEqual(expect.stringMatching(/alerts\.mail\.password: unknown key 'password'; expected one of: .*password_env, password_file/));
     expect(errors).toContainEqual(expect.stringMatching(/alerts\.mail\.user: a user needs password_env or password_file/));
-    expect(errors).toContainEqual(expect.stringMatching(/alerts\.script\.digest: alert type 'exec' cannot send digests/));
+    expect(errors).toContainEqual(expect.stringMatching(/alerts\.page\.digest: alert type 'pager' cannot send digests/));
   });
 
   it('a plugin whose options take a policy key is refused, naming the key', async () => {

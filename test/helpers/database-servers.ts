@@ -1,11 +1,12 @@
 // Real database servers for the SQL checks' tests: Debian's MariaDB and PostgreSQL, each in a
 // temporary data directory, listening on 127.0.0.1 only, with a monitoring user and a small
 // `app` database (table `health`, one row 'ok'). Stopped by their PID; the directory is removed.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { serverProcess } from './server-process.js';
 import { closedPort } from './servers.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
@@ -34,26 +35,6 @@ const MARIADB_INSTALL = '/usr/bin/mariadb-install-db';
 
 function missing(binary: string, packages: string): Error {
   return new Error(`${binary} is not installed (Debian packages ${packages}; see test/install-system-packages.sh)`);
-}
-
-function follow(child: ChildProcess): () => string {
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  return () => output;
-}
-
-function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> {
-  return async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    }
-    cleanup();
-  };
 }
 
 /**
@@ -110,7 +91,7 @@ ${tls ? `CREATE USER '${MONITOR_USER}_tls'@'%' IDENTIFIED BY '${MONITOR_PASSWORD
     { stdio: 'ignore' }, // it writes to error.log
   );
   const log = () => (existsSync(dir.path('error.log')) ? readFileSync(dir.path('error.log'), 'utf8') : '');
-  const stop = stopper(child, dir.cleanup);
+  const { stop } = serverProcess(child, dir.cleanup);
   const admin = async (sql: string) => {
     const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password: adminPassword, database: 'app' });
     try {
@@ -170,8 +151,7 @@ export async function startPostgres(tls?: ServerTls): Promise<DatabaseServer> {
     ['-D', dir.path('data'), '-h', '127.0.0.1', '-p', String(port), '-k', dir.dir, '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=100', ...tlsSettings],
     { stdio: ['ignore', 'pipe', 'pipe'], ...asOwner },
   );
-  const log = follow(child);
-  const stop = stopper(child, dir.cleanup);
+  const { output: log, stop } = serverProcess(child, dir.cleanup);
   const admin = async (sql: string, database = 'postgres') => {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password: adminPassword, database });
     await client.connect();

@@ -7,6 +7,7 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { TestPki } from './certificates.js';
 import { closedPort } from './servers.js';
+import { serverProcess } from './server-process.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -124,27 +125,14 @@ export async function startSlapd(pki?: TestPki): Promise<LdapServer> {
   const urls = [`ldap://127.0.0.1:${port}/`, ...(tlsPort ? [`ldaps://127.0.0.1:${tlsPort}/`] : [])];
   // -d 0: stay in the foreground (no fork), so the PID is slapd's own; logging off.
   const child = spawn(SLAPD, ['-d', '0', '-h', urls.join(' '), '-f', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    }
-    dir.cleanup();
-  };
-  const log = () => output;
+  const { output: log, stop } = serverProcess(child, dir.cleanup);
   try {
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`slapd exited (${child.exitCode}): ${output}`);
+        if (child.exitCode !== null) throw new Error(`slapd exited (${child.exitCode}): ${log()}`);
         return (await run(LDAPSEARCH, ['-x', '-H', urls[0]!, '-b', LDAP_BASE, '-s', 'base', '1.1'])).code === 0;
       },
-      () => `slapd answering on ${urls[0]}; its output:\n${output}`,
+      () => `slapd answering on ${urls[0]}; its output:\n${log()}`,
       15_000,
     );
   } catch (err) {

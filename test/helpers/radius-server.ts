@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { serverProcess } from './server-process.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -121,31 +122,19 @@ export async function startFreeradius(): Promise<RadiusServer> {
 
   // -f: foreground, so the PID is the server's own; -l stdout: its log to us.
   const child = spawn(FREERADIUS, ['-f', '-d', dir.dir, '-l', 'stdout'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    }
-    dir.cleanup();
-  };
+  const { output: log, stop } = serverProcess(child, dir.cleanup);
   try {
     await waitFor(
       () => {
-        if (child.exitCode !== null) throw new Error(`freeradius exited (${child.exitCode}): ${output}`);
-        return output.includes('Ready to process requests');
+        if (child.exitCode !== null) throw new Error(`freeradius exited (${child.exitCode}): ${log()}`);
+        return log().includes('Ready to process requests');
       },
-      () => `freeradius ready on 127.0.0.1:${port}; its output:\n${output}`,
+      () => `freeradius ready on 127.0.0.1:${port}; its output:\n${log()}`,
       15_000,
     );
   } catch (err) {
     await stop();
     throw err;
   }
-  return { port, pid: child.pid!, log: () => output, stop };
+  return { port, pid: child.pid!, log, stop };
 }
