@@ -197,6 +197,21 @@ describe('vigil import mon: what goes wrong', () => {
     expect(routes.map((route: Json) => route.repeat_on_change)).toEqual([true, 'detail', undefined]);
   });
 
+  it("a monitor that reads MON_STATEDIR gets mon's default when mon.cf sets none; one that does not, nothing", (context) => {
+    if (!haveMon) context.skip(skipReason);
+    const source = tmp.write(
+      'statedir.cf',
+      ['hostgroup files 127.0.0.1', '', 'watch files', '    service passwd', '        monitor file_change.monitor /etc/passwd', '    service ping', '        monitor fping.monitor', ''].join('\n'),
+    );
+    const services = (importReport('mon', source).config as Json).services as Record<string, Json>;
+    // mon takes /var/state/mon or /var/lib/mon (Debian's package makes the latter), else basedir/state.d.
+    expect(services.passwd!.check.env).toEqual({ MON_STATEDIR: existsSync('/var/state/mon') ? '/var/state/mon' : '/var/lib/mon' });
+    expect(services.ping!.check).toMatchObject({ type: 'script', convention: 'mon' });
+    expect(services.ping!.check.env).toBeUndefined(); // fping.monitor reads none of them
+    const own = tmp.write('own-statedir.cf', `statedir = state\nbasedir = /srv/mon\n${readFileSync(source, 'utf8')}`);
+    expect(((importReport('mon', own).config as Json).services as Record<string, Json>).passwd!.check.env).toEqual({ MON_STATEDIR: '/srv/mon/state' });
+  });
+
   it('exclude_period becomes maintenance windows; --interval-scale scales timings, not periods', () => {
     const source = tmp.write('exclude.cf', ['hostgroup db 192.0.2.21', '', 'watch db', '    service mysql', '        interval 2m', '        exclude_period wd {Sat} hr {1am-3am}, wd {Sun}', '        monitor msql-mysql.monitor --mode mysql', '        period wd {Mon-Fri} hr {9am-5pm}', '            alert mail.alert dba', '            alertevery 1h', ''].join('\n'));
     const result = translateMon(readFileSync(source, 'utf8'), source, { intervalScale: 0.1 });

@@ -2,6 +2,7 @@
 // scheduler, defaults and history sections; hostgroups stay host groups; each watch/service
 // becomes a service (see mon-service.ts) with alert routes (mon-alert-routes.ts); mon's
 // blank-line traps found by the parser are reported with their lines.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { searchPath } from './find-program.js';
 import { ImportBuilder, type ImportOptions, type ImportResult } from './import-result.js';
@@ -110,6 +111,22 @@ function translateHostgroups(mon: MonConfig, out: ImportBuilder, names: Set<stri
   }
 }
 
+/**
+ * MON_STATEDIR, MON_LOGDIR and MON_CFBASEDIR as mon would hand them to its monitors: the globals
+ * when mon.cf sets them, else mon's own defaults (init_cf_globals), looked up on this host as mon
+ * looks them up at its start; a relative directory is taken from mon's basedir.
+ */
+function monDirectories(globals: Map<string, { value: string }>): Record<string, string> {
+  const base = globals.get('basedir')?.value ?? '/usr/lib/mon';
+  const inBase = (dir: string) => (path.isAbsolute(dir) ? dir : path.join(base, dir));
+  const firstExisting = (dirs: string[], fallback: string) => dirs.find((dir) => existsSync(dir)) ?? fallback;
+  return {
+    MON_STATEDIR: inBase(globals.get('statedir')?.value ?? firstExisting(['/var/state/mon', '/var/lib/mon'], 'state.d')),
+    MON_LOGDIR: inBase(globals.get('logdir')?.value ?? firstExisting(['/var/log/mon'], 'log.d')),
+    MON_CFBASEDIR: globals.get('cfbasedir')?.value ?? '/etc/mon',
+  };
+}
+
 export function translateMon(text: string, file: string, options: ImportOptions = {}): ImportResult {
   const mon = parseMonCf(text);
   const out = new ImportBuilder('mon', file);
@@ -122,11 +139,7 @@ export function translateMon(text: string, file: string, options: ImportOptions 
 
   const basedir = mon.globals.get('basedir')?.value ?? path.dirname(path.resolve(file));
   const alertDirs = searchPath(mon.globals.get('alertdir')?.value, DEFAULT_ALERTDIR, basedir);
-  const monDirs: Record<string, string> = {};
-  for (const [name, key] of [['MON_STATEDIR', 'statedir'], ['MON_LOGDIR', 'logdir'], ['MON_CFBASEDIR', 'cfbasedir']] as const) {
-    const value = mon.globals.get(key)?.value;
-    if (value) monDirs[name] = value;
-  }
+  const monDirs = monDirectories(mon.globals);
   const ctx: MonContext = {
     out,
     options,
