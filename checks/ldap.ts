@@ -51,6 +51,10 @@ const options = z
       }),
     min_entries: z.int().min(0).default(1).describe('Fewest entries the search must return (ldirectord: the base entry, one)'),
     expect: regexOption().optional().describe("A returned entry's DN must match this regular expression (ldirectord receive)"),
+    expect_attribute: z
+      .strictObject({ name: z.string().min(1), value: z.string() })
+      .optional()
+      .describe("Every returned entry must have this attribute with this value, exactly (mon's ldap.monitor --attribute, --value)"),
     tls: z.boolean().default(false).describe('LDAP over TLS from the first byte (ldaps://, port 636)'),
     starttls: z.boolean().default(false).describe('Upgrade the connection with StartTLS before binding (the server must offer it)'),
     ...tlsOptionsShape,
@@ -117,8 +121,26 @@ function connectionProblem(err: unknown, step: string): string {
   return step === 'connecting' || described.startsWith('TLS failure') ? described : `${described} while ${step}`;
 }
 
+/** An entry's values of `name` as text (attribute names are case-insensitive). */
+function attributeValues(entry: Record<string, unknown>, name: string | undefined): string[] {
+  if (!name) return [];
+  const key = Object.keys(entry).find((candidate) => candidate !== 'dn' && candidate.toLowerCase() === name.toLowerCase());
+  const value = key === undefined ? [] : entry[key];
+  return (Array.isArray(value) ? value : [value]).map((each) => (Buffer.isBuffer(each) ? each.toString('utf8') : String(each)));
+}
+
 const entries = (count: number) => `${count} ${count === 1 ? 'entry' : 'entries'}`;
 const baseName = (base: string) => (base === '' ? 'the root DSE' : base);
+
+/** The first entry that lacks expect_attribute's value, with what it has instead; undefined: every entry has it. */
+function missingAttribute(entries: Array<{ dn: string; values: string[] }>, opts: LdapOptions): string | undefined {
+  const wanted = opts.expect_attribute;
+  if (!wanted) return undefined;
+  const without = entries.find((entry) => !entry.values.includes(wanted.value));
+  if (!without) return undefined;
+  const has = without.values.length ? `has ${wanted.name}: ${without.values.map((value) => `"${excerpt(value, 40)}"`).join(', ')}` : `has no ${wanted.name}`;
+  return `entry "${excerpt(without.dn, 80)}" ${has}, expected "${excerpt(wanted.value, 40)}"`;
+}
 
 /** Up when the search returned at least min_entries entries and, with `expect`, a DN matches it. */
 function judge(dns: string[], opts: LdapOptions, where: string): CheckResult {
@@ -229,13 +251,18 @@ export default defineCheck({
             scope: opts.scope,
             filter: opts.filter,
             // The DNs are all the check looks at: no attributes ("1.1", RFC 4511 4.5.1.8).
-            attributes: ['1.1'],
+            attributes: opts.expect_attribute ? [opts.expect_attribute.name] : ['1.1'],
             // The server stops searching when the check stops waiting.
             timeLimit: Math.max(1, Math.ceil(ctx.timeoutMs / 1000)),
           }),
           noAnswer,
         ]);
         found = searchEntries.map((entry) => entry.dn);
+        const missing = missingAttribute(
+          searchEntries.map((entry) => ({ dn: entry.dn, values: attributeValues(entry, opts.expect_attribute?.name) })),
+          opts,
+        );
+        if (missing && found.length >= opts.min_entries) return { status: 'down', message: `${where}: search of ${baseName(opts.base)} returned ${entries(found.length)}; ${missing}` };
       } catch (err) {
         if (err instanceof ResultCodeError) return { status: 'down', message: `${where}: search of ${baseName(opts.base)} failed: ${resultText(err)}` };
         throw err;

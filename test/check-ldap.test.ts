@@ -38,6 +38,16 @@ describe('ldap check', () => {
     expect(result, server.log()).toMatchObject({ status: 'up', message: `${where()}: search of the root DSE returned 1 entry`, detail: '(root DSE)' });
   });
 
+  it("expect_attribute: every entry found must have the attribute with the value (mon's ldap.monitor)", async () => {
+    const people = { base: `ou=people,${LDAP_BASE}`, scope: 'one' };
+    expect(await run({ ...people, filter: '(uid=alice)', expect_attribute: { name: 'cn', value: 'Alice' } })).toMatchObject({ status: 'up' });
+    const wrong = await run({ ...people, filter: '(uid=alice)', expect_attribute: { name: 'CN', value: 'Bob' } });
+    expect(wrong).toMatchObject({ status: 'down', message: `${where()}: search of ou=people,${LDAP_BASE} returned 1 entry; entry "uid=alice,ou=people,${LDAP_BASE}" has CN: "Alice", expected "Bob"` });
+    const absent = await run({ ...people, expect_attribute: { name: 'mail', value: 'alice@example.test' } });
+    expect(absent.status).toBe('down');
+    expect(absent.message).toMatch(/returned 2 entries; entry "uid=(alice|bob),ou=people,dc=example,dc=test" has no mail, expected "alice@example\.test"$/);
+  });
+
   it('searches the base (ldirectord request) and matches the DN against expect (ldirectord receive)', async () => {
     const up = await run({ base: LDAP_BASE, expect: '^dc=example,' });
     expect(up).toMatchObject({ status: 'up', message: `${where()}: search of ${LDAP_BASE} returned 1 entry`, detail: LDAP_BASE });

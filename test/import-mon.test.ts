@@ -10,6 +10,7 @@ import { importConfig, importReport } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble } from './helpers/ipvsadm-double.js';
 import { readOutages } from './helpers/history-db.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
+import { LDAP_BASE, startSlapd } from './helpers/ldap-server.js';
 import { RADIUS_PASSWORD, RADIUS_SECRET, RADIUS_USER, startFreeradius } from './helpers/radius-server.js';
 import { startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -243,6 +244,34 @@ describe("mon's msql-mysql.monitor becomes the built-in mysql check", () => {
       expect(msql.config.services.mysql.check).toMatchObject({ type: 'script', convention: 'mon' });
     } finally {
       await db.stop();
+    }
+  });
+});
+
+describe("mon's ldap.monitor becomes the built-in ldap check", () => {
+  it('--basedn, --filter, --attribute, --value: an anonymous subtree search, every entry with that value; run against a real slapd', async () => {
+    const slapd = await startSlapd();
+    try {
+      const cf = (attribute: string, value: string) =>
+        ['hostgroup directory 127.0.0.1', '', 'watch directory', '    service ldap', '        interval 30s',
+          `        monitor ldap.monitor --port ${slapd.port} --basedn ou=people,${LDAP_BASE} --filter uid=alice --attribute ${attribute} --value ${value}`, ''].join('\n');
+      const source = tmp.write('ldap-mon.cf', cf('cn', 'Alice'));
+      expect((importReport('mon', source).config as Json).services.ldap.check).toEqual({
+        type: 'ldap',
+        port: slapd.port,
+        base: `ou=people,${LDAP_BASE}`,
+        scope: 'sub',
+        filter: '(uid=alice)',
+        expect_attribute: { name: 'cn', value: 'Alice' },
+      });
+      const up = runVigil(['probe', '-c', importConfig('mon', source, tmp.path('ldap-mon.yaml')).file]);
+      expect(up.stdout).toMatch(/^UP\s+ldap\/127\.0\.0\.1\s/m);
+      expect(up.code).toBe(0);
+      const wrong = runVigil(['probe', '-c', importConfig('mon', tmp.write('ldap-mon-wrong.cf', cf('cn', 'Bob')), tmp.path('ldap-mon-wrong.yaml')).file]);
+      expect(wrong.stdout).toMatch(/^DOWN\s+ldap\/127\.0\.0\.1\s.*has cn: "Alice", expected "Bob"$/m);
+      expect(wrong.code).toBe(2);
+    } finally {
+      await slapd.stop();
     }
   });
 });

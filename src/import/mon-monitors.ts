@@ -116,10 +116,35 @@ function radiusMonitor(args: string[]): BuiltinCheck | undefined {
   return { check, timeoutMs: (attempts + 1) * 5000, differences };
 }
 
+/**
+ * ldap.monitor [--port 389] --basedn B --filter F --attribute A --value V: an anonymous bind, a
+ * subtree search; OK when it finds entries and each has attribute A with value V.
+ */
+function ldapMonitor(args: string[]): BuiltinCheck | undefined {
+  const opts = getoptLong(['port', 'basedn', 'filter', 'attribute', 'value'], args);
+  const p = opts && port(opts.port, 389);
+  if (!opts || p === undefined) return undefined;
+  // Net::LDAP takes a filter without its parentheses too.
+  const filter = opts.filter ?? 'cn=Directory Admin';
+  return {
+    check: {
+      type: 'ldap',
+      port: p,
+      base: opts.basedn ?? 'o=Your Org, c=US',
+      scope: 'sub',
+      filter: filter.startsWith('(') ? filter : `(${filter})`,
+      expect_attribute: { name: opts.attribute ?? 'objectClass', value: opts.value ?? 'YourValue' },
+    },
+    timeoutMs: 30_000,
+    differences: ["the monitor waits for the server as long as Net::LDAP does (120 s); the check gives up at the service's timeout (30 s)"],
+  };
+}
+
 const MONITORS: Record<string, Translator> = {
   'radius.monitor': radiusMonitor,
   'msql-mysql.monitor': (args) => mysqlMonitor(args, false),
   'mysql.monitor': (args) => mysqlMonitor(args, true),
+  'ldap.monitor': ldapMonitor,
   // tcp.monitor [-p port (23)] [-t timeout (10)]: a TCP connect per host.
   'tcp.monitor': (args) => {
     const opts = getopts('p:t:', args);
