@@ -7,6 +7,7 @@ import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './help
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
 import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD as LDAP_MONITOR_PASSWORD, startSlapd } from './helpers/ldap-server.js';
 import { RADIUS_PASSWORD, RADIUS_SECRET, RADIUS_USER, startFreeradius } from './helpers/radius-server.js';
+import { startKamailio } from './helpers/sip-server.js';
 import { closedPort, startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -247,6 +248,41 @@ virtual=192.0.2.53:80
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+udp-192\\.0\\.2\\.50-1812/\\S+\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Accept$`, 'm'));
     expect(probe.stdout).toMatch(new RegExp(`^DOWN\\s+udp-192\\.0\\.2\\.51-1812/\\S+\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Reject \\(Reply-Message "Login incorrect"\\), expected Access-Accept$`, 'm'));
     expect(probe.code).toBe(2);
+  });
+
+  it('service=sip: an OPTIONS check (login as its address; TCP on protocol=tcp, as check_sip), run against a real Kamailio', async () => {
+    const kamailio = await startKamailio();
+    stops.push(kamailio.stop);
+    const source = tmp.write(
+      'sip.cf',
+      `checktimeout=4
+negotiatetimeout=3
+
+virtual=192.0.2.60:5060
+\tprotocol=udp
+\treal=127.0.0.1:${kamailio.port} masq
+\tservice=sip
+\tlogin="monitor@example.org"
+
+virtual=192.0.2.61:5060
+\tprotocol=tcp
+\treal=127.0.0.1:${kamailio.port} masq
+`,
+    );
+    const report = importReport('ldirectord', source);
+    const servers = report.config.virtual_servers;
+    expect(servers['udp-192.0.2.60-5060']).toMatchObject({ timeout: '3s', check: { type: 'sip', user: 'monitor@example.org' } });
+    // Port 5060 is service=sip by default; protocol=tcp sends the OPTIONS over TCP; no login: the check's default, as ldirectord's.
+    expect(servers['tcp-192.0.2.61-5060'].check).toEqual({ type: 'sip', transport: 'tcp' });
+    expect(report.untranslated).toEqual([]);
+    expect(JSON.stringify(report.behaviour)).toContain('service=sip: ldirectord wants the status line \\"SIP/2.0 200 OK\\" to the letter');
+
+    const out = tmp.path('sip.yaml');
+    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
+    const probe = await runVigilAsync(['probe', '-c', out, '--host', '127.0.0.1']);
+    expect(probe.stdout).toMatch(new RegExp(`^UP\\s+udp-192\\.0\\.2\\.60-5060/\\S+\\s+[\\d.]+ms\\s+sip 127\\.0\\.0\\.1:${kamailio.port}: SIP/2\\.0 200 OK$`, 'm'));
+    expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.61-5060/\\S+\\s+[\\d.]+ms\\s+sip 127\\.0\\.0\\.1:${kamailio.port} \\(tcp\\): SIP/2\\.0 200 OK$`, 'm'));
+    expect(probe.code).toBe(0);
   });
 
   it('runs the import against real servers: quiesce on a failed negotiate (mailed through smtp=), restore, the fallback while all are down', async () => {

@@ -8,7 +8,8 @@ import { setDeadline } from '../deadline-timer.js';
 export interface DatagramRequest {
   address: string;
   port: number;
-  payload: Buffer;
+  /** What to send; a function is given the socket's local address and port (SIP puts them in its Via). */
+  payload: Buffer | ((local: { address: string; port: number }) => Buffer);
   /** How long to wait for the reply. */
   waitMs: number;
   /** Aborting stops waiting (the outcome is then an error). */
@@ -38,7 +39,8 @@ export async function exchangeDatagram(request: DatagramRequest): Promise<Datagr
       });
     });
     // Sent on the raw socket: dgram-as-promised's send() passes a port, which a connected socket refuses.
-    await new Promise<void>((resolve, reject) => socket.socket.send(request.payload, (err) => (err ? reject(err) : resolve())));
+    const payload = typeof request.payload === 'function' ? request.payload(socket.socket.address()) : request.payload;
+    await new Promise<void>((resolve, reject) => socket.socket.send(payload, (err) => (err ? reject(err) : resolve())));
     // Our own deadline, not the socket's timer: a reply that came in while the event loop was held
     // up is read before the wait counts as unanswered (deadline-timer.ts).
     let unanswered = false;

@@ -22,7 +22,7 @@ export interface LdirectordCheckInput {
   realsHavePort: boolean;
   checkTimeoutMs: number;
   negotiateTimeoutMs: number;
-  /** login=, passwd=, database= (the SQL services use them; ldap login and passwd; radius login, passwd and secret). */
+  /** login=, passwd=, database= (the SQL services use them; ldap login and passwd; radius login, passwd and secret; sip login). */
   login?: string;
   passwd?: string;
   database?: string;
@@ -141,7 +141,8 @@ function negotiate(input: LdirectordCheckInput): CheckTranslation {
   if (service === 'mysql' || service === 'pgsql') return sql(input, service);
   if (service === 'ldap') return ldap(input);
   if (service === 'radius') return radius(input);
-  // oracle, sip: protocols Vigil has no built-in check for.
+  if (service === 'sip') return sip(input);
+  // oracle: a protocol Vigil has no built-in check for.
   return standIn(input, `service=${service}: Vigil has no ${service} check`);
 }
 
@@ -240,6 +241,25 @@ function radius(input: LdirectordCheckInput): CheckTranslation {
     summary: `${why}: an Access-Request for ${input.login}${input.passwd ? '' : ' (empty password)'}; up on Access-Accept`,
     differences: [`${why}: ${written} written into the config as ldirectord.cf had ${input.passwd ? 'them' : 'it'}; move ${input.passwd ? 'them' : 'it'} to files only Vigil can read (${files}) or to the environment (secret_env${input.passwd ? ', password_env' : ''})`],
     usedKeys,
+  };
+}
+
+/**
+ * service=sip, as ldirectord's check_sip: an OPTIONS request for login (Request-URI, To and From;
+ * ldirectord's default ldirectord@<hostname> is the sip check's too), over the virtual service's
+ * protocol (UDP, else TCP); up on a 200 status line.
+ */
+function sip(input: LdirectordCheckInput): CheckTranslation {
+  const check: Record<string, unknown> = { type: 'sip' };
+  if (input.protocol !== 'udp') check.transport = 'tcp'; // ldirectord opens a stream socket for tcp and fwm
+  if (input.login) check.user = input.login;
+  if (input.checkport !== undefined) check.port = input.checkport;
+  return {
+    check,
+    timeoutMs: input.negotiateTimeoutMs, // check_sip's alarm is negotiatetimeout
+    summary: `service=sip: an OPTIONS request for ${input.login ?? 'ldirectord@<hostname>'} over ${input.protocol === 'udp' ? 'UDP' : 'TCP'}; up on 200`,
+    differences: ['service=sip: ldirectord wants the status line "SIP/2.0 200 OK" to the letter; Vigil wants status 200, whatever the reason phrase'],
+    usedKeys: ['login'],
   };
 }
 

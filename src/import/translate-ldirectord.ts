@@ -43,7 +43,7 @@ const VIRTUAL_KEYS = new Set([
 
 const NOT_TRANSLATED_VIRTUAL: Record<string, string> = {
   monitorfile: 'every check result is in the history database (vigil history, vigil timeline) and the log',
-  login: 'only the mysql, pgsql, ldap and radius checks log in; for this service write a script check that does',
+  login: 'only the mysql, pgsql, ldap and radius checks log in (and sip uses it as its address); for this service write a script check that does',
   passwd: 'only the mysql, pgsql, ldap and radius checks log in; for this service write a script check that does',
   database: 'only the mysql and pgsql checks use a database',
   secret: 'only the radius check (service=radius) uses a shared secret',
