@@ -3,7 +3,7 @@
 // failing query or a server that stops answering is down, with the server's own words.
 import tls, { type TLSSocket } from 'node:tls';
 import mysql from 'mysql2';
-import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type SqlConnection, type SqlLogin } from 'vigil/plugin';
+import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlConnection, type SqlLogin } from 'vigil/plugin';
 
 /** mysql2's callback API: it hands back the connection at once, so it can be dropped mid-handshake. */
 function mysqlConnection({ tls: tlsOptions, ...login }: SqlLogin, timeoutMs: number): SqlConnection {
@@ -34,11 +34,20 @@ function mysqlConnection({ tls: tlsOptions, ...login }: SqlLogin, timeoutMs: num
         if (mismatch) throw mismatch;
       }
     },
-    query: (sql) =>
-      new Promise<unknown[][]>((resolve, reject) =>
-        // A statement that returns no result set (DO 1, SET …) counts as no rows.
-        connection.query(sql, (err, rows) => (err ? reject(err) : resolve(Array.isArray(rows) ? (rows as unknown[][]) : []))),
-      ),
+    query: (sql, maxRows) =>
+      new Promise<QueryRows>((resolve, reject) => {
+        const rows: unknown[][] = [];
+        const query = connection.query(sql);
+        query.on('error', reject);
+        query.on('fields', () => (rows.length = 0)); // a new result set: the last one is the answer
+        query.on('result', (row: unknown) => {
+          // A statement without a result set (DO 1, SET …) gives a summary object, not a row.
+          if (!Array.isArray(row)) return;
+          if (rows.length === maxRows) return resolve({ rows, more: true }); // the check drops the connection
+          rows.push(row);
+        });
+        query.on('end', () => resolve({ rows, more: false }));
+      }),
     destroy: () => connection.destroy(),
   };
 }

@@ -3,7 +3,7 @@
 // failing query, or a server that is starting up or shutting down is down, with the server's words.
 import net from 'node:net';
 import pg from 'pg';
-import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type SqlConnection, type SqlLogin } from 'vigil/plugin';
+import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlConnection, type SqlLogin } from 'vigil/plugin';
 
 function pgsqlConnection({ tls, ...login }: SqlLogin, timeoutMs: number): SqlConnection {
   // Our own socket (pg connects it): dropping it ends a login or a query still waiting.
@@ -17,12 +17,22 @@ function pgsqlConnection({ tls, ...login }: SqlLogin, timeoutMs: number): SqlCon
     open: async () => {
       await client.connect();
     },
-    query: async (sql) => {
-      // Several statements give several results: the last one is the answer.
-      const results = (await client.query({ text: sql, rowMode: 'array' })) as pg.QueryArrayResult | pg.QueryArrayResult[];
-      const last = Array.isArray(results) ? results[results.length - 1] : results;
-      return last?.rows ?? [];
-    },
+    query: (sql, maxRows) =>
+      new Promise<QueryRows>((resolve, reject) => {
+        // Rows as they arrive, so reading can stop at maxRows.
+        const config: pg.QueryArrayConfig = { text: sql, rowMode: 'array' };
+        const query = new pg.Query(config);
+        const rows: unknown[][] = [];
+        let current: unknown;
+        query.on('row', (row: unknown[], result: unknown) => {
+          if (result !== current) (current = result), (rows.length = 0); // several statements: the last one's rows
+          if (rows.length === maxRows) return resolve({ rows, more: true }); // the check drops the connection
+          rows.push(row);
+        });
+        query.on('end', () => resolve({ rows, more: false }));
+        query.on('error', reject);
+        client.query(query);
+      }),
     destroy: () => socket.destroy(),
   };
 }

@@ -34,7 +34,7 @@ export {
   type PasswordOptions,
   type SecretOptions,
 } from './check-kit/password.js';
-export { judgeRows, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type SqlCheckOptions, type SqlConnection, type SqlLogin } from './check-kit/sql-check.js';
+export { judgeRows, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlCheckOptions, type SqlConnection, type SqlLogin } from './check-kit/sql-check.js';
 export { commandSchema, splitCommandLine } from './config/command-line.js';
 /** LVS helpers: the ipvsadm table (parse `-S -n`, build commands), pool planning, reconciling. */
 export * as lvs from './lvs/api.js';

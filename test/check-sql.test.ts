@@ -16,6 +16,8 @@ import { runVigilAsync } from './helpers/vigil-process.js';
 interface Case {
   check: CheckPlugin;
   start: (tls: ServerTls) => Promise<DatabaseServer>;
+  /** A query that returns a million rows, 1 first. */
+  millionRows: string;
   /** A query whose first row says whether this session is encrypted, and what it says either way. */
   sessionTls: { query: string; on: string; off: string };
   /** What the server says to a wrong password, an unknown database and a bad query. */
@@ -28,6 +30,7 @@ const CASES: Record<string, Case> = {
   mysql: {
     check: mysqlCheck as unknown as CheckPlugin,
     start: startMariadb,
+    millionRows: 'SELECT seq FROM seq_1_to_1000000',
     sessionTls: { query: "SHOW SESSION STATUS LIKE 'Ssl_version'", on: '^Ssl_version\tTLSv1\.[23]$', off: '^Ssl_version\t$' },
     deniedLogin: /Access denied for user 'monitor'/,
     unknownDatabase: /Access denied for user 'monitor'@'%' to database 'nope'|Unknown database 'nope'/,
@@ -36,6 +39,7 @@ const CASES: Record<string, Case> = {
   pgsql: {
     check: pgsqlCheck as unknown as CheckPlugin,
     start: startPostgres,
+    millionRows: 'SELECT generate_series(1, 1000000)',
     sessionTls: { query: 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()', on: '^true$', off: '^false$' },
     deniedLogin: /password authentication failed for user "monitor"/,
     unknownDatabase: /database "nope" does not exist/,
@@ -47,7 +51,7 @@ const tmp = tempDir();
 const pki: TestPki = makeTestPki(tmp.dir);
 afterAll(() => tmp.cleanup());
 
-for (const [type, { check, start, sessionTls, deniedLogin, unknownDatabase, badQuery }] of Object.entries(CASES)) {
+for (const [type, { check, start, millionRows, sessionTls, deniedLogin, unknownDatabase, badQuery }] of Object.entries(CASES)) {
   describe(`${type} check`, () => {
     let server: DatabaseServer;
     beforeAll(async () => {
@@ -79,6 +83,12 @@ for (const [type, { check, start, sessionTls, deniedLogin, unknownDatabase, badQ
       expect(none).toMatchObject({ status: 'down' });
       expect(none.message).toContain('returned 0 rows, expected at least 1');
       expect(await run({ database: 'app', query, min_rows: 0 })).toMatchObject({ status: 'up' });
+    });
+
+    it('reads at most max_rows rows: a query that returns a million is cut short, not loaded', async () => {
+      const result = await run({ database: 'app', query: millionRows, max_rows: 5 });
+      expect(result).toMatchObject({ status: 'up', message: `${type} 127.0.0.1:${server.port}: ${millionRows} returned more than 5 rows`, detail: 'first row: 1' });
+      expect(check.options.safeParse({ ...login, min_rows: 6, max_rows: 5 }).error?.issues[0]).toMatchObject({ path: ['min_rows'], message: 'is more than max_rows (5), the rows read at most' });
     });
 
     it('follows the data: a row the administrator changes turns the check down', async () => {
@@ -173,6 +183,11 @@ for (const [type, { check, start, sessionTls, deniedLogin, unknownDatabase, badQ
         await silent.close();
       }
     });
+    if (type === 'pgsql') {
+      it('several statements: the last one answers', async () => {
+        expect(await run({ query: 'SELECT 1; SELECT 2, 3' })).toMatchObject({ status: 'up', detail: 'first row: 2\t3' });
+      });
+    }
     if (type === 'mysql') {
       it('a user the server admits only over TLS is down without tls and up with it', async () => {
         const tlsOnly = { user: `${MONITOR_USER}_tls`, password: MONITOR_PASSWORD };

@@ -27,6 +27,11 @@ export function sqlCheckOptions(defaultPort: number) {
       database: z.string().min(1).optional().describe('Database to connect to (ldirectord database)'),
       query: z.string().min(1).default('SELECT 1').describe('Query to run (ldirectord request)'),
       min_rows: z.int().min(0).default(1).describe('Fewest rows the query must return (ldirectord: one)'),
+      max_rows: z
+        .int()
+        .min(1)
+        .default(1_000)
+        .describe('Rows read at most: past them the connection is dropped, so a query that returns a whole table costs no more'),
       expect: regexOption().optional().describe("The first row's values, joined by tabs, must match this regular expression"),
       tls: z.boolean().default(false).describe('Require TLS (the server must offer it); the certificate is verified as tls_verify says'),
       ...tlsOptionsShape,
@@ -34,6 +39,7 @@ export function sqlCheckOptions(defaultPort: number) {
     .superRefine((opts, ctx) => {
       const problem = passwordSourcesProblem(opts);
       if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
+      if (opts.min_rows > opts.max_rows) ctx.addIssue({ code: 'custom', path: ['min_rows'], message: `is more than max_rows (${opts.max_rows}), the rows read at most` });
     });
 }
 
@@ -50,12 +56,21 @@ export interface SqlLogin {
   tls?: ConnectionOptions;
 }
 
+export interface QueryRows {
+  rows: unknown[][];
+  /** The query returned more rows than were read. */
+  more: boolean;
+}
+
 /** One connection of a database driver, as a SQL check uses it. */
 export interface SqlConnection {
   /** Connects and logs in. */
   open(): Promise<void>;
-  /** Runs the query; each row as an array of its column values. */
-  query(sql: string): Promise<unknown[][]>;
+  /**
+   * Runs the query; each row as an array of its column values (of the last result, for several
+   * statements). Past `maxRows` rows it stops reading (`more`): the connection is dropped after.
+   */
+  query(sql: string, maxRows: number): Promise<QueryRows>;
   /** Drops the connection at once, also while open() or query() is pending. */
   destroy(): void;
 }
@@ -91,8 +106,8 @@ export async function runSqlCheck(
   try {
     await Promise.race([connection.open(), noAnswer]);
     step = `running ${excerpt(opts.query, 60)}`;
-    const rows = await Promise.race([connection.query(opts.query), noAnswer]);
-    return judgeRows(rows, opts, where);
+    const result = await Promise.race([connection.query(opts.query, opts.max_rows), noAnswer]);
+    return judgeRows(result, opts, where);
   } catch (err) {
     return { status: 'down', message: `${where}: ${describeError(err)}` };
   } finally {
@@ -123,9 +138,9 @@ function cellText(value: unknown): string {
 }
 
 /** Up when the query returned at least min_rows rows and, with `expect`, the first row matches it. */
-export function judgeRows(rows: unknown[][], opts: Pick<SqlCheckOptions, 'query' | 'min_rows' | 'expect'>, where: string): CheckResult {
+export function judgeRows({ rows, more }: QueryRows, opts: Pick<SqlCheckOptions, 'query' | 'min_rows' | 'expect'>, where: string): CheckResult {
   const query = excerpt(opts.query, 60);
-  const count = `${rows.length} row${rows.length === 1 ? '' : 's'}`;
+  const count = `${more ? 'more than ' : ''}${rows.length} row${rows.length === 1 ? '' : 's'}`;
   if (rows.length < opts.min_rows) return { status: 'down', message: `${where}: ${query} returned ${count}, expected at least ${opts.min_rows}` };
   const first = rows[0] ? rows[0].map(cellText).join('\t') : undefined;
   const detail = first === undefined ? undefined : `first row: ${first}`;
