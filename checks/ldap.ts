@@ -9,12 +9,10 @@ import tls from 'node:tls';
 import { Client, FilterParser, ResultCodeError } from 'ldapts';
 import {
   addressFromUrl,
-  answerBudgetMs,
-  answerTimeLeftMs,
+  answerDeadline,
   defineCheck,
   describeError,
   excerpt,
-  formatDuration,
   joinHostPort,
   optionsFromQuery,
   passwordOptionsShape,
@@ -23,7 +21,6 @@ import {
   portOption,
   readPassword,
   regexOption,
-  setDeadline,
   tlsConnectOptions,
   tlsOptionsShape,
   z,
@@ -220,17 +217,13 @@ export default defineCheck({
       for (const socket of sockets) socket.destroy();
     };
 
-    const waitMs = answerBudgetMs(ctx);
-    let cancelDeadline = () => {};
-    const noAnswer = new Promise<never>((_resolve, reject) => {
-      cancelDeadline = setDeadline(() => reject(new Error(`no answer within ${formatDuration(waitMs)} while ${step}`)), answerTimeLeftMs(ctx, waitMs));
-    });
+    const deadline = answerDeadline(ctx, () => step);
     const removeOnAbort = ctx.onAbort(drop);
     let answered = false;
     try {
       if (opts.starttls) {
         try {
-          await Promise.race([client.startTLS({ ...tlsOptions }), noAnswer]);
+          await Promise.race([client.startTLS({ ...tlsOptions }), deadline.expired]);
         } catch (err) {
           if (err instanceof ResultCodeError) return { status: 'down', message: `${where}: StartTLS refused: ${resultText(err)}` };
           throw err;
@@ -238,7 +231,7 @@ export default defineCheck({
         step = 'binding';
       }
       try {
-        await Promise.race([client.bind(opts.bind_dn ?? '', password ?? ''), noAnswer]);
+        await Promise.race([client.bind(opts.bind_dn ?? '', password ?? ''), deadline.expired]);
       } catch (err) {
         if (err instanceof ResultCodeError) return { status: 'down', message: `${where}: ${opts.bind_dn ? `bind as ${opts.bind_dn}` : 'anonymous bind'} refused: ${resultText(err)}` };
         throw err;
@@ -255,7 +248,7 @@ export default defineCheck({
             // The server stops searching when the check stops waiting.
             timeLimit: Math.max(1, Math.ceil(ctx.timeoutMs / 1000)),
           }),
-          noAnswer,
+          deadline.expired,
         ]);
         found = searchEntries.map((entry) => entry.dn);
         const missing = missingAttribute(
@@ -272,7 +265,7 @@ export default defineCheck({
     } catch (err) {
       return { status: 'down', message: `${where}: ${connectionProblem(err, step)}` };
     } finally {
-      cancelDeadline();
+      deadline.cancel();
       removeOnAbort();
       // A server that answered is told goodbye (an unbind request); in any case the connection goes.
       if (answered) client.unbind().catch(() => undefined);

@@ -22,7 +22,7 @@ export { serverNameFor, tlsConnectOptions, tlsOptionsShape, type TlsOptions } fr
 export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.js';
 export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';
 export { exchangeHttp, type HttpExchangeRequest, type HttpExchangeResponse } from './check-kit/http-exchange.js';
-export { answerBudgetMs, answerTimeLeftMs } from './check-kit/answer-deadline.js';
+export { answerBudgetMs, answerDeadline, answerTimeLeftMs } from './check-kit/answer-deadline.js';
 export { setDeadline } from './deadline-timer.js';
 export {
   passwordOptionsShape,

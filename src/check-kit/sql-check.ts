@@ -5,11 +5,9 @@
 import type { ConnectionOptions } from 'node:tls';
 import { z } from 'zod';
 import { describeError } from '../describe-error.js';
-import { formatDuration } from '../config/duration.js';
 import { joinHostPort } from '../config/host-entry.js';
-import { setDeadline } from '../deadline-timer.js';
 import type { CheckContext, CheckResult, Target } from '../plugin.js';
-import { answerBudgetMs, answerTimeLeftMs } from './answer-deadline.js';
+import { answerDeadline } from './answer-deadline.js';
 import { excerpt } from './hex.js';
 import { addressFromUrl, optionsFromQuery, portFromUrl } from './url.js';
 import { portOption, regexOption } from './option-schemas.js';
@@ -97,21 +95,17 @@ export async function runSqlCheck(
   }
   const connection = connect(login);
   let step = 'logging in';
-  const waitMs = answerBudgetMs(ctx);
-  let cancelDeadline = () => {};
-  const noAnswer = new Promise<never>((_resolve, reject) => {
-    cancelDeadline = setDeadline(() => reject(new Error(`no answer within ${formatDuration(waitMs)} while ${step}`)), answerTimeLeftMs(ctx, waitMs));
-  });
+  const deadline = answerDeadline(ctx, () => step);
   const removeOnAbort = ctx.onAbort(() => connection.destroy());
   try {
-    await Promise.race([connection.open(), noAnswer]);
+    await Promise.race([connection.open(), deadline.expired]);
     step = `running ${excerpt(opts.query, 60)}`;
-    const result = await Promise.race([connection.query(opts.query, opts.max_rows), noAnswer]);
+    const result = await Promise.race([connection.query(opts.query, opts.max_rows), deadline.expired]);
     return judgeRows(result, opts, where);
   } catch (err) {
     return { status: 'down', message: `${where}: ${describeError(err)}` };
   } finally {
-    cancelDeadline();
+    deadline.cancel();
     removeOnAbort();
     connection.destroy();
   }
