@@ -69,3 +69,16 @@ export function parseSeconds(text: string | undefined): number | undefined {
 export function literalArgument(text: string): string {
   return text.replace(/[{}]/g, (brace) => brace + brace);
 }
+
+/**
+ * The note for secrets an imported config carries as the old file had them: `settings` as that
+ * file named them (`passwd=`, `--secret`), `keys` the check options they became (`password`).
+ */
+export function inlineSecretsNote(settings: string[], keys: string[], file: string): string {
+  const many = settings.length > 1;
+  const it = many ? 'them' : 'it';
+  const elsewhere = many
+    ? `files only Vigil can read (${keys.map((key) => `${key}_file`).join(', ')}) or to the environment (${keys.map((key) => `${key}_env`).join(', ')})`
+    : `a file only Vigil can read (${keys[0]}_file) or to ${keys[0]}_env`;
+  return `${settings.join(' and ')} ${many ? 'are' : 'is'} written into the config as ${file} had ${it}; move ${it} to ${elsewhere}`;
+}

@@ -1,7 +1,7 @@
 // ldirectord's checktype + service (+ request/receive, virtualhost, httpmethod, checkport,
 // checkcommand) → the Vigil check that does the same job on each real server.
 import { isIP } from 'node:net';
-import { literalArgument } from './import-text.js';
+import { inlineSecretsNote, literalArgument } from './import-text.js';
 
 export interface LdirectordCheckInput {
   checktype: string;
@@ -170,7 +170,7 @@ function sql(input: LdirectordCheckInput, service: 'mysql' | 'pgsql'): CheckTran
   if (input.checkport !== undefined) check.port = input.checkport;
   const differences: string[] = [];
   if (!query) differences.push(`${why} without request=: ldirectord needs a query; Vigil runs SELECT 1`);
-  if (input.passwd) differences.push(`${why}: passwd= is written into the config as ldirectord.cf had it; move it to a file only Vigil can read (password_file) or to password_env`);
+  if (input.passwd) differences.push(`${why}: ${inlineSecretsNote(['passwd='], ['password'], 'ldirectord.cf')}`);
   const into = input.database ? ` to database ${input.database}` : '';
   return {
     check,
@@ -194,7 +194,7 @@ function ldap(input: LdirectordCheckInput): CheckTranslation {
   if (input.login && input.passwd) {
     check.bind_dn = input.login;
     check.password = input.passwd;
-    differences.push(`${why}: passwd= is written into the config as ldirectord.cf had it; move it to a file only Vigil can read (password_file) or to password_env`);
+    differences.push(`${why}: ${inlineSecretsNote(['passwd='], ['password'], 'ldirectord.cf')}`);
   } else if (input.login || input.passwd) {
     differences.push(`${why} with ${input.login ? 'login= but no passwd=' : 'passwd= but no login='}: ldirectord binds anonymously, and so does Vigil`);
   }
@@ -232,14 +232,12 @@ function radius(input: LdirectordCheckInput): CheckTranslation {
   if (input.passwd) check.password = input.passwd;
   check.secret = input.secret;
   if (input.checkport !== undefined) check.port = input.checkport;
-  const written = input.passwd ? 'secret= and passwd= are' : 'secret= is';
-  const files = input.passwd ? 'secret_file, password_file' : 'secret_file';
   return {
     check,
     // ldirectord's alarm is checktimeout, Authen::Radius waits negotiatetimeout: the shorter one counts.
     timeoutMs: Math.min(input.checkTimeoutMs, input.negotiateTimeoutMs),
     summary: `${why}: an Access-Request for ${input.login}${input.passwd ? '' : ' (empty password)'}; up on Access-Accept`,
-    differences: [`${why}: ${written} written into the config as ldirectord.cf had ${input.passwd ? 'them' : 'it'}; move ${input.passwd ? 'them' : 'it'} to files only Vigil can read (${files}) or to the environment (secret_env${input.passwd ? ', password_env' : ''})`],
+    differences: [`${why}: ${input.passwd ? inlineSecretsNote(['secret=', 'passwd='], ['secret', 'password'], 'ldirectord.cf') : inlineSecretsNote(['secret='], ['secret'], 'ldirectord.cf')}`],
     usedKeys,
   };
 }

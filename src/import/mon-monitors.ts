@@ -2,6 +2,7 @@
 // entry reads the monitor's own arguments (getopts, as the Perl script does) and returns the
 // check, the timeout the monitor would use, and what differs. Monitors not listed here, or
 // called with arguments these do not understand, stay mon monitors run as script checks.
+import { inlineSecretsNote } from './import-text.js';
 
 export interface BuiltinCheck {
   check: Record<string, unknown>;
@@ -71,7 +72,7 @@ function mysqlMonitor(args: string[], namedMysql: boolean): BuiltinCheck | undef
   if (opts.password?.startsWith('/')) check.password_file = opts.password;
   else if (opts.password) {
     check.password = opts.password;
-    differences.push('--password is written into the config as mon.cf had it; move it to a file only Vigil can read (password_file) or to password_env');
+    differences.push(inlineSecretsNote(['--password'], ['password'], 'mon.cf'));
   }
   return { check, timeoutMs: seconds(opts.timeout, 60), differences };
 }
@@ -107,9 +108,7 @@ function radiusMonitor(args: string[]): BuiltinCheck | undefined {
   if (defaulted.length) differences.push(`without ${defaulted.join(', ')} the monitor sends its built-in defaults (username, password, radius-secret), and so does the check: set the real ones`);
   const inline = (['secret', 'password'] as const).filter((key) => opts[key]);
   if (inline.length) {
-    differences.push(
-      `${inline.map((key) => `--${key}`).join(' and ')} ${inline.length > 1 ? 'are' : 'is'} written into the config as mon.cf had ${inline.length > 1 ? 'them' : 'it'}; move ${inline.length > 1 ? 'them' : 'it'} to files only Vigil can read (${inline.map((key) => `${key}_file`).join(', ')}) or to the environment (${inline.map((key) => `${key}_env`).join(', ')})`,
-    );
+    differences.push(inlineSecretsNote(inline.map((key) => `--${key}`), inline, 'mon.cf'));
   }
   if (opts.dictionary) differences.push('--dictionary is not needed: the check sends its attributes by number');
   // Authen::Radius waits 5 seconds for each reply.
