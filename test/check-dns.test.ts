@@ -1,12 +1,12 @@
 // The dns check against the real dnsmasq from Debian serving the test's own records, plus tiny
 // fake servers for what a healthy server never does (wrong id, wrong question, silence).
-import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dnsCheck from '../checks/dns.js';
 import { DNSMASQ, startDnsmasq, type Dnsmasq } from './helpers/dnsmasq.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
+import { startUdpServer } from './helpers/servers.js';
 
 const BIG_TXT = Array.from({ length: 40 }, (_, i) => `--txt-record=big.example.test,record ${i} padded to make the answer longer than 512 bytes`);
 const RECORDS = [
@@ -26,7 +26,7 @@ const RECORDS = [
 ];
 
 let dns: Dnsmasq;
-const fakes: dgram.Socket[] = [];
+const fakes: Array<{ close(): Promise<void> }> = [];
 const skipReason = existsSync(DNSMASQ) ? undefined : `${DNSMASQ} not installed (dnsmasq-base)`;
 
 beforeAll(async () => {
@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await dns?.stop();
-  for (const socket of fakes) socket.close();
+  for (const fake of fakes) await fake.close();
 });
 
 const server = () => makeTarget(dns.address, dns.port);
@@ -42,16 +42,14 @@ const ask = (options: Record<string, unknown>, timeoutMs?: number) => runOnce(dn
 
 /** A fake DNS server on loopback: `respond` turns the decoded query into a reply (or undefined: silence). */
 async function fakeDns(respond: (query: dnsPacket.DecodedPacket) => dnsPacket.Packet | undefined, seen: dnsPacket.DecodedPacket[] = []): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  fakes.push(socket);
-  socket.on('message', (msg, from) => {
+  const fake = await startUdpServer((msg) => {
     const query = dnsPacket.decode(msg);
     seen.push(query);
     const reply = respond(query);
-    if (reply) socket.send(dnsPacket.encode(reply), from.port, from.address);
+    return reply && dnsPacket.encode(reply);
   });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return socket.address().port;
+  fakes.push(fake);
+  return fake.port;
 }
 
 describe.skipIf(skipReason)('dns check against dnsmasq', () => {

@@ -6,13 +6,11 @@
 // 3.2.1 does not make (a Message-Authenticator in the reply, a wrong identifier, a lost datagram)
 // come from a small UDP server in the test that answers with the same secret.
 import { createHash, createHmac } from 'node:crypto';
-import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import radiusCheck from '../checks/radius.js';
 import type { CheckPlugin } from '../src/plugin.js';
 import {
   CHALLENGE_USER,
-  freeUdpPort,
   LONG_PASSWORD,
   LONG_PASSWORD_USER,
   RADIUS_PASSWORD,
@@ -23,19 +21,20 @@ import {
   type RadiusServer,
 } from './helpers/radius-server.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
+import { freeUdpPort, startUdpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync } from './helpers/vigil-process.js';
 
 const check = radiusCheck as unknown as CheckPlugin;
 const tmp = tempDir();
 let server: RadiusServer;
-const sockets: dgram.Socket[] = [];
+const udpServers: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   server = await startFreeradius();
 }, 60_000);
 afterAll(async () => {
-  for (const socket of sockets) socket.close();
+  for (const udp of udpServers) await udp.close();
   await server?.stop();
   tmp.cleanup();
 });
@@ -45,18 +44,11 @@ const monitor = { user: RADIUS_USER, password: RADIUS_PASSWORD, secret: RADIUS_S
 // FreeRADIUS holds an Access-Reject back for reject_delay (Debian's default: 1s): time enough for it.
 const run = (options: Record<string, unknown>, port = server.port, timeoutMs = 3_000) => runOnce(check, makeTarget('127.0.0.1', port), options, timeoutMs);
 
-/** A UDP server on 127.0.0.1 that hands each datagram to `answer` and sends back what it returns (undefined: silence). */
-async function serveUdp(answer: (request: Buffer) => Buffer | undefined): Promise<{ port: number; received: Buffer[] }> {
-  const socket = dgram.createSocket('udp4');
-  sockets.push(socket);
-  const received: Buffer[] = [];
-  socket.on('message', (msg, from) => {
-    received.push(msg);
-    const reply = answer(msg);
-    if (reply) socket.send(reply, from.port, from.address);
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { port: socket.address().port, received };
+/** startUdpServer, closed after the tests. */
+async function serveUdp(answer: (request: Buffer) => Buffer | undefined) {
+  const udp = await startUdpServer(answer);
+  udpServers.push(udp);
+  return udp;
 }
 
 /**

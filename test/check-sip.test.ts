@@ -3,43 +3,40 @@
 // up over UDP and over TCP; down for a status the server does not send; a closed UDP port, a
 // server that never answers and a reply for another Call-ID (from a small UDP server in the test)
 // are down.
-import dgram from 'node:dgram';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sipCheck from '../checks/sip.js';
 import type { CheckPlugin } from '../src/plugin.js';
-import { freeUdpPort } from './helpers/radius-server.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
+import { freeUdpPort, startUdpServer } from './helpers/servers.js';
 import { startKamailio, type SipServer } from './helpers/sip-server.js';
 import { runVigilAsync } from './helpers/vigil-process.js';
 
 const check = sipCheck as unknown as CheckPlugin;
 let server: SipServer;
-const sockets: dgram.Socket[] = [];
+const udpServers: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   server = await startKamailio();
 }, 60_000);
 afterAll(async () => {
-  for (const socket of sockets) socket.close();
+  for (const udp of udpServers) await udp.close();
   await server?.stop();
 });
 
 const where = (port = server.port, tcp = false) => `sip 127.0.0.1:${port}${tcp ? ' (tcp)' : ''}`;
 const run = (options: Record<string, unknown>, port = server.port, timeoutMs = 3_000) => runOnce(check, makeTarget('127.0.0.1', port), options, timeoutMs);
 
-/** A UDP server on 127.0.0.1 that hands each datagram to `answer` and sends back what it returns (undefined: silence). */
-async function serveUdp(answer: (request: string) => string | undefined): Promise<{ port: number; received: string[] }> {
-  const socket = dgram.createSocket('udp4');
-  sockets.push(socket);
-  const received: string[] = [];
-  socket.on('message', (msg, from) => {
-    received.push(msg.toString('utf8'));
-    const reply = answer(msg.toString('utf8'));
-    if (reply !== undefined) socket.send(reply, from.port, from.address);
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { port: socket.address().port, received };
+/** startUdpServer speaking text, closed after the tests; `received` as text. */
+async function serveUdp(answer: (request: string) => string | undefined) {
+  const udp = await startUdpServer((request) => answer(request.toString('utf8')));
+  udpServers.push(udp);
+  return {
+    port: udp.port,
+    get received() {
+      return udp.received.map((datagram) => datagram.toString('utf8'));
+    },
+  };
 }
 
 describe('sip check against Kamailio', () => {

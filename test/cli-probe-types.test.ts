@@ -1,27 +1,23 @@
 // `vigil probe` with every built-in type ad hoc: URL forms (udp://, dns://, tls://, https://)
 // with options in the query, and --type script with -o options.
-import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import https from 'node:https';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki } from './helpers/certificates.js';
 import { DNSMASQ, startDnsmasq, type Dnsmasq } from './helpers/dnsmasq.js';
+import { freeUdpPort, startUdpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync } from './helpers/vigil-process.js';
 
 const tmp = tempDir();
-let udp: dgram.Socket;
-let udpPort: number;
+let udp: Awaited<ReturnType<typeof startUdpServer>>;
 let secure: https.Server;
 let securePort: number;
 let dns: Dnsmasq | undefined;
 
 beforeAll(async () => {
-  udp = dgram.createSocket('udp4');
-  udp.on('message', (msg, from) => udp.send(`PONG ${msg}`, from.port, from.address));
-  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-  udpPort = udp.address().port;
+  udp = await startUdpServer((msg) => `PONG ${msg}`);
   const pki = makeTestPki(tmp.dir);
   secure = https.createServer({ cert: pki.serverCert, key: pki.serverKey }, (_req, res) => res.end('secure ok\n'));
   await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
@@ -30,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  udp.close();
+  await udp.close();
   secure.closeAllConnections();
   await new Promise((resolve) => secure.close(resolve));
   await dns?.stop();
@@ -39,13 +35,10 @@ afterAll(async () => {
 
 describe('vigil probe, every built-in type', () => {
   it('udp:// with query options; a closed port is DOWN with the ICMP reason', async () => {
-    const up = await runVigilAsync(['probe', `udp://127.0.0.1:${udpPort}?payload=PING&expect_prefix=PONG`]);
+    const up = await runVigilAsync(['probe', `udp://127.0.0.1:${udp.port}?payload=PING&expect_prefix=PONG`]);
     expect(up.stdout).toMatch(/^UP\s+udp:\/\/127\.0\.0\.1:\d+\?payload=PING&expect_prefix=PONG\s+[\d.]+ms\s+reply from 127\.0\.0\.1:\d+: "PONG PING" \(9 bytes\)$/m);
     expect(up.code).toBe(0);
-    const closed = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => closed.bind(0, '127.0.0.1', resolve));
-    const port = closed.address().port;
-    await new Promise<void>((resolve) => closed.close(resolve));
+    const port = await freeUdpPort();
     const down = await runVigilAsync(['probe', `udp://127.0.0.1:${port}`, '-o', 'payload=PING']);
     expect(down.stdout).toMatch(/^DOWN\s+.*port unreachable: ICMP error from 127\.0\.0\.1:\d+$/m);
     expect(down.code).toBe(2);

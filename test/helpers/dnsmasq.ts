@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import dnsPacket from 'dns-packet';
+import { freeTcpAndUdpPort } from './servers.js';
 import { waitFor } from './wait-for.js';
 
 export const DNSMASQ = '/usr/sbin/dnsmasq';
@@ -23,24 +23,6 @@ let instances = 0;
 function uniqueLoopbackAddress(): string {
   instances++;
   return `127.53.${(process.pid % 250) + 1}.${instances}`;
-}
-
-/** A port free for both UDP and TCP on `address`. */
-async function freePort(address: string): Promise<number> {
-  for (;;) {
-    const server = net.createServer();
-    const port = await new Promise<number>((resolve) => server.listen(0, address, () => resolve((server.address() as net.AddressInfo).port)));
-    const udp = dgram.createSocket('udp4');
-    const free = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, address, () => resolve(true));
-    });
-    await new Promise((resolve) => server.close(resolve));
-    if (free) {
-      await new Promise<void>((resolve) => udp.close(() => resolve()));
-      return port;
-    }
-  }
 }
 
 function answers(address: string, port: number): Promise<boolean> {
@@ -62,7 +44,7 @@ function answers(address: string, port: number): Promise<boolean> {
 export async function startDnsmasq(records: string[]): Promise<Dnsmasq> {
   if (!existsSync(DNSMASQ)) throw new Error(`${DNSMASQ} is not installed (Debian package dnsmasq-base; see test/install-system-packages.sh)`);
   const address = uniqueLoopbackAddress();
-  const port = await freePort(address);
+  const port = await freeTcpAndUdpPort(address);
   const args = [
     '--no-daemon',
     '--no-resolv',

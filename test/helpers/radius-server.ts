@@ -6,9 +6,9 @@
 // foreground as the current user (Debian's user/group settings taken out), logging to stdout with
 // every Login OK / Login incorrect; it is stopped by its PID and the directory is removed.
 import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { serverProcess } from './server-process.js';
+import { freeUdpPort } from './servers.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -32,15 +32,6 @@ export interface RadiusServer {
   /** What FreeRADIUS logged (each request's Login OK / Login incorrect, dropped packets), for assertions and a failing test's message. */
   log(): string;
   stop(): Promise<void>;
-}
-
-/** A free UDP port on 127.0.0.1 (bound, then released): nothing answers there but the kernel's ICMP port unreachable. */
-export async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
 }
 
 const CLIENTS = `client vigil-test {

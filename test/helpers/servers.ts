@@ -1,5 +1,7 @@
-// Real servers on loopback for tests: HTTP with a switchable status or a hang, and plain TCP.
-// Each can be stopped and started again on the same port.
+// Real servers on loopback for tests: HTTP with a switchable status or a hang, plain TCP (each
+// can be stopped and started again on the same port), UDP answering as the test says; and ports
+// with nothing behind them.
+import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 
@@ -109,4 +111,44 @@ export async function closedPort(address = '127.0.0.1'): Promise<number> {
   const port = await listenOn(server, 0, address);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A free UDP port on `address` (bound, then released): nothing answers there but the kernel's ICMP port unreachable. */
+export async function freeUdpPort(address = '127.0.0.1'): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
+}
+
+/** A port free for both TCP and UDP on `address` (bound, then released), for servers that listen on both. */
+export async function freeTcpAndUdpPort(address = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await closedPort(address);
+    const socket = dgram.createSocket('udp4');
+    const free = await new Promise<boolean>((resolve) => {
+      socket.once('error', () => resolve(false));
+      socket.bind(port, address, () => resolve(true));
+    });
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (free) return port;
+  }
+  throw new Error(`no port free for both TCP and UDP on ${address}`);
+}
+
+/**
+ * A UDP server on 127.0.0.1 that hands each datagram to `answer` and sends back what it returns
+ * (undefined: silence); `received` keeps every datagram.
+ */
+export async function startUdpServer(answer: (request: Buffer) => Uint8Array | string | undefined) {
+  const socket = dgram.createSocket('udp4');
+  const received: Buffer[] = [];
+  socket.on('message', (msg, from) => {
+    received.push(msg);
+    const reply = answer(msg);
+    if (reply !== undefined) socket.send(reply, from.port, from.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, received, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
 }

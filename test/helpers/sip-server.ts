@@ -4,10 +4,10 @@
 // Not Found. It runs in the foreground (-DD, logging to stderr with -E) with its runtime directory
 // in the temporary one, and is stopped by its PID (its children follow the main process).
 import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { serverProcess } from './server-process.js';
+import { freeTcpAndUdpPort } from './servers.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -19,24 +19,6 @@ export interface SipServer {
   /** What Kamailio logged, for a failing test's message. */
   log(): string;
   stop(): Promise<void>;
-}
-
-/** A port free for both TCP and UDP on 127.0.0.1 (bound, then released). */
-async function freeTcpAndUdpPort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    const socket = dgram.createSocket('udp4');
-    const free = await new Promise<boolean>((resolve) => {
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
-    if (free) return port;
-  }
-  throw new Error('no port free for both TCP and UDP on 127.0.0.1');
 }
 
 function config(port: number): string {
