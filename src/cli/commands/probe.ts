@@ -144,7 +144,10 @@ function printDetails(jobs: ProbeJob[], results: CheckResult[]): void {
 export function probeCommand(): Command {
   return new Command('probe')
     .description('run checks once and print the result, latency and reason (exit 0 up, 1 warning, 2 down, 3 unknown)')
-    .argument('[url]', 'an ad-hoc target: http(s)://host:port/path, tcp://host:port, tls://host:port, udp://host:port, dns://server[:port]/name?type=A (query parameters are check options)')
+    .argument(
+      '[url]',
+      'an ad-hoc target: http(s)://host:port/path, tcp://host:port, tls://host:port, udp://host:port, dns://server[:port]/name?type=A, mysql:// or pgsql://user:password@host/database, ldap(s)://host/base, radius://user:password@host?secret=…, sip://user@host (query parameters are check options)',
+    )
     .option('-c, --config <file>', 'run the configured checks instead of an ad-hoc one')
     .option('-s, --service <name>', 'with -c: only this service')
     .option('--host <host>', 'with -c: only this host; ad hoc (with --type): the address to check')
@@ -162,6 +165,8 @@ export function probeCommand(): Command {
         "vigil probe 'tcp://127.0.0.1:22?banner=ssh'",
         "vigil probe 'udp://127.0.0.1:5000?payload=PING&expect_prefix=PONG'",
         "vigil probe -v 'dns://127.0.0.1/www.example.com?type=A&expect_answers=192.0.2.1'",
+        "vigil probe 'mysql://monitor:secret@10.0.0.41/app?query=SELECT 1 FROM lb_status'",
+        "vigil probe 'ldap://10.0.0.61/dc=example,dc=com?starttls=true'",
         "vigil probe --type script --host 10.0.0.5 -o command=/usr/lib/nagios/plugins/check_tcp -o convention=nagios -o 'args=[-H, \"{address}\", -p, 22]'",
         'vigil probe --type http --host 10.0.0.5 --port 8080 -o path=/status -o expect_status=200',
         'vigil probe -c /etc/vigil/vigil.yaml --service web',
