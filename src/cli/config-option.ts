@@ -1,5 +1,5 @@
 // The `-c/--config` option every command that reads a config shares.
-import { Option } from 'commander';
+import { Option } from './commander.js';
 
 export const DEFAULT_CONFIG = process.env.VIGIL_CONFIG ?? '/etc/vigil/vigil.yaml';
 

@@ -2,7 +2,9 @@
 // read without loading plugins or validating the rest (the daemon does that), so commands start fast.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type * as Yaml from 'yaml';
 import { resolveControlSocket, resolveHistoryPath } from '../config/paths.js';
+import { requireCommonJs } from '../require-commonjs.js';
 
 export interface ConfigPaths {
   historyPath: string;
@@ -24,7 +26,7 @@ export async function readConfigPaths(configFile: string): Promise<ConfigPaths> 
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new Error(`cannot read config ${file}: ${reason} (give -c FILE, or set VIGIL_CONFIG)`);
   }
-  const { parse } = await import('yaml'); // only when there is a config to read
+  const { parse } = requireCommonJs('yaml') as typeof Yaml; // only when there is a config to read
   let config: unknown;
   try {
     config = parse(text) ?? {};

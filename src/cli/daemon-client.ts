@@ -1,6 +1,6 @@
 // How CLI commands reach the running daemon: the socket from --socket or the config, one request,
 // and a clear message (and exit code 3) when the daemon cannot be reached.
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import { controlRequest, DaemonUnreachable, type ControlReply } from '../control/control-client.js';
 import { readConfigPaths } from './config-paths.js';
 import { configOption } from './config-option.js';

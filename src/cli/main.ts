@@ -1,6 +1,6 @@
 // The `vigil` command line. Each command's module is loaded only when that command runs (all of
 // them for help), so `vigil status` or `vigil history` does not pay for the daemon's code.
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import { setFlagsFromString } from 'node:v8';
 import { VERSION } from '../version.js';
 import { examples } from './config-option.js';

@@ -1,5 +1,5 @@
 // The options the history reports share: which database, which targets, which window.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from './commander.js';
 import type { Grouping } from '../history/grouping.js';
 import type { TargetFilter } from '../history/outage-query.js';
 import { configOption } from './config-option.js';

@@ -1,6 +1,6 @@
 // Which targets a control command means: `SERVICE`, `SERVICE/HOST` as arguments, and/or the
 // --service, --group, --host options (mon's `disable service G S`, `disable host H`, `disable watch G`).
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import type { Selector } from '../control/control-api.js';
 
 export interface SelectorOptions {

@@ -1,8 +1,11 @@
 // Opens the history database: WAL so the CLI reads while the daemon writes, schema migrated.
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { migrate, READABLE_FROM_VERSION, SCHEMA_VERSION } from './migrations.js';
+import { requireCommonJs } from '../require-commonjs.js';
+
+const Database = requireCommonJs('better-sqlite3') as typeof BetterSqlite3;
 
 /** While running, a locked database must not stall the event loop: fail fast and retry later. */
 export const RUNTIME_BUSY_TIMEOUT_MS = 50;
@@ -20,9 +23,9 @@ const INCREMENTAL_AUTO_VACUUM = 2;
  * daemon starts anyway and tries again at the next start; until then freed pages are reused but
  * the file does not shrink.
  */
-export function openWritableDatabase(file: string, notice: (message: string) => void = () => undefined): Database.Database {
+export function openWritableDatabase(file: string, notice: (message: string) => void = () => undefined): BetterSqlite3.Database {
   mkdirSync(path.dirname(file), { recursive: true });
-  let db: Database.Database;
+  let db: BetterSqlite3.Database;
   try {
     db = new Database(file, { timeout: 5_000 });
   } catch (err) {
@@ -50,8 +53,8 @@ export function openWritableDatabase(file: string, notice: (message: string) => 
  * A read-only connection for the CLI; works while the daemon writes. It cannot upgrade the
  * schema, so a file of another version is refused with what to do, not misread.
  */
-export function openReadOnlyDatabase(file: string): Database.Database {
-  let db: Database.Database;
+export function openReadOnlyDatabase(file: string): BetterSqlite3.Database {
+  let db: BetterSqlite3.Database;
   let version: number;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true, timeout: 2_000 });

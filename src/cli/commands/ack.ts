@@ -1,6 +1,6 @@
 // `vigil ack`: acknowledge a current outage with a comment — no more repeat alerts for it; the
 // acknowledgement is written on the outage in history and ends when the target is UP again.
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import os from 'node:os';
 import { API_PREFIX, type AckAnswer } from '../../control/control-api.js';
 import { examples } from '../config-option.js';

@@ -1,6 +1,6 @@
 // `vigil alerts log | queue | test`: every delivery attempt and its result ("did the pager get
 // it?"), what still waits to be retried, and a test alert sent through a configured alert.
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import { ConfigError, formatIssue } from '../../config/config-error.js';
 import { formatDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';

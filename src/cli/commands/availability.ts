@@ -1,6 +1,6 @@
 // `vigil availability`: per target, service, host or group over a window — availability, outages,
 // downtime, MTTR, MTBF, longest outage — with maintenance time left out and shown.
-import type { Command } from 'commander';
+import type { Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryAvailability, type AvailabilityRow } from '../../history/availability-query.js';
 import type { Grouping } from '../../history/grouping.js';

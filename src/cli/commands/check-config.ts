@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { ConfigError, formatIssue } from '../../config/config-error.js';
 import { loadConfig } from '../../config/load-config.js';
 import { describeError } from '../../describe-error.js';

@@ -1,5 +1,5 @@
 // `vigil check-now`: run targets' checks at once on the running daemon and show the results.
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { API_PREFIX, type CheckNowAnswer } from '../../control/control-api.js';
 import { examples } from '../config-option.js';
 import { addDaemonOptions, askDaemon, expectOk, reportFailure, type DaemonOptions } from '../daemon-client.js';

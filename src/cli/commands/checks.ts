@@ -1,6 +1,6 @@
 // `vigil checks`: how many checks ran per target, service, host or group over a window, how many
 // failed, and how fast they answered — from the per-minute/hour/day aggregates the daemon keeps.
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryCheckStats, type CheckStatsFilter, type CheckStatsRow, type Resolution } from '../../history/check-stats-query.js';
 import { examples } from '../config-option.js';

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { parseDuration } from '../../config/duration.js';
 import { runDemo } from '../../demo/run-demo.js';
 import { examples } from '../config-option.js';

@@ -1,6 +1,6 @@
 // `vigil disable` / `vigil enable`: stop and resume checking targets on the running daemon (mon's
 // disable/enable). The daemon keeps the flag across restarts.
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { API_PREFIX, type ChangeAnswer } from '../../control/control-api.js';
 import { examples } from '../config-option.js';
 import { addDaemonOptions, askDaemon, expectOk, reportFailure, type DaemonOptions } from '../daemon-client.js';

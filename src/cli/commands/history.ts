@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import { formatDuration, parseDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
 import { iterateOutages, queryOutages, type OutageFilter, type OutageRow } from '../../history/outage-query.js';

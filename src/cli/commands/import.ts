@@ -2,7 +2,7 @@
 // command. Writes a commented Vigil config (stdout or -o FILE), checked with the same loader as
 // `vigil check-config`; `--check` says what would behave differently; `--json` gives the report.
 import { writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from '../commander.js';
 import { checkReport, importSummary } from '../../import/import-report.js';
 import type { SourceFormat } from '../../import/import-result.js';
 import { FORMATS, ImportError, renderAndValidate, translate } from '../../import/run-import.js';

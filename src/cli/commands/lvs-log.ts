@@ -1,5 +1,5 @@
 // `vigil vrrp` and `vigil actions`: read back VRRP state changes and the actions plugins took.
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryActions, queryVrrp } from '../../history/lvs-query.js';
 import { configOption, examples } from '../config-option.js';

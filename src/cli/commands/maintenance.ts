@@ -1,6 +1,6 @@
 // `vigil maintenance start|stop`: targets stay checked and recorded, but no action fires; the time
 // is recorded as a maintenance period and left out of availability.
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { parseDuration } from '../../config/duration-text.js';
 import { examples } from '../config-option.js';
 import { addDaemonOptions, reportFailure, type DaemonOptions } from '../daemon-client.js';

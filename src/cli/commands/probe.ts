@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { parse as parseYamlValue } from 'yaml';
 import { parseDuration } from '../../config/duration.js';
 import { ConfigError, formatIssue } from '../../config/config-error.js';

@@ -1,6 +1,6 @@
 // `vigil reload`: the daemon re-reads its config (as SIGHUP does) and says what changed, or why
 // the new config was rejected (the running one stays).
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { API_PREFIX, type ReloadAnswer } from '../../control/control-api.js';
 import { examples } from '../config-option.js';
 import { addDaemonOptions, askDaemon, reportFailure, type DaemonOptions } from '../daemon-client.js';

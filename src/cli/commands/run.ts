@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import { runDaemon } from '../../daemon.js';
 import { configOption, examples } from '../config-option.js';
 

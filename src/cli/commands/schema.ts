@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { configJsonSchema } from '../../config/json-schema.js';
 import { loadBuiltinPlugins } from '../../plugins/load-plugins.js';
 import { examples } from '../config-option.js';

@@ -1,6 +1,6 @@
 // `vigil status`: the live state of every target from the running daemon; without a daemon, says
 // so and shows the last known state from the history database (exit code 3).
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { existsSync } from 'node:fs';
 import { API_PREFIX, type StatusAnswer } from '../../control/control-api.js';
 import { DaemonUnreachable } from '../../control/control-client.js';

@@ -1,6 +1,6 @@
 // `vigil timeline`: a picture of the last hours or days — one row per target, time across the
 // terminal, down time marked.
-import type { Command } from 'commander';
+import type { Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryAvailability } from '../../history/availability-query.js';
 import { queryTimeline } from '../../history/timeline-query.js';

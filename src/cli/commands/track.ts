@@ -4,7 +4,7 @@
 // alerts publish their state in the history database and refresh it at every resync: a status
 // not refreshed in time means the daemon is dead or stuck, and that counts as a failure too, so
 // VRRP moves the VIP to the peer.
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { formatDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
 import { openReadOnlyDatabase } from '../../history/open-database.js';

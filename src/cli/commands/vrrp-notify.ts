@@ -2,7 +2,7 @@
 // arguments — INSTANCE|GROUP, the name, MASTER|BACKUP|FAULT|STOP, the priority — to the
 // configured command. Records the change in the history database beside the outages.
 import os from 'node:os';
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import { loadConfig } from '../../config/load-config.js';
 import { describeError } from '../../describe-error.js';
 import { insertVrrp } from '../../history/lvs-query.js';
