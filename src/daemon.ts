@@ -5,6 +5,8 @@ import type { Server } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ConfigError, formatIssue } from './config/config-error.js';
 import { loadConfig } from './config/load-config.js';
+import type { YamlReader } from './config/parse-yaml.js';
+import { YamlWorker } from './config/yaml-worker.js';
 import type { ReloadAnswer } from './control/control-api.js';
 import { createControlHandler } from './control/control-handlers.js';
 import { claimSocket, ControlServer } from './control/control-server.js';
@@ -29,8 +31,8 @@ export interface DaemonOptions {
 /** Most time a stop waits for checks in flight before aborting them. */
 const MAX_STOP_GRACE_MS = 5_000;
 
-async function readPlan(file: string): Promise<Plan> {
-  const plan = buildPlan(await loadConfig(file));
+async function readPlan(file: string, readYaml?: YamlReader): Promise<Plan> {
+  const plan = buildPlan(await loadConfig(file, readYaml));
   await nextTurn(); // checks under way get a turn before the plan is compared and applied
   return plan;
 }
@@ -104,10 +106,19 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // more afterwards, and every caller waiting gets the outcome of a reload that started after it asked.
   let reloading: Promise<ReloadAnswer> | undefined;
   let queued: Promise<ReloadAnswer> | undefined;
+  // A reload reads the YAML on a worker thread: the checks keep running meanwhile.
+  const readPlanOffThread = async (file: string): Promise<Plan> => {
+    const worker = new YamlWorker((reason) => log.warn(`reload: ${reason}`));
+    try {
+      return await readPlan(file, worker.read);
+    } finally {
+      await worker.close();
+    }
+  };
   const reload = async (): Promise<ReloadAnswer> => {
     log.info(`reloading ${options.configFile}`);
     try {
-      const next = await readPlan(options.configFile);
+      const next = await readPlanOffThread(options.configFile);
       const running = supervisor.currentPlan!.config.control;
       if (next.config.control.socket !== running.socket || next.config.control.enabled !== running.enabled) {
         log.warn('reload: control settings changed; they take effect at the next start');

@@ -126,6 +126,8 @@ describe('vigil run', () => {
     // No target fell back to UNKNOWN or re-announced its state.
     expect(daemon.lines.slice(done.index).filter((line) => / → /.test(line))).toEqual([]);
     expect(readOutages(tmp.path('history.db'))).toHaveLength(1);
+    // The YAML was read on the reload's worker thread, not on the main one instead.
+    expect(daemon.lines.filter((line) => /worker thread/.test(line))).toEqual([]);
 
     await web.start();
     await daemon.waitForLine(/web-http\/web1 DOWN → UP after 2 successes \(outage #1/, { from: done.index });
@@ -139,7 +141,13 @@ describe('vigil run', () => {
     writeFileSync(file, config().replace('fall: 3', 'fall: three'));
     daemon.signal('SIGHUP');
     await daemon.waitForLine(/reload rejected: .*vigil\.yaml:8:9: defaults\.fall: expected a number, got "three"/);
-    const kept = await daemon.waitForLine(/reload rejected: keeping the running configuration/);
+    const rejected = await daemon.waitForLine(/reload rejected: keeping the running configuration/);
+
+    // A YAML syntax error, found on the worker thread, points at its line too.
+    writeFileSync(file, config().replace('fall: 3', 'fall: [3'));
+    daemon.signal('SIGHUP');
+    await daemon.waitForLine(/reload rejected: .*vigil\.yaml:\d+:\d+: YAML syntax error/, { from: rejected.index });
+    const kept = await daemon.waitForLine(/reload rejected: keeping the running configuration/, { from: rejected.index + 1 });
 
     await web.stop();
     await daemon.waitForLine(/web-http\/web1 UP → DOWN after 3 failures/, { from: kept.index });

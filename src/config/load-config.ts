@@ -4,12 +4,11 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Document, LineCounter } from 'yaml';
 import { loadBuiltinPlugins, loadPluginDirs } from '../plugins/load-plugins.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { ConfigError, type ConfigIssue, type ConfigPath } from './config-error.js';
-import { locate } from './locate.js';
-import { parseYaml } from './parse-yaml.js';
+import { locate, type Position } from './locate.js';
+import { parseYaml, readYamlHere, type ParsedYaml, type YamlReader } from './parse-yaml.js';
 import { resolveControlSocket, resolveHistoryPath } from './paths.js';
 import { configSchema, type Config } from './schema.js';
 import { validateReferences } from './validate-references.js';
@@ -21,8 +20,17 @@ const MERGED_SECTIONS = ['hostgroups', 'services', 'alerts', 'virtual_servers'] 
 
 interface SourceFile {
   file: string;
-  doc: Document;
-  lineCounter: LineCounter;
+  text: string;
+  /** The file's plain value. */
+  value: unknown;
+  /** The document with line positions: parsed again only when there is an error to point at. */
+  positions?: ParsedYaml;
+}
+
+/** Where `path` is in the file (the key itself with `atKey`). */
+function locateIn(source: SourceFile, path: ConfigPath, atKey?: boolean): Position | undefined {
+  source.positions ??= parseYaml(source.text);
+  return locate(source.positions.doc, source.positions.lineCounter, path, atKey);
 }
 
 export interface LoadedConfig {
@@ -43,12 +51,12 @@ class SourceMap {
 
   issue(raw: RawIssue): ConfigIssue {
     const owner = this.owners.get(`${raw.path[0]}.${raw.path[1]}`) ?? this.files[0]!;
-    const position = locate(owner.doc, owner.lineCounter, raw.path, raw.atKey);
+    const position = locateIn(owner, raw.path, raw.atKey);
     return { file: owner.file, line: position?.line, column: position?.column, path: raw.path, message: raw.message };
   }
 }
 
-async function parseFile(file: string, issues: ConfigIssue[]): Promise<SourceFile | undefined> {
+async function parseFile(file: string, readYaml: YamlReader, issues: ConfigIssue[]): Promise<SourceFile | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -56,12 +64,9 @@ async function parseFile(file: string, issues: ConfigIssue[]): Promise<SourceFil
     issues.push({ file, path: [], message: `cannot read config file: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}` });
     return undefined;
   }
-  const { doc, lineCounter } = await parseYaml(text);
-  for (const error of doc.errors) {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    issues.push({ file, line, column: col, path: [], message: `YAML syntax error: ${error.message.split('\n')[0]}` });
-  }
-  return doc.errors.length ? undefined : { file, doc, lineCounter };
+  const { value, syntaxErrors } = await readYaml(text);
+  for (const { line, column, message } of syntaxErrors) issues.push({ file, line, column, path: [], message });
+  return syntaxErrors.length ? undefined : { file, text, value };
 }
 
 async function expandInclude(entry: string, baseDir: string, issues: ConfigIssue[], from: string): Promise<string[]> {
@@ -81,12 +86,12 @@ async function expandInclude(entry: string, baseDir: string, issues: ConfigIssue
 }
 
 /** Parses the main file and its includes into one plain object, remembering who defined what. */
-async function readSources(file: string, issues: ConfigIssue[]): Promise<{ merged: Record<string, unknown>; sources: SourceMap } | undefined> {
+async function readSources(file: string, readYaml: YamlReader, issues: ConfigIssue[]): Promise<{ merged: Record<string, unknown>; sources: SourceMap } | undefined> {
   const sources = new SourceMap();
-  const main = await parseFile(file, issues);
+  const main = await parseFile(file, readYaml, issues);
   if (!main) return undefined;
   sources.files.push(main);
-  const merged = (main.doc.toJS() ?? {}) as Record<string, unknown>;
+  const merged = (main.value ?? {}) as Record<string, unknown>;
   if (typeof merged !== 'object' || Array.isArray(merged)) {
     issues.push({ file, line: 1, path: [], message: 'expected a mapping of settings at the top level' });
     return undefined;
@@ -97,13 +102,13 @@ async function readSources(file: string, issues: ConfigIssue[]): Promise<{ merge
   const includes = Array.isArray(merged.include) ? (merged.include as unknown[]).filter((x): x is string => typeof x === 'string') : [];
   for (const entry of includes) {
     for (const included of await expandInclude(entry, path.dirname(file), issues, file)) {
-      const source = await parseFile(included, issues);
+      const source = await parseFile(included, readYaml, issues);
       if (!source) continue;
       sources.files.push(source);
-      const content = (source.doc.toJS() ?? {}) as Record<string, unknown>;
+      const content = (source.value ?? {}) as Record<string, unknown>;
       for (const [section, value] of Object.entries(content)) {
         if (!(MERGED_SECTIONS as readonly string[]).includes(section)) {
-          const position = locate(source.doc, source.lineCounter, [section], true);
+          const position = locateIn(source, [section], true);
           issues.push({ file: included, line: position?.line, column: position?.column, path: [section], message: `an included file may only hold ${MERGED_SECTIONS.join(', ')}` });
           continue;
         }
@@ -111,7 +116,7 @@ async function readSources(file: string, issues: ConfigIssue[]): Promise<{ merge
         for (const [key, entryValue] of Object.entries((value as Record<string, unknown>) ?? {})) {
           const previous = sources.owners.get(`${section}.${key}`);
           if (previous) {
-            const position = locate(source.doc, source.lineCounter, [section, key], true);
+            const position = locateIn(source, [section, key], true);
             issues.push({ file: included, line: position?.line, column: position?.column, path: [section, key], message: `already defined in ${previous.file}` });
             continue;
           }
@@ -124,15 +129,18 @@ async function readSources(file: string, issues: ConfigIssue[]): Promise<{ merge
   return { merged, sources };
 }
 
-/** Loads and validates a config file. Throws ConfigError listing every problem found. */
-export async function loadConfig(file: string): Promise<LoadedConfig> {
+/**
+ * Loads and validates a config file. Throws ConfigError listing every problem found. `readYaml`
+ * reads each file's text: here by default; the daemon's reloads pass a YamlWorker's.
+ */
+export async function loadConfig(file: string, readYaml: YamlReader = readYamlHere): Promise<LoadedConfig> {
   const absolute = path.resolve(file);
   const issues: ConfigIssue[] = [];
-  const read = await readSources(absolute, issues);
+  const read = await readSources(absolute, readYaml, issues);
   if (!read) throw new ConfigError(issues);
   const { merged, sources } = read;
   // Each step below takes tens of milliseconds at 10,000 targets: the daemon's checks get a turn
-  // between them while it reloads (see parse-yaml.ts).
+  // between them while it reloads (see yaml-worker.ts).
   await nextTurn();
   const parsed = configSchema.safeParse(merged);
   await nextTurn();

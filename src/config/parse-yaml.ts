@@ -1,34 +1,45 @@
-// Parses a config file's YAML a slice at a time, giving the event loop a turn between slices.
-// A director's config of 10,000 real servers takes about half a second to parse; on SIGHUP the
-// daemon parses it while checks are in flight, and a check whose answer has arrived but waits
-// behind one long parse would be timed out by its timer, which runs first. In slices, answers are
-// read between them. The result is parseDocument's, built from the same Lexer, Parser and
-// Composer the yaml library documents for this.
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Composer, Lexer, LineCounter, Parser, YAMLParseError, type Document } from 'yaml';
-
-/** Lexical tokens per slice: a few milliseconds of work. */
-const TOKENS_PER_SLICE = 2_000;
+// Parses a config file's YAML: the Document with its line positions (for errors that point at a
+// line), or just the plain value and the syntax errors (what loading a config needs first). A file
+// holds one document; a second one is an error, not silently ignored.
+import { Composer, LineCounter, Parser, YAMLParseError, type Document } from 'yaml';
 
 export interface ParsedYaml {
   doc: Document.Parsed;
   lineCounter: LineCounter;
 }
 
-export async function parseYaml(source: string): Promise<ParsedYaml> {
+export interface YamlSyntaxError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** A file's plain value (undefined when it has syntax errors) and its syntax errors. */
+export interface YamlValue {
+  value: unknown;
+  syntaxErrors: YamlSyntaxError[];
+}
+
+/** Reads a config text into its value; where the reading runs is the caller's choice (yaml-worker.ts). */
+export type YamlReader = (text: string) => Promise<YamlValue>;
+
+export function parseYaml(source: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const parser = new Parser(lineCounter.addNewLine);
   const composer = new Composer({ uniqueKeys: true });
-  const docs: Document.Parsed[] = [];
-  lineCounter.addNewLine(0); // as Parser.parse does for the first line
-  let tokens = 0;
-  for (const lexeme of new Lexer().lex(source)) {
-    for (const token of parser.next(lexeme)) docs.push(...composer.next(token));
-    if (++tokens % TOKENS_PER_SLICE === 0) await nextTurn();
-  }
-  for (const token of parser.end()) docs.push(...composer.next(token));
-  docs.push(...composer.end(true, source.length));
-  const doc = docs[0]!; // end(true) makes one, even from an empty source
+  const docs = [...composer.compose(new Parser(lineCounter.addNewLine).parse(source), true, source.length)];
+  const doc = docs[0]!; // compose(…, true) makes one, even from an empty source
   if (docs.length > 1) doc.errors.push(new YAMLParseError(docs[1]!.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents; a config file holds one'));
   return { doc, lineCounter };
 }
+
+export function readYaml(source: string): YamlValue {
+  const { doc, lineCounter } = parseYaml(source);
+  const syntaxErrors = doc.errors.map((error): YamlSyntaxError => {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    return { line, column: col, message: `YAML syntax error: ${error.message.split('\n')[0]}` };
+  });
+  return { value: syntaxErrors.length ? undefined : doc.toJS(), syntaxErrors };
+}
+
+/** Reads on the calling thread: the first start and the CLI, where nothing else is waiting. */
+export const readYamlHere: YamlReader = async (source) => readYaml(source);
