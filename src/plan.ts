@@ -166,12 +166,16 @@ export function buildServicePlan(
 
 /** Adds a target per host of the service. */
 export function addTargets(targets: Map<string, TargetPlan>, plan: ServicePlan): void {
+  // One check and one timing object for all the service's targets (a plan is never changed in
+  // place): a reload's diff then compares each once, not ten thousand times.
+  const check: CheckPlan = { checkType: plan.checkType, plugin: plan.plugin, options: plan.options };
+  const timing = serviceTiming(plan);
   for (const host of plan.hosts) {
     const id = targetId(plan.name, host.name);
     const target: Target = { id, service: plan.name, group: plan.group, name: host.name, address: host.address };
     if (host.port !== undefined) target.port = host.port;
     if (host.weight !== undefined) target.weight = host.weight;
-    targets.set(id, { target, service: plan, check: { checkType: plan.checkType, plugin: plan.plugin, options: plan.options }, timing: serviceTiming(plan) });
+    targets.set(id, { target, service: plan, check, timing });
   }
 }
 
@@ -248,13 +252,14 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   const removedTargets = [...before.targets.keys()].filter((id) => !after.targets.has(id));
   const changedTargets = new Map<string, string[]>();
   let unchangedTargets = 0;
+  // Targets share their service's check and timing objects: each pair is compared once.
+  const same = sameJsonOnce();
   for (const [id, planned] of after.targets) {
     const previous = before.targets.get(id);
     if (!previous || changedServices.has(planned.service.name)) continue;
-    const { checkType, options } = planned.check;
     const changes: string[] = [];
-    if (previous.check.checkType !== checkType || JSON.stringify(previous.check.options) !== JSON.stringify(options)) changes.push('its own check changed');
-    if (JSON.stringify(previous.timing) !== JSON.stringify(planned.timing)) changes.push('its own timing changed');
+    if (previous.check.checkType !== planned.check.checkType || !same(previous.check.options, planned.check.options)) changes.push('its own check changed');
+    if (!same(previous.timing, planned.timing)) changes.push('its own timing changed');
     if (changes.length) changedTargets.set(id, changes);
     else unchangedTargets++;
   }
@@ -266,6 +271,18 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     removedTargets,
     changedTargets,
     unchangedTargets,
+  };
+}
+
+/** Compares two values by their JSON, remembering the answer for each pair of objects. */
+function sameJsonOnce(): (a: object, b: object) => boolean {
+  const answers = new Map<object, Map<object, boolean>>();
+  return (a, b) => {
+    let forA = answers.get(a);
+    if (!forA) answers.set(a, (forA = new Map()));
+    let answer = forA.get(b);
+    if (answer === undefined) forA.set(b, (answer = JSON.stringify(a) === JSON.stringify(b)));
+    return answer;
   };
 }
 
