@@ -44,6 +44,8 @@ export interface ScaleResult {
   reloadMs: number;
   /** The longest the event loop was held while it reloaded: how late any answer could be read. */
   reloadEventLoopMaxMs: number;
+  /** The same, over as long a time right after, without a reload: what the load alone holds it for. */
+  quietEventLoopMaxMs: number;
   /** Checks that failed around the reload; every backend is healthy, so each is the reload's doing. */
   reloadFailedChecks: number;
 }
@@ -53,8 +55,13 @@ function failedChecks(samples: Samples): number {
   return total(samples, 'vigil_checks_total') - total(samples, 'vigil_checks_total', 'status="up"');
 }
 
+/** The longest the event loop was held since the previous scrape (each scrape starts a new window). */
+function eventLoopMaxMs(samples: Samples): number {
+  return (value(samples, 'nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000;
+}
+
 /** Reloads the daemon's unchanged config through its control socket, under the running load. */
-async function measureReload(daemon: BenchDaemon, intervalMs: number): Promise<Pick<ScaleResult, 'reloadMs' | 'reloadEventLoopMaxMs' | 'reloadFailedChecks'>> {
+async function measureReload(daemon: BenchDaemon, intervalMs: number): Promise<Pick<ScaleResult, 'reloadMs' | 'reloadEventLoopMaxMs' | 'quietEventLoopMaxMs' | 'reloadFailedChecks'>> {
   const before = await scrape(daemon.metricsUrl); // a scrape also starts a new event-loop window
   const client = new Client('http://localhost', { socketPath: path.join(daemon.dir, CONTROL_SOCKET_NAME) });
   try {
@@ -63,11 +70,15 @@ async function measureReload(daemon: BenchDaemon, intervalMs: number): Promise<P
     const answer = await response.body.text();
     if (response.statusCode !== 200) throw new Error(`reload failed: ${answer}`);
     const reloadMs = performance.now() - started;
+    const reloaded = await scrape(daemon.metricsUrl); // the event-loop window of the reload alone
     await sleep(intervalMs); // the checks under way during the reload have ended
     const after = await scrape(daemon.metricsUrl);
+    await sleep(reloadMs); // as long as the reload took, without one
+    const quiet = await scrape(daemon.metricsUrl);
     return {
       reloadMs,
-      reloadEventLoopMaxMs: (value(after, 'nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000,
+      reloadEventLoopMaxMs: eventLoopMaxMs(reloaded),
+      quietEventLoopMaxMs: eventLoopMaxMs(quiet),
       reloadFailedChecks: failedChecks(after) - failedChecks(before),
     };
   } finally {
