@@ -218,7 +218,9 @@ describe('script check: programs that misbehave', () => {
 
   it('an endless flood is cut at the timeout', async () => {
     const endless = script('endless.sh', 'exec yes "flood"');
-    const result = await runOnce(scriptCheck, local(), { command: endless }, 400);
+    // 1 s: the check stops it at 0.5 s, leaving the rest for the kill to land even on a loaded machine
+    // (at 400 ms the runner's own deadline could come first, without the partial output).
+    const result = await runOnce(scriptCheck, local(), { command: endless }, 1_000);
     expect(result).toMatchObject({ status: 'down', message: expect.stringMatching(/^timed out after/) });
     expect(result.detail!.length).toBeLessThanOrEqual(16_384);
   });
