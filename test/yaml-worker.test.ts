@@ -29,6 +29,29 @@ describe('YamlWorker', () => {
     }
   });
 
+  it('refuses a text the yaml library refuses (an alias bomb) with the library\'s message, as reading here does', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((name, i) => `${name}: &${name} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    const here = (() => {
+      try {
+        readYaml(bomb);
+        return 'read';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    expect(here).toMatch(/alias/i);
+    const { YamlWorker } = (await import(new URL('../dist/src/config/yaml-worker.js', import.meta.url).href)) as YamlWorkerModule;
+    const fallbacks: string[] = [];
+    const worker = new YamlWorker((reason) => fallbacks.push(reason));
+    try {
+      await expect(worker.read(bomb)).rejects.toThrow(here);
+      expect(await worker.read(GOOD)).toEqual(readYaml(GOOD)); // and it goes on reading
+      expect(fallbacks).toEqual([]);
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('reads on the calling thread, and says why, when its thread cannot start', async () => {
     // From the TypeScript sources there is no compiled thread module to start.
     const { YamlWorker } = await import('../src/config/yaml-worker.js');

@@ -10,11 +10,15 @@ import { Worker } from 'node:worker_threads';
 import { describeError } from '../describe-error.js';
 import { readYaml, type YamlReader, type YamlValue } from './parse-yaml.js';
 
+/** The thread's answer to one text (yaml-worker-thread.ts). */
+type ThreadAnswer = { read: YamlValue } | { refused: string };
+
 interface Pending {
-  resolve: (value: YamlValue) => void;
+  resolve: (answer: ThreadAnswer) => void;
   reject: (err: Error) => void;
 }
 
+/** One thread, one text at a time (loadConfig reads a config's files one after another); `close` ends it. */
 export class YamlWorker {
   private worker: Worker | undefined;
   private pending: Pending | undefined;
@@ -23,7 +27,7 @@ export class YamlWorker {
   constructor(private readonly onFallback: (reason: string) => void) {
     try {
       const worker = new Worker(new URL('./yaml-worker-thread.js', import.meta.url));
-      worker.on('message', (answer: YamlValue) => this.takePending()?.resolve(answer));
+      worker.on('message', (answer: ThreadAnswer) => this.takePending()?.resolve(answer));
       worker.on('error', (err) => this.fail(err));
       worker.on('exit', (code) => this.fail(new Error(`the thread exited (code ${code})`)));
       this.worker = worker;
@@ -33,25 +37,32 @@ export class YamlWorker {
   }
 
   readonly read: YamlReader = async (source) => {
-    const worker = this.worker;
-    if (worker) {
-      try {
-        return await new Promise<YamlValue>((resolve, reject) => {
-          this.pending = { resolve, reject };
-          worker.postMessage(source);
-        });
-      } catch {
-        // fail() has told onFallback; read it here below
-      }
-    }
-    return readYaml(source);
+    const answer = await this.ask(source);
+    if (!answer) return readYaml(source);
+    if ('refused' in answer) throw new Error(answer.refused);
+    return answer.read;
   };
 
   async close(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
+    this.takePending()?.reject(new Error('closed')); // a read under way finishes here instead
     await worker?.terminate();
+  }
+
+  /** The thread's answer; undefined when there is no thread (any more): onFallback has been told. */
+  private async ask(source: string): Promise<ThreadAnswer | undefined> {
+    const worker = this.worker;
+    if (!worker) return undefined;
+    try {
+      return await new Promise<ThreadAnswer>((resolve, reject) => {
+        this.pending = { resolve, reject };
+        worker.postMessage(source);
+      });
+    } catch {
+      return undefined;
+    }
   }
 
   private takePending(): Pending | undefined {
