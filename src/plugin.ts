@@ -21,6 +21,7 @@ export { commandOption, hexOption, hexPatternOption, ipAddressOption, oneOrMore,
 export { serverNameFor, tlsConnectOptions, tlsOptionsShape, type TlsOptions } from './check-kit/tls-options.js';
 export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.js';
 export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';
+export { sendEcho, type EchoOutcome, type EchoRequest } from './check-kit/icmp-echo.js';
 export { exchangeHttp, type HttpExchangeRequest, type HttpExchangeResponse } from './check-kit/http-exchange.js';
 export { answerBudgetMs, answerDeadline, answerTimeLeftMs } from './check-kit/answer-deadline.js';
 export { setDeadline } from './deadline-timer.js';

@@ -58,7 +58,7 @@ services:
     expect(result.code).toBe(1);
     expect(result.stderr.split('\n').filter(Boolean).sort()).toEqual(
       [
-        `${file}:3:51: services.a.check[1].type: unknown check type 'htp' (did you mean 'http'?); available: dns, http, ldap, mysql, pgsql, radius, script, sip, tcp, udp`,
+        `${file}:3:51: services.a.check[1].type: unknown check type 'htp' (did you mean 'http'?); available: dns, http, icmp, ldap, mysql, pgsql, radius, script, sip, tcp, udp`,
         `${file}:4:28: services.b.check[0].type: is required (expected the plugin type name)`,
         `${file}:5:27: services.c.check: expected a check ({type: ..., options}) or a list of checks, got 5`,
         `${file}:6:89: services.d.batch: a list of checks runs per target: batch needs a single check`,

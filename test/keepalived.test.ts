@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { doubleEnv, IPVSADM_DOUBLE } from './helpers/ipvsadm-double.js';
+import { ip, mustIp as must, netnsUnavailable } from './helpers/netns.js';
 import { startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync, VIGIL_BIN, VigilDaemon } from './helpers/vigil-process.js';
@@ -18,24 +19,10 @@ const tmp = tempDir('vigil-keepalived-');
 const keepaliveds: ChildProcess[] = [];
 const cleanups: Array<() => void | Promise<void>> = [];
 
-function ip(args: string[]): { ok: boolean; out: string } {
-  const result = spawnSync('ip', args, { encoding: 'utf8' });
-  return { ok: result.status === 0, out: `${result.stdout}${result.stderr}` };
-}
-
 /** Why this test cannot run here, or undefined when it can. */
 function cannotRun(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root to create network namespaces';
-  if (!existsSync('/usr/sbin/keepalived')) return 'keepalived is not installed (test/install-system-packages.sh installs it)';
-  const probe = `${tag}p`;
-  if (!ip(['netns', 'add', probe]).ok) return 'cannot create network namespaces here (ip netns add failed)';
-  ip(['netns', 'del', probe]);
-  return undefined;
-}
-
-function must(args: string[]): void {
-  const result = ip(args);
-  if (!result.ok) throw new Error(`ip ${args.join(' ')}: ${result.out}`);
+  if (process.getuid?.() === 0 && !existsSync('/usr/sbin/keepalived')) return 'keepalived is not installed (test/install-system-packages.sh installs it)';
+  return netnsUnavailable(`${tag}p`);
 }
 
 function createNetwork(): void {

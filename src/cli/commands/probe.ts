@@ -62,7 +62,7 @@ async function adHocJob(url: string | undefined, options: ProbeOptions): Promise
     try {
       parsed = new URL(url);
     } catch {
-      throw new Error(`not a URL: ${url} (try http://host:port/path, tcp://host:port, udp://host:port, dns://server/name?type=A, or --type with --host)`);
+      throw new Error(`not a URL: ${url} (try http://host:port/path, tcp://host:port, udp://host:port, icmp://host, dns://server/name?type=A, or --type with --host)`);
     }
     const scheme = parsed.protocol.slice(0, -1);
     plugin = options.type
