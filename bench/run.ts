@@ -30,6 +30,7 @@ export const SCENARIOS: Scenario[] = [
   scale('http', 10_000, 200, 10),
   scale('tcp', 20_000, 200, 20),
   scale('dns', 10_000, 200, 10),
+  scale('icmp', 10_000, 200, 1),
   scale('script', 500, 20, 1),
   scale('mysql', 100, 10, 1),
   scale('pgsql', 100, 10, 1),

@@ -1,7 +1,7 @@
-// scale-http / scale-tcp / scale-dns / scale-script / scale-mysql / scale-pgsql: N targets at an
+// scale-http / scale-tcp / scale-dns / scale-icmp / scale-script / scale-mysql / scale-pgsql: N targets at an
 // interval; over a fixed window after warm-up, how many scheduled checks ran, how late they
 // started, and what they cost. The database targets all log in to one real server (MariaDB,
-// PostgreSQL), started as the tests start theirs.
+// PostgreSQL), started as the tests start theirs; icmp targets are 127/8 addresses the kernel answers.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
@@ -14,7 +14,7 @@ import { histogramBetween, scrape, total, value, type Samples } from '../lib/pro
 import { sleep, startVigil, waitUntilSettled, type BenchDaemon } from '../lib/vigil-daemon.js';
 
 export interface ScaleOptions {
-  kind: 'http' | 'tcp' | 'dns' | 'script' | 'mysql' | 'pgsql';
+  kind: 'http' | 'tcp' | 'dns' | 'icmp' | 'script' | 'mysql' | 'pgsql';
   targets: number;
   intervalMs: number;
   windowMs: number;
@@ -86,7 +86,7 @@ async function measureReload(daemon: BenchDaemon, intervalMs: number): Promise<P
   }
 }
 
-const PORTS: Record<Exclude<ScaleOptions['kind'], 'script' | 'mysql' | 'pgsql'>, number> = { http: 8080, tcp: 9090, dns: 5353 };
+const PORTS: Record<Exclude<ScaleOptions['kind'], 'icmp' | 'script' | 'mysql' | 'pgsql'>, number> = { http: 8080, tcp: 9090, dns: 5353 };
 
 function checkFor(kind: ScaleOptions['kind']): Record<string, unknown> {
   switch (kind) {
@@ -96,6 +96,8 @@ function checkFor(kind: ScaleOptions['kind']): Record<string, unknown> {
       return { type: 'tcp' };
     case 'dns':
       return { type: 'dns', name: 'bench.example', query_type: 'A' };
+    case 'icmp':
+      return { type: 'icmp' };
     case 'script':
       return { type: 'script', command: '/bin/true' };
     case 'mysql':
@@ -110,6 +112,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   let hosts: Array<{ name: string; address: string; port?: number }>;
   if (options.kind === 'script') {
     hosts = Array.from({ length: options.targets }, (_, i) => ({ name: `t${i}`, address: '127.0.0.1' }));
+  } else if (options.kind === 'icmp') {
+    hosts = Array.from({ length: options.targets }, (_, i) => ({ name: `t${i}`, address: `127.205.${Math.floor(i / 250)}.${(i % 250) + 1}` }));
   } else if (options.kind === 'mysql' || options.kind === 'pgsql') {
     database = await (options.kind === 'mysql' ? startMariadb() : startPostgres());
     const port = database.port;
