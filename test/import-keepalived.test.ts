@@ -273,6 +273,25 @@ describe('vigil import keepalived', () => {
     expect(drServer.real_servers).toEqual(['10.0.0.1', { address: '10.0.0.2', check: { type: 'tcp', port: 8081 } }, '10.0.0.3']);
   });
 
+  it('PING_CHECK becomes the icmp check (one echo request, the checker\'s timing), valid and up on loopback; bindto is listed', (context) => {
+    const source = tmp.write(
+      'ping.conf',
+      `virtual_server 192.0.2.63 80 {\n    delay_loop 5\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server 127.0.0.1 80 {\n        PING_CHECK {\n            connect_timeout 2\n            retry 2\n            bindto 127.0.0.1\n        }\n    }\n}\n`,
+    );
+    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).status).toBe(0);
+    const report = importReport('keepalived', source);
+    expect(report.config.virtual_servers['tcp-192.0.2.63-80']).toMatchObject({ timeout: '2s', fall: 3, fast_interval: '1s', check: { type: 'icmp' } });
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([[10, 'bindto 127.0.0.1', expect.stringMatching(/no source_address/)]]);
+    const out = tmp.path('ping.yaml');
+    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/# PING_CHECK: an icmp check, one echo request/);
+    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    if (process.getuid?.() !== 0) return context.skip('needs root (or CAP_NET_RAW) for a raw ICMP socket');
+    const probe = runVigil(['probe', '-c', out]);
+    expect(probe.stdout).toMatch(/^UP\s+tcp-192\.0\.2\.63-80\/127\.0\.0\.1:80\s+[\d.]+ms\s+1\/1 replies, rtt /m);
+    expect(probe.code).toBe(0);
+  });
+
   it('runs the import: HTTP_GET removes and re-adds, the sorry server stands in, inhibit_on_failure quiesces, misc_dynamic sets weights', async () => {
     const script = weightScript();
     setWeightExit(MISC_PORTS[0]!, 5); // weight 3

@@ -138,6 +138,34 @@ describe('vigil import ldirectord', () => {
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
   });
 
+  it('checktype=ping, and connect on a UDP service (ldirectord pings), become the icmp check with checkcount requests, valid and up on loopback', async (context) => {
+    const source = tmp.write(
+      'ping.cf',
+      'checktimeout=2\ncheckcount=3\nvirtual=192.0.2.70:80\n\treal=127.0.0.1:80 gate\n\tchecktype=ping\nvirtual=192.0.2.71:53\n\tprotocol=udp\n\treal=127.0.0.1:53 gate\n\tchecktype=connect\n',
+    );
+    const report = importReport('ldirectord', source);
+    // checktimeout for each of the three requests, and a second more.
+    expect(report.config.virtual_servers['tcp-192.0.2.70-80']).toMatchObject({ timeout: '7s', check: { type: 'icmp', count: 3 } });
+    expect(report.config.virtual_servers['udp-192.0.2.71-53']).toMatchObject({ timeout: '7s', check: { type: 'icmp', count: 3 } });
+    expect(report.untranslated).toEqual([]);
+    expect(report.behaviour.map((item: Json) => item.change)).not.toContainEqual(expect.stringMatching(/icmp|checkcount/)); // nothing differs from ldirectord's ping
+    const { file, text } = importConfig('ldirectord', source, tmp.path('ping.yaml'));
+    expect(text).toMatch(/# checktype=ping: an icmp check, 3 echo requests from Vigil's own raw socket \(up when any reply comes back\)/);
+    expect(text).toMatch(/# checktype=connect on UDP \(ldirectord pings\): an icmp check/);
+    expect(runVigil(['check-config', '-c', file]).code).toBe(0);
+
+    // More requests than the icmp check sends: it sends its most, and says so.
+    const many = importReport('ldirectord', tmp.write('many.cf', 'checkcount=150\nvirtual=192.0.2.72:80\n\treal=127.0.0.1:80 gate\n\tchecktype=ping\n'));
+    expect(many.config.virtual_servers['tcp-192.0.2.72-80'].check).toEqual({ type: 'icmp', count: 100 });
+    expect(JSON.stringify(many.behaviour)).toContain('checkcount=150: the icmp check sends 1 to 100 echo requests; it sends 100');
+
+    if (process.getuid?.() !== 0) return context.skip('needs root (or CAP_NET_RAW) for a raw ICMP socket');
+    const probe = await runVigilAsync(['probe', '-c', file]);
+    expect(probe.stdout).toMatch(/^UP\s+tcp-192\.0\.2\.70-80\/127\.0\.0\.1:80\s+[\d.]+ms\s+3\/3 replies, rtt /m);
+    expect(probe.stdout).toMatch(/^UP\s+udp-192\.0\.2\.71-53\/127\.0\.0\.1:53\s+[\d.]+ms\s+3\/3 replies, rtt /m);
+    expect(probe.code).toBe(0);
+  });
+
   it('service=ldap: login, passwd, request and receive become an ldap check (bind, base search, DN match), run against a real slapd', async () => {
     const slapd = await startSlapd();
     stops.push(slapd.stop);

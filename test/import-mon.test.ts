@@ -52,17 +52,19 @@ describe("vigil import mon on Debian's mon.cf files", () => {
     expect(config.defaults).toEqual({ rise: 1, fall: 1, spread: '1m' }); // randstart = 60s
     expect(config.hostgroups).toEqual({ localhost: ['localhost'] });
     expect(config.periods).toEqual({ 'mon-fri-7am-10pm': 'wd {Mon-Fri} hr {7am-10pm}', 'sat-sun': 'wd {Sat-Sun}' });
-    // fping.monitor stays mon's monitor (no ICMP check), run once per group.
+    // fping.monitor (fping -r 3 -t 2000) becomes the built-in icmp check per host: four echo
+    // requests, up on any reply within fping's whole wait (2 + 3 + 4.5 + 6.75 s).
     expect(config.services.ping).toMatchObject({
       description: 'Responses to ping',
       interval: '5m',
-      batch: true,
-      check: { type: 'script', convention: 'mon', command: `${MON_D}/fping.monitor` },
+      timeout: '16s250ms',
+      check: { type: 'icmp', count: 4 },
       alerts: [
         { alert: 'mail-root-localhost', period: 'mon-fri-7am-10pm', every: '1h', up: false },
         { alert: 'mail-root-localhost-2', period: 'sat-sun', every: '0s', up: false },
       ],
     });
+    expect(config.services.ping.batch).toBeUndefined();
     // http.monitor and smtp.monitor -t 60 become built-in checks with the monitors' own success rules.
     expect(config.services.http).toMatchObject({ timeout: '30s', check: { type: 'http', port: 80, path: '/', expect_status: '200 301 302 401' } });
     expect(config.services.http.alerts).toEqual([{ alert: 'mail-root-localhost', every: '0s', numalerts: 10 }]);
@@ -75,7 +77,7 @@ describe("vigil import mon on Debian's mon.cf files", () => {
     expect(report.problems).toEqual([]);
     // The file itself carries the source lines and the list.
     const yaml = readFileSync(out, 'utf8');
-    expect(yaml).toMatch(/# mon\.cf:51 monitor fping\.monitor/);
+    expect(yaml).toMatch(/# mon\.cf:51 monitor fping\.monitor\n\s+# replaced by the built-in icmp check/);
     expect(yaml).toMatch(/# Not translated:\n#   mon\.cf:13  logdir = \/var\/log\/mon/);
   });
 
@@ -105,6 +107,7 @@ describe("vigil import mon on Debian's mon.cf files", () => {
       ['mail-bofh-domain.com', 'sat-sun', '0s'],
       ['page-bofh-domain.com', 'sat-sun', '0s'],
     ]);
+    expect(services['serversbd1-ping']).toMatchObject({ timeout: '16s250ms', check: { type: 'icmp', count: 4 } });
     expect(services['serversbd2-telnet'].depends_on).toEqual(['routers-ping', 'serversbd2-ping']); // depend routers:ping serversbd2:ping
     expect(services['serversbd1-telnet'].alerts[0]).toMatchObject({ after: { failures: 2, within: '30m' }, every: '1h' }); // alertafter 2 30m
     expect(services['555-1212'].check).toMatchObject({ command: `${MON_D}/dialin.monitor.wrap`, args: ['-n', '555-1212', '-t', '80'], append_hosts: false });
@@ -202,12 +205,12 @@ describe('vigil import mon: what goes wrong', () => {
     if (!haveMon) context.skip(skipReason);
     const source = tmp.write(
       'statedir.cf',
-      ['hostgroup files 127.0.0.1', '', 'watch files', '    service passwd', '        monitor file_change.monitor /etc/passwd', '    service ping', '        monitor fping.monitor', ''].join('\n'),
+      ['hostgroup files 127.0.0.1', '', 'watch files', '    service passwd', '        monitor file_change.monitor /etc/passwd', '    service ping', '        monitor fping.monitor -a', ''].join('\n'),
     );
     const services = (importReport('mon', source).config as Json).services as Record<string, Json>;
     // mon takes /var/state/mon or /var/lib/mon (Debian's package makes the latter), else basedir/state.d.
     expect(services.passwd!.check.env).toEqual({ MON_STATEDIR: existsSync('/var/state/mon') ? '/var/state/mon' : '/var/lib/mon' });
-    expect(services.ping!.check).toMatchObject({ type: 'script', convention: 'mon' });
+    expect(services.ping!.check).toMatchObject({ type: 'script', convention: 'mon' }); // -a keeps the monitor
     expect(services.ping!.check.env).toBeUndefined(); // fping.monitor reads none of them
     const own = tmp.write('own-statedir.cf', `statedir = state\nbasedir = /srv/mon\n${readFileSync(source, 'utf8')}`);
     expect(((importReport('mon', own).config as Json).services as Record<string, Json>).passwd!.check.env).toEqual({ MON_STATEDIR: '/srv/mon/state' });
@@ -320,6 +323,63 @@ describe("mon's radius.monitor becomes the built-in radius check", () => {
     } finally {
       await radiusd.stop();
     }
+  });
+});
+
+describe("mon's fping.monitor and ping.monitor become the built-in icmp check", () => {
+  /** A watch of 127.0.0.1 with a service per monitor line: ping1, ping2, … */
+  const monCf = (...monitors: string[]) =>
+    ['hostgroup lo 127.0.0.1', '', 'watch lo', ...monitors.flatMap((monitor, i) => [`    service ping${i + 1}`, '        interval 1m', `        monitor ${monitor}`]), ''].join('\n');
+  const translated = [
+    'fping.monitor -r 1 -t 500 -T', // two requests; fping waits 500 ms, then 750 ms
+    'fping.monitor -t 1000', // fping's 3 retries: 1 + 1.5 + 2.25 + 3.375 s
+    'fping.monitor -r 0', // Perl's ||: -r 0 is the default 3
+    'ping.monitor', // ping -c 1: 10 s without a reply
+    'ping.monitor -c 3',
+  ];
+
+  it('-r retries become requests and fping\'s whole wait the timeout, -T is listed; ping.monitor -c likewise; what the check cannot judge stays the monitor', () => {
+    const source = tmp.write('icmp-mon.cf', monCf(...translated));
+    const report = importReport('mon', source);
+    const services = report.config.services as Record<string, Json>;
+    expect(Object.values(services).map((service) => [service.timeout, service.check, service.batch])).toEqual([
+      ['1s250ms', { type: 'icmp', count: 2 }, undefined],
+      ['8s125ms', { type: 'icmp', count: 4 }, undefined],
+      ['16s250ms', { type: 'icmp', count: 4 }, undefined],
+      ['10s', { type: 'icmp', count: 1 }, undefined],
+      ['12s', { type: 'icmp', count: 3 }, undefined],
+    ]);
+    const behaviour = JSON.stringify(report.behaviour);
+    expect(behaviour).toContain('-T: the monitor adds a traceroute of each unreachable host to the alert');
+    expect(behaviour).toContain('the icmp check sends all 2, 200 ms apart, and takes a reply to any of them');
+    expect(report.untranslated).toEqual([]);
+    const out = tmp.path('icmp-mon.yaml');
+    expect(runVigil(['import', 'mon', source, '-o', out]).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/# icmp-mon\.cf:6 monitor fping\.monitor -r 1 -t 500 -T\n\s+# replaced by the built-in icmp check/);
+    expect(checkConfig(out).code).toBe(0);
+
+    // -a judges the group, -s fails slow hosts (warn_latency only warns), -h prints the usage, -6
+    // pings IPv6 addresses; a flag the monitor does not know, a host of its own, a count out of range.
+    const kept = ['fping.monitor -a', 'fping.monitor -s 500', 'fping.monitor -h', 'fping.monitor -r x', 'fping.monitor -x', 'fping.monitor 192.0.2.1', 'ping.monitor -6', 'ping.monitor -c 0', 'up_rtt.monitor -T 2'];
+    const stays = importReport('mon', tmp.write('icmp-kept.cf', monCf(...kept)));
+    expect(Object.values(stays.config.services as Record<string, Json>).map((service) => [service.check.type, service.check.convention, service.batch])).toEqual(kept.map(() => ['script', 'mon', true]));
+    // --keep-monitors keeps every monitor as it is.
+    const keep = importReport('mon', source, ['--keep-monitors']);
+    expect(Object.values(keep.config.services as Record<string, Json>).map((service) => [service.check.command, service.check.args, service.batch])).toEqual(
+      translated.map((line) => {
+        const [monitor, ...args] = line.split(' ');
+        return [`${MON_D}/${monitor}`, args.length ? args : undefined, true];
+      }),
+    );
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('the imported icmp checks are up on loopback (vigil probe; needs root for a raw socket)', () => {
+    const out = importConfig('mon', tmp.write('icmp-probe.cf', monCf(...translated)), tmp.path('icmp-probe.yaml')).file;
+    const probe = runVigil(['probe', '-c', out]);
+    for (const [i, replies] of [2, 4, 4, 1, 3].entries()) {
+      expect(probe.stdout).toMatch(new RegExp(`^UP\\s+ping${i + 1}/127\\.0\\.0\\.1\\s+[\\d.]+ms\\s+${replies}/${replies} replies, rtt `, 'm'));
+    }
+    expect(probe.code).toBe(0);
   });
 });
 

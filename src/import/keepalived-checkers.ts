@@ -197,8 +197,9 @@ export function translateChecker(checker: KeepalivedNode | undefined, ctx: RealC
   } else if (type === 'MISC_CHECK') miscCheck(checker, ctx, out);
   else if (type === 'UDP_CHECK') udpCheck(checker, out);
   else if (type === 'PING_CHECK') {
-    out.check = { type: 'script', convention: 'exit_code', command: 'ping', args: ['-n', '-q', '-c', '1', '-W', String(Math.max(1, Math.round(out.timing.timeoutMs / 1000))), '{address}'] };
-    out.summary = 'PING_CHECK: Vigil has no ICMP check, so ping(8) runs as a script check';
+    out.check = { type: 'icmp' };
+    out.summary = "PING_CHECK: an icmp check, one echo request from Vigil's own raw socket (up when it is answered)";
+    if (bindto) out.untranslated.push({ node: bindto, reason: 'the icmp check sends from the address the kernel picks for the real server (it has no source_address)' });
   }
   if (connectPort && type !== 'MISC_CHECK' && type !== 'PING_CHECK') out.check.port = Number(connectPort.args[0]);
   if (bindto && ['HTTP_GET', 'SSL_GET', 'TCP_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK'].includes(type)) out.check.source_address = bindto.args[0];

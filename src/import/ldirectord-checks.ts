@@ -49,7 +49,8 @@ const BANNER_SERVICES: Record<string, { banner: string; tls?: boolean; port: num
   nntp: { banner: '^20[01]', port: 119 },
 };
 
-const seconds = (ms: number) => String(Math.max(1, Math.round(ms / 1000)));
+/** The icmp check sends 1 to 100 echo requests per check. */
+const MAX_ECHOES = 100;
 
 function always(input: LdirectordCheckInput, why: string): CheckTranslation {
   return {
@@ -60,12 +61,15 @@ function always(input: LdirectordCheckInput, why: string): CheckTranslation {
   };
 }
 
+/** ldirectord's ping: checkcount echo requests, up when any reply comes back (the icmp check's default min_replies). */
 function ping(input: LdirectordCheckInput, why: string): CheckTranslation {
+  const count = Math.min(MAX_ECHOES, Math.max(1, Math.floor(input.checkcount)));
+  const differences = count === input.checkcount ? [] : [`checkcount=${input.checkcount}: the icmp check sends 1 to ${MAX_ECHOES} echo requests; it sends ${count}`];
   return {
-    check: { type: 'script', convention: 'exit_code', command: 'ping', args: ['-n', '-q', '-c', String(input.checkcount), '-W', seconds(input.checkTimeoutMs), '{address}'] },
-    timeoutMs: input.checkTimeoutMs * input.checkcount + 1000,
-    summary: `${why}: Vigil has no ICMP check, so ping(8) runs as a script check (up when any reply comes back)`,
-    differences: [],
+    check: { type: 'icmp', count },
+    timeoutMs: input.checkTimeoutMs * count + 1000,
+    summary: `${why}: an icmp check, ${count} echo request${count > 1 ? 's' : ''} from Vigil's own raw socket (up when any reply comes back)`,
+    differences,
   };
 }
 

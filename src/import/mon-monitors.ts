@@ -56,6 +56,56 @@ const port = (value: string | true | undefined, fallback: number) =>
 
 type Translator = (args: string[]) => BuiltinCheck | undefined;
 
+/** The icmp check sends 1 to 100 echo requests per check. */
+const MAX_ECHOES = 100;
+/** fping waits half as long again at each retry: a longer wait than this is no health check. */
+const MAX_FPING_WAIT_MS = 3_600_000;
+
+/** Perl's `$opt{x} || fallback` for a whole number; undefined when the value is not one. */
+function wholeOr(value: string | true | undefined, fallback: number): number | undefined {
+  if (value === undefined || value === '' || value === '0') return fallback;
+  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * fping.monitor [-r retries (3)] [-t ms (2000)] [-T] runs `fping -e -r R -t T` over the group's
+ * hosts: a host is up when one of its R + 1 echo requests is answered before fping gives up, T ms
+ * after the first and half as long again after each retry. The icmp check sends R + 1 requests
+ * and takes a reply to any of them within that whole wait. These stay the monitor: -a (the group
+ * fails only when every host does: a verdict on the group, not on a host), -s (a slow reply is a
+ * failure; warn_latency would make it a warning, which counts as up and alerts nobody), -h (prints
+ * the usage, every host up).
+ */
+function fpingMonitor(args: string[]): BuiltinCheck | undefined {
+  const opts = getopts('ahr:s:t:T', args);
+  if (!opts || opts.a || opts.h || (opts.s && opts.s !== '0')) return undefined;
+  const retries = wholeOr(opts.r, 3);
+  const firstWaitMs = wholeOr(opts.t, 2000);
+  if (retries === undefined || !firstWaitMs || retries + 1 > MAX_ECHOES) return undefined;
+  let wholeWaitMs = 0;
+  for (let attempt = 0; attempt <= retries; attempt++) wholeWaitMs += firstWaitMs * 1.5 ** attempt;
+  if (wholeWaitMs > MAX_FPING_WAIT_MS) return undefined;
+  const differences: string[] = [];
+  if (retries > 0) differences.push(`fping sends a retry only while no reply has come, after ${firstWaitMs} ms and then half as long again each time; the icmp check sends all ${retries + 1}, 200 ms apart, and takes a reply to any of them until the timeout (fping's whole wait)`);
+  if (opts.T) differences.push("-T: the monitor adds a traceroute of each unreachable host to the alert; the icmp check's message says what came back instead (no reply, or the ICMP error and the router that sent it)");
+  return { check: { type: 'icmp', count: retries + 1 }, timeoutMs: Math.round(wholeWaitMs), differences };
+}
+
+/**
+ * ping.monitor [-c count (1)] runs `ping -c COUNT` for each host (on Linux): up when one of COUNT
+ * requests, a second apart, is answered; without any reply ping gives up 10 s after the last one.
+ * -6 (ping6: a name's IPv6 address, where the icmp check takes a name's first address) stays the
+ * monitor.
+ */
+function pingMonitor(args: string[]): BuiltinCheck | undefined {
+  const opts = getopts('c:6', args);
+  if (!opts || opts['6']) return undefined;
+  const count = opts.c === undefined ? 1 : typeof opts.c === 'string' && /^\d+$/.test(opts.c) ? Number(opts.c) : 0;
+  if (count < 1 || count > MAX_ECHOES) return undefined;
+  const differences = count > 1 ? [`ping sends its ${count} requests a second apart, the icmp check 200 ms apart; both take a reply to any of them`] : [];
+  return { check: { type: 'icmp', count }, timeoutMs: (count - 1) * 1000 + 10_000, differences };
+}
+
 /**
  * msql-mysql.monitor --mode mysql (or installed as mysql.monitor) --username U --password P|/file
  * --database D [--port 3306] [--timeout 60]: log in to the database and list its tables; OK when
@@ -140,6 +190,8 @@ function ldapMonitor(args: string[]): BuiltinCheck | undefined {
 }
 
 const MONITORS: Record<string, Translator> = {
+  'fping.monitor': fpingMonitor,
+  'ping.monitor': pingMonitor,
   'radius.monitor': radiusMonitor,
   'msql-mysql.monitor': (args) => mysqlMonitor(args, false),
   'mysql.monitor': (args) => mysqlMonitor(args, true),
@@ -194,7 +246,6 @@ export function builtinForMonitor(monitor: string, args: string[]): BuiltinCheck
 
 /** Why a monitor stays a script check, for its comment. */
 export function whyScript(monitor: string): string {
-  if (/^(f?ping|up_rtt)\.monitor$/.test(monitor)) return 'Vigil has no ICMP check';
   if (monitor in MONITORS) return 'its arguments go beyond what the built-in check covers';
   return 'no built-in check does the same job';
 }
