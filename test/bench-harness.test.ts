@@ -32,6 +32,6 @@ describe('npm run bench (harness)', () => {
     } catch (err) {
       message = String((err as { stderr?: string }).stderr);
     }
-    expect(message).toMatch(/unknown scenario\(s\): no-such-scenario; available: scale-http, scale-tcp, scale-dns, scale-script, scale-mysql, scale-pgsql, failover, vs-mon, history/);
+    expect(message).toMatch(/unknown scenario\(s\): no-such-scenario; available: scale-http, scale-tcp, scale-dns, scale-icmp, scale-script, scale-mysql, scale-pgsql, failover, vs-mon, history/);
   });
 });
