@@ -51,7 +51,8 @@ function rawSockets(): RawSocketModule {
   try {
     rawSocketModule ??= requireCommonJs('raw-socket') as RawSocketModule;
   } catch (err) {
-    throw new Error(`the raw-socket module did not load (${(err as Error).message.split('\n')[0]}); run npm install in the vigil directory`);
+    // An optional dependency: npm skips it when it cannot build it (no compiler), and only this check needs it.
+    throw new Error(`the raw-socket module did not load (${(err as Error).message.split('\n')[0]}): it is built from source by npm install, which needs make, g++ and python3`);
   }
   return rawSocketModule;
 }
