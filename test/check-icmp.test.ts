@@ -53,6 +53,13 @@ describe.skipIf(rawSocketProblem)(`icmp check on loopback${rawSocketProblem ? ` 
     expect((await runOnce(icmp, makeTarget('::1'), {})).status).toBe('up');
   });
 
+  it('is a warning, still answered, when the round trip is slower than warn_latency', async () => {
+    // No delay can be added to loopback here (no netem): any round trip is slower than 0ms.
+    const result = await runOnce(icmp, makeTarget('127.0.0.1'), { warn_latency: '0ms' });
+    expect(result.status).toBe('warning');
+    expect(result.message).toMatch(/^1\/1 replies, rtt .* ms, slow: average .+ > warn_latency 0ms$/);
+  });
+
   it('takes icmp:// and ping:// URLs in vigil probe, with options as query parameters', () => {
     const run = runVigil(['probe', 'ping://[::1]?count=2&interval=20ms', '--json']);
     expect(run.code).toBe(0);
