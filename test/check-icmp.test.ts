@@ -1,16 +1,20 @@
 // The icmp check for real: echo requests on a raw socket to loopback (the kernel answers), and in
 // two network namespaces this test creates — Vigil on one side of a veth pair, a router on the
 // other that answers, forwards, or refuses with ICMP errors — run through the real `vigil probe`.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import icmp from '../checks/icmp.js';
-import { echoRequest, internetChecksum, readEchoAnswer } from '../src/check-kit/icmp-packet.js';
+import { echoRequest, icmpTypeFilter, internetChecksum, readEchoAnswer } from '../src/check-kit/icmp-packet.js';
 import { ip, mustIp, netnsUnavailable } from './helpers/netns.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil, VIGIL_BIN } from './helpers/vigil-process.js';
-import { spawnSync } from 'node:child_process';
 
+// raw-socket has no types of its own; this test drives it directly to see what the kernel delivers.
+const rawSockets: any = createRequire(import.meta.url)('raw-socket');
 const rawSocketProblem = process.getuid?.() === 0 ? undefined : 'needs root (or CAP_NET_RAW) for a raw ICMP socket';
 
 describe('icmp packets', () => {
@@ -81,6 +85,21 @@ describe.skipIf(rawSocketProblem)(`icmp check on loopback${rawSocketProblem ? ` 
       status: 'unknown',
       message: 'check failed: cannot open a raw ICMP socket: Operation not permitted (an icmp check needs root or CAP_NET_RAW)',
     });
+  });
+
+  it("asks the kernel for echo replies and errors only: our own requests on loopback never reach JavaScript", async () => {
+    for (const family of [4, 6] as const) {
+      const socket = rawSockets.createSocket(family === 4 ? { protocol: 1, addressFamily: 1 } : { protocol: 58, addressFamily: 2 });
+      const filter = icmpTypeFilter(family, endianness());
+      socket.setOption(family === 4 ? 255 : 58, 1, filter, filter.length);
+      const typesSeen: number[] = [];
+      socket.on('message', (packet: Buffer) => typesSeen.push(family === 4 ? packet[(packet[0]! & 0x0f) * 4]! : packet[0]!));
+      const request = echoRequest(family, 4242, 1, 8);
+      socket.send(request, 0, request.length, family === 4 ? '127.0.0.1' : '::1', () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      socket.close();
+      expect(typesSeen).toEqual([family === 4 ? 0 : 129]); // the reply, not the request (8, 128) seen on loopback
+    }
   });
 
   it('refuses options that cannot work', () => {

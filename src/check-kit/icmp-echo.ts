@@ -8,9 +8,15 @@ import { lookup } from 'node:dns/promises';
 import { isIP, SocketAddress } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
+import { endianness } from 'node:os';
 import { setDeadline } from '../deadline-timer.js';
 import { requireCommonJs } from '../require-commonjs.js';
-import { echoRequest, readEchoAnswer, type IpFamily } from './icmp-packet.js';
+import { echoRequest, icmpTypeFilter, readEchoAnswer, type IpFamily } from './icmp-packet.js';
+
+// setsockopt levels and the option (ICMP_FILTER, ICMP6_FILTER: both 1) of <linux/icmp.h>, <netinet/icmp6.h>.
+const SOL_RAW = 255;
+const IPPROTO_ICMPV6 = 58;
+const ICMP_FILTER = 1;
 
 export interface EchoRequest {
   /** An IPv4 or IPv6 address, or a name (looked up once per echo). */
@@ -32,6 +38,7 @@ export type EchoOutcome =
   | { kind: 'failed'; error: Error };
 
 interface RawSocket {
+  setOption(level: number, option: number, value: Buffer, length: number): void;
   on(event: 'message', listener: (packet: Buffer, source: string) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   send(buffer: Buffer, offset: number, length: number, address: string, before: () => void, after: (error: Error | null) => void): void;
@@ -84,6 +91,12 @@ class EchoSocket {
       const message = (err as Error).message;
       const hint = /not permitted/i.test(message) ? ' (an icmp check needs root or CAP_NET_RAW)' : '';
       throw new Error(`cannot open a raw ICMP${family === 6 ? 'v6' : ''} socket: ${message}${hint}`);
+    }
+    try {
+      const filter = icmpTypeFilter(family, endianness());
+      this.socket.setOption(family === 4 ? SOL_RAW : IPPROTO_ICMPV6, ICMP_FILTER, filter, filter.length);
+    } catch {
+      // Only a saving: without the kernel's filter, readEchoAnswer skips what is not ours.
     }
     this.socket.on('message', (packet, source) => this.receive(packet, source));
     // raw-socket closes the socket after an error: every echo waiting on it has failed.

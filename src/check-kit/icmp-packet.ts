@@ -34,6 +34,21 @@ export type EchoAnswer =
   | { kind: 'reply'; id: number; sequence: number; payloadBytes: number }
   | { kind: 'error'; id: number; sequence: number; reason: string };
 
+/**
+ * The kernel's filter of ICMP types for a raw socket (ICMP_FILTER, ICMP6_FILTER): a set bit blocks
+ * that type. Everything but echo replies and the errors readEchoAnswer reads is blocked, so the
+ * host's other ICMP traffic (pings to a busy director's addresses, our own requests on loopback)
+ * never reaches JavaScript. 32 bits for IPv4, 256 for IPv6, in host byte order.
+ */
+export function icmpTypeFilter(family: IpFamily, endianness: 'LE' | 'BE'): Buffer {
+  const wanted = [ECHO_REPLY[family], ...Object.keys(ERRORS[family]).map(Number)];
+  const words = new Uint32Array(family === 4 ? 1 : 8).fill(0xffffffff);
+  for (const type of wanted) words[type >> 5]! &= ~(1 << (type & 31));
+  const filter = Buffer.alloc(words.length * 4);
+  words.forEach((word, i) => (endianness === 'LE' ? filter.writeUInt32LE(word >>> 0, i * 4) : filter.writeUInt32BE(word >>> 0, i * 4)));
+  return filter;
+}
+
 /** Internet checksum (RFC 1071): the ones' complement of the ones' complement sum of 16-bit words. */
 export function internetChecksum(bytes: Buffer): number {
   let sum = 0;
