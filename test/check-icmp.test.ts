@@ -13,8 +13,6 @@ import { makeTarget, runOnce } from './helpers/run-check.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil, VIGIL_BIN } from './helpers/vigil-process.js';
 
-// raw-socket has no types of its own; this test drives it directly to see what the kernel delivers.
-const rawSockets: any = createRequire(import.meta.url)('raw-socket');
 const rawSocketProblem = process.getuid?.() === 0 ? undefined : 'needs root (or CAP_NET_RAW) for a raw ICMP socket';
 
 describe('icmp packets', () => {
@@ -88,6 +86,8 @@ describe.skipIf(rawSocketProblem)(`icmp check on loopback${rawSocketProblem ? ` 
   });
 
   it("asks the kernel for echo replies and errors only: our own requests on loopback never reach JavaScript", async () => {
+    // raw-socket has no types of its own; driven directly here to see what the kernel delivers.
+    const rawSockets = createRequire(import.meta.url)('raw-socket');
     for (const family of [4, 6] as const) {
       const socket = rawSockets.createSocket(family === 4 ? { protocol: 1, addressFamily: 1 } : { protocol: 58, addressFamily: 2 });
       const filter = icmpTypeFilter(family, endianness());
