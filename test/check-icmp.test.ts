@@ -75,9 +75,12 @@ describe.skipIf(rawSocketProblem)(`icmp check on loopback${rawSocketProblem ? ` 
     expect(results.every((result) => result.perf?.replies === 2)).toBe(true);
   });
 
-  it('says what it needs when it cannot open a raw socket: unknown, not the target down', () => {
-    // The real CLI as nobody, without capabilities.
-    const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, VIGIL_BIN, 'probe', 'icmp://127.0.0.1', '--json'], { encoding: 'utf8', timeout: 30_000 });
+  it('says what it needs when it cannot open a raw socket: unknown, not the target down; CAP_NET_RAW is enough', () => {
+    // The real CLI as nobody: without capabilities, then with CAP_NET_RAW alone (README's service unit).
+    const asNobody = (caps: string[]) =>
+      spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...caps, process.execPath, VIGIL_BIN, 'probe', 'icmp://127.0.0.1', '--json'], { encoding: 'utf8', timeout: 30_000 });
+    expect(JSON.parse(asNobody(['--inh-caps=+net_raw', '--ambient-caps=+net_raw']).stdout)).toMatchObject({ status: 'up' });
+    const run = asNobody(['--inh-caps=-all']);
     expect(run.status).toBe(3);
     expect(JSON.parse(run.stdout)).toMatchObject({
       status: 'unknown',
