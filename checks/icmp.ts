@@ -64,7 +64,8 @@ function judge(outcomes: EchoOutcome[], opts: IcmpOptions, budgetMs: number): Ch
   const counted = `${rtts.length}/${opts.count} replies`;
   if (rtts.length >= needed) {
     const average = perf.rtt_avg!;
-    const line = `${counted}, rtt ${perf.rtt_min}/${average}/${perf.rtt_max} ms`;
+    // As ping prints them: min/avg/max with three decimals.
+    const line = `${counted}, rtt ${[perf.rtt_min!, average, perf.rtt_max!].map((ms) => ms.toFixed(3)).join('/')} ms`;
     if (opts.warn_latency !== undefined && average > opts.warn_latency) {
       return { status: 'warning', message: `${line}, slow: average ${formatDuration(average)} > warn_latency ${formatDuration(opts.warn_latency)}`, latencyMs: average, perf };
     }

@@ -47,7 +47,7 @@ describe.skipIf(rawSocketProblem)(`icmp check on loopback${rawSocketProblem ? ` 
   it('is up when the address answers, with round-trip times', async () => {
     const result = await runOnce(icmp, makeTarget('127.0.0.1'), { count: 3, interval: '20ms' });
     expect(result.status).toBe('up');
-    expect(result.message).toMatch(/^3\/3 replies, rtt [\d.]+\/[\d.]+\/[\d.]+ ms$/);
+    expect(result.message).toMatch(/^3\/3 replies, rtt \d+\.\d{3}\/\d+\.\d{3}\/\d+\.\d{3} ms$/);
     expect(result.perf).toMatchObject({ replies: 3, loss_percent: 0 });
     expect(result.perf!.rtt_min).toBeLessThanOrEqual(result.perf!.rtt_avg!);
     expect(result.perf!.rtt_avg).toBeLessThanOrEqual(result.perf!.rtt_max!);
