@@ -4,6 +4,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ConfigError, formatIssue } from './config/config-error.js';
+import { ConfigWatcher } from './config/config-watcher.js';
 import { loadConfig } from './config/load-config.js';
 import type { YamlReader } from './config/parse-yaml.js';
 import { YamlWorker } from './config/yaml-worker.js';
@@ -101,7 +102,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       log.error(`metrics not served on ${plan.config.metrics.listen}: ${describeError(err)}`);
     }
   }
-  if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
   // Reloads run one at a time; one asked for during a reload (SIGHUP or `vigil reload`) runs once
   // more afterwards, and every caller waiting gets the outcome of a reload that started after it asked.
   let reloading: Promise<ReloadAnswer> | undefined;
@@ -117,6 +117,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   };
   const reload = async (): Promise<ReloadAnswer> => {
     log.info(`reloading ${options.configFile}`);
+    await watcher.reading();
     try {
       const next = await readPlanOffThread(options.configFile);
       const running = supervisor.currentPlan!.config.control;
@@ -125,15 +126,20 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       }
       const diff = await supervisor.apply(next);
       planApplied(next);
+      await followConfig();
       log.info('reload done');
       return { ok: true, changes: diff ? describeDiff(diff) : [], errors: [] };
     } catch (err) {
       const errors = configErrorLines(err);
       for (const line of errors) log.error(`reload rejected: ${line}`);
+      await followConfig();
       log.error('reload rejected: keeping the running configuration');
       return { ok: false, changes: [], errors };
     }
   };
+  // Refused or not, what a reload read is not read again until it changes; watching resumes
+  // before the reload says it is over, so an edit made after that is seen.
+  const followConfig = () => watcher.follow(supervisor.currentPlan!.config.auto_reload, supervisor.currentPlan!.sources);
   const requestReload = (): Promise<ReloadAnswer> => {
     if (!reloading) {
       reloading = reload().finally(() => (reloading = undefined));
@@ -146,6 +152,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return queued;
   };
   const onHangup = () => void requestReload();
+  const watcher = new ConfigWatcher({
+    onChange: (changed) => {
+      log.info(`config changed (${changed.join(', ')}): reloading`);
+      void requestReload();
+    },
+  });
+  await watcher.follow(plan.config.auto_reload, plan.sources);
 
   let controlServer: ControlServer | undefined;
   if (control.enabled) {
@@ -163,15 +176,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     }
   }
 
-  const resumedDown = supervisor.states().filter(({ machine }) => machine.state === 'down').length;
-  log.info(
-    `vigil ${VERSION} running: ${plan.services.size} service(s), ${plan.targets.size} target(s), history ${plan.config.history.path}` +
-      (controlServer ? `, control ${controlServer.socketPath}` : '') +
-      (resumedDown ? `; resumed ${resumedDown} target(s) DOWN with their open outages` : ''),
-    { event: 'start', pid: process.pid, services: plan.services.size, targets: plan.targets.size },
-  );
-
-  return new Promise<number>((resolve) => {
+  // Signal handlers first: whoever waits for the pid file or the `running` line may signal at once.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const onStop = async (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -182,6 +188,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       stopping = true;
       log.info(`${signal}: stopping; letting checks in flight finish`);
       process.off('SIGHUP', onHangup);
+      watcher.close();
       await controlServer?.close();
       await queued;
       await reloading;
@@ -200,4 +207,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
   });
+  if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
+  const resumedDown = supervisor.states().filter(({ machine }) => machine.state === 'down').length;
+  log.info(
+    `vigil ${VERSION} running: ${plan.services.size} service(s), ${plan.targets.size} target(s), history ${plan.config.history.path}` +
+      (controlServer ? `, control ${controlServer.socketPath}` : '') +
+      (resumedDown ? `; resumed ${resumedDown} target(s) DOWN with their open outages` : ''),
+    { event: 'start', pid: process.pid, services: plan.services.size, targets: plan.targets.size },
+  );
+
+  return stopped;
 }

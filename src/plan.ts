@@ -15,7 +15,7 @@ import {
 } from './alerting/alert-policy.js';
 import type { TimePeriod } from './alerting/time-period.js';
 import type { AlertConfig } from './alerting/alert-policy.js';
-import type { LoadedConfig } from './config/load-config.js';
+import type { ConfigSources, LoadedConfig } from './config/load-config.js';
 import { formatDuration } from './config/duration.js';
 import { parseHostEntry, type Host } from './config/host-entry.js';
 import type { Config, ServiceConfig } from './config/schema.js';
@@ -84,6 +84,8 @@ export interface AlertPlan {
 
 export interface Plan {
   file: string;
+  /** The files (and included directories) it was read from: what `auto_reload` watches. */
+  sources: ConfigSources;
   config: Config;
   services: Map<string, ServicePlan>;
   targets: Map<string, TargetPlan>;
@@ -199,7 +201,7 @@ export function buildPlan(loaded: LoadedConfig): Plan {
     for (const name of service.alerts) alerts.get(name)?.routedTargets.push(target.id);
   }
   for (const alert of alerts.values()) alert.routedTargets.sort();
-  return { file: loaded.file, config, services, targets, alerts, periods, maintenance: maintenanceWindows(config) };
+  return { file: loaded.file, sources: loaded.sources, config, services, targets, alerts, periods, maintenance: maintenanceWindows(config) };
 }
 
 // ---- diff, for reload ----

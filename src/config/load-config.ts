@@ -42,10 +42,18 @@ export interface LoadedConfig {
   checkOptions: Map<string, Record<string, unknown>>;
   /** Each alert's options after the plugin's validation and defaults. */
   alertOptions: Map<string, Record<string, unknown>>;
+  /** What the config was read from: its files, and the included directories whose *.yaml it read. */
+  sources: ConfigSources;
+}
+
+export interface ConfigSources {
+  files: string[];
+  directories: string[];
 }
 
 class SourceMap {
   readonly files: SourceFile[] = [];
+  readonly directories: string[] = [];
   /** `section.entry` → the file that defined it. */
   readonly owners = new Map<string, SourceFile>();
 
@@ -69,10 +77,11 @@ async function parseFile(file: string, readYaml: YamlReader, issues: ConfigIssue
   return syntaxErrors.length ? undefined : { file, text, value };
 }
 
-async function expandInclude(entry: string, baseDir: string, issues: ConfigIssue[], from: string): Promise<string[]> {
+async function expandInclude(entry: string, baseDir: string, issues: ConfigIssue[], from: string, sources: SourceMap): Promise<string[]> {
   const target = path.resolve(baseDir, entry);
   try {
     if ((await stat(target)).isDirectory()) {
+      sources.directories.push(target);
       return (await readdir(target))
         .filter((name) => /\.ya?ml$/.test(name))
         .sort()
@@ -101,7 +110,7 @@ async function readSources(file: string, readYaml: YamlReader, issues: ConfigIss
   }
   const includes = Array.isArray(merged.include) ? (merged.include as unknown[]).filter((x): x is string => typeof x === 'string') : [];
   for (const entry of includes) {
-    for (const included of await expandInclude(entry, path.dirname(file), issues, file)) {
+    for (const included of await expandInclude(entry, path.dirname(file), issues, file, sources)) {
       const source = await parseFile(included, readYaml, issues);
       if (!source) continue;
       sources.files.push(source);
@@ -163,7 +172,8 @@ export async function loadConfig(file: string, readYaml: YamlReader = readYamlHe
   issues.push(...validateVirtualServers(merged, registry, checked, path.dirname(absolute)).map((raw) => sources.issue(raw)));
   if (issues.length || !parsed.success) throw new ConfigError(issues);
   const config = resolvePaths(parsed.data, path.dirname(absolute));
-  return { config, file: absolute, registry, checkOptions: checked.checkOptions, alertOptions: checked.alertOptions };
+  const configSources = { files: sources.files.map((source) => source.file), directories: sources.directories };
+  return { config, file: absolute, registry, checkOptions: checked.checkOptions, alertOptions: checked.alertOptions, sources: configSources };
 }
 
 function resolvePaths(config: Config, dir: string): Config {

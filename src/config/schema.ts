@@ -90,6 +90,9 @@ export const configSchema = z.strictObject({
     .optional()
     .meta({ description: 'More YAML files or directories (all *.yaml inside) whose hostgroups/services/alerts are merged in' }),
   plugin_dirs: z.array(z.string()).default([]).meta({ description: 'Directories of user check/alert plugins (.js, .ts)' }),
+  auto_reload: durationSchema()
+    .optional()
+    .meta({ description: "Reload when the config's files change, looking this often (ldirectord's autoreload); off when absent. A change is read once the files have stayed the same for one look" }),
   history: z
     .strictObject({
       path: z.string().default(DEFAULT_HISTORY_PATH),

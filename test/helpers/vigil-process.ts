@@ -74,7 +74,7 @@ export class VigilDaemon {
     for (;;) {
       const index = this.lines.findIndex((line, i) => i >= from && pattern.test(line));
       if (index >= 0) return { line: this.lines[index]!, index };
-      if (this.child.exitCode !== null) throw new Error(`vigil exited (${this.child.exitCode}) before printing ${pattern}:\n${this.output()}`);
+      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`vigil exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${pattern}:\n${this.output()}`);
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output so far:\n${this.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
