@@ -94,8 +94,8 @@ describe('vigil import ldirectord', () => {
     });
     expect(report.config.alerts['ldirectord-mail']).toMatchObject({ type: 'mail', to: ['ops@example.com'] });
     expect(report.placeholders.map((p: Json) => p.path)).toEqual(['alerts.ldirectord-mail.host', 'alerts.ldirectord-mail.from']);
+    expect(report.config.auto_reload).toBe('3s'); // autoreload=yes: looked at every checkinterval, as ldirectord does
     expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([
-      [5, 'autoreload=yes'],
       [6, 'logfile="local0"'],
       [24, 'monitorfile="/var/log/ldirectord-www.log"'],
     ]);

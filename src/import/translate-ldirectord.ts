@@ -27,7 +27,7 @@ const GLOBAL_ONLY: Record<string, string | undefined> = {
   emailalertfrom: undefined,
   readdquiescent: undefined,
   fork: undefined,
-  autoreload: 'vigil reload (or SIGHUP) re-reads the config; it is not watched for changes',
+  autoreload: undefined,
   callback: 'Vigil runs no command when its config changes',
   logfile: 'Vigil logs to stdout/stderr (the journal under systemd); log.format: json for a collector',
   supervised: 'vigil run stays in the foreground (systemd supervises it)',
@@ -390,6 +390,13 @@ export async function translateLdirectord(text: string, file: string, options: I
 
   out.section('history').path = '/var/lib/vigil/history.db';
   out.comment(['history'], "Real server outages, every ipvsadm command run, and alert attempts are written here (vigil history, vigil actions). ldirectord's log file has no counterpart to configure.");
+  const autoreload = globals.get('autoreload');
+  if (autoreload && unquote(autoreload.value) === 'yes') {
+    // ldirectord looks at its config file once per pass of its check loop: every checkinterval.
+    out.config.auto_reload = ctx.durations.write(parseSeconds(globals.get('checkinterval')?.value) ?? 10_000);
+    out.comment(['auto_reload'], `${out.cite(autoreload.line)} autoreload=yes: the config (and its includes) is reloaded when it changes, looked at this often`);
+  }
+
   out.section('lvs');
   out.comment(['lvs'], 'ipvsadm: /sbin/ipvsadm (else /usr/sbin/ipvsadm) is used, as ldirectord does; set `ipvsadm:` for another path, `dry_run: true` to only log the commands.');
   out.section('lvs').resync_interval = '10s';
