@@ -9,7 +9,7 @@ import { VigilDaemon } from './helpers/vigil-process.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let server: TestServer;
-let daemon: VigilDaemon | undefined;
+let running: VigilDaemon | undefined;
 
 function mainConfig(fields: { interval?: string; fall?: string; autoReload?: string } = {}): string {
   return `history: { path: ./history.db, flush_interval: 50ms }
@@ -23,9 +23,17 @@ services:
 `;
 }
 
+/** Writes the config, starts the daemon on it; returns the file and the index of its `running` line. */
+async function startOn(text: string): Promise<{ daemon: VigilDaemon; file: string; startedAt: number }> {
+  const file = tmp.path('vigil.yaml');
+  writeFileSync(file, text);
+  const daemon = (running = VigilDaemon.run(file, [], { cwd: tmp.dir }));
+  return { daemon, file, startedAt: (await daemon.waitForLine(/running: 1 service/)).index };
+}
+
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Lines after `from` that start a reload. */
-const reloadsSince = (from: number) => daemon!.lines.slice(from).filter((line) => /reloading /.test(line)).length;
+const reloadsSince = (daemon: VigilDaemon, from: number) => daemon.lines.slice(from).filter((line) => /reloading /.test(line)).length;
 
 beforeEach(async () => {
   tmp = tempDir();
@@ -34,24 +42,21 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await daemon?.stop();
+  await running?.stop();
   await server.stop();
   tmp.cleanup();
 });
 
 describe('auto_reload', () => {
   it('reloads an edit of the config file, and a file added to an included directory, once each', async () => {
-    const file = tmp.path('vigil.yaml');
-    writeFileSync(file, mainConfig());
-    daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
-    const started = await daemon.waitForLine(/running: 1 service/);
+    const { daemon, file, startedAt } = await startOn(mainConfig());
 
     writeFileSync(file, mainConfig({ interval: '300ms' }));
-    const changed = await daemon.waitForLine(/config changed \(.*vigil\.yaml\): reloading/, { from: started.index });
+    const changed = await daemon.waitForLine(/config changed \(.*vigil\.yaml\): reloading/, { from: startedAt });
     await daemon.waitForLine(/reload: ~ service cache-tcp: interval 200ms → 300ms/, { from: changed.index });
     const done = await daemon.waitForLine(/reload done/, { from: changed.index });
     await settle(600); // six more looks
-    expect(reloadsSince(started.index)).toBe(1);
+    expect(reloadsSince(daemon, startedAt)).toBe(1);
 
     writeFileSync(tmp.path('conf.d/extra.yaml'), 'services:\n  extra-tcp: { group: cache, check: { type: tcp } }\n');
     const added = await daemon.waitForLine(/config changed \(.*conf\.d\): reloading/, { from: done.index });
@@ -64,16 +69,13 @@ describe('auto_reload', () => {
   });
 
   it('does not retry a refused edit until the files change again', async () => {
-    const file = tmp.path('vigil.yaml');
-    writeFileSync(file, mainConfig());
-    daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
-    const started = await daemon.waitForLine(/running: 1 service/);
+    const { daemon, file, startedAt } = await startOn(mainConfig());
 
     writeFileSync(file, mainConfig({ fall: 'three' }));
-    await daemon.waitForLine(/reload rejected: .*vigil\.yaml:4:\d+: defaults\.fall: expected a number/, { from: started.index });
-    const rejected = await daemon.waitForLine(/reload rejected: keeping the running configuration/, { from: started.index });
+    await daemon.waitForLine(/reload rejected: .*vigil\.yaml:4:\d+: defaults\.fall: expected a number/, { from: startedAt });
+    const rejected = await daemon.waitForLine(/reload rejected: keeping the running configuration/, { from: startedAt });
     await settle(600);
-    expect(reloadsSince(started.index)).toBe(1);
+    expect(reloadsSince(daemon, startedAt)).toBe(1);
 
     writeFileSync(file, mainConfig({ fall: '4' }));
     await daemon.waitForLine(/reload: ~ service cache-tcp: fall 3 → 4/, { from: rejected.index });
@@ -81,16 +83,13 @@ describe('auto_reload', () => {
 
   it('after a SIGHUP that read the edit, does not reload it a second time', async () => {
     // Looks a second apart: the SIGHUP's reload starts well before the watcher's second look.
-    const file = tmp.path('vigil.yaml');
-    writeFileSync(file, mainConfig({ autoReload: '1s' }));
-    daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
-    const started = await daemon.waitForLine(/running: 1 service/);
+    const { daemon, file, startedAt } = await startOn(mainConfig({ autoReload: '1s' }));
 
     writeFileSync(file, mainConfig({ autoReload: '1s', interval: '300ms' }));
     daemon.signal('SIGHUP');
-    await daemon.waitForLine(/reload: ~ service cache-tcp: interval 200ms → 300ms/, { from: started.index });
-    await daemon.waitForLine(/reload done/, { from: started.index });
+    await daemon.waitForLine(/reload: ~ service cache-tcp: interval 200ms → 300ms/, { from: startedAt });
+    await daemon.waitForLine(/reload done/, { from: startedAt });
     await settle(2_500);
-    expect(reloadsSince(started.index)).toBe(1);
+    expect(reloadsSince(daemon, startedAt)).toBe(1);
   });
 });
