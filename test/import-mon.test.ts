@@ -363,6 +363,14 @@ describe("mon's fping.monitor and ping.monitor become the built-in icmp check", 
     const kept = ['fping.monitor -a', 'fping.monitor -s 500', 'fping.monitor -h', 'fping.monitor -r x', 'fping.monitor -x', 'fping.monitor 192.0.2.1', 'ping.monitor -6', 'ping.monitor -c 0', 'up_rtt.monitor -T 2'];
     const stays = importReport('mon', tmp.write('icmp-kept.cf', monCf(...kept)));
     expect(Object.values(stays.config.services as Record<string, Json>).map((service) => [service.check.type, service.check.convention, service.batch])).toEqual(kept.map(() => ['script', 'mon', true]));
+    // The comment says which flag kept it.
+    const keptYaml = tmp.path('icmp-kept.yaml');
+    expect(runVigil(['import', 'mon', tmp.path('icmp-kept.cf'), '-o', keptYaml]).code).toBe(0);
+    const keptText = readFileSync(keptYaml, 'utf8');
+    expect(keptText).toMatch(/monitor fping\.monitor -a\n.*\(-a: the group fails only when every host does/);
+    expect(keptText).toMatch(/monitor fping\.monitor -s 500\n.*\(-s: a slow reply is a failure/);
+    expect(keptText).toMatch(/monitor ping\.monitor -6\n.*\(-6: ping6 checks a name's IPv6 address/);
+    expect(keptText).toMatch(/monitor ping\.monitor -c 0\n.*\(-c 0: the icmp check sends 1 to 100 echo requests\)/);
     // --keep-monitors keeps every monitor as it is.
     const keep = importReport('mon', source, ['--keep-monitors']);
     expect(Object.values(keep.config.services as Record<string, Json>).map((service) => [service.check.command, service.check.args, service.batch])).toEqual(

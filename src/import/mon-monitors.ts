@@ -17,7 +17,7 @@ export function getopts(spec: string, args: string[]): Record<string, string | t
   for (let i = 0; i < spec.length; i++) takesValue.set(spec[i]!, spec[i + 1] === ':');
   const options: Record<string, string | true> = {};
   for (let i = 0; i < args.length; i++) {
-    const match = /^-([A-Za-z])(.*)$/.exec(args[i]!);
+    const match = /^-([A-Za-z0-9])(.*)$/.exec(args[i]!);
     if (!match || !takesValue.has(match[1]!)) return undefined;
     if (!takesValue.get(match[1]!)) {
       if (match[2]) return undefined;
@@ -54,7 +54,8 @@ const seconds = (value: string | true | undefined, fallback: number) =>
 const port = (value: string | true | undefined, fallback: number) =>
   typeof value === 'string' && /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535 ? Number(value) : value === undefined ? fallback : undefined;
 
-type Translator = (args: string[]) => BuiltinCheck | undefined;
+/** The built-in check doing a monitor's job; or why it stays the monitor (a string); undefined: the generic why. */
+type Translator = (args: string[]) => BuiltinCheck | string | undefined;
 
 /** The icmp check sends 1 to 100 echo requests per check. */
 const MAX_ECHOES = 100;
@@ -76,15 +77,19 @@ function wholeOr(value: string | true | undefined, fallback: number): number | u
  * failure; warn_latency would make it a warning, which counts as up and alerts nobody), -h (prints
  * the usage, every host up).
  */
-function fpingMonitor(args: string[]): BuiltinCheck | undefined {
+function fpingMonitor(args: string[]): BuiltinCheck | string | undefined {
   const opts = getopts('ahr:s:t:T', args);
-  if (!opts || opts.a || opts.h || (opts.s && opts.s !== '0')) return undefined;
+  if (!opts) return undefined;
+  if (opts.a) return '-a: the group fails only when every host does, a verdict on the group that a per-host check cannot give';
+  if (opts.s && opts.s !== '0') return '-s: a slow reply is a failure; the icmp check makes it a warning (warn_latency), which counts as up';
+  if (opts.h) return '-h: the monitor prints its usage and reports every host up';
   const retries = wholeOr(opts.r, 3);
   const firstWaitMs = wholeOr(opts.t, 2000);
-  if (retries === undefined || !firstWaitMs || retries + 1 > MAX_ECHOES) return undefined;
+  if (retries === undefined || !firstWaitMs) return undefined;
+  if (retries + 1 > MAX_ECHOES) return `-r ${retries}: the icmp check sends at most ${MAX_ECHOES} echo requests`;
   let wholeWaitMs = 0;
   for (let attempt = 0; attempt <= retries; attempt++) wholeWaitMs += firstWaitMs * 1.5 ** attempt;
-  if (wholeWaitMs > MAX_FPING_WAIT_MS) return undefined;
+  if (wholeWaitMs > MAX_FPING_WAIT_MS) return `-r ${retries} -t ${firstWaitMs}: fping would wait over an hour`;
   const differences: string[] = [];
   if (retries > 0) differences.push(`fping sends a retry only while no reply has come, after ${firstWaitMs} ms and then half as long again each time; the icmp check sends all ${retries + 1}, 200 ms apart, and takes a reply to any of them until the timeout (fping's whole wait)`);
   if (opts.T) differences.push("-T: the monitor adds a traceroute of each unreachable host to the alert; the icmp check's message says what came back instead (no reply, or the ICMP error and the router that sent it)");
@@ -97,11 +102,12 @@ function fpingMonitor(args: string[]): BuiltinCheck | undefined {
  * -6 (ping6: a name's IPv6 address, where the icmp check takes a name's first address) stays the
  * monitor.
  */
-function pingMonitor(args: string[]): BuiltinCheck | undefined {
+function pingMonitor(args: string[]): BuiltinCheck | string | undefined {
   const opts = getopts('c:6', args);
-  if (!opts || opts['6']) return undefined;
+  if (!opts) return undefined;
+  if (opts['6']) return "-6: ping6 checks a name's IPv6 address, the icmp check a name's first address";
   const count = opts.c === undefined ? 1 : typeof opts.c === 'string' && /^\d+$/.test(opts.c) ? Number(opts.c) : 0;
-  if (count < 1 || count > MAX_ECHOES) return undefined;
+  if (count < 1 || count > MAX_ECHOES) return `-c ${String(opts.c)}: the icmp check sends 1 to ${MAX_ECHOES} echo requests`;
   const differences = count > 1 ? [`ping sends its ${count} requests a second apart, the icmp check 200 ms apart; both take a reply to any of them`] : [];
   return { check: { type: 'icmp', count }, timeoutMs: (count - 1) * 1000 + 10_000, differences };
 }
@@ -241,11 +247,13 @@ const MONITORS: Record<string, Translator> = {
 
 /** The built-in check for a mon monitor, or undefined when it stays a script check. */
 export function builtinForMonitor(monitor: string, args: string[]): BuiltinCheck | undefined {
-  return MONITORS[monitor]?.(args);
+  const translated = MONITORS[monitor]?.(args);
+  return typeof translated === 'object' ? translated : undefined;
 }
 
 /** Why a monitor stays a script check, for its comment. */
-export function whyScript(monitor: string): string {
-  if (monitor in MONITORS) return 'its arguments go beyond what the built-in check covers';
-  return 'no built-in check does the same job';
+export function whyScript(monitor: string, args: string[]): string {
+  if (!(monitor in MONITORS)) return 'no built-in check does the same job';
+  const translated = MONITORS[monitor]!(args);
+  return typeof translated === 'string' ? translated : 'its arguments go beyond what the built-in check covers';
 }

@@ -106,7 +106,7 @@ function chooseCheck(monitor: MonDirective, vars: Record<string, string>, interv
   if (suppressHosts) check.append_hosts = false;
   const env = monitorEnv(program, vars, ctx.monDirs);
   if (Object.keys(env).length) check.env = env;
-  const why = ctx.options.keepMonitors ? 'kept as the monitor: --keep-monitors' : suppressHosts ? 'a monitor that checks what its own arguments name' : whyScript(name!);
+  const why = ctx.options.keepMonitors ? 'kept as the monitor: --keep-monitors' : suppressHosts ? 'a monitor that checks what its own arguments name' : whyScript(name!, args);
   const how = suppressHosts ? "without the hosts appended (';;')" : 'with the hosts appended';
   return {
     check,
