@@ -2,14 +2,18 @@
 // environment and stdin; Debian's own file.alert runs unchanged; the plain convention gets
 // VIGIL_* variables and JSON; an alert script that never exits is killed at its timeout and
 // recorded as a failed attempt, while checks and other alerts carry on.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startTcpServer } from './helpers/servers.js';
+import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 import { workspace } from './helpers/workspace.js';
 
 const FILE_ALERT = '/usr/lib/mon/alert.d/file.alert';
+const MAIL_ALERT = '/usr/lib/mon/alert.d/mail.alert';
+/** Where mail.alert pipes its mail (msmtp-mta's sendmail here, postfix's or exim's on a director). */
+const SENDMAIL = '/usr/lib/sendmail';
 
 const { tmp, daemons, closers } = workspace();
 
@@ -175,6 +179,53 @@ alerts:
     expect(daemon.output()).toMatch(/exec alert: \S+no-such\.alert is not executable \(no such file\); its alerts will fail until it is/);
     const delivered = JSON.parse((await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json', '--alert', 'debian-file'])).stdout);
     expect(delivered.map((a: { kind: string; ok: boolean }) => [a.kind, a.ok])).toEqual([['up', true], ['down', true]]);
+  });
+
+  it("runs Debian's mail.alert unchanged: its mails, down and up, reach an SMTP server through sendmail", async (context) => {
+    if (!existsSync(MAIL_ALERT)) context.skip(`${MAIL_ALERT} is missing: install the Debian package mon (test/install-system-packages.sh)`);
+    if (!existsSync(SENDMAIL)) context.skip(`${SENDMAIL} is missing: install msmtp-mta (test/install-system-packages.sh)`);
+    const arrived: ArrivedMail[] = [];
+    const smtp = await startSmtpServer('mta', arrived);
+    const target = await startTcpServer();
+    closers.push(() => smtp.stop(), () => target.stop());
+    // msmtp as sendmail reads ~/.msmtprc: HOME is the alert's, set in its env.
+    const home = tmp.path('mail-home');
+    mkdirSync(home);
+    writeFileSync(`${home}/.msmtprc`, `account default\nhost 127.0.0.1\nport ${smtp.port}\nauth off\ntls off\nfrom vigil@example.org\n`, { mode: 0o600 });
+    const A = `127.0.0.1:${target.port}`;
+    const file = tmp.write(
+      'mail-alert.yaml',
+      `history: { path: ./mail-history.db, flush_interval: 50ms }
+control: { enabled: false }
+defaults: { interval: 100ms, fast_interval: 50ms, spread: 50ms, rise: 1, fall: 1, timeout: 500ms }
+hostgroups: { mailweb: [${A}] }
+services:
+  web-tcp: { group: mailweb, check: { type: tcp }, alerts: [mon-mail] }
+alerts:
+  mon-mail:
+    type: exec
+    command: ${MAIL_ALERT}
+    args: [-f, monitor@example.org, ops@example.com]
+    env: { HOME: ${home} }
+`,
+    );
+    const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
+    daemons.push(daemon);
+    await daemon.waitForLine(/web-tcp\/\S+ UNKNOWN → UP/);
+    await target.stop();
+    await waitFor(() => arrived.length === 1, 'the down mail');
+    await target.start();
+    await waitFor(() => arrived.length === 2, 'the up mail');
+    await daemon.stop();
+
+    const host = A.replace(/\./g, '\\.');
+    const [down, up] = arrived;
+    expect(down).toMatchObject({ mailFrom: 'monitor@example.org', rcptTo: ['ops@example.com'] });
+    expect(down!.headers.to).toBe('ops@example.com');
+    expect(down!.headers.subject).toMatch(new RegExp(`^ALERT mailweb/web-tcp: ${host} \\(\\w{3} \\w{3} +\\d+ [\\d:]+\\)$`));
+    // Its body as mon's mail has it (mon never passes -l either: "Secs until next alert" stays empty).
+    expect(down!.body).toMatch(new RegExp(`^\\nGroup +: mailweb\\nService +: web-tcp\\nTime noticed +: .+\\nSecs until next alert : \\nMembers\\s+: ${host}\\n\\nDetailed text \\(if any\\) follows:\\n-+\\n\\n${host} connection refused`));
+    expect(up!.headers.subject).toMatch(new RegExp(`^UPALERT mailweb/web-tcp: ${host} `));
   });
 
   it('with digest: one run per service and kind with every failing host, as mon runs an alert once per monitor run; plain gets the digest as JSON', async () => {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the integration tests run for real (DNS server, Nagios plugins,
-# mon's monitors, keepalived, ipvsadm, MariaDB and PostgreSQL servers, OpenLDAP's slapd, FreeRADIUS, Kamailio). Does
-# nothing when they are all present. The tests start their own servers: the packages' services
+# mon's monitors and alerts, keepalived, ipvsadm, MariaDB and PostgreSQL servers, OpenLDAP's
+# slapd, FreeRADIUS, Kamailio, msmtp as the sendmail mon's mail.alert pipes to). Does nothing
+# when they are all present. The tests start their own servers: the packages' services
 # are not started.
 set -euo pipefail
-packages=(ipvsadm keepalived dnsmasq-base mon monitoring-plugins-basic iproute2 openssl procps mariadb-server-core mariadb-client-core postgresql slapd ldap-utils freeradius kamailio)
+packages=(ipvsadm keepalived dnsmasq-base mon monitoring-plugins-basic iproute2 openssl procps mariadb-server-core mariadb-client-core postgresql slapd ldap-utils freeradius kamailio msmtp-mta)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
