@@ -115,6 +115,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       await worker.close();
     }
   };
+  // auto_reload: a change of the config's files asks for a reload, as SIGHUP does.
+  const watcher = new ConfigWatcher({
+    onChange: (changed) => {
+      log.info(`config changed (${changed.join(', ')}): reloading`);
+      void requestReload();
+    },
+  });
+  // Refused or not, what a reload read is not read again until it changes; watching resumes
+  // before the reload says it is over, so an edit made after that is seen.
+  const followConfig = () => watcher.follow(supervisor.currentPlan!.config.auto_reload, supervisor.currentPlan!.sources);
   const reload = async (): Promise<ReloadAnswer> => {
     log.info(`reloading ${options.configFile}`);
     await watcher.reading();
@@ -137,9 +147,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       return { ok: false, changes: [], errors };
     }
   };
-  // Refused or not, what a reload read is not read again until it changes; watching resumes
-  // before the reload says it is over, so an edit made after that is seen.
-  const followConfig = () => watcher.follow(supervisor.currentPlan!.config.auto_reload, supervisor.currentPlan!.sources);
   const requestReload = (): Promise<ReloadAnswer> => {
     if (!reloading) {
       reloading = reload().finally(() => (reloading = undefined));
@@ -152,12 +159,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return queued;
   };
   const onHangup = () => void requestReload();
-  const watcher = new ConfigWatcher({
-    onChange: (changed) => {
-      log.info(`config changed (${changed.join(', ')}): reloading`);
-      void requestReload();
-    },
-  });
   await watcher.follow(plan.config.auto_reload, plan.sources);
 
   let controlServer: ControlServer | undefined;
