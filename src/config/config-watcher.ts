@@ -4,7 +4,7 @@
 // look, so a save in several writes, or a few files copied in one after another, is read once,
 // whole. A reload the config refuses is not tried again until the files change again.
 import { readdir, stat } from 'node:fs/promises';
-import type { ConfigSources } from './load-config.js';
+import { INCLUDED_FILE, type ConfigSources } from './load-config.js';
 
 export interface ConfigWatcherOptions {
   /** Called when the files changed and have settled; the reload it starts is the daemon's usual one. */
@@ -25,7 +25,7 @@ async function lookAt(sources: ConfigSources): Promise<Map<string, string>> {
     }),
     ...sources.directories.map(async (directory) => {
       try {
-        seen.set(directory, (await readdir(directory)).filter((name) => /\.ya?ml$/.test(name)).sort().join('\n'));
+        seen.set(directory, (await readdir(directory)).filter((name) => INCLUDED_FILE.test(name)).sort().join('\n'));
       } catch (err) {
         seen.set(directory, (err as NodeJS.ErrnoException).code ?? 'unreadable');
       }

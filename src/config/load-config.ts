@@ -77,13 +77,16 @@ async function parseFile(file: string, readYaml: YamlReader, issues: ConfigIssue
   return syntaxErrors.length ? undefined : { file, text, value };
 }
 
+/** The files an included directory contributes. */
+export const INCLUDED_FILE = /\.ya?ml$/;
+
 async function expandInclude(entry: string, baseDir: string, issues: ConfigIssue[], from: string, sources: SourceMap): Promise<string[]> {
   const target = path.resolve(baseDir, entry);
   try {
     if ((await stat(target)).isDirectory()) {
       sources.directories.push(target);
       return (await readdir(target))
-        .filter((name) => /\.ya?ml$/.test(name))
+        .filter((name) => INCLUDED_FILE.test(name))
         .sort()
         .map((name) => path.join(target, name));
     }
