@@ -8,7 +8,7 @@ import { endianness } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import icmp from '../checks/icmp.js';
 import { echoRequest, icmpTypeFilter, internetChecksum, readEchoAnswer } from '../src/check-kit/icmp-packet.js';
-import { ip, mustIp, netnsUnavailable } from './helpers/netns.js';
+import { linkedNamespaces, mustIp, netnsUnavailable } from './helpers/netns.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil, VIGIL_BIN } from './helpers/vigil-process.js';
@@ -121,17 +121,10 @@ const netnsProblem = netnsUnavailable(`${tag}p`);
 describe.skipIf(netnsProblem)(`icmp check across a router${netnsProblem ? ` (skipped: ${netnsProblem})` : ''}`, () => {
   const tmp = tempDir('vigil-icmp-');
 
+  let removeNamespaces = () => {};
+
   beforeAll(() => {
-    mustIp(['netns', 'add', HOST_NS]);
-    mustIp(['netns', 'add', ROUTER_NS]);
-    mustIp(['link', 'add', HOST_NS, 'type', 'veth', 'peer', 'name', ROUTER_NS]);
-    mustIp(['link', 'set', HOST_NS, 'netns', HOST_NS]);
-    mustIp(['link', 'set', ROUTER_NS, 'netns', ROUTER_NS]);
-    for (const [ns, address] of [[HOST_NS, '10.210.0.1/24'], [ROUTER_NS, '10.210.0.2/24']] as const) {
-      mustIp(['-n', ns, 'addr', 'add', address, 'dev', ns]);
-      mustIp(['-n', ns, 'link', 'set', 'lo', 'up']);
-      mustIp(['-n', ns, 'link', 'set', ns, 'up']);
-    }
+    removeNamespaces = linkedNamespaces({ ns: HOST_NS, address: '10.210.0.1/24' }, { ns: ROUTER_NS, address: '10.210.0.2/24' });
     // Vigil's side: two networks behind the router; a neighbour that never answers.
     mustIp(['-n', HOST_NS, 'route', 'add', '10.211.0.0/24', 'via', '10.210.0.2']);
     mustIp(['-n', HOST_NS, 'route', 'add', '10.212.0.0/24', 'via', '10.210.0.2']);
@@ -143,11 +136,7 @@ describe.skipIf(netnsProblem)(`icmp check across a router${netnsProblem ? ` (ski
     mustIp(['-n', ROUTER_NS, 'route', 'add', 'prohibit', '10.212.0.0/24']);
   });
 
-  afterAll(() => {
-    ip(['netns', 'del', HOST_NS]);
-    ip(['netns', 'del', ROUTER_NS]);
-    ip(['link', 'del', HOST_NS]); // only if it never moved into its namespace
-  });
+  afterAll(() => removeNamespaces());
 
   it('tells an answer, an ICMP error from the router, silence and no route apart', () => {
     const config = tmp.path('icmp.yaml');

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { doubleEnv, IPVSADM_DOUBLE } from './helpers/ipvsadm-double.js';
-import { ip, mustIp as must, netnsUnavailable } from './helpers/netns.js';
+import { ip, linkedNamespaces, netnsUnavailable } from './helpers/netns.js';
 import { startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync, VIGIL_BIN, VigilDaemon } from './helpers/vigil-process.js';
@@ -27,19 +27,7 @@ function cannotRun(): string | undefined {
 
 function createNetwork(): void {
   const { A, B } = nodes;
-  must(['netns', 'add', A.ns]);
-  cleanups.push(() => void ip(['netns', 'del', A.ns]));
-  must(['netns', 'add', B.ns]);
-  cleanups.push(() => void ip(['netns', 'del', B.ns]));
-  must(['link', 'add', A.ns, 'type', 'veth', 'peer', 'name', B.ns]);
-  cleanups.push(() => void ip(['link', 'del', A.ns])); // only if it never moved into the namespace
-  must(['link', 'set', A.ns, 'netns', A.ns]);
-  must(['link', 'set', B.ns, 'netns', B.ns]);
-  for (const node of [A, B]) {
-    must(['-n', node.ns, 'addr', 'add', `${node.ip}/24`, 'dev', node.ns]);
-    must(['-n', node.ns, 'link', 'set', 'lo', 'up']);
-    must(['-n', node.ns, 'link', 'set', node.ns, 'up']);
-  }
+  cleanups.push(linkedNamespaces({ ns: A.ns, address: `${A.ip}/24` }, { ns: B.ns, address: `${B.ip}/24` }));
 }
 
 function keepalivedConfig(name: 'A' | 'B', trackDb?: string): string {

@@ -21,3 +21,31 @@ export function netnsUnavailable(probeName: string): string | undefined {
   ip(['netns', 'del', probeName]);
   return undefined;
 }
+
+/**
+ * Two network namespaces joined by a veth pair, each end named after its namespace, with an
+ * address (`10.0.0.1/24`) and loopback up. Returns what removes them; it is safe to call after a
+ * failure half-way.
+ */
+export function linkedNamespaces(a: { ns: string; address: string }, b: { ns: string; address: string }): () => void {
+  const remove = () => {
+    ip(['netns', 'del', a.ns]);
+    ip(['netns', 'del', b.ns]);
+    ip(['link', 'del', a.ns]); // only if it never moved into its namespace
+  };
+  try {
+    mustIp(['netns', 'add', a.ns]);
+    mustIp(['netns', 'add', b.ns]);
+    mustIp(['link', 'add', a.ns, 'type', 'veth', 'peer', 'name', b.ns]);
+    for (const end of [a, b]) {
+      mustIp(['link', 'set', end.ns, 'netns', end.ns]);
+      mustIp(['-n', end.ns, 'addr', 'add', end.address, 'dev', end.ns]);
+      mustIp(['-n', end.ns, 'link', 'set', 'lo', 'up']);
+      mustIp(['-n', end.ns, 'link', 'set', end.ns, 'up']);
+    }
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return remove;
+}
