@@ -188,7 +188,8 @@ export async function sendEcho(request: EchoRequest): Promise<EchoOutcome> {
   let address: string;
   let family: IpFamily;
   try {
-    const resolved = isIP(request.address) ? { address: request.address, family: isIP(request.address) } : await lookup(request.address);
+    const literalFamily = isIP(request.address);
+    const resolved = literalFamily ? { address: request.address, family: literalFamily } : await lookup(request.address);
     family = resolved.family as IpFamily;
     address = canonical(resolved.address, family);
   } catch (err) {

@@ -82,3 +82,6 @@ export function inlineSecretsNote(settings: string[], keys: string[], file: stri
     : `a file only Vigil can read (${keys[0]}_file) or to ${keys[0]}_env`;
   return `${settings.join(' and ')} ${many ? 'are' : 'is'} written into the config as ${file} had ${it}; move ${it} to ${elsewhere}`;
 }
+
+/** The most echo requests one icmp check sends (its `count` option, checks/icmp.ts). */
+export const ICMP_MAX_ECHOES = 100;

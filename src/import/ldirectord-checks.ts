@@ -1,7 +1,7 @@
 // ldirectord's checktype + service (+ request/receive, virtualhost, httpmethod, checkport,
 // checkcommand) → the Vigil check that does the same job on each real server.
 import { isIP } from 'node:net';
-import { inlineSecretsNote, literalArgument } from './import-text.js';
+import { ICMP_MAX_ECHOES, inlineSecretsNote, literalArgument } from './import-text.js';
 
 export interface LdirectordCheckInput {
   checktype: string;
@@ -49,8 +49,6 @@ const BANNER_SERVICES: Record<string, { banner: string; tls?: boolean; port: num
   nntp: { banner: '^20[01]', port: 119 },
 };
 
-/** The icmp check sends 1 to 100 echo requests per check. */
-const MAX_ECHOES = 100;
 
 function always(input: LdirectordCheckInput, why: string): CheckTranslation {
   return {
@@ -63,8 +61,8 @@ function always(input: LdirectordCheckInput, why: string): CheckTranslation {
 
 /** ldirectord's ping: checkcount echo requests, up when any reply comes back (the icmp check's default min_replies). */
 function ping(input: LdirectordCheckInput, why: string): CheckTranslation {
-  const count = Math.min(MAX_ECHOES, Math.max(1, Math.floor(input.checkcount)));
-  const differences = count === input.checkcount ? [] : [`checkcount=${input.checkcount}: the icmp check sends 1 to ${MAX_ECHOES} echo requests; it sends ${count}`];
+  const count = Math.min(ICMP_MAX_ECHOES, Math.max(1, Math.floor(input.checkcount)));
+  const differences = count === input.checkcount ? [] : [`checkcount=${input.checkcount}: the icmp check sends 1 to ${ICMP_MAX_ECHOES} echo requests; it sends ${count}`];
   return {
     check: { type: 'icmp', count },
     timeoutMs: input.checkTimeoutMs * count + 1000,

@@ -2,7 +2,7 @@
 // entry reads the monitor's own arguments (getopts, as the Perl script does) and returns the
 // check, the timeout the monitor would use, and what differs. Monitors not listed here, or
 // called with arguments these do not understand, stay mon monitors run as script checks.
-import { inlineSecretsNote } from './import-text.js';
+import { ICMP_MAX_ECHOES, inlineSecretsNote } from './import-text.js';
 
 export interface BuiltinCheck {
   check: Record<string, unknown>;
@@ -57,8 +57,6 @@ const port = (value: string | true | undefined, fallback: number) =>
 /** The built-in check doing a monitor's job; or why it stays the monitor (a string); undefined: the generic why. */
 type Translator = (args: string[]) => BuiltinCheck | string | undefined;
 
-/** The icmp check sends 1 to 100 echo requests per check. */
-const MAX_ECHOES = 100;
 /** fping waits half as long again at each retry: a longer wait than this is no health check. */
 const MAX_FPING_WAIT_MS = 3_600_000;
 
@@ -86,7 +84,7 @@ function fpingMonitor(args: string[]): BuiltinCheck | string | undefined {
   const retries = wholeOr(opts.r, 3);
   const firstWaitMs = wholeOr(opts.t, 2000);
   if (retries === undefined || !firstWaitMs) return undefined;
-  if (retries + 1 > MAX_ECHOES) return `-r ${retries}: the icmp check sends at most ${MAX_ECHOES} echo requests`;
+  if (retries + 1 > ICMP_MAX_ECHOES) return `-r ${retries}: the icmp check sends at most ${ICMP_MAX_ECHOES} echo requests`;
   let wholeWaitMs = 0;
   for (let attempt = 0; attempt <= retries; attempt++) wholeWaitMs += firstWaitMs * 1.5 ** attempt;
   if (wholeWaitMs > MAX_FPING_WAIT_MS) return `-r ${retries} -t ${firstWaitMs}: fping would wait over an hour`;
@@ -107,7 +105,7 @@ function pingMonitor(args: string[]): BuiltinCheck | string | undefined {
   if (!opts) return undefined;
   if (opts['6']) return "-6: ping6 checks a name's IPv6 address, the icmp check a name's first address";
   const count = opts.c === undefined ? 1 : typeof opts.c === 'string' && /^\d+$/.test(opts.c) ? Number(opts.c) : 0;
-  if (count < 1 || count > MAX_ECHOES) return `-c ${String(opts.c)}: the icmp check sends 1 to ${MAX_ECHOES} echo requests`;
+  if (count < 1 || count > ICMP_MAX_ECHOES) return `-c ${String(opts.c)}: the icmp check sends 1 to ${ICMP_MAX_ECHOES} echo requests`;
   const differences = count > 1 ? [`ping sends its ${count} requests a second apart, the icmp check 200 ms apart; both take a reply to any of them`] : [];
   return { check: { type: 'icmp', count }, timeoutMs: (count - 1) * 1000 + 10_000, differences };
 }
