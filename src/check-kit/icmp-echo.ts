@@ -126,8 +126,9 @@ class EchoSocket {
     const echo = this.pending.get(answer.sequence);
     if (!echo) return; // late: already given up on
     if (answer.kind === 'reply') {
-      // Another host answering our id and sequence is not our target answering.
-      if (canonical(source, this.family) !== echo.address) return;
+      // Another host answering our id and sequence is not our target answering. Both are in the
+      // kernel's form (inet_ntop): the source as received, the target's address made so at send.
+      if (source !== echo.address) return;
       this.finish(answer.sequence, { kind: 'reply', rttMs: performance.now() - echo.sentAt, from: source });
     } else {
       this.finish(answer.sequence, { kind: 'error', reason: answer.reason, from: source });
