@@ -9,6 +9,8 @@ import {
   addressFromUrl,
   answerBudgetMs,
   answerTimeLeftMs,
+  checkPort,
+  type CheckResult,
   defineCheck,
   describeError,
   exchangeDatagram,
@@ -21,7 +23,6 @@ import {
   portOption,
   regexOption,
   z,
-  type CheckResult,
 } from 'vigil/plugin';
 
 const TYPES = ['A', 'AAAA', 'SOA', 'NS', 'MX', 'TXT', 'CNAME', 'SRV', 'PTR', 'CAA', 'ANY'] as const;
@@ -30,7 +31,7 @@ const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED
 const DNS_MESSAGE_MAX = 65_535;
 
 const options = z.strictObject({
-  port: portOption().optional().describe('Port, when the host entry gives none (default 53)'),
+  port: portOption().optional().describe("Port to check, over the host entry's (default: the host entry's, else 53)"),
   name: z.string().min(1).default('.').describe('Name to ask for (keepalived default "."); for PTR an IP address is turned into its reverse name'),
   // Not `type`/`class`: in a config, `type` names the check (check: { type: dns, query_type: MX }).
   query_type: z.enum(TYPES).default('SOA').describe('Record type to ask for (keepalived type; default SOA)'),
@@ -208,7 +209,7 @@ export default defineCheck({
     return { address: addressFromUrl(url), port: portFromUrl(url), options };
   },
   async run(target, opts, ctx): Promise<CheckResult> {
-    const port = target.port ?? opts.port ?? 53;
+    const port = checkPort(target, opts.port, 53);
     const where = joinHostPort(target.address, port);
     const question = { type: opts.query_type, class: opts.query_class, name: queryName(opts) } as dnsPacket.Question;
     const query: dnsPacket.Packet = {

@@ -8,6 +8,9 @@ import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'undici';
 import {
   addressFromUrl,
+  type CheckContext,
+  checkPort,
+  type CheckResult,
   defineCheck,
   describeError,
   duration,
@@ -19,12 +22,10 @@ import {
   portFromUrl,
   portOption,
   regexOption,
+  type Target,
   tlsConnectOptions,
   tlsOptionsShape,
   z,
-  type CheckContext,
-  type CheckResult,
-  type Target,
 } from 'vigil/plugin';
 
 /** `200-299 301 503`, `200` or `[200, "300-399"]` → a predicate on status codes. */
@@ -51,7 +52,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 const options = z.strictObject({
   scheme: z.enum(['http', 'https']).default('http').describe('https for TLS (keepalived SSL_GET)'),
-  port: portOption().optional().describe('Port, when the host entry gives none (default 80/443)'),
+  port: portOption().optional().describe("Port to check, over the host entry's (default: the host entry's, else 80/443)"),
   path: z.string().startsWith('/').default('/').describe('Path and query to request'),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']).default('GET').describe('Request method'),
   host_header: z.string().min(1).optional().describe('Host header (virtual host), also the default TLS server name; default: the target address[:port]'),
@@ -278,7 +279,7 @@ function requestPath(path: string): string {
 
 async function check(target: Target, opts: HttpOptions, ctx: CheckContext): Promise<CheckResult> {
   const defaultPort = opts.scheme === 'https' ? 443 : 80;
-  const port = target.port ?? opts.port ?? defaultPort;
+  const port = checkPort(target, opts.port, defaultPort);
   const bracketed = target.address.includes(':') ? `[${target.address}]` : target.address;
   const hostHeader = opts.host_header ?? (port === defaultPort ? bracketed : `${bracketed}:${port}`);
   const needsBody = Boolean(opts.expect_body || opts.reject_body || opts.digest);

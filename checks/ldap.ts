@@ -10,6 +10,8 @@ import { Client, FilterParser, ResultCodeError } from 'ldapts';
 import {
   addressFromUrl,
   answerDeadline,
+  checkPort,
+  type CheckResult,
   defineCheck,
   describeError,
   excerpt,
@@ -24,12 +26,11 @@ import {
   tlsConnectOptions,
   tlsOptionsShape,
   z,
-  type CheckResult,
 } from 'vigil/plugin';
 
 const options = z
   .strictObject({
-    port: portOption().optional().describe('Port, when the host entry gives none (default 389, 636 with tls)'),
+    port: portOption().optional().describe("Port to check, over the host entry's (default: the host entry's, else 389, 636 with tls)"),
     bind_dn: z.string().min(1).optional().describe('DN to bind as (ldirectord login); without it the bind is anonymous'),
     password: z.string().optional().describe("bind_dn's password itself (ldirectord passwd); password_file or password_env keep it out of the config"),
     ...passwordOptionsShape,
@@ -177,7 +178,7 @@ export default defineCheck({
     return { address: addressFromUrl(url), port: portFromUrl(url), options: { ...options, ...optionsFromQuery(url) } };
   },
   async run(target, opts, ctx): Promise<CheckResult> {
-    const port = target.port ?? opts.port ?? (opts.tls ? 636 : 389);
+    const port = checkPort(target, opts.port, opts.tls ? 636 : 389);
     const where = `ldap ${joinHostPort(target.address, port)}${opts.tls ? ' over TLS' : opts.starttls ? ' with StartTLS' : ''}`;
     let password: string | undefined;
     let tlsOptions: tls.ConnectionOptions | undefined;

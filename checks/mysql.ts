@@ -3,7 +3,7 @@
 // failing query or a server that stops answering is down, with the server's own words.
 import tls, { type TLSSocket } from 'node:tls';
 import mysql from 'mysql2';
-import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlConnection, type SqlLogin } from 'vigil/plugin';
+import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlConnection, type SqlLogin, type SqlProduct } from 'vigil/plugin';
 
 /** mysql2's callback API: it hands back the connection at once, so it can be dropped mid-handshake. */
 function mysqlConnection({ tls: tlsOptions, ...login }: SqlLogin, timeoutMs: number): SqlConnection {
@@ -52,11 +52,13 @@ function mysqlConnection({ tls: tlsOptions, ...login }: SqlLogin, timeoutMs: num
   };
 }
 
+const MYSQL: SqlProduct = { name: 'mysql', defaultPort: 3306 };
+
 export default defineCheck({
   type: 'mysql',
   description: 'UP when the MySQL/MariaDB server accepts the login and the query returns at least min_rows rows',
   schemes: ['mysql'],
   fromUrl: sqlTargetFromUrl,
-  options: sqlCheckOptions(3306),
-  run: (target, opts, ctx) => runSqlCheck('mysql', target, opts, ctx, (login) => mysqlConnection(login, ctx.timeoutMs)),
+  options: sqlCheckOptions(MYSQL),
+  run: (target, opts, ctx) => runSqlCheck(MYSQL, target, opts, ctx, (login) => mysqlConnection(login, ctx.timeoutMs)),
 });

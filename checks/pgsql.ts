@@ -3,7 +3,7 @@
 // failing query, or a server that is starting up or shutting down is down, with the server's words.
 import net from 'node:net';
 import pg from 'pg';
-import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlConnection, type SqlLogin } from 'vigil/plugin';
+import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlConnection, type SqlLogin, type SqlProduct } from 'vigil/plugin';
 
 function pgsqlConnection({ tls, ...login }: SqlLogin, timeoutMs: number): SqlConnection {
   // Our own socket (pg connects it): dropping it ends a login or a query still waiting.
@@ -37,11 +37,13 @@ function pgsqlConnection({ tls, ...login }: SqlLogin, timeoutMs: number): SqlCon
   };
 }
 
+const PGSQL: SqlProduct = { name: 'pgsql', defaultPort: 5432 };
+
 export default defineCheck({
   type: 'pgsql',
   description: 'UP when the PostgreSQL server accepts the login and the query returns at least min_rows rows',
   schemes: ['pgsql', 'postgres', 'postgresql'],
   fromUrl: sqlTargetFromUrl,
-  options: sqlCheckOptions(5432),
-  run: (target, opts, ctx) => runSqlCheck('pgsql', target, opts, ctx, (login) => pgsqlConnection(login, ctx.timeoutMs)),
+  options: sqlCheckOptions(PGSQL),
+  run: (target, opts, ctx) => runSqlCheck(PGSQL, target, opts, ctx, (login) => pgsqlConnection(login, ctx.timeoutMs)),
 });

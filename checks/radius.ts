@@ -11,10 +11,12 @@ import {
   addressFromUrl,
   answerBudgetMs,
   answerTimeLeftMs,
+  checkPort,
+  type CheckResult,
   defineCheck,
   describeError,
-  exchangeDatagram,
   excerpt,
+  exchangeDatagram,
   formatDuration,
   ipAddressOption,
   joinHostPort,
@@ -29,7 +31,6 @@ import {
   secretOptionsShape,
   secretSourcesProblem,
   z,
-  type CheckResult,
 } from 'vigil/plugin';
 
 /** RADIUS packet codes (RFC 2865 3, RFC 2866, RFC 5997). */
@@ -57,12 +58,14 @@ const ATTR_VALUE_MAX = 253;
 /** Longest User-Password (RFC 2865 5.2). */
 const PASSWORD_MAX = 128;
 const HEADER = 20;
+/** RADIUS authentication's IANA port (RFC 2865); mon's radius.monitor still uses the old 1645. */
+const DEFAULT_PORT = 1812;
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
 const options = z
   .strictObject({
-    port: portOption().default(1812).describe("Port, when the host entry gives none (default 1812; mon's radius.monitor: 1645)"),
+    port: portOption().optional().describe(`Port to check, over the host entry's (default: the host entry's, else ${DEFAULT_PORT}; mon's radius.monitor: 1645)`),
     secret: z.string().min(1).optional().describe('The shared secret itself (ldirectord secret); secret_file or secret_env keep it out of the config'),
     ...secretOptionsShape('secret', 'shared secret'),
     user: z
@@ -217,7 +220,7 @@ export default defineCheck({
     return { address: addressFromUrl(url), port: portFromUrl(url), options };
   },
   async run(target, opts, ctx): Promise<CheckResult> {
-    const port = target.port ?? opts.port;
+    const port = checkPort(target, opts.port, DEFAULT_PORT);
     const where = `radius ${joinHostPort(target.address, port)}`;
     let secret: Buffer;
     let password: string;

@@ -9,17 +9,18 @@
 // runProcess (from the plugin API) puts the program in its own process group, kills the whole
 // group at the timeout, and bounds the output it keeps.
 import {
+  type CheckContext,
+  checkPort,
+  type CheckResult,
+  commandOption,
   defineCheck,
   describeError,
   formatDuration,
-  commandOption,
   pathOption,
-  runProcess,
-  z,
-  type CheckContext,
-  type CheckResult,
   type ProcessResult,
+  runProcess,
   type Target,
+  z,
 } from 'vigil/plugin';
 
 const PER_HOST = ['address', 'port', 'name', 'host'] as const;
@@ -51,7 +52,7 @@ const options = z.strictObject({
   env: z.record(z.string(), z.string()).default({}).describe("Extra environment variables (mon's VAR=value)"),
   cwd: pathOption('Working directory (relative: from the config file)').optional(),
   max_output_bytes: z.int().min(1_024).default(65_536).describe('Output kept per run (stdout and stderr each); the rest is read and dropped'),
-  port: z.int().min(1).max(65535).optional().describe('Port for {port}, when the host entry gives none'),
+  port: z.int().min(1).max(65535).optional().describe("Port for {port}, over the host entry's (default: the host entry's)"),
 });
 type ScriptOptions = z.output<typeof options>;
 
@@ -67,7 +68,7 @@ function fill(template: string, values: Partial<Record<(typeof PLACEHOLDERS)[num
 }
 
 function hostValues(target: Target, opts: ScriptOptions): Partial<Record<(typeof PLACEHOLDERS)[number], string>> {
-  const port = target.port ?? opts.port;
+  const port = checkPort(target, opts.port);
   return { address: target.address, name: target.name, host: target.name, port: port === undefined ? undefined : String(port) };
 }
 
@@ -81,7 +82,7 @@ function environment(targets: Target[], opts: ScriptOptions, ctx: CheckContext):
     VIGIL_HOSTS: targets.map((target) => target.address).join(' '),
   };
   if (targets.length === 1) {
-    const port = first.port ?? opts.port;
+    const port = checkPort(first, opts.port);
     Object.assign(env, { VIGIL_TARGET: first.id, VIGIL_HOST: first.name, VIGIL_ADDRESS: first.address });
     if (port !== undefined) env.VIGIL_PORT = String(port);
     if (first.weight !== undefined) env.VIGIL_WEIGHT = String(first.weight);

@@ -13,10 +13,13 @@ import {
   addressFromUrl,
   answerBudgetMs,
   answerTimeLeftMs,
+  type CheckContext,
+  checkPort,
+  type CheckResult,
   defineCheck,
   describeError,
-  exchangeDatagram,
   excerpt,
+  exchangeDatagram,
   formatDuration,
   ipAddressOption,
   joinHostPort,
@@ -26,15 +29,15 @@ import {
   portOption,
   setDeadline,
   z,
-  type CheckContext,
-  type CheckResult,
 } from 'vigil/plugin';
 
 /** The biggest reply read over TCP before giving up on finding its end. */
 const MAX_REPLY_BYTES = 65_536;
+/** SIP's port over UDP and TCP (RFC 3261). */
+const DEFAULT_PORT = 5060;
 
 const options = z.strictObject({
-  port: portOption().default(5060).describe('Port, when the host entry gives none (default 5060)'),
+  port: portOption().optional().describe(`Port to check, over the host entry's (default: the host entry's, else ${DEFAULT_PORT})`),
   transport: z.enum(['udp', 'tcp']).default('udp').describe("udp or tcp (ldirectord: the virtual service's protocol)"),
   user: z
     .string()
@@ -202,7 +205,7 @@ export default defineCheck({
     return { address, port: portFromUrl(url), options };
   },
   async run(target, opts, ctx): Promise<CheckResult> {
-    const port = target.port ?? opts.port;
+    const port = checkPort(target, opts.port, DEFAULT_PORT);
     const where = `sip ${joinHostPort(target.address, port)}${opts.transport === 'tcp' ? ' (tcp)' : ''}`;
     const request = optionsRequest(opts.user ?? `ldirectord@${os.hostname()}`, opts.transport);
     return opts.transport === 'tcp' ? overTcp(target.address, port, request, opts, ctx, where) : overUdp(target.address, port, request, opts, ctx, where);

@@ -7,12 +7,16 @@ import {
   addressFromUrl,
   answerBudgetMs,
   answerTimeLeftMs,
+  type CheckContext,
+  checkPort,
+  type CheckResult,
   defineCheck,
   describeError,
   excerpt,
   findHexPattern,
   formatDuration,
   hexOption,
+  type HexPatternByte,
   hexPatternOption,
   ipAddressOption,
   joinHostPort,
@@ -26,9 +30,6 @@ import {
   tlsConnectOptions,
   tlsOptionsShape,
   z,
-  type CheckContext,
-  type CheckResult,
-  type HexPatternByte,
 } from 'vigil/plugin';
 
 /** Banners of well-known protocols, usable by name: `banner: smtp`. */
@@ -53,7 +54,7 @@ const step = z
   });
 
 const options = z.strictObject({
-  port: portOption().optional().describe('Port, when the host entry gives none'),
+  port: portOption().optional().describe("Port to check, over the host entry's (default: the host entry's)"),
   banner: z
     .string()
     .optional()
@@ -207,7 +208,7 @@ export default defineCheck({
     return { address: addressFromUrl(url), port: portFromUrl(url), options };
   },
   async run(target, opts, ctx): Promise<CheckResult> {
-    const port = target.port ?? opts.port;
+    const port = checkPort(target, opts.port);
     if (!port) return { status: 'unknown', message: 'no port: write the host as address:port or set the check option port' };
     const where = joinHostPort(target.address, port);
     let tlsOptions: tls.ConnectionOptions | undefined;

@@ -6,14 +6,17 @@ import {
   addressFromUrl,
   answerBudgetMs,
   answerTimeLeftMs,
+  checkPort,
+  type CheckResult,
   defineCheck,
   describeError,
   duration,
-  exchangeDatagram,
   excerpt,
+  exchangeDatagram,
   formatDuration,
   formatHexPattern,
   hexOption,
+  type HexPatternByte,
   hexPatternMatchesAt,
   hexPatternOption,
   ipAddressOption,
@@ -25,12 +28,10 @@ import {
   portOption,
   regexOption,
   z,
-  type CheckResult,
-  type HexPatternByte,
 } from 'vigil/plugin';
 
 const options = z.strictObject({
-  port: portOption().optional().describe('Port, when the host entry gives none'),
+  port: portOption().optional().describe("Port to check, over the host entry's (default: the host entry's)"),
   payload: z.string().optional().describe('Datagram to send, as text (default: an empty datagram)'),
   payload_hex: hexOption().optional().describe('Datagram to send, as hex (keepalived payload)'),
   expect: regexOption().optional().describe('The reply must match this regular expression'),
@@ -79,7 +80,7 @@ export default defineCheck({
     return { address: addressFromUrl(url), port: portFromUrl(url), options: optionsFromQuery(url) };
   },
   async run(target, opts, ctx): Promise<CheckResult> {
-    const port = target.port ?? opts.port;
+    const port = checkPort(target, opts.port);
     if (!port) return { status: 'unknown', message: 'no port: write the host as address:port or set the check option port' };
     const where = joinHostPort(target.address, port);
     // Wait a little less than the runner's timeout, so "no reply" is this check's verdict.

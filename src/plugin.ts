@@ -20,6 +20,7 @@ export {
 export { commandOption, hexOption, hexPatternOption, ipAddressOption, oneOrMore, pathOption, portOption, regexOption } from './check-kit/option-schemas.js';
 export { serverNameFor, tlsConnectOptions, tlsOptionsShape, type TlsOptions } from './check-kit/tls-options.js';
 export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.js';
+export { checkPort } from './check-kit/check-port.js';
 export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';
 export { sendEcho, type EchoOutcome, type EchoRequest } from './check-kit/icmp-echo.js';
 export { exchangeHttp, type HttpExchangeRequest, type HttpExchangeResponse } from './check-kit/http-exchange.js';
@@ -35,7 +36,7 @@ export {
   type PasswordOptions,
   type SecretOptions,
 } from './check-kit/password.js';
-export { judgeRows, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlCheckOptions, type SqlConnection, type SqlLogin } from './check-kit/sql-check.js';
+export { judgeRows, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlCheckOptions, type SqlConnection, type SqlLogin, type SqlProduct } from './check-kit/sql-check.js';
 export { commandSchema, splitCommandLine } from './config/command-line.js';
 /** LVS helpers: the ipvsadm table (parse `-S -n`, build commands), pool planning, reconciling. */
 export * as lvs from './lvs/api.js';

@@ -198,7 +198,7 @@ describe('radius check: what else can go wrong', () => {
     expect(issues({ user: 'u', secret: 's', password: 'x'.repeat(129) })).toEqual([['password', 'a User-Password holds at most 128 bytes']]);
     expect(issues({ user: 'u', secret: 's', expect: 'ok' })?.[0]?.[0]).toBe('expect');
     expect(issues({ secret: 's' })?.[0]?.[0]).toBe('user');
-    expect(check.options.parse({ user: 'u', secret_file: '/etc/vigil/radius-secret' })).toMatchObject({ port: 1812, expect: ['accept'], retries: 0, message_authenticator: true });
+    expect(check.options.parse({ user: 'u', secret_file: '/etc/vigil/radius-secret' })).toMatchObject({ expect: ['accept'], retries: 0, message_authenticator: true });
     // vigil probe's URL: user, password and secret stay text (a secret of digits is not a number).
     expect(check.fromUrl!(new URL('radius://mon%40itor:p%3Ass@192.0.2.1:1645?secret=0123&retries=2'))).toEqual({
       address: '192.0.2.1',

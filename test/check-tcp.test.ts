@@ -95,6 +95,11 @@ describe('tcp check: connect', () => {
     expect(peer).toBe('127.0.0.3');
   });
 
+  it("its own port wins over the host entry's (keepalived connect_port, ldirectord checkport)", async () => {
+    const hostPort = await closedPort();
+    expect(await runOnce(tcpCheck, local(hostPort), { port: ports.ssh })).toMatchObject({ status: 'up', message: `connected to 127.0.0.1:${ports.ssh}` });
+  });
+
   it('without a port anywhere: unknown, saying where to put one', async () => {
     expect(await runOnce(tcpCheck, makeTarget('127.0.0.1'), {})).toMatchObject({ status: 'unknown', message: expect.stringMatching(/^no port/) });
   });

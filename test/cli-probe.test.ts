@@ -67,4 +67,17 @@ describe('vigil probe', () => {
     expect(JSON.parse(one.stdout)).toEqual([expect.objectContaining({ target: `web-http/127.0.0.1:${web.port}`, status: 'up' })]);
     expect(one.code).toBe(0);
   });
+
+  it("a check's own port wins over the real server's: the table keeps 8080, the health port is checked", async () => {
+    // keepalived's `real_server 127.0.0.1 8080 { HTTP_GET { connect_port N } }`: nothing listens on
+    // the forwarded port here, so only a check on its own port can be UP.
+    const forwarded = await closedPort();
+    const file = tmp.write(
+      'health-port.yaml',
+      `virtual_servers:\n  www:\n    virtual: 192.0.2.10:80\n    real_servers: [127.0.0.1:${forwarded}]\n    check: { type: http, port: ${web.port} }\n`,
+    );
+    const result = await runVigilAsync(['probe', '-c', file, '--json']);
+    expect(JSON.parse(result.stdout)).toEqual([expect.objectContaining({ target: `www/127.0.0.1:${forwarded}`, status: 'up' })]);
+    expect(result.code).toBe(0);
+  });
 });

@@ -11,10 +11,14 @@
 // Try it first:  vigil probe --plugin-dir /etc/vigil/plugins redis://10.0.0.21:6379?role=master
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import { addressFromUrl, defineCheck, describeError, joinHostPort, optionsFromQuery, portFromUrl, z, type CheckResult } from 'vigil/plugin';
+import { addressFromUrl, checkPort, defineCheck, describeError, joinHostPort, optionsFromQuery, portFromUrl, z, type CheckResult } from 'vigil/plugin';
+
+const DEFAULT_PORT = 6379;
 
 const options = z.strictObject({
-  port: z.int().min(1).max(65535).default(6379).describe('Port, when the host entry gives none'),
+  // No .default() here: a port set in the config wins over the host entry's, so the default is
+  // applied last, by checkPort.
+  port: z.int().min(1).max(65535).optional().describe(`Port to check, over the host entry's (default: the host entry's, else ${DEFAULT_PORT})`),
   // Secrets never only inline: the password comes from a file or an environment variable.
   password_file: z.string().optional().describe('File holding the AUTH password'),
   password_env: z.string().optional().describe('Environment variable holding the AUTH password'),
@@ -113,7 +117,7 @@ export default defineCheck({
     return { address: addressFromUrl(url), port: portFromUrl(url), options: optionsFromQuery(url) };
   },
   async run(target, opts, ctx) {
-    const port = target.port ?? opts.port;
+    const port = checkPort(target, opts.port, DEFAULT_PORT); // its own port, the host entry's, or 6379
     let secret: string | undefined;
     try {
       secret = await password(opts);

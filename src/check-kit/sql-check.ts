@@ -10,15 +10,22 @@ import type { CheckContext, CheckResult, Target } from '../plugin.js';
 import { answerDeadline } from './answer-deadline.js';
 import { excerpt } from './hex.js';
 import { addressFromUrl, optionsFromQuery, portFromUrl } from './url.js';
+import { checkPort } from './check-port.js';
 import { portOption, regexOption } from './option-schemas.js';
 import { passwordOptionsShape, passwordSourcesProblem, readPassword } from './password.js';
 import { tlsConnectOptions, tlsOptionsShape } from './tls-options.js';
 
-/** The options of a SQL check whose server listens on `defaultPort` unless told otherwise. */
-export function sqlCheckOptions(defaultPort: number) {
+/** A database product a SQL check logs in to: its name in messages, and the port its servers listen on. */
+export interface SqlProduct {
+  name: string;
+  defaultPort: number;
+}
+
+/** The options of a SQL check for this product. */
+export function sqlCheckOptions(product: SqlProduct) {
   return z
     .strictObject({
-      port: portOption().default(defaultPort).describe(`Port, when the host entry gives none (default ${defaultPort})`),
+      port: portOption().optional().describe(`Port to check, over the host entry's (default: the host entry's, else ${product.defaultPort})`),
       user: z.string().min(1).describe('User to log in as (ldirectord login)'),
       password: z.string().optional().describe('The password itself (ldirectord passwd); password_file or password_env keep it out of the config'),
       ...passwordOptionsShape,
@@ -78,14 +85,14 @@ export interface SqlConnection {
  * time ("no answer within 1.8s while logging in") rather than leaving it to the runner's timeout.
  */
 export async function runSqlCheck(
-  product: string,
+  product: SqlProduct,
   target: Target,
   opts: SqlCheckOptions,
   ctx: CheckContext,
   connect: (login: SqlLogin) => SqlConnection,
 ): Promise<CheckResult> {
-  const port = target.port ?? opts.port;
-  const where = `${product} ${joinHostPort(target.address, port)}${opts.tls ? ' over TLS' : ''}`;
+  const port = checkPort(target, opts.port, product.defaultPort);
+  const where = `${product.name} ${joinHostPort(target.address, port)}${opts.tls ? ' over TLS' : ''}`;
   const login: SqlLogin = { host: target.address, port, user: opts.user, database: opts.database };
   try {
     login.password = readPassword(opts);
