@@ -76,6 +76,36 @@ virtual_servers:
     expect(same).toContainEqual(expect.stringMatching(/real_servers\[1\]: same IPVS destination 10\.0\.0\.1:80 as real_servers\[0\] \(with dr forwarding IPVS uses the virtual port for every real server\)/));
   });
 
+  it('refuses two entries for one virtual service: they would undo each other at every resync', async () => {
+    const errors = await errorsOf(
+      base(`  web2:
+    virtual: 192.0.2.10:80
+    real_servers: [10.0.0.3:80]
+    check: { type: tcp }
+  dns:
+    virtual: 192.0.2.10:80
+    protocol: udp
+    real_servers: [10.0.0.3:80]
+    check: { type: udp }
+alerts:
+  raw: { type: ipvs, service: "tcp 192.0.2.10:80" }
+`),
+    );
+    expect(errors).toEqual([
+      "vigil.yaml:6:3: virtual_servers.web2: drives the same virtual service (tcp 192.0.2.10:80) as virtual_servers.web: IPVS keeps one table entry for it, so the two would undo each other's changes; put all its real servers in one entry",
+      "vigil.yaml:16:3: alerts.raw: drives the same virtual service (tcp 192.0.2.10:80) as virtual_servers.web: IPVS keeps one table entry for it, so the two would undo each other's changes; put all its real servers in one entry",
+    ]);
+  });
+
+  it('takes only what IPVS takes: its schedulers, persistence from 1s to 31d', async () => {
+    expect(await errorsOf(base('    scheduler: loadbalance\n    persistent: 0s\n'))).toEqual([
+      'vigil.yaml:6:16: virtual_servers.web.scheduler: expected one of rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos, got "loadbalance"',
+      'vigil.yaml:7:17: virtual_servers.web.persistent: persistence takes 1s to 31d (ipvsadm -p); for a service without persistence leave persistent out or set it to false',
+    ]);
+    expect(await errorsOf(base('    persistent: 32d\n'))).toHaveLength(1);
+    expect(await errorsOf(base('    scheduler: mh\n    persistent: 31d\n'))).toEqual([]);
+  });
+
   it('a real server with a check of its own: planned with it, its options checked like a service check', async () => {
     const tmp = tempDir();
     try {

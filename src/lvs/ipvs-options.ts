@@ -54,6 +54,12 @@ export const panicGuardSchema = z
   })
   .meta({ description: 'When every real server fails within one window (more likely the director’s own network), do not empty the pool' });
 
+/** The schedulers the kernel's IPVS has (`ip_vs_<name>` modules); ipvsadm accepts any name and the kernel refuses the rest. */
+export const IPVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
+
+/** ipvsadm's range for `-p`: 1 s to 31 days. */
+const PERSISTENCE_MAX_MS = 31 * 86_400_000;
+
 /** Settings the `lvs:` section may set for every virtual server. */
 export const lvsDefaultsShape = {
   ipvsadm: z.string().optional().meta({ description: 'The ipvsadm binary (default /sbin/ipvsadm, else /usr/sbin/ipvsadm)' }),
@@ -65,11 +71,19 @@ export const lvsDefaultsShape = {
 
 /** Everything about a virtual service except its address and its real servers. */
 export const lvsSettingsShape = {
-  scheduler: z.string().regex(/^[a-z0-9_-]+$/, { error: 'expected a scheduler name such as rr, wrr, lc, wlc, sh' }).optional().meta({ description: 'ipvsadm -s (default wlc)' }),
-  persistent: z
-    .union([z.boolean(), durationSchema()])
+  scheduler: z
+    .enum(IPVS_SCHEDULERS)
     .optional()
-    .meta({ description: 'Persistence (ipvsadm -p): true for 360s, or a duration such as 5m' }),
+    .meta({ description: 'ipvsadm -s (default wlc)' }),
+  persistent: z
+    .union([
+      z.boolean(),
+      durationSchema().refine((ms) => ms >= 1_000 && ms <= PERSISTENCE_MAX_MS, {
+        error: 'persistence takes 1s to 31d (ipvsadm -p); for a service without persistence leave persistent out or set it to false',
+      }),
+    ])
+    .optional()
+    .meta({ description: 'Persistence (ipvsadm -p): true for 360s, or a duration from 1s to 31d such as 5m' }),
   netmask: z.string().optional().meta({ description: 'Persistence granularity netmask (ipvsadm -M), with persistent' }),
   scheduler_flags: z.string().optional().meta({ description: 'ipvsadm -b, e.g. sh-fallback,sh-port' }),
   ops: z.boolean().optional().meta({ description: 'One-packet scheduling (ipvsadm -o, UDP)' }),

@@ -1,13 +1,14 @@
 // Checks what the schema alone cannot about `virtual_servers:`: names that clash with services,
 // the check's options (by its plugin; a real server's own check too), real servers that are the
-// same IPVS destination, and the options of the `ipvs`/`notify` alerts each entry expands into.
+// same IPVS destination, two entries (or `ipvs` alerts) for one virtual service, and the options of
+// the `ipvs`/`notify` alerts each entry expands into.
 import { z } from 'zod';
 import { timingShape, virtualServerEntrySchema } from '../config/schema.js';
 import { validateCheck, type ReferenceCheck } from '../config/validate-references.js';
 import { describeZodIssues, type RawIssue } from '../config/zod-issues.js';
 import { DEFAULTS, targetId } from '../plan.js';
 import type { PluginRegistry } from '../plugins/registry.js';
-import { effectiveDestinationPort, formatEndpoint, parseEndpoint, parseServiceKey } from './ipvs-table.js';
+import { effectiveDestinationPort, formatEndpoint, formatServiceKey, parseEndpoint, parseServiceKey } from './ipvs-table.js';
 import { FORWARDING_ALIASES } from './ipvs-options.js';
 import { ipvsAlertName, ipvsOptionsFor, notifyAlertName, notifyOptionsFor, realServerName, serviceKeyText } from './virtual-server-options.js';
 
@@ -31,6 +32,7 @@ export function validateVirtualServers(raw: Raw, registry: PluginRegistry, check
   const lvsDefaults = isObject(raw.lvs) ? raw.lvs : {};
   const defaults = isObject(raw.defaults) ? raw.defaults : {};
   const virtualServers = isObject(raw.virtual_servers) ? raw.virtual_servers : {};
+  issues.push(...sharedVirtualServices(virtualServers, isObject(raw.alerts) ? raw.alerts : {}));
 
   for (const [name, entry] of Object.entries(virtualServers)) {
     if (!isObject(entry)) continue;
@@ -83,6 +85,30 @@ export function validateVirtualServers(raw: Raw, registry: PluginRegistry, check
       if (result.success) checked.alertOptions.set(alertName, result.data as Raw);
       else issues.push(...describeZodIssues(result.error.issues, plugin.options, options, where));
     }
+  }
+  return issues;
+}
+
+/**
+ * Entries that drive the same virtual service. IPVS keeps one entry per protocol + address:port
+ * (or fwmark): two pools for it would each remove the other's real servers at every resync.
+ */
+function sharedVirtualServices(virtualServers: Raw, alerts: Raw): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const owners = new Map<string, string>();
+  const claim = (service: string, owner: string, where: Array<string | number>) => {
+    const first = owners.get(service);
+    if (first === undefined) owners.set(service, owner);
+    else issues.push({ path: where, message: `drives the same virtual service (${service}) as ${first}: IPVS keeps one table entry for it, so the two would undo each other's changes; put all its real servers in one entry`, atKey: true });
+  };
+  for (const [name, entry] of Object.entries(virtualServers)) {
+    if (!isObject(entry) || !virtualServerEntrySchema.safeParse(entry).success) continue;
+    claim(serviceKeyText(entry), `virtual_servers.${name}`, ['virtual_servers', name]);
+  }
+  for (const [name, alert] of Object.entries(alerts)) {
+    if (!isObject(alert) || alert.type !== 'ipvs' || typeof alert.service !== 'string') continue;
+    const key = parseServiceKey(alert.service);
+    if (typeof key !== 'string') claim(formatServiceKey(key), `alerts.${name}`, ['alerts', name]);
   }
   return issues;
 }
