@@ -157,7 +157,9 @@ class PoolKeeper {
 
   private memberFrom(routed: ReturnType<AlertServices['targets']>[number]): MemberView {
     const live = routed.state === 'up' || (routed.state === 'unknown' && routed.initialState === 'up');
-    return { target: routed.target, live, held: false, outSince: live ? undefined : routed.since, dynamicWeight: routed.reportedWeight };
+    // Only a server found DOWN has failed: one not checked yet (initial_state: down) is out of the
+    // pool without having failed, so the panic guard does not count it.
+    return { target: routed.target, live, held: false, outSince: routed.state === 'down' ? routed.since : undefined, dynamicWeight: routed.reportedWeight };
   }
 
   private staleAfterMs(): number {
@@ -251,7 +253,10 @@ class PoolKeeper {
         .then(() => this.runQuorumHook(plan, { signal: this.hooksAbort.signal }))
         .catch((err: unknown) => this.log.error(`ipvs ${this.subject}: quorum hook failed: ${describeError(err)}`));
     }
-    this.report(plan, tableRead || !!this.options.dry_run);
+    // Changes ipvsadm refused (a scheduler the kernel lacks, a table it will not take): the pool is
+    // not what the checks say, whatever the checks say.
+    const failing = tableRead && !this.options.dry_run ? changes.length - applied.length : 0;
+    this.report(plan, tableRead || !!this.options.dry_run, failing);
   }
 
   /** Logs quorum, sorry-server and panic-guard changes. */
@@ -355,12 +360,13 @@ class PoolKeeper {
     if (!ok) this.log.error(`ipvs ${this.subject}: ${what} hook ${command.join(' ')} failed: ${message}${run.stderr ? `: ${lvs.firstLine(run.stderr)}` : ''}`);
   }
 
-  private report(plan: lvs.PoolPlan, tableManaged: boolean): void {
+  private report(plan: lvs.PoolPlan, tableManaged: boolean, failingChanges = 0): void {
     const live = [...this.members.values()].filter((member) => member.live && !member.held).length;
     const problems: string[] = [];
     if (!plan.quorumUp) problems.push(`below quorum (live weight ${plan.liveWeight} < ${this.policy.quorum})`);
     if (plan.panicKept) problems.push('panic guard holding the pool');
     if (!tableManaged) problems.push('IPVS table not manageable');
+    if (failingChanges) problems.push(`${failingChanges} table change${failingChanges === 1 ? '' : 's'} failing (vigil actions --failed)`);
     const healthy = problems.length === 0;
     const summary = healthy ? `${live}/${this.members.size} real servers live, weight ${plan.liveWeight}` : problems.join('; ');
     if (healthy !== this.lastHealthy) this.log.info(`ipvs ${this.subject}: ${healthy ? 'healthy' : 'not healthy'}: ${summary}`);

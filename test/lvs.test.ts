@@ -207,6 +207,15 @@ describe('ipvs: a virtual service with three real servers', () => {
     await waitPool(() => [`${rs(back)}=${back === 1 ? 2 : 1}`], 'the recovered server alone');
   });
 
+  it('initial_state down (ldirectord): servers join after their first good check, and the panic guard does not count unchecked ones as failed', async () => {
+    const daemon = start(config('    on_down: remove\n    initial_state: down\n'));
+    await waitPool(full, 'every server in after its first good checks');
+    expect(daemon.output()).not.toMatch(/panic guard/);
+    expect(actionRows('panic')).toEqual([]);
+    // Before any verdict the pool was empty, not held by the guard.
+    expect(changes(env).filter((argv) => argv[0] === '-a')).toHaveLength(3);
+  });
+
   it('repairs drift: a real server deleted, a weight changed and a stranger added behind its back', async () => {
     const daemon = start(config('', { resync: '400ms' }));
     await waitPool(full, 'the pool created');
@@ -402,9 +411,10 @@ export default defineCheck({
 });
 
 describe('ipvs when ipvsadm refuses or is missing', () => {
-  it('an ipvsadm error it cannot fix (unknown scheduler) is logged with its reason, recorded, retried, and costs nothing else', async () => {
-    const daemon = start(config().replace('scheduler: wrr', 'scheduler: nosuch'));
-    await daemon.waitForLine(/ipvs tcp 192\.0\.2\.10:80: create the virtual service \(nosuch\) failed: \S+ -A -t 192\.0\.2\.10:80 -s nosuch: exit 255: Scheduler or persistence engine not found; retried at the next resync/);
+  it('an ipvsadm error it cannot fix (a scheduler this kernel lacks) is logged with its reason, recorded, retried, and costs nothing else', async () => {
+    env.IPVSADM_DOUBLE_SCHEDULERS = 'rr,wrr,lc,wlc'; // a kernel without ip_vs_twos
+    const daemon = start(config().replace('scheduler: wrr', 'scheduler: twos'));
+    await daemon.waitForLine(/ipvs tcp 192\.0\.2\.10:80: create the virtual service \(twos\) failed: \S+ -A -t 192\.0\.2\.10:80 -s twos: exit 255: Scheduler or persistence engine not found; retried at the next resync/);
     await daemon.waitForLine(/web\/web1 UNKNOWN → UP/);
     await servers[0]!.stop();
     await daemon.waitForLine(/web\/web1 UP → DOWN after 2 failures/);
@@ -412,7 +422,10 @@ describe('ipvs when ipvsadm refuses or is missing', () => {
     // Retried at every resync, but said and recorded once.
     await waitFor(() => changes(env).filter((argv) => argv[0] === '-A').length >= 3, 'three tries');
     expect(actionRows('command').filter((row) => row.message === 'Scheduler or persistence engine not found')).toHaveLength(1);
-    expect(daemon.output().match(/create the virtual service \(nosuch\) failed/g)).toHaveLength(1);
+    expect(daemon.output().match(/create the virtual service \(twos\) failed/g)).toHaveLength(1);
+    // Checks say every server is up, but the table is not what they say: the service is not healthy.
+    expect(daemon.output()).toMatch(/ipvs tcp 192\.0\.2\.10:80: not healthy: \d+ table changes failing \(vigil actions --failed\)/);
+    expect(daemon.output()).not.toMatch(/ipvs tcp 192\.0\.2\.10:80: healthy/);
     expect(pool(env)).toBeUndefined();
     expect(await daemon.stop()).toBe(0);
   });
