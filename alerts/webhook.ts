@@ -2,6 +2,7 @@
 // status, a refused connection, the timeout) fails the attempt, and the queue retries it. Each
 // delivery carries an Idempotency-Key that stays the same across its retries, so a receiver can
 // drop a duplicate.
+import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { defineAlert, describeError, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
 
@@ -42,10 +43,32 @@ async function post(payload: string, opts: z.output<typeof options>, ctx: AlertC
   } catch (err) {
     throw new Error(`${opts.method} ${opts.url}: ${describeError(err)}`);
   }
-  const text = (await response.body.text().catch(() => '')).trim();
+  const text = (await answerExcerpt(response.body)).trim();
   if (response.statusCode < 200 || response.statusCode > 299) {
     throw new Error(`${opts.method} ${opts.url}: HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`);
   }
+}
+
+/**
+ * What the error message shows of a receiver's answer: its first bytes. The rest is not read (the
+ * connection is closed instead), so a receiver that answers with an endless body costs nothing.
+ */
+const ANSWER_EXCERPT_BYTES = 4_096;
+
+async function answerExcerpt(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= ANSWER_EXCERPT_BYTES) break; // leaving the loop destroys the body
+    }
+  } catch {
+    // A body cut off half-way still says what it said so far.
+  }
+  body.destroy();
+  return Buffer.concat(chunks).subarray(0, ANSWER_EXCERPT_BYTES).toString('utf8');
 }
 
 /** One agent for every webhook with tls_verify: false (self-signed receivers). */

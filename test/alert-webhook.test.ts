@@ -119,4 +119,42 @@ alerts:
     expect(failing.stderr).toMatch(/vigil alerts test: hook \(webhook\) failed after \S+: POST .*: HTTP 500: receiver is down for maintenance/);
     expect(failing.code).toBe(1);
   });
+
+  it('a receiver answering with an endless body: only its first bytes are read, the connection closed', async () => {
+    const sent: number[] = [];
+    let status = 200;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(64 * 1024, 'z');
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+        };
+        res.on('drain', pump);
+        res.socket!.on('close', () => sent.push(res.socket!.bytesWritten));
+        pump();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const file = tmp.write(
+      'endless.yaml',
+      `hostgroups: { web: [127.0.0.1:1] }
+services:
+  web-tcp: { group: web, check: { type: tcp }, alerts: [hook] }
+alerts:
+  hook: { type: webhook, url: 'http://127.0.0.1:${(server.address() as AddressInfo).port}/vigil', timeout: 20s }
+`,
+    );
+    const delivered = await runVigilAsync(['alerts', 'test', 'hook', '-c', file]);
+    expect(delivered.code, delivered.stderr).toBe(0);
+    status = 500;
+    const refused = await runVigilAsync(['alerts', 'test', 'hook', '-c', file]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr + refused.stdout).toMatch(/HTTP 500: z{200}/);
+    await waitFor(() => sent.length === 2, 'both connections closed');
+    // What the server got out before the close: socket buffers, not the 20 s the timeout allows.
+    for (const bytes of sent) expect(bytes).toBeLessThan(64 * 1024 * 1024);
+  });
 });
