@@ -137,7 +137,7 @@ alerts:
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const file = tmp.write(
       'endless.yaml',
       `hostgroups: { web: [127.0.0.1:1] }

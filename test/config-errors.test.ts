@@ -37,6 +37,11 @@ describe('config errors name file, line, key and expectation', () => {
     expect(errors[0]).toMatch(/syntax\.yaml:\d+:\d+: YAML syntax error/);
   });
 
+  it('an empty file, and a config with nothing to watch', async () => {
+    expect(await errorsOf('empty.yaml', '')).toEqual([expect.stringMatching(/empty\.yaml:1: the file is empty \(expected services, virtual_servers and other settings\)$/)]);
+    expect(await errorsOf('nothing.yaml', 'history: { path: ./h.db }\n')).toEqual([expect.stringMatching(/nothing\.yaml:1: nothing to watch: no services and no virtual_servers/)]);
+  });
+
   it('unknown key, with did-you-mean', async () => {
     const errors = await errorsOf('unknown-key.yaml', VALID.replace('    interval: 2s', '    intervall: 2s'));
     expect(errors).toEqual([expect.stringMatching(/unknown-key\.yaml:10:5: services\.web-http\.intervall: unknown key 'intervall' \(did you mean 'interval'\?\)/)]);

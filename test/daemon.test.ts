@@ -149,6 +149,12 @@ describe('vigil run', () => {
     await daemon.waitForLine(/reload rejected: .*vigil\.yaml:\d+:\d+: YAML syntax error/, { from: rejected.index });
     const kept = await daemon.waitForLine(/reload rejected: keeping the running configuration/, { from: rejected.index + 1 });
 
+    // An empty file (a save to a full disk) would remove every target: refused like any bad config.
+    writeFileSync(file, '');
+    daemon.signal('SIGHUP');
+    await daemon.waitForLine(/reload rejected: .*vigil\.yaml:1: the file is empty/, { from: kept.index });
+    await daemon.waitForLine(/reload rejected: keeping the running configuration/, { from: kept.index + 1 });
+
     await web.stop();
     await daemon.waitForLine(/web-http\/web1 UP → DOWN after 3 failures/, { from: kept.index });
   });

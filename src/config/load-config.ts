@@ -103,7 +103,13 @@ async function readSources(file: string, readYaml: YamlReader, issues: ConfigIss
   const main = await parseFile(file, readYaml, issues);
   if (!main) return undefined;
   sources.files.push(main);
-  const merged = (main.value ?? {}) as Record<string, unknown>;
+  // An empty file is what a save to a full disk or a stray `>` leaves: loaded as "no services",
+  // a reload would take every real server out of the IPVS table.
+  if (main.value === null || main.value === undefined) {
+    issues.push({ file, line: 1, path: [], message: 'the file is empty (expected services, virtual_servers and other settings)' });
+    return undefined;
+  }
+  const merged = main.value as Record<string, unknown>;
   if (typeof merged !== 'object' || Array.isArray(merged)) {
     issues.push({ file, line: 1, path: [], message: 'expected a mapping of settings at the top level' });
     return undefined;
@@ -173,6 +179,9 @@ export async function loadConfig(file: string, readYaml: YamlReader = readYamlHe
   await nextTurn();
   issues.push(...checked.issues.map((raw) => sources.issue(raw)));
   issues.push(...validateVirtualServers(merged, registry, checked, path.dirname(absolute)).map((raw) => sources.issue(raw)));
+  if (parsed.success && !Object.keys(parsed.data.services).length && !Object.keys(parsed.data.virtual_servers).length) {
+    issues.push({ file: absolute, line: 1, path: [], message: 'nothing to watch: no services and no virtual_servers (in this file or its includes)' });
+  }
   if (issues.length || !parsed.success) throw new ConfigError(issues);
   const config = resolvePaths(parsed.data, path.dirname(absolute));
   const configSources = { files: sources.files.map((source) => source.file), directories: sources.directories };
