@@ -4,9 +4,7 @@
 // owns it, so every way of starting maintenance ends the same way.
 import type { Logger } from './plugin.js';
 import type { Supervisor, TargetFlags } from './supervisor.js';
-
-/** setTimeout cannot wait longer than this (about 24.8 days); longer waits are re-armed. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS } from './timer-limit.js';
 
 export class MaintenanceExpiry {
   private timer: NodeJS.Timeout | undefined;

@@ -3,6 +3,7 @@
 // When the concurrency limit holds checks back, fast re-checks and "check now" go first: a target
 // that is changing state must not wait behind thousands of routine checks.
 import { MinHeap } from './min-heap.js';
+import { MAX_TIMER_MS } from './timer-limit.js';
 
 export interface NextRun {
   /** Delay until the next run. */
@@ -199,7 +200,8 @@ export class Scheduler<T> {
     this.timerDueAt = Infinity;
     if (!top) return;
     this.timerDueAt = top.dueAt;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, top.dueAt - this.now()));
+    // A job due in more than ~24.8 days (interval: 30d) wakes the scheduler early; tick re-arms.
+    this.timer = setTimeout(() => this.tick(), Math.min(MAX_TIMER_MS, Math.max(0, top.dueAt - this.now())));
   }
 
   private tick(): void {

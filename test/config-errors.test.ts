@@ -37,6 +37,15 @@ describe('config errors name file, line, key and expectation', () => {
     expect(errors[0]).toMatch(/syntax\.yaml:\d+:\d+: YAML syntax error/);
   });
 
+  it('durations that drive timers have bounds: 0s would spin, too long would overflow', async () => {
+    const errors = await errorsOf('bounds.yaml', VALID.replace('    interval: 2s', '    interval: 0s\n    timeout: 2h').replace('  path: ./h.db', '  path: ./h.db\n  flush_interval: 30d'));
+    expect(errors).toEqual([
+      expect.stringMatching(/bounds\.yaml:3:19: history\.flush_interval: expected at most 1m, got "30d"$/),
+      expect.stringMatching(/bounds\.yaml:\d+:15: services\.web-http\.interval: expected at least 10ms, got "0s"$/),
+      expect.stringMatching(/bounds\.yaml:\d+:14: services\.web-http\.timeout: expected at most 1h, got "2h"$/),
+    ]);
+  });
+
   it('an empty file, and a config with nothing to watch', async () => {
     expect(await errorsOf('empty.yaml', '')).toEqual([expect.stringMatching(/empty\.yaml:1: the file is empty \(expected services, virtual_servers and other settings\)$/)]);
     expect(await errorsOf('nothing.yaml', 'history: { path: ./h.db }\n')).toEqual([expect.stringMatching(/nothing\.yaml:1: nothing to watch: no services and no virtual_servers/)]);

@@ -19,6 +19,27 @@ describe('scheduler', () => {
     expect(vi.getTimerCount()).toBe(1);
   });
 
+  it('a job due in more than 24.8 days (interval: 30d) waits: no timer overflow, no busy loop', async () => {
+    vi.useRealTimers();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    let ticks = 0;
+    const scheduler = new Scheduler<string>(10, {
+      run: async () => void ticks++,
+      next: () => ({ delayMs: 30 * 86_400_000, from: 'phase' }),
+      now: () => (ticks++, Date.now()),
+    });
+    scheduler.add('monthly', 'monthly', Date.now() + 30 * 86_400_000);
+    scheduler.start();
+    const before = ticks;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.off('warning', onWarning);
+    void scheduler.stop();
+    expect(warnings).toEqual([]);
+    expect(ticks - before).toBeLessThan(5); // an overflowed timer fires every millisecond
+  });
+
   it('never runs more than max_concurrent checks at once; the rest wait their turn', async () => {
     let running = 0;
     let peak = 0;

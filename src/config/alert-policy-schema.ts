@@ -4,7 +4,7 @@
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { isTimeZone, parsePeriod } from '../alerting/time-period.js';
-import { durationSchema } from './duration.js';
+import { durationSchema, TIMER_MIN_MS } from './duration.js';
 
 const periodSpecSchema = z
   .strictObject({
@@ -83,10 +83,10 @@ export const decisionShape = {
 
 /** Delivery keys: only on an alert definition. */
 export const deliveryShape = {
-  timeout: durationSchema().optional().meta({ description: 'An attempt still running after this is cut and failed (default 30s)' }),
+  timeout: durationSchema({ minMs: TIMER_MIN_MS, maxMs: 3_600_000 }).optional().meta({ description: 'An attempt still running after this is cut and failed (default 30s)' }),
   retries: z.int().min(0).max(1000).optional().meta({ description: 'Attempts after the first one fails (default 8)' }),
-  backoff: durationSchema().optional().meta({ description: 'Wait before the first retry; doubled each time (default 10s)' }),
-  max_backoff: durationSchema().optional().meta({ description: 'Longest wait between retries (default 10m)' }),
+  backoff: durationSchema({ minMs: TIMER_MIN_MS, maxMs: 86_400_000 }).optional().meta({ description: 'Wait before the first retry; doubled each time (default 10s)' }),
+  max_backoff: durationSchema({ minMs: TIMER_MIN_MS, maxMs: 86_400_000 }).optional().meta({ description: 'Longest wait between retries (default 10m)' }),
   digest: durationSchema()
     .optional()
     .meta({ description: 'Collect the events of this window and send them as one (alert types that support it, e.g. mail)' }),

@@ -10,7 +10,7 @@ import {
   periodDefinitionSchema,
 } from './alert-policy-schema.js';
 import { checkRef, pluginRef } from './check-ref.js';
-import { durationSchema } from './duration.js';
+import { durationSchema, TIMER_MIN_MS } from './duration.js';
 import { parseHostEntry } from './host-entry.js';
 import { lvsSectionSchema, virtualServerSchema } from './schema-lvs.js';
 import { DEFAULT_HISTORY_PATH } from './paths.js';
@@ -90,13 +90,13 @@ export const configSchema = z.strictObject({
     .optional()
     .meta({ description: 'More YAML files or directories (all *.yaml inside) whose hostgroups/services/alerts are merged in' }),
   plugin_dirs: z.array(z.string()).default([]).meta({ description: 'Directories of user check/alert plugins (.js, .ts)' }),
-  auto_reload: durationSchema()
+  auto_reload: durationSchema({ minMs: 100, maxMs: 86_400_000 })
     .optional()
     .meta({ description: "Reload when the config's files change, looking this often (ldirectord's autoreload); off when absent. A change is read once the files have stayed the same for one look" }),
   history: z
     .strictObject({
       path: z.string().default(DEFAULT_HISTORY_PATH),
-      flush_interval: durationSchema().prefault('200ms').meta({ description: 'How often queued history writes are committed' }),
+      flush_interval: durationSchema({ minMs: TIMER_MIN_MS, maxMs: 60_000 }).prefault('200ms').meta({ description: 'How often queued history writes are committed' }),
       max_queue: z.int().min(100).default(100_000).meta({ description: 'Writes held in memory while the database is unavailable' }),
       retention: retentionSchema,
     })

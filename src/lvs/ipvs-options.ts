@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { commandSchema } from '../config/command-line.js';
-import { durationSchema } from '../config/duration.js';
+import { durationSchema, TIMER_MIN_MS } from '../config/duration.js';
 import { parseEndpoint, parseServiceKey, type Forwarding } from './ipvs-table.js';
 
 /** The names LVS users know for each forwarding method (ipvsadm, ldirectord, keepalived). */
@@ -65,8 +65,8 @@ export const lvsDefaultsShape = {
   ipvsadm: z.string().optional().meta({ description: 'The ipvsadm binary (default /sbin/ipvsadm, else /usr/sbin/ipvsadm)' }),
   dry_run: z.boolean().optional().meta({ description: 'Log the ipvsadm commands instead of running them (the table is still read)' }),
   cleanstop: z.boolean().optional().meta({ description: 'On a clean stop remove the real servers (and the service, if Vigil created it) — ldirectord cleanstop' }),
-  resync_interval: durationSchema().optional().meta({ description: 'How often the table is read back and drift repaired (default 10s)' }),
-  command_timeout: durationSchema().optional().meta({ description: 'Longest an ipvsadm call may take (default 5s)' }),
+  resync_interval: durationSchema({ minMs: 100, maxMs: 86_400_000 }).optional().meta({ description: 'How often the table is read back and drift repaired (default 10s)' }),
+  command_timeout: durationSchema({ minMs: TIMER_MIN_MS, maxMs: 3_600_000 }).optional().meta({ description: 'Longest an ipvsadm call may take (default 5s)' }),
 };
 
 /** Everything about a virtual service except its address and its real servers. */
