@@ -286,6 +286,10 @@ class PoolKeeper {
   private async apply(changes: lvs.Change[], reason: string): Promise<lvs.Change[]> {
     const applied: lvs.Change[] = [];
     const path = this.ipvsadm.options.path;
+    // A failure is said once while the same change keeps being retried at each resync; a change the
+    // pool stopped asking for is forgotten, so when an event asks for it again it is news again.
+    const pending = new Set(changes.map((change) => change.args.join(' ')));
+    for (const key of this.failures) if (!pending.has(key.slice(0, key.indexOf('|')))) this.failures.delete(key);
     for (const change of changes) {
       const line = `${path} ${change.args.join(' ')}`;
       if (this.options.dry_run) {

@@ -465,6 +465,13 @@ describe('ipvs on this kernel, through the real Debian ipvsadm', () => {
     expect(track.stdout).toMatch(/IPVS table not manageable/);
     const actions = await runVigilAsync(['actions', '--db', tmp.path('history.db'), '--failed']);
     expect(actions.stdout).toMatch(/failed \(2\)\s+\/usr\/sbin\/ipvsadm -A -t 192\.0\.2\.10:80 -s wrr/);
+    // Down again: a new event, so its failed quiesce is recorded again (only resyncs' retries of
+    // the same pending change are not).
+    const up = await daemon.waitForLine(/web\/web2 DOWN → UP/);
+    await servers[1]!.stop();
+    await daemon.waitForLine(/web\/web2 UP → DOWN after 2 failures/, { from: up.index });
+    const quiesce = JSON.stringify(['/usr/sbin/ipvsadm', '-e', '-t', VIP, '-r', rs(1), '-m', '-w', '0']);
+    await waitFor(() => actionRows('command').filter((row) => row.command === quiesce).length === 2, 'the second failed quiesce recorded');
     expect(await daemon.stop()).toBe(0);
   });
 });
