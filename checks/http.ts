@@ -35,7 +35,9 @@ export function parseStatusSet(spec: string | number | Array<number | string>): 
   for (const part of parts) {
     const match = /^(\d{3})(?:-(\d{3}))?$/.exec(part);
     if (!match) return `expected status codes like "200-299 301", got ${JSON.stringify(part)}`;
-    ranges.push([Number(match[1]), Number(match[2] ?? match[1])]);
+    const [low, high] = [Number(match[1]), Number(match[2] ?? match[1])];
+    if (low > high) return `${JSON.stringify(part)} is an empty range: write the lower code first (${high}-${low})`;
+    ranges.push([low, high]);
   }
   if (!ranges.length) return 'expected at least one status code';
   return (status) => ranges.some(([low, high]) => status >= low && status <= high);

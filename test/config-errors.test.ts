@@ -75,13 +75,22 @@ describe('config errors name file, line, key and expectation', () => {
   it("a check option the plugin rejects is reported at the option's line", async () => {
     const errors = await errorsOf('bad-option.yaml', VALID.replace('path: /health', 'path: /health\n      expect_status: "2xx"\n      pth: /x'));
     expect(errors).toContainEqual(expect.stringMatching(/bad-option\.yaml:14:22: services\.web-http\.check\.expect_status: expected status codes like "200-299 301", got "2xx"/));
-    expect(errors).toContainEqual(expect.stringMatching(/bad-option\.yaml:15:7: services\.web-http\.check\.pth: unknown key 'pth' \(did you mean 'path'\?\)/));
+    expect(errors).toContainEqual(expect.stringMatching(/bad-option\.yaml:15:7: services\.web-http\.check\.pth: unknown key 'pth' \(did you mean 'path'\?\)/));    const reversed = await errorsOf('reversed.yaml', VALID.replace('path: /health', 'path: /health\n      expect_status: "299-200"'));
+    expect(reversed).toEqual([expect.stringMatching(/reversed\.yaml:14:22: services\.web-http\.check\.expect_status: "299-200" is an empty range: write the lower code first \(200-299\)$/)]);
   });
 
   it('a missing required key and a bad host entry', async () => {
     const errors = await errorsOf('missing-key.yaml', VALID.replace('    group: web\n', '').replace('127.0.0.2:8080', '127.0.0.2:99999'));
     expect(errors).toContainEqual(expect.stringMatching(/missing-key\.yaml:8:3: services\.web-http\.group: is required/));
     expect(errors).toContainEqual(expect.stringMatching(/missing-key\.yaml:6:7: hostgroups\.web\[1\]: port must be 1-65535, got 99999/));
+  });
+
+  it('an address that is not one: four numbers past 255, as a string or an object', async () => {
+    const errors = await errorsOf('bad-address.yaml', VALID.replace('    - 127.0.0.2:8080', '    - 999.1.1.1:80\n    - { name: db, address: 300.300.300.300 }'));
+    expect(errors).toEqual([
+      expect.stringMatching(/bad-address\.yaml:6:7: hostgroups\.web\[1\]: "999\.1\.1\.1" is not an IPv4 address \(each part is 0-255\)$/),
+      expect.stringMatching(/bad-address\.yaml:7:\d+: hostgroups\.web\[2\]\.address: "300\.300\.300\.300" is not an IPv4 address/),
+    ]);
   });
 
   it('an unknown alert route', async () => {

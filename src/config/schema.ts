@@ -11,7 +11,7 @@ import {
 } from './alert-policy-schema.js';
 import { checkRef, pluginRef } from './check-ref.js';
 import { durationSchema, TIMER_MIN_MS } from './duration.js';
-import { parseHostEntry } from './host-entry.js';
+import { addressProblem, parseHostEntry } from './host-entry.js';
 import { lvsSectionSchema, virtualServerSchema } from './schema-lvs.js';
 import { DEFAULT_HISTORY_PATH } from './paths.js';
 import { retentionSchema } from './retention-schema.js';
@@ -34,7 +34,13 @@ export const hostEntrySchema = z.union([
     }),
   z.strictObject({
     name: name('host').optional().meta({ description: 'Name shown in logs and history (default: address[:port])' }),
-    address: z.string().min(1),
+    address: z
+      .string()
+      .min(1)
+      .superRefine((address, ctx) => {
+        const problem = addressProblem(address);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     port: port.optional(),
     weight: z.int().min(0).optional().meta({ description: 'LVS real-server weight' }),
   }),
