@@ -219,6 +219,23 @@ describe('vigil import keepalived', () => {
     expect(report.config.virtual_servers['udp-192.0.2.50-80'].protocol).toBe('udp');
   });
 
+  it('a second virtual_server for the same service is a problem in the source, not a second virtual server', () => {
+    // keepalived.conf.sample's virtual server, copied to add a real server (a new block instead of a real_server in the first).
+    const block = (real: string) =>
+      `virtual_server 10.10.10.2 1358 {\n    delay_loop 6\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n\n    real_server ${real} 1358 {\n        weight 1\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n}\n`;
+    const source = tmp.write('dup.conf', block('192.168.200.2') + block('192.168.200.3'));
+    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).status).toBe(0); // keepalived -t does not see it
+    const report = importReport('keepalived', source);
+    expect(Object.keys(report.config.virtual_servers)).toEqual(['tcp-10.10.10.2-1358']);
+    expect(report.config.virtual_servers['tcp-10.10.10.2-1358'].real_servers).toEqual(['192.168.200.2:1358']);
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [14, 'virtual_server 10.10.10.2 1358 is tcp 10.10.10.2:1358 again (first at dup.conf:1): keepalived -t accepts it, but both blocks would set up and change that one IPVS service; only the first is imported'],
+    ]);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
+      [14, 'virtual_server 10.10.10.2 1358', 'a second virtual_server for tcp 10.10.10.2:1358: not imported, and its real servers (192.168.200.3 1358) are not merged into the first; move the ones you want to dup.conf:1'],
+    ]);
+  });
+
   it('a real server with several checkers becomes a list of checks that must all pass; omega is kept', () => {
     const source = tmp.write(
       'checkers.conf',

@@ -138,6 +138,32 @@ describe('vigil import ldirectord', () => {
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
   });
 
+  it('a second virtual= for the same service is a problem in the source (ldirectord refuses it), not a second virtual server', () => {
+    // ldirectord.cf's sample sections, enabled as they are shipped: two of them are 192.168.6.240:80.
+    const section = (reals: string) => `virtual=192.168.6.240:80\n${reals}\tfallback=127.0.0.1:80 gate\n\tservice=http\n\tscheduler=rr\n\tprotocol=tcp\n\tchecktype=negotiate\n\trequest="index.html"\n\treceive="Test Page"\n`;
+    const source = tmp.write(
+      'dup.cf',
+      'checktimeout=3\ncheckinterval=1\n' +
+        section('\treal=192.168.6.2:80 gate\n\treal=192.168.6.3:80 gate\n') +
+        '\n' +
+        section('\treal=192.168.6.2->192.168.6.7:80 gate\n\treal=192.168.6.32:80 gate\n') +
+        '\nvirtual=1\n\treal=192.168.6.2 gate\n\tprotocol=fwm\n\tchecktype=connect\n\tcheckport=80\n' +
+        '\nvirtual=1\n\treal=192.168.6.3 gate\n\tprotocol=fwm\n\tchecktype=connect\n\tcheckport=80\n',
+    );
+    const report = importReport('ldirectord', source);
+    expect(Object.keys(report.config.virtual_servers)).toEqual(['tcp-192.168.6.240-80', 'fwmark-1']);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-80'].real_servers).toEqual(['192.168.6.2:80', '192.168.6.3:80']);
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [14, 'virtual=192.168.6.240:80 is tcp 192.168.6.240:80 again (first at line 3): ldirectord refuses this config ("duplicate virtual server"); only the first is imported'],
+      [31, 'virtual=1 is fwmark 1 again (first at line 25): ldirectord refuses this config ("duplicate virtual server"); only the first is imported'],
+    ]);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
+      [14, 'virtual=192.168.6.240:80', 'a second section for tcp 192.168.6.240:80: not imported, and its real servers (192.168.6.2->192.168.6.7:80 gate; 192.168.6.32:80 gate) are not merged into the first; move the ones you want to line 3'],
+      [31, 'virtual=1', 'a second section for fwmark 1: not imported, and its real servers (192.168.6.3 gate) are not merged into the first; move the ones you want to line 25'],
+    ]);
+    expect(runVigil(['import', 'ldirectord', source, '--check']).stdout).toMatch(/2 problem\(s\) in the source/);
+  });
+
   it('checktype=ping, and connect on a UDP service (ldirectord pings), become the icmp check with checkcount requests, valid and up on loopback', async (context) => {
     const source = tmp.write(
       'ping.cf',

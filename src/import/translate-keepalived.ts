@@ -5,6 +5,7 @@
 // keepalived's job: its blocks are listed, with `vigil track` as the track_script to add.
 import path from 'node:path';
 import { isIP } from 'node:net';
+import { VirtualServiceBlocks, virtualServiceText } from './duplicate-virtual-services.js';
 import { ImportError } from './import-error.js';
 import { ImportBuilder, type ConfigPath, type ImportOptions, type ImportResult } from './import-result.js';
 import { DurationWriter } from './import-text.js';
@@ -56,6 +57,7 @@ interface Context {
   out: ImportBuilder;
   durations: DurationWriter;
   names: Set<string>;
+  services: VirtualServiceBlocks;
   ssl?: KeepalivedNode;
   mail?: string;
 }
@@ -163,8 +165,20 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
   if (!protocolNode && fwmark === undefined) {
     ctx.out.problem(vs.line, `${head} has no protocol: keepalived 2.2 defaults to UDP (keepalived -t reports it), so it is imported as udp; add protocol TCP if that is what was meant`, vs.file);
   }
+  const realNodes = (vs.children ?? []).filter((c) => c.keyword === 'real_server');
+  const ipv6 = lastChild(vs, 'ip_family')?.args[0] === 'inet6' || isIP(realNodes[0]?.args[0] ?? '') === 6;
+  const serviceKey = fwmark !== undefined ? { fwmark, ipv6 } : { protocol, address: address!, port: port! };
+  const earlier = ctx.services.earlierBlock(serviceKey, { line: vs.line, file: vs.file });
+  if (earlier) {
+    const service = virtualServiceText(serviceKey);
+    const first = ctx.out.cite(earlier.line, earlier.file);
+    ctx.out.problem(vs.line, `${head} is ${service} again (first at ${first}): keepalived -t accepts it, but both blocks would set up and change that one IPVS service; only the first is imported`, vs.file);
+    const reals = realNodes.map((node) => node.args.join(' '));
+    untranslated(ctx, vs, `a second virtual_server for ${service}: not imported, and its real servers (${reals.join(', ') || 'none'}) are not merged into the first; move the ones you want to ${first}`);
+    return;
+  }
 
-  const reals = (vs.children ?? []).filter((c) => c.keyword === 'real_server').map((node) => readReal(node, vs, ctx)).filter((r): r is RealServer => r !== undefined);
+  const reals = realNodes.map((node) => readReal(node, vs, ctx)).filter((r): r is RealServer => r !== undefined);
   if (!reals.length) {
     untranslated(ctx, vs, 'it has no real server');
     return;
@@ -358,7 +372,7 @@ export async function translateKeepalived(text: string, file: string, options: I
     throw new ImportError(`cannot read a file ${file} includes: ${(err as Error).message}`);
   }
   const out = new ImportBuilder('keepalived', file);
-  const ctx: Context = { out, durations: new DurationWriter(options.intervalScale ?? 1), names: new Set(), ssl: tree.find((n) => n.keyword === 'SSL') };
+  const ctx: Context = { out, durations: new DurationWriter(options.intervalScale ?? 1), names: new Set(), services: new VirtualServiceBlocks(), ssl: tree.find((n) => n.keyword === 'SSL') };
   out.section('history').path = '/var/lib/vigil/history.db';
   out.comment(['history'], 'Real server outages, every ipvsadm command run, VRRP state changes (vigil vrrp-notify) and alert attempts are written here.');
   out.section('lvs').cleanstop = true;

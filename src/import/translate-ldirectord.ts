@@ -5,6 +5,7 @@
 // checktimeout / failurecount its timing, emailalert a mail alert with placeholders to fill in.
 import { splitCommandLine } from '../config/command-line.js';
 import { parseHostEntry } from '../config/host-entry.js';
+import { VirtualServiceBlocks, virtualServiceText } from './duplicate-virtual-services.js';
 import { ImportBuilder, type ConfigPath, type ImportOptions, type ImportResult } from './import-result.js';
 import { DurationWriter, parseSeconds, uniqueName } from './import-text.js';
 import { translateLdirectordCheck } from './ldirectord-checks.js';
@@ -67,6 +68,7 @@ interface Context {
   durations: DurationWriter;
   globals: Map<string, LdirectordSetting>;
   names: Set<string>;
+  services: VirtualServiceBlocks;
   mailAlerts: Map<string, string>;
   mailNames: Set<string>;
 }
@@ -200,6 +202,15 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
     ({ address, port } = parsed);
   }
   const protocol = fwmark !== undefined ? 'fwm' : (value('protocol') ?? (port === 53 ? 'udp' : 'tcp'));
+  const serviceKey = fwmark !== undefined ? { fwmark, ipv6: virtual.ipv6 } : { protocol, address: address!, port: port! };
+  const earlier = ctx.services.earlierBlock(serviceKey, { line: virtual.line });
+  if (earlier) {
+    const service = virtualServiceText(serviceKey);
+    out.problem(virtual.line, `${head} is ${service} again (first at line ${earlier.line}): ldirectord refuses this config ("duplicate virtual server"); only the first is imported`);
+    const reals = virtual.settings.filter((s) => s.key === 'real' || s.key === 'real6').map((s) => s.value);
+    out.untranslated(virtual.line, head, `a second section for ${service}: not imported, and its real servers (${reals.join('; ') || 'none'}) are not merged into the first; move the ones you want to line ${earlier.line}`);
+    return;
+  }
   const service = value('service') ?? (fwmark !== undefined ? 'none' : (PORT_SERVICES[port!] ?? 'none'));
   const checktype = value('checktype') ?? 'negotiate';
   if (checktype === 'off') {
@@ -386,7 +397,7 @@ export async function translateLdirectord(text: string, file: string, options: I
   for (const problem of parsed.problems) out.problem(problem.line, problem.message);
   const globals = new Map<string, LdirectordSetting>();
   for (const setting of parsed.globals) globals.set(setting.key, setting);
-  const ctx: Context = { out, durations: new DurationWriter(options.intervalScale ?? 1), globals, names: new Set(), mailAlerts: new Map(), mailNames: new Set() };
+  const ctx: Context = { out, durations: new DurationWriter(options.intervalScale ?? 1), globals, names: new Set(), services: new VirtualServiceBlocks(), mailAlerts: new Map(), mailNames: new Set() };
 
   out.section('history').path = '/var/lib/vigil/history.db';
   out.comment(['history'], "Real server outages, every ipvsadm command run, and alert attempts are written here (vigil history, vigil actions). ldirectord's log file has no counterpart to configure.");
