@@ -236,6 +236,19 @@ describe('vigil import keepalived', () => {
     ]);
   });
 
+  it('persistence_timeout 0 (keepalived: not persistent) is imported without persistent, and reported as keepalived -t does', () => {
+    const source = tmp.write(
+      'persistence0.conf',
+      'virtual_server 10.10.10.2 1358 {\n    delay_loop 6\n    lb_algo rr\n    lb_kind NAT\n    persistence_timeout 0\n    protocol TCP\n\n    real_server 192.168.200.2 1358 {\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n}\n',
+    );
+    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).stderr).toContain('persistence_timeout invalid');
+    const report = importReport('keepalived', source);
+    expect(report.config.virtual_servers['tcp-10.10.10.2-1358']).not.toHaveProperty('persistent');
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [5, 'persistence_timeout 0: keepalived -t reports it (outside 1 to 2678400) and keepalived ignores it, so virtual_server 10.10.10.2 1358 is not persistent; imported that way'],
+    ]);
+  });
+
   it('a real server with several checkers becomes a list of checks that must all pass; omega is kept', () => {
     const source = tmp.write(
       'checkers.conf',

@@ -164,6 +164,20 @@ describe('vigil import ldirectord', () => {
     expect(runVigil(['import', 'ldirectord', source, '--check']).stdout).toMatch(/2 problem\(s\) in the source/);
   });
 
+  it('persistent=0 (ipvsadm refuses -p 0) is a problem in the source and imported not persistent, its netmask= listed', () => {
+    const source = tmp.write(
+      'persistent0.cf',
+      'virtual=192.168.6.240:25\n\treal=192.168.16.3:25 masq\n\treal=192.168.16.5:25 masq\n\tservice=smtp\n\tscheduler=wlc\n\tprotocol=tcp\n\tpersistent=0\n\tnetmask=255.255.255.0\n\tchecktype=negotiate\n',
+    );
+    const report = importReport('ldirectord', source);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-25']).not.toHaveProperty('persistent');
+    expect(report.config.virtual_servers['tcp-192.168.6.240-25']).not.toHaveProperty('netmask');
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [7, 'persistent=0: ldirectord runs ipvsadm with -p 0, which ipvsadm refuses (it takes 1 to 2678400 seconds), so virtual=192.168.6.240:25 is not set up; imported not persistent'],
+    ]);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([[8, 'netmask=255.255.255.0']]);
+  });
+
   it('checktype=ping, and connect on a UDP service (ldirectord pings), become the icmp check with checkcount requests, valid and up on loopback', async (context) => {
     const source = tmp.write(
       'ping.cf',

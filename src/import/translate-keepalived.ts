@@ -200,9 +200,15 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
   const flags = SCHEDULER_FLAGS.filter((flag) => lastChild(vs, flag));
   if (flags.length) entry.scheduler_flags = flags.join(',');
   const persistenceNode = lastChild(vs, 'persistence_timeout');
-  if (persistenceNode) entry.persistent = persistenceNode.args[0] ? persistence(Number(persistenceNode.args[0])) : true;
+  if (persistenceNode && persistenceNode.args[0] === undefined) entry.persistent = true;
+  else if (persistenceNode && Number(persistenceNode.args[0]) > 0) entry.persistent = persistence(Number(persistenceNode.args[0]));
+  else if (persistenceNode) {
+    // keepalived sets persistence only for 1 to 2678400 seconds; 0 is not persistent.
+    out.problem(persistenceNode.line, `${argsText(persistenceNode)}: keepalived -t reports it (outside 1 to 2678400) and keepalived ignores it, so ${head} is not persistent; imported that way`, persistenceNode.file);
+  }
   const granularity = lastChild(vs, 'persistence_granularity');
-  if (granularity) entry.netmask = granularity.args[0];
+  if (granularity && entry.persistent) entry.netmask = granularity.args[0];
+  else if (granularity) untranslated(ctx, granularity, 'it only applies to a persistent service (persistence_timeout)');
   if (lastChild(vs, 'ops')) entry.ops = true;
 
   // Forwarding: the virtual server's (default NAT), or what most real servers override it with.

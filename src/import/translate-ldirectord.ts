@@ -308,8 +308,15 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
   entry.scheduler = value('scheduler') ?? 'wrr';
   if (!get('scheduler')) out.comment([...where, 'scheduler'], "ldirectord's default", true);
   if (value('schedflags')) entry.scheduler_flags = value('schedflags');
-  if (value('persistent')) entry.persistent = persistence(Number(value('persistent')));
-  if (value('netmask')) entry.netmask = value('netmask');
+  const persistent = get('persistent');
+  if (persistent && Number(unquote(persistent.value)) > 0) entry.persistent = persistence(Number(unquote(persistent.value)));
+  else if (persistent) {
+    // ldirectord passes it on as ipvsadm -p 0, which ipvsadm refuses (1 to 2678400 seconds).
+    out.problem(persistent.line, `persistent=${persistent.value}: ldirectord runs ipvsadm with -p ${unquote(persistent.value)}, which ipvsadm refuses (it takes 1 to 2678400 seconds), so ${head} is not set up; imported not persistent`);
+  }
+  const netmask = get('netmask');
+  if (netmask && entry.persistent) entry.netmask = unquote(netmask.value);
+  else if (netmask) out.untranslated(netmask.line, `netmask=${netmask.value}`, 'it only applies to a persistent service (ldirectord passes -M only with -p)');
   if (value('ops') === 'yes') entry.ops = true;
   entry.forwarding = forwarding.method;
 
