@@ -255,12 +255,11 @@ describe('vigil import keepalived', () => {
       `virtual_server 192.0.2.60 80 {\n    delay_loop 5\n    lb_algo rr\n    protocol TCP\n    omega\n    real_server 127.0.0.1 8080 {\n        HTTP_GET {\n            url {\n                path /health\n                status_code 200\n            }\n            connect_timeout 2\n        }\n        TCP_CHECK {\n            connect_port 8443\n            connect_timeout 2\n        }\n        MISC_CHECK {\n            misc_path "/usr/local/bin/db-ok"\n            misc_timeout 2\n        }\n    }\n}\n`,
     );
     const report = importReport('keepalived', source);
-    // With NAT a real server is checked on its own port: TCP_CHECK's connect_port is listed.
-    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([[15, 'connect_port 8443']]);
+    expect(report.untranslated).toEqual([]);
     expect(report.config.virtual_servers['tcp-192.0.2.60-80'].omega).toBe(true);
     expect(report.config.virtual_servers['tcp-192.0.2.60-80'].check).toEqual([
       { type: 'http', path: '/health', expect_status: '200' },
-      { type: 'tcp' },
+      { type: 'tcp', port: 8443 }, // connect_port: the check's port wins over the real server's
       { type: 'script', convention: 'exit_code', command: '/usr/local/bin/db-ok' },
     ]);
     const out = tmp.path('checkers.yaml');
@@ -295,12 +294,31 @@ describe('vigil import keepalived', () => {
     expect(readFileSync(out, 'utf8')).toMatch(/check: \{ type: tcp \} # per-server\.conf:25 its own checker: TCP_CHECK/);
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
 
-    // With DR a checker's connect_port is what tells real servers apart: the one on another port gets its own.
+    // A checker's connect_port is the check's port: the real server on another one gets a check of its own.
     const tcp = (address: string, port: number) => `    real_server ${address} 80 {\n        TCP_CHECK {\n            connect_port ${port}\n        }\n    }\n`;
-    const dr = tmp.write('dr.conf', `virtual_server 192.0.2.62 80 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n${tcp('10.0.0.1', 8080)}${tcp('10.0.0.2', 8081)}${tcp('10.0.0.3', 8080)}}\n`);
+    const dr = tmp.write('dr.conf', `virtual_server 192.0.2.62 80 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n${tcp('10.0.0.1', 8080)}${tcp('10.0.0.2', 8081)}${tcp('10.0.0.3', 8080)}${tcp('10.0.0.4', 80)}}\n`);
     const drServer = importReport('keepalived', dr).config.virtual_servers['tcp-192.0.2.62-80'];
     expect(drServer.check).toEqual({ type: 'tcp', port: 8080 });
-    expect(drServer.real_servers).toEqual(['10.0.0.1', { address: '10.0.0.2', check: { type: 'tcp', port: 8081 } }, '10.0.0.3']);
+    expect(drServer.real_servers).toEqual([
+      '10.0.0.1:80',
+      { address: '10.0.0.2', port: 80, check: { type: 'tcp', port: 8081 } },
+      '10.0.0.3:80',
+      { address: '10.0.0.4', port: 80, check: { type: 'tcp' } }, // connect_port 80 is its own port: no port written
+    ]);
+  });
+
+  it('connect_port is the check\'s port on every real server (keepalived.conf.quorum: ten real servers on 8080, TCP_CHECK connect_port 80)', () => {
+    const real = (n: number) => `  real_server 10.0.0.${n} 8080 {\n    weight 1\n    TCP_CHECK {\n      connect_port    80\n      connect_timeout 3\n    }\n  }\n`;
+    const source = tmp.write(
+      'keepalived.conf.quorum',
+      `virtual_server 10.0.1.1 80 {\n  delay_loop 6\n  lb_algo wrr\n  lb_kind NAT\n  persistence_timeout 900\n  protocol TCP\n  alpha\n  omega\n  quorum 7\n  hysteresis 2\n` +
+        `  quorum_up /usr/local/sbin/quorum-up.sh\n  quorum_down /usr/local/sbin/quorum-down.sh\n${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(real).join('')}}\n`,
+    );
+    const report = importReport('keepalived', source);
+    const server = report.config.virtual_servers['tcp-10.0.1.1-80'];
+    expect(server.check).toEqual({ type: 'tcp', port: 80 });
+    expect(server.real_servers).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => `10.0.0.${n}:8080`));
+    expect(report.untranslated).toEqual([]);
   });
 
   it('PING_CHECK becomes the icmp check (one echo request, the checker\'s timing), valid and up on loopback; bindto is listed', (context) => {

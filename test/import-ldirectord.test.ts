@@ -178,6 +178,23 @@ describe('vigil import ldirectord', () => {
     expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([[8, 'netmask=255.255.255.0']]);
   });
 
+  it('checkport= is the check\'s port whatever the forwarding (ld_checkport), not written where it is the real servers\' own', () => {
+    // Sections of ldirectord.cf's samples, enabled.
+    const source = tmp.write(
+      'checkport.cf',
+      'virtual=192.168.84.5:389\n\treal=10.0.1.4:389 masq\n\treal=10.0.1.6:389 masq\n\tservice=ldap\n\tscheduler=wlc\n\tprotocol=tcp\n\tchecktype=negotiate\n\tcheckport=369\n' +
+        'virtual=1\n\treal=192.168.6.2 gate\n\treal=192.168.6.3 gate\n\tservice=http\n\tscheduler=rr\n\tprotocol=fwm\n\tchecktype=negotiate\n\tcheckport=80\n\trequest="index.html"\n\treceive="Test Page"\n' +
+        'virtual=192.168.6.240:80\n\treal=192.168.6.2:80 gate\n\treal=192.168.6.3:80 gate\n\tservice=http\n\tscheduler=rr\n\tprotocol=tcp\n\tchecktype=negotiate\n\tcheckport=80\n\trequest="index.html"\n\treceive="Test Page"\n',
+    );
+    const report = importReport('ldirectord', source);
+    const servers = report.config.virtual_servers;
+    expect(servers['tcp-192.168.84.5-389']).toMatchObject({ forwarding: 'nat', real_servers: ['10.0.1.4:389', '10.0.1.6:389'], check: { type: 'ldap', port: 369 } });
+    expect(servers['fwmark-1']).toMatchObject({ real_servers: ['192.168.6.2', '192.168.6.3'], check: { type: 'http', port: 80, path: '/index.html' } });
+    expect(servers['tcp-192.168.6.240-80'].real_servers).toEqual(['192.168.6.2:80', '192.168.6.3:80']);
+    expect(servers['tcp-192.168.6.240-80'].check).not.toHaveProperty('port');
+    expect(report.untranslated).toEqual([]);
+  });
+
   it('checktype=ping, and connect on a UDP service (ldirectord pings), become the icmp check with checkcount requests, valid and up on loopback', async (context) => {
     const source = tmp.write(
       'ping.cf',

@@ -281,40 +281,28 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
       out.behaviour(`${head}: every check of the list runs at the first checker's timing (${reals[0]!.checkers[0]!.keyword}); ${other.summary} had its own`, vs.line, vs.file);
     }
   }
-  const checks = canonicals.map((t) => ({ ...t.check }));
-  let realPorts = reals.map((real) => real.port);
-  for (const [index, check] of checks.entries()) {
-    if (check.port === undefined) continue;
-    if (forwarding.method !== 'nat' && fwmark === undefined) {
-      realPorts = reals.map(() => undefined); // IPVS uses the virtual port; the check uses connect_port
-    } else if (reals.some((real) => real.port !== undefined && real.port !== check.port)) {
-      const node = inherited('connect_port', reals[0]!.checkers[index]);
-      if (node) untranslated(ctx, node, 'with NAT each real server is checked on the port it is added with (Vigil checks a real server on its own port)');
-      delete check.port;
-    }
-  }
-
-  // A real server's own check where what keepalived checks on it (its checkers, on connect_port
-  // or else its own port) is not what the virtual server's check would: a port named only where
-  // it is not the one the real server is added with.
-  const portFor = (check: Record<string, unknown>, port: number | undefined, realPort: number | undefined) => {
-    const { port: _named, ...rest } = check;
+  // connect_port is where a checker connects, whatever port the real server has: the check's
+  // `port`, which wins over the real server's. It is written only where it is not the real
+  // server's own port. A real server whose checks (on their ports) are not what the virtual
+  // server's would be on it gets its own.
+  const onPort = (check: Record<string, unknown>, realPort: number | undefined) => {
+    const { port, ...rest } = check;
     return port === undefined || port === realPort ? rest : { ...rest, port };
   };
+  const checks = canonicals.map((t) => onPort(t.check, reals[0]!.port));
   const ownChecks = new Map<RealServer, Array<Record<string, unknown>>>();
   reals.forEach((real, index) => {
     if (index === 0) return;
-    const realPort = realPorts[index];
-    const wanted = real.translations.map(({ check }) => portFor(check, (check.port as number | undefined) ?? real.port, realPort));
-    const given = checks.map((check) => portFor(check, (check.port as number | undefined) ?? realPort, realPort));
+    const wanted = real.translations.map(({ check }) => onPort(check, real.port));
+    const given = checks.map((check) => onPort(check, real.port));
     if (JSON.stringify(wanted) !== JSON.stringify(given)) ownChecks.set(real, wanted);
   });
 
   // Real servers, without the destinations IPVS would store twice.
   const seen = new Set<string>();
   entry.real_servers = [];
-  reals.forEach((real, index) => {
-    const realPort = realPorts[index];
+  reals.forEach((real) => {
+    const realPort = real.port;
     const destination = `${real.address}|${forwarding.method === 'nat' || fwmark !== undefined ? realPort : port}`;
     if (seen.has(destination)) {
       untranslated(ctx, real.node, `IPVS stores it as the same destination as an earlier real server (${forwarding.method} forwarding uses the virtual port)`);

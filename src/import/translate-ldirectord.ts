@@ -233,16 +233,10 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
   }
   // ldirectord (like IPVS) uses the virtual port for gate/ipip real servers of an address:port service.
   if (fwmark === undefined && forwarding.method !== 'nat') reals = reals.map((real) => ({ ...real, port }));
+  // checkport is where every check goes, whatever the forwarding (ld_checkport): the check's
+  // `port`, which wins over the real server's; not written when it is every real server's port.
   const checkport = get('checkport') ? Number(value('checkport')) : undefined;
-  let checkPortOption: number | undefined;
-  if (checkport !== undefined) {
-    if (forwarding.method !== 'nat' || reals.every((real) => real.port === undefined || real.port === checkport)) {
-      if (forwarding.method !== 'nat') reals = reals.map(({ port: _port, ...real }) => real); // IPVS uses the virtual port; the check uses checkport
-      checkPortOption = checkport;
-    } else {
-      out.untranslated(get('checkport')!.line, `checkport=${checkport}`, 'with masq each real server is checked on its own port (Vigil checks a real server on the port it is added with)');
-    }
-  }
+  const checkPortOption = checkport !== undefined && reals.some((real) => real.port !== checkport) ? checkport : undefined;
 
   // Per-real request/receive: the virtual server's check uses the first real's pair; a real whose
   // pair differs (its own, or the virtual's request= when it has none) gets a check of its own.
