@@ -249,6 +249,22 @@ describe('vigil import keepalived', () => {
     ]);
   });
 
+  it('lb_algo that is not an IPVS scheduler is a problem in the source and imported without scheduler (keepalived uses wlc too)', () => {
+    // A kubernetes API server pool as published (xusxlinux/Document).
+    const real = (address: string) =>
+      `    real_server ${address} 6443 {\n        weight 1\n        SSL_GET {\n            url {\n              path /healthz\n              status_code 200\n            }\n            connect_timeout 3\n            nb_get_retry 3\n            delay_before_retry 3\n        }\n    }\n`;
+    const source = tmp.write(
+      'k8s.conf',
+      `virtual_server 10.4.7.10 6443 {\n    delay_loop 6\n    lb_algo loadbalance\n    lb_kind DR\n    protocol TCP\n${real('10.4.7.11')}${real('10.4.7.12')}}\n`,
+    );
+    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).stderr).toContain("Invalid lvs_scheduler 'loadbalance'");
+    const report = importReport('keepalived', source);
+    expect(report.config.virtual_servers['tcp-10.4.7.10-6443']).not.toHaveProperty('scheduler');
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [3, "lb_algo loadbalance is not an IPVS scheduler (rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos): keepalived -t reports it and keepalived uses wlc instead; imported without scheduler, so Vigil's default, wlc"],
+    ]);
+  });
+
   it('a real server with several checkers becomes a list of checks that must all pass; omega is kept', () => {
     const source = tmp.write(
       'checkers.conf',

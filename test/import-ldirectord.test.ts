@@ -195,6 +195,15 @@ describe('vigil import ldirectord', () => {
     expect(report.untranslated).toEqual([]);
   });
 
+  it('scheduler= that is not an IPVS scheduler is a problem in the source (ipvsadm cannot create the service) and imported without scheduler', () => {
+    const source = tmp.write('scheduler.cf', 'virtual=192.168.6.240:80\n\treal=192.168.6.2:80 gate\n\tservice=http\n\tscheduler=roundrobin\n\tchecktype=negotiate\n');
+    const report = importReport('ldirectord', source);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-80']).not.toHaveProperty('scheduler');
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [4, "scheduler=roundrobin is not an IPVS scheduler (rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos): ipvsadm cannot create virtual=192.168.6.240:80 with it; imported without scheduler, so Vigil's default, wlc"],
+    ]);
+  });
+
   it('checktype=ping, and connect on a UDP service (ldirectord pings), become the icmp check with checkcount requests, valid and up on loopback', async (context) => {
     const source = tmp.write(
       'ping.cf',

@@ -9,6 +9,7 @@ import { VirtualServiceBlocks, virtualServiceText } from './duplicate-virtual-se
 import { ImportError } from './import-error.js';
 import { ImportBuilder, type ConfigPath, type ImportOptions, type ImportResult } from './import-result.js';
 import { DurationWriter } from './import-text.js';
+import { IPVS_SCHEDULER_LIST, isIpvsScheduler } from './ipvs-schedulers.js';
 import { CHECKER_TYPES, inherited, translateChecker, type CheckerTranslation, type Timing } from './keepalived-checkers.js';
 import { commonForwarding, endpointText, persistence, virtualServerName } from './lvs-naming.js';
 import { includeReader, parseKeepalivedConf, type KeepalivedNode } from './parse-keepalived-conf.js';
@@ -195,8 +196,14 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
   }
 
   const scheduler = lastChild(vs, 'lb_algo') ?? lastChild(vs, 'lvs_sched');
-  entry.scheduler = scheduler?.args[0] ?? 'wlc';
-  if (!scheduler) out.comment([...where, 'scheduler'], "keepalived's default", true);
+  if (!scheduler) {
+    entry.scheduler = 'wlc';
+    out.comment([...where, 'scheduler'], "keepalived's default", true);
+  } else if (isIpvsScheduler(scheduler.args[0] ?? '')) entry.scheduler = scheduler.args[0];
+  else {
+    // keepalived 2.2 says "Invalid lvs_scheduler ... - ignoring" and sets up the service with wlc.
+    out.problem(scheduler.line, `${argsText(scheduler)} is not an IPVS scheduler (${IPVS_SCHEDULER_LIST}): keepalived -t reports it and keepalived uses wlc instead; imported without scheduler, so Vigil's default, wlc`, scheduler.file);
+  }
   const flags = SCHEDULER_FLAGS.filter((flag) => lastChild(vs, flag));
   if (flags.length) entry.scheduler_flags = flags.join(',');
   const persistenceNode = lastChild(vs, 'persistence_timeout');

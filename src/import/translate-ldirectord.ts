@@ -8,6 +8,7 @@ import { parseHostEntry } from '../config/host-entry.js';
 import { VirtualServiceBlocks, virtualServiceText } from './duplicate-virtual-services.js';
 import { ImportBuilder, type ConfigPath, type ImportOptions, type ImportResult } from './import-result.js';
 import { DurationWriter, parseSeconds, uniqueName } from './import-text.js';
+import { IPVS_SCHEDULER_LIST, isIpvsScheduler } from './ipvs-schedulers.js';
 import { translateLdirectordCheck } from './ldirectord-checks.js';
 import { commonForwarding, endpointText, persistence, virtualServerName } from './lvs-naming.js';
 import { parseLdirectordCf, words, type LdirectordSetting, type LdirectordVirtual } from './parse-ldirectord-cf.js';
@@ -299,8 +300,14 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
     entry.virtual = endpointText(address!, port);
     if (protocol !== 'tcp') entry.protocol = protocol;
   }
-  entry.scheduler = value('scheduler') ?? 'wrr';
-  if (!get('scheduler')) out.comment([...where, 'scheduler'], "ldirectord's default", true);
+  const scheduler = get('scheduler');
+  if (!scheduler) {
+    entry.scheduler = 'wrr';
+    out.comment([...where, 'scheduler'], "ldirectord's default", true);
+  } else if (isIpvsScheduler(unquote(scheduler.value))) entry.scheduler = unquote(scheduler.value);
+  else {
+    out.problem(scheduler.line, `scheduler=${scheduler.value} is not an IPVS scheduler (${IPVS_SCHEDULER_LIST}): ipvsadm cannot create ${head} with it; imported without scheduler, so Vigil's default, wlc`);
+  }
   if (value('schedflags')) entry.scheduler_flags = value('schedflags');
   const persistent = get('persistent');
   if (persistent && Number(unquote(persistent.value)) > 0) entry.persistent = persistence(Number(unquote(persistent.value)));
