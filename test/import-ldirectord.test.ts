@@ -204,6 +204,22 @@ describe('vigil import ldirectord', () => {
     ]);
   });
 
+  it('service=ftp: request= and receive= (the file ldirectord downloads, what it wants in it) are listed as not translated', () => {
+    const source = tmp.write(
+      'ftp.cf',
+      'virtual=192.168.6.240:21\n\treal=192.168.16.3:21 masq\n\treal=192.168.16.5:21 masq\n\tservice=ftp\n\tscheduler=rr\n\tprotocol=tcp\n\tchecktype=negotiate\n\tlogin="anonymous"\n\tpasswd="ldirectord@localhost"\n\trequest="welcome.msg"\n\treceive="test"\n',
+    );
+    const report = importReport('ldirectord', source);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-21'].check).toEqual({ type: 'tcp', banner: 'ftp' });
+    const download = "ldirectord's ftp check logs in, downloads the request= file and looks for receive= in it; Vigil's tcp check reads the FTP greeting only (a script check can do the download)";
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
+      [8, 'login="anonymous"', expect.any(String)],
+      [9, 'passwd="ldirectord@localhost"', expect.any(String)],
+      [10, 'request="welcome.msg"', download],
+      [11, 'receive="test"', download],
+    ]);
+  });
+
   it('checktype=ping, and connect on a UDP service (ldirectord pings), become the icmp check with checkcount requests, valid and up on loopback', async (context) => {
     const source = tmp.write(
       'ping.cf',

@@ -38,6 +38,8 @@ export interface CheckTranslation {
   differences: string[];
   /** Virtual settings this check took in (not to be listed as untranslated). */
   usedKeys?: string[];
+  /** Virtual settings ldirectord's check uses and this one cannot, with why (listed as untranslated). */
+  unusedKeys?: Record<string, string>;
 }
 
 const BANNER_SERVICES: Record<string, { banner: string; tls?: boolean; port: number }> = {
@@ -122,7 +124,10 @@ function negotiate(input: LdirectordCheckInput): CheckTranslation {
     if (banner.tls) Object.assign(check, { tls: true, tls_verify: false });
     if (input.checkport !== undefined) check.port = input.checkport;
     const differences = ['ftp', 'pop', 'pops', 'imap', 'imaps'].includes(service) ? [`service=${service}: ldirectord logs in (login/passwd) when given; Vigil checks the greeting only`] : [];
-    return { check, timeoutMs: input.negotiateTimeoutMs, summary: `service=${service}: the server's greeting${banner.tls ? ' over TLS' : ''}`, differences };
+    // check_ftp logs in, downloads the request file and wants receive in what it got.
+    const download = "ldirectord's ftp check logs in, downloads the request= file and looks for receive= in it; Vigil's tcp check reads the FTP greeting only (a script check can do the download)";
+    const unusedKeys = service === 'ftp' ? { request: download, receive: download } : undefined;
+    return { check, timeoutMs: input.negotiateTimeoutMs, summary: `service=${service}: the server's greeting${banner.tls ? ' over TLS' : ''}`, differences, unusedKeys };
   }
   if (service === 'dns') {
     const name = input.request.replace(/^\//, '') || '.';

@@ -394,6 +394,7 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
 
   for (const setting of virtual.settings) {
     if (check.usedKeys?.includes(setting.key)) continue;
+    if (check.unusedKeys?.[setting.key]) out.untranslated(setting.line, `${setting.key}=${setting.value}`, check.unusedKeys[setting.key]!);
     if (NOT_TRANSLATED_VIRTUAL[setting.key]) out.untranslated(setting.line, `${setting.key}=${setting.value}`, NOT_TRANSLATED_VIRTUAL[setting.key]!);
     else if (!VIRTUAL_KEYS.has(setting.key)) out.untranslated(setting.line, `${setting.key}=${setting.value}`, 'not an ldirectord virtual setting (ldirectord rejects this config: Unknown command)');
   }
