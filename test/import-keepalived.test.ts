@@ -265,6 +265,34 @@ describe('vigil import keepalived', () => {
     ]);
   });
 
+  it('HTTP_GET / SSL_GET with several url blocks become a list of checks, every url to pass as keepalived needs (keepalived.conf.SSL_GET)', () => {
+    const checker = (type: string, more = '') =>
+      `        ${type} {\n            url {\n              path /\n              digest ff20ad2481f97b1754ef3e12ecd3a9cc\n            }\n            url {\n              path /mrtg/\n              digest 9b3a0c85a887a256d6939da88aabd8cd\n            }\n${more}            connect_timeout 3\n            retry 3\n            delay_before_retry 3\n        }\n`;
+    const vs = (port: number, real: string) => `virtual_server 192.168.200.100 ${port} {\n    delay_loop 6\n    lb_algo rr\n    lb_kind NAT\n    persistence_timeout 50\n    protocol TCP\n\n${real}}\n`;
+    const source = tmp.write(
+      'keepalived.conf.SSL_GET',
+      vs(443, `    real_server 192.168.201.100 443 {\n        weight 1\n${checker('SSL_GET')}    }\n`) +
+        vs(80, `    real_server 192.168.201.100 80 {\n${checker('HTTP_GET', '            connect_port 8080\n')}    }\n    real_server 192.168.201.101 80 {\n${checker('HTTP_GET', '            connect_port 8080\n')}    }\n`),
+    );
+    const report = importReport('keepalived', source);
+    expect(report.untranslated).toEqual([]);
+    const servers = report.config.virtual_servers;
+    expect(servers['tcp-192.168.200.100-443'].check).toEqual([
+      { type: 'http', scheme: 'https', tls_verify: false, path: '/', expect_status: '200-299', digest: 'ff20ad2481f97b1754ef3e12ecd3a9cc' },
+      { type: 'http', scheme: 'https', tls_verify: false, path: '/mrtg/', expect_status: '200-299', digest: '9b3a0c85a887a256d6939da88aabd8cd' },
+    ]);
+    // Every url is requested on connect_port, and both real servers have the same list: no check of their own.
+    expect(servers['tcp-192.168.200.100-80'].check).toEqual([
+      { type: 'http', path: '/', expect_status: '200-299', digest: 'ff20ad2481f97b1754ef3e12ecd3a9cc', port: 8080 },
+      { type: 'http', path: '/mrtg/', expect_status: '200-299', digest: '9b3a0c85a887a256d6939da88aabd8cd', port: 8080 },
+    ]);
+    expect(servers['tcp-192.168.200.100-80'].real_servers).toEqual(['192.168.201.100:80', '192.168.201.101:80']);
+    const out = tmp.path('ssl-get.yaml');
+    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/# every one must pass: SSL_GET: HTTPS GET of \/, status in 200-299, body MD5 as digest \+ SSL_GET: HTTPS GET of \/mrtg\/, status in 200-299, body MD5 as digest/);
+    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  });
+
   it('a real server with several checkers becomes a list of checks that must all pass; omega is kept', () => {
     const source = tmp.write(
       'checkers.conf',

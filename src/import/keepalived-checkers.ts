@@ -99,10 +99,9 @@ function placeholderFor(word: string, ctx: RealContext): string {
   return literalArgument(word);
 }
 
-function httpCheck(checker: KeepalivedNode, ctx: RealContext, out: CheckerTranslation): void {
+/** One url { } of HTTP_GET / SSL_GET: its check and summary; what it has that is not translated goes to `out`. */
+function urlCheck(url: KeepalivedNode | undefined, checker: KeepalivedNode, ctx: RealContext, out: CheckerTranslation): { check: Record<string, unknown>; summary: string } {
   const ssl = checker.keyword === 'SSL_GET';
-  const urls = checker.children?.filter((c) => c.keyword === 'url') ?? [];
-  const url = urls[0];
   const check: Record<string, unknown> = { type: 'http' };
   if (ssl) {
     check.scheme = 'https';
@@ -118,23 +117,29 @@ function httpCheck(checker: KeepalivedNode, ctx: RealContext, out: CheckerTransl
   if (regex) check[child(url, 'regex_no_match') ? 'reject_body' : 'expect_body'] = regex.args[0];
   if (ssl) {
     if (boolOf(child(checker, 'enable_sni')) && host) check.tls_server_name = host.args[0];
-    else if (host) out.differences.push('SSL_GET without enable_sni: keepalived sends no SNI; Vigil sends host_header as SNI');
+    else if (host && !out.differences.some((d) => d.startsWith('SSL_GET without enable_sni'))) out.differences.push('SSL_GET without enable_sni: keepalived sends no SNI; Vigil sends host_header as SNI');
     const cert = child(ctx.ssl, 'certificate');
     const key = child(ctx.ssl, 'key');
     if (cert) check.tls_cert = cert.args[0];
     if (key) check.tls_key = key.args[0];
   }
-  out.check = check;
-  out.summary = `${checker.keyword}: ${ssl ? 'HTTPS' : 'HTTP'} GET of ${check.path as string}, status in ${check.expect_status as string}${digest ? ', body MD5 as digest' : ''}${regex ? `, body ${child(url, 'regex_no_match') ? 'not ' : ''}matching the regex` : ''}`;
-  if (urls.length > 1) {
-    for (const extra of urls.slice(1)) out.untranslated.push({ node: extra, reason: `Vigil's http check requests one URL (${check.path as string}); keepalived needs every url to pass — add a service or a plugin for the others` });
-  }
   for (const node of url?.children ?? []) {
     if (['path', 'status_code', 'digest', 'regex', 'regex_no_match', 'virtualhost'].includes(node.keyword)) continue;
     out.untranslated.push({ node, reason: node.keyword === 'regex_max_offset' ? 'max_body_bytes bounds how much of the body is read' : 'not supported by the http check' });
   }
+  const summary = `${checker.keyword}: ${ssl ? 'HTTPS' : 'HTTP'} GET of ${check.path as string}, status in ${check.expect_status as string}${digest ? ', body MD5 as digest' : ''}${regex ? `, body ${child(url, 'regex_no_match') ? 'not ' : ''}matching the regex` : ''}`;
+  return { check, summary };
+}
+
+/** HTTP_GET / SSL_GET: a check per url { } (keepalived needs every one to pass); the first goes in `out`, the others are returned. */
+function httpChecks(checker: KeepalivedNode, ctx: RealContext, out: CheckerTranslation): Array<{ check: Record<string, unknown>; summary: string }> {
+  const urls = checker.children?.filter((c) => c.keyword === 'url') ?? [];
+  const [first, ...others] = (urls.length ? urls : [undefined]).map((url) => urlCheck(url, checker, ctx, out));
+  out.check = first!.check;
+  out.summary = first!.summary;
   const protocol = child(checker, 'http_protocol');
   if (protocol) out.differences.push(`http_protocol ${protocol.args[0]}: Vigil speaks HTTP/1.1 on a new connection per check`);
+  return others;
 }
 
 function miscCheck(checker: KeepalivedNode, ctx: RealContext, out: CheckerTranslation): void {
@@ -171,8 +176,11 @@ function udpCheck(checker: KeepalivedNode, out: CheckerTranslation): void {
   out.summary = `UDP_CHECK: a datagram${reply ? ' and a reply' : ' (down only on ICMP unreachable)'}`;
 }
 
-/** Translates a checker on one real server; `undefined` checker means none (keepalived: always up). */
-export function translateChecker(checker: KeepalivedNode | undefined, ctx: RealContext): CheckerTranslation {
+/**
+ * Translates a checker on one real server; `undefined` checker means none (keepalived: always up).
+ * An HTTP_GET or SSL_GET with several url { } gives a translation per url, every one to pass.
+ */
+export function translateChecker(checker: KeepalivedNode | undefined, ctx: RealContext): CheckerTranslation[] {
   const type = checker?.keyword ?? 'none';
   const out: CheckerTranslation = { check: {}, timing: timing(type, checker, ctx), summary: '', differences: [], untranslated: [] };
   const connectPort = child(checker, 'connect_port');
@@ -181,9 +189,10 @@ export function translateChecker(checker: KeepalivedNode | undefined, ctx: RealC
     out.check = { type: 'script', convention: 'exit_code', command: 'true' };
     out.summary = checker ? `${type}: not translated, so the real server is always up` : 'no checker: keepalived never checks this real server (always up)';
     if (checker) out.untranslated.push({ node: checker, reason: `Vigil has no ${type}; the real server is imported as always up (a script check running true)` });
-    return out;
+    return [out];
   }
-  if (type === 'HTTP_GET' || type === 'SSL_GET') httpCheck(checker, ctx, out);
+  let otherUrls: Array<{ check: Record<string, unknown>; summary: string }> = [];
+  if (type === 'HTTP_GET' || type === 'SSL_GET') otherUrls = httpChecks(checker, ctx, out);
   else if (type === 'TCP_CHECK') {
     out.check = { type: 'tcp' };
     out.summary = 'TCP_CHECK: a TCP connect';
@@ -210,5 +219,7 @@ export function translateChecker(checker: KeepalivedNode | undefined, ctx: RealC
       out.untranslated.push({ node, reason: `not a ${type} option Vigil knows` });
     }
   }
-  return out;
+  // The other urls connect as the first does (connect_port, bindto); their notes are the first's.
+  const sameConnection = (check: Record<string, unknown>) => ({ ...check, ...(out.check.port === undefined ? {} : { port: out.check.port }), ...(out.check.source_address === undefined ? {} : { source_address: out.check.source_address }) });
+  return [out, ...otherUrls.map(({ check, summary }) => ({ check: sameConnection(check), timing: out.timing, summary, differences: [], untranslated: [] }))];
 }

@@ -128,7 +128,7 @@ function readReal(node: KeepalivedNode, vs: KeepalivedNode, ctx: Context): RealS
   const port = portText === undefined ? undefined : Number(portText);
   const weightNode = lastChild(node, 'weight');
   const checkers = (node.children ?? []).filter((c) => CHECKER_TYPES.includes(c.keyword));
-  const translations = (checkers.length ? checkers : [undefined]).map((checker) => translateChecker(checker, { address, port, virtualServer: vs, realServer: node, ssl: ctx.ssl }));
+  const translations = (checkers.length ? checkers : [undefined]).flatMap((checker) => translateChecker(checker, { address, port, virtualServer: vs, realServer: node, ssl: ctx.ssl }));
   for (const translation of translations) for (const item of translation.untranslated) untranslated(ctx, item.node, item.reason);
   for (const child of node.children ?? []) {
     if (RS_KEYWORDS.has(child.keyword)) continue;
