@@ -293,6 +293,33 @@ describe('vigil import keepalived', () => {
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
   });
 
+  it('SMTP_CHECK: greeting, HELO and QUIT (221); a host block on the real server is its check, one on another host is listed once (keepalived.conf.SMTP_CHECK)', () => {
+    const host = (ip: string, more = '') => `            host {\n                connect_ip ${ip}\n${more}            }\n`;
+    const real = (address: string, hosts: string) =>
+      `    real_server ${address} 25 {\n        weight 1\n        SMTP_CHECK {\n            connect_timeout 10\n            retry 2\n            delay_before_retry 5\n            helo_name "foo.bar.com"\n${hosts}        }\n    }\n`;
+    const source = tmp.write(
+      'keepalived.conf.SMTP_CHECK',
+      `virtual_server 192.168.200.100 25 {\n    delay_loop 60\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n\n` +
+        real('172.16.1.10', '') +
+        real('172.16.1.11', host('172.16.1.11') + host('192.168.155.10')) +
+        real('172.16.1.12', host('172.16.1.12', '                connect_port 25\n                bindto 172.16.1.2\n') + host('64.233.167.100', '                connect_port 587\n')) +
+        '}\n',
+    );
+    const report = importReport('keepalived', source);
+    const steps = [{ expect: '^220 ' }, { send: 'HELO foo.bar.com\r\n' }, { expect: '^250 ' }, { send: 'QUIT\r\n' }, { expect: '^221 ' }];
+    const server = report.config.virtual_servers['tcp-192.168.200.100-25'];
+    expect(server.check).toEqual({ type: 'tcp', steps });
+    expect(server.real_servers).toEqual([
+      '172.16.1.10:25',
+      '172.16.1.11:25', // its host block is the real server itself: the same check
+      { address: '172.16.1.12', port: 25, check: { type: 'tcp', steps, source_address: '172.16.1.2' } },
+    ]);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
+      [26, 'host { connect_ip 192.168.155.10 }', 'keepalived also checks SMTP on 192.168.155.10:25 for this real server (each host block is a checker of its own, and all must pass); Vigil checks the real server itself, not other hosts'],
+      [43, 'host { connect_ip 64.233.167.100 connect_port 587 }', 'keepalived also checks SMTP on 64.233.167.100:587 for this real server (each host block is a checker of its own, and all must pass); Vigil checks the real server itself, not other hosts'],
+    ]);
+  });
+
   it('a real server with several checkers becomes a list of checks that must all pass; omega is kept', () => {
     const source = tmp.write(
       'checkers.conf',

@@ -129,7 +129,7 @@ function readReal(node: KeepalivedNode, vs: KeepalivedNode, ctx: Context): RealS
   const weightNode = lastChild(node, 'weight');
   const checkers = (node.children ?? []).filter((c) => CHECKER_TYPES.includes(c.keyword));
   const translations = (checkers.length ? checkers : [undefined]).flatMap((checker) => translateChecker(checker, { address, port, virtualServer: vs, realServer: node, ssl: ctx.ssl }));
-  for (const translation of translations) for (const item of translation.untranslated) untranslated(ctx, item.node, item.reason);
+  for (const translation of translations) for (const item of translation.untranslated) untranslated(ctx, item.node, item.reason, item.text);
   for (const child of node.children ?? []) {
     if (RS_KEYWORDS.has(child.keyword)) continue;
     untranslated(ctx, child, RS_REASONS[child.keyword] ?? 'not a real_server option Vigil knows');
