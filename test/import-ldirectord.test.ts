@@ -220,6 +220,29 @@ describe('vigil import ldirectord', () => {
     ]);
   });
 
+  it('checkcommand= with arguments becomes command and args (before ldirectord\'s four), and --check says ldirectord could not run it', () => {
+    const source = tmp.write(
+      'external.cf',
+      'virtual=192.168.6.240:8080\n\treal=192.168.16.3:8080 masq\n\treal=192.168.16.5:8080 masq\n\tchecktype=external\n\tcheckcommand="/usr/local/bin/check-app --strict"\n',
+    );
+    const report = importReport('ldirectord', source);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-8080'].check).toEqual({
+      type: 'script',
+      convention: 'exit_code',
+      command: '/usr/local/bin/check-app',
+      args: ['--strict', '192.168.6.240', '8080', '{address}', '{port}'],
+    });
+    expect(report.behaviour).toContainEqual(
+      expect.objectContaining({
+        line: 4,
+        change: 'virtual=192.168.6.240:8080: checkcommand="/usr/local/bin/check-app --strict": ldirectord execs the whole string as one program name (with its four arguments), which fails, so its check always failed; Vigil runs /usr/local/bin/check-app with --strict before the four arguments',
+      }),
+    );
+    const out = tmp.path('external.yaml');
+    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
+    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  });
+
   it('checktype=ping, and connect on a UDP service (ldirectord pings), become the icmp check with checkcount requests, valid and up on loopback', async (context) => {
     const source = tmp.write(
       'ping.cf',

@@ -1,6 +1,7 @@
 // ldirectord's checktype + service (+ request/receive, virtualhost, httpmethod, checkport,
 // checkcommand) → the Vigil check that does the same job on each real server.
 import { isIP } from 'node:net';
+import { splitCommandLine } from '../config/command-line.js';
 import { ICMP_MAX_ECHOES, inlineSecretsNote, literalArgument } from './import-text.js';
 
 export interface LdirectordCheckInput {
@@ -280,13 +281,20 @@ export function translateLdirectordCheck(input: LdirectordCheckInput): CheckTran
   if (type === 'ping') return ping(input, 'checktype=ping');
   if (type === 'on') return always(input, 'checktype=on');
   if (type === 'external' || type === 'external-perl') {
+    // Split as keepalived's misc_path is: Vigil runs `command` as a program path, with `args`.
+    const words = splitCommandLine(input.checkcommand);
+    if (typeof words === 'string') return `checkcommand=${input.checkcommand}: ${words}`;
+    const [command, ...own] = words;
     const check: Record<string, unknown> = {
       type: 'script',
       convention: 'exit_code',
-      command: input.checkcommand,
-      args: [literalArgument(input.virtualServer), literalArgument(input.virtualPort), '{address}', input.realsHavePort ? '{port}' : '0'],
+      command,
+      args: [...own.map(literalArgument), literalArgument(input.virtualServer), literalArgument(input.virtualPort), '{address}', input.realsHavePort ? '{port}' : '0'],
     };
     const differences = type === 'external-perl' ? ['checktype=external-perl: the script runs as its own process (as checktype=external) instead of inside ldirectord'] : [];
+    if (own.length) {
+      differences.push(`checkcommand="${input.checkcommand}": ldirectord execs the whole string as one program name (with its four arguments), which fails, so its check always failed; Vigil runs ${command} with ${own.join(' ')} before the four arguments`);
+    }
     return { check, timeoutMs: input.checkTimeoutMs, summary: `checktype=${type}: ${input.checkcommand} with ldirectord's four arguments (virtual address, virtual port, real address, real port); exit 0 is up`, differences };
   }
   if (type === 'off') return 'checktype=off: ldirectord activates neither the real servers nor the fallback';
