@@ -243,6 +243,18 @@ describe('vigil import ldirectord', () => {
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
   });
 
+  it('httpmethod=HEAD with receive= (a HEAD answer has no body) keeps HEAD without expect_body, and --check says so', () => {
+    const source = tmp.write(
+      'head.cf',
+      'virtual=192.168.6.240:80\n\treal=192.168.6.2:80 gate\n\treal=192.168.6.3:80 gate\n\tservice=http\n\tchecktype=negotiate\n\thttpmethod=HEAD\n\trequest="index.html"\n\treceive="Test Page"\n',
+    );
+    const report = importReport('ldirectord', source);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-80'].check).toEqual({ type: 'http', path: '/index.html', method: 'HEAD', expect_status: '200-299', follow_redirects: true });
+    expect(report.behaviour.map((item: Json) => item.change)).toContain(
+      'virtual=192.168.6.240:80: httpmethod=HEAD with receive="Test Page": a HEAD answer has no body, so ldirectord\'s check never matched and every real server stayed down; Vigil keeps HEAD without expect_body (up on a 2xx)',
+    );
+  });
+
   it('checktype=ping, and connect on a UDP service (ldirectord pings), become the icmp check with checkcount requests, valid and up on loopback', async (context) => {
     const source = tmp.write(
       'ping.cf',

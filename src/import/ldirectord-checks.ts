@@ -80,6 +80,15 @@ function connect(input: LdirectordCheckInput, why: string, differences: string[]
   return { check, timeoutMs: input.checkTimeoutMs, summary: `${why}: a TCP connect`, differences };
 }
 
+/** Whether a receive regex matches an empty body (`.*` does); one JavaScript cannot read does not. */
+function matchesEmpty(receive: string): boolean {
+  try {
+    return new RegExp(receive).test('');
+  } catch {
+    return false;
+  }
+}
+
 function http(input: LdirectordCheckInput): CheckTranslation {
   const differences: string[] = [];
   let requestPath = input.request;
@@ -99,12 +108,15 @@ function http(input: LdirectordCheckInput): CheckTranslation {
   if (input.virtualhost) check.host_header = input.virtualhost;
   check.expect_status = '200-299';
   check.follow_redirects = true; // LWP follows redirects and judges the final answer
-  if (input.receive) check.expect_body = input.receive;
+  // A HEAD answer has no body: ldirectord's match of receive then fails every time (its manual says to leave receive unset with HEAD).
+  const headWithReceive = input.httpmethod === 'HEAD' && input.receive !== '' && !matchesEmpty(input.receive);
+  if (input.receive && !headWithReceive) check.expect_body = input.receive;
+  if (headWithReceive) differences.push(`httpmethod=HEAD with receive="${input.receive}": a HEAD answer has no body, so ldirectord's check never matched and every real server stayed down; Vigil keeps HEAD without expect_body (up on a 2xx)`);
   if (input.service === 'http_proxy') differences.push('service=http_proxy: ldirectord fetches the request through the real server as a proxy; Vigil requests it from the real server directly');
   return {
     check,
     timeoutMs: input.negotiateTimeoutMs,
-    summary: `checktype=negotiate service=${input.service}: an HTTP${input.service === 'https' ? 'S' : ''} ${input.httpmethod} of ${requestPath}, a 2xx answer (after redirects)${input.receive ? ` whose body matches /${input.receive}/` : ''}`,
+    summary: `checktype=negotiate service=${input.service}: an HTTP${input.service === 'https' ? 'S' : ''} ${input.httpmethod} of ${requestPath}, a 2xx answer (after redirects)${check.expect_body ? ` whose body matches /${input.receive}/` : ''}`,
     differences,
   };
 }
