@@ -193,6 +193,31 @@ describe('vigil import mon: what goes wrong', () => {
     expect(check.stdout).toMatch(/Behaves differently from mon:\n {2}- mon alerts once per service run/);
   });
 
+  it('names an alert after its program and arguments, cut between arguments, never inside an address (mon.formal.sh LVS alerts)', () => {
+    // What a mon.formal.sh generator writes for a VIP with three real servers, one of them at weight 2.
+    const watch = (host: string, weight: number) => [
+      `watch ${host}`,
+      '  service tcp443',
+      '       interval 5s',
+      '       monitor tcp.monitor -p 443',
+      '       period wd {Sun-Sat}',
+      `           alert lvs.alert -P tcp -V 172.26.132.114:443 -R ${host} -W ${weight} -F g`,
+      `           upalert lvs.alert -P tcp -V 172.26.132.114:443 -R ${host} -W ${weight} -F g`,
+      '',
+    ];
+    const source = tmp.write(
+      'mon-lvs-formal.cf',
+      ['hostgroup 172.26.132.101 172.26.132.101', 'hostgroup 172.26.132.102 172.26.132.102', '', ...watch('172.26.132.101', 1), ...watch('172.26.132.102', 1), ...watch('172.26.132.101', 2)].join('\n'),
+    );
+    const config = importReport('mon', source).config as Json;
+    expect(Object.keys(config.alerts)).toEqual([
+      'lvs-P-tcp-V-172.26.132.114-443-R-172.26.132.101',
+      'lvs-P-tcp-V-172.26.132.114-443-R-172.26.132.102',
+      'lvs-P-tcp-V-172.26.132.114-443-R-172.26.132.101-W-2-F-g', // the cut name is taken: in full
+    ]);
+    expect(config.alerts['lvs-P-tcp-V-172.26.132.114-443-R-172.26.132.102'].args).toEqual(['-P', 'tcp', '-V', '172.26.132.114:443', '-R', '172.26.132.102', '-W', '1', '-F', 'g']);
+  });
+
   it('alertevery: re-alerts on a changed summary, with observe_detail on a changed detail too, with strict only on time', () => {
     const watch = (flag: string) => ['    service http', '        monitor tcp.monitor -p 80', '        period', '            alert mail.alert ops', `            alertevery 1h${flag}`];
     const lines = ['hostgroup a 192.0.2.11', 'hostgroup b 192.0.2.12', 'hostgroup c 192.0.2.13'];
