@@ -184,7 +184,8 @@ export function translatePeriods(service: MonService, env: Record<string, string
       } else if (directive.key in IGNORED_IN_PERIOD) {
         out.untranslated(directive.line, `${directive.key} ${directive.rest}`, IGNORED_IN_PERIOD[directive.key]!);
       } else if (!['alertevery', 'alertafter', 'numalerts'].includes(directive.key)) {
-        out.untranslated(directive.line, `${directive.key} ${directive.rest}`, 'not a mon period directive (mon rejects this config: unknown syntax)');
+        // A typo (alertevry) is a mistake in the source (mon refuses the file), not something left untranslated.
+        out.problem(directive.line, `${directive.key} ${directive.rest}: not a mon period directive; mon rejects this config (unknown syntax); not imported`);
       }
     }
     const groups = new Map<string, AlertLine[]>();
