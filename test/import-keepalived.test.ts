@@ -219,18 +219,118 @@ describe('vigil import keepalived', () => {
     expect(report.config.virtual_servers['udp-192.0.2.50-80'].protocol).toBe('udp');
   });
 
+  it('a second virtual_server for the same service is a problem in the source, not a second virtual server', () => {
+    // keepalived.conf.sample's virtual server, copied to add a real server (a new block instead of a real_server in the first).
+    const block = (real: string) =>
+      `virtual_server 10.10.10.2 1358 {\n    delay_loop 6\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n\n    real_server ${real} 1358 {\n        weight 1\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n}\n`;
+    const source = tmp.write('dup.conf', block('192.168.200.2') + block('192.168.200.3'));
+    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).status).toBe(0); // keepalived -t does not see it
+    const report = importReport('keepalived', source);
+    expect(Object.keys(report.config.virtual_servers)).toEqual(['tcp-10.10.10.2-1358']);
+    expect(report.config.virtual_servers['tcp-10.10.10.2-1358'].real_servers).toEqual(['192.168.200.2:1358']);
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [14, 'virtual_server 10.10.10.2 1358 is tcp 10.10.10.2:1358 again (first at dup.conf:1): keepalived -t accepts it, but both blocks would set up and change that one IPVS service; only the first is imported'],
+    ]);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
+      [14, 'virtual_server 10.10.10.2 1358', 'a second virtual_server for tcp 10.10.10.2:1358: not imported, and its real servers (192.168.200.3 1358) are not merged into the first; move the ones you want to dup.conf:1'],
+    ]);
+  });
+
+  it('persistence_timeout 0 (keepalived: not persistent) is imported without persistent, and reported as keepalived -t does', () => {
+    const source = tmp.write(
+      'persistence0.conf',
+      'virtual_server 10.10.10.2 1358 {\n    delay_loop 6\n    lb_algo rr\n    lb_kind NAT\n    persistence_timeout 0\n    protocol TCP\n\n    real_server 192.168.200.2 1358 {\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n}\n',
+    );
+    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).stderr).toContain('persistence_timeout invalid');
+    const report = importReport('keepalived', source);
+    expect(report.config.virtual_servers['tcp-10.10.10.2-1358']).not.toHaveProperty('persistent');
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [5, 'persistence_timeout 0: keepalived -t reports it (outside 1 to 2678400) and keepalived ignores it, so virtual_server 10.10.10.2 1358 is not persistent; imported that way'],
+    ]);
+  });
+
+  it('lb_algo that is not an IPVS scheduler is a problem in the source and imported without scheduler (keepalived uses wlc too)', () => {
+    // A kubernetes API server pool as published (xusxlinux/Document).
+    const real = (address: string) =>
+      `    real_server ${address} 6443 {\n        weight 1\n        SSL_GET {\n            url {\n              path /healthz\n              status_code 200\n            }\n            connect_timeout 3\n            nb_get_retry 3\n            delay_before_retry 3\n        }\n    }\n`;
+    const source = tmp.write(
+      'k8s.conf',
+      `virtual_server 10.4.7.10 6443 {\n    delay_loop 6\n    lb_algo loadbalance\n    lb_kind DR\n    protocol TCP\n${real('10.4.7.11')}${real('10.4.7.12')}}\n`,
+    );
+    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).stderr).toContain("Invalid lvs_scheduler 'loadbalance'");
+    const report = importReport('keepalived', source);
+    expect(report.config.virtual_servers['tcp-10.4.7.10-6443']).not.toHaveProperty('scheduler');
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [3, "lb_algo loadbalance is not an IPVS scheduler (rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos): keepalived -t reports it and keepalived uses wlc instead; imported without scheduler, so Vigil's default, wlc"],
+    ]);
+  });
+
+  it('HTTP_GET / SSL_GET with several url blocks become a list of checks, every url to pass as keepalived needs (keepalived.conf.SSL_GET)', () => {
+    const checker = (type: string, more = '') =>
+      `        ${type} {\n            url {\n              path /\n              digest ff20ad2481f97b1754ef3e12ecd3a9cc\n            }\n            url {\n              path /mrtg/\n              digest 9b3a0c85a887a256d6939da88aabd8cd\n            }\n${more}            connect_timeout 3\n            retry 3\n            delay_before_retry 3\n        }\n`;
+    const vs = (port: number, real: string) => `virtual_server 192.168.200.100 ${port} {\n    delay_loop 6\n    lb_algo rr\n    lb_kind NAT\n    persistence_timeout 50\n    protocol TCP\n\n${real}}\n`;
+    const source = tmp.write(
+      'keepalived.conf.SSL_GET',
+      vs(443, `    real_server 192.168.201.100 443 {\n        weight 1\n${checker('SSL_GET')}    }\n`) +
+        vs(80, `    real_server 192.168.201.100 80 {\n${checker('HTTP_GET', '            connect_port 8080\n')}    }\n    real_server 192.168.201.101 80 {\n${checker('HTTP_GET', '            connect_port 8080\n')}    }\n`),
+    );
+    const report = importReport('keepalived', source);
+    expect(report.untranslated).toEqual([]);
+    const servers = report.config.virtual_servers;
+    expect(servers['tcp-192.168.200.100-443'].check).toEqual([
+      { type: 'http', scheme: 'https', tls_verify: false, path: '/', expect_status: '200-299', digest: 'ff20ad2481f97b1754ef3e12ecd3a9cc' },
+      { type: 'http', scheme: 'https', tls_verify: false, path: '/mrtg/', expect_status: '200-299', digest: '9b3a0c85a887a256d6939da88aabd8cd' },
+    ]);
+    // Every url is requested on connect_port, and both real servers have the same list: no check of their own.
+    expect(servers['tcp-192.168.200.100-80'].check).toEqual([
+      { type: 'http', path: '/', expect_status: '200-299', digest: 'ff20ad2481f97b1754ef3e12ecd3a9cc', port: 8080 },
+      { type: 'http', path: '/mrtg/', expect_status: '200-299', digest: '9b3a0c85a887a256d6939da88aabd8cd', port: 8080 },
+    ]);
+    expect(servers['tcp-192.168.200.100-80'].real_servers).toEqual(['192.168.201.100:80', '192.168.201.101:80']);
+    const out = tmp.path('ssl-get.yaml');
+    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/# every one must pass: SSL_GET: HTTPS GET of \/, status in 200-299, body MD5 as digest \+ SSL_GET: HTTPS GET of \/mrtg\/, status in 200-299, body MD5 as digest/);
+    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  });
+
+  it('SMTP_CHECK: greeting, HELO and QUIT (221); a host block on the real server is its check, one on another host is listed once (keepalived.conf.SMTP_CHECK)', () => {
+    const host = (ip: string, more = '') => `            host {\n                connect_ip ${ip}\n${more}            }\n`;
+    const real = (address: string, hosts: string) =>
+      `    real_server ${address} 25 {\n        weight 1\n        SMTP_CHECK {\n            connect_timeout 10\n            retry 2\n            delay_before_retry 5\n            helo_name "foo.bar.com"\n${hosts}        }\n    }\n`;
+    const source = tmp.write(
+      'keepalived.conf.SMTP_CHECK',
+      `virtual_server 192.168.200.100 25 {\n    delay_loop 60\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n\n` +
+        real('172.16.1.10', '') +
+        real('172.16.1.11', host('172.16.1.11') + host('192.168.155.10')) +
+        real('172.16.1.12', host('172.16.1.12', '                connect_port 25\n                bindto 172.16.1.2\n') + host('64.233.167.100', '                connect_port 587\n')) +
+        '}\n',
+    );
+    const report = importReport('keepalived', source);
+    const steps = [{ expect: '^220 ' }, { send: 'HELO foo.bar.com\r\n' }, { expect: '^250 ' }, { send: 'QUIT\r\n' }, { expect: '^221 ' }];
+    const server = report.config.virtual_servers['tcp-192.168.200.100-25'];
+    expect(server.check).toEqual({ type: 'tcp', steps });
+    expect(server.real_servers).toEqual([
+      '172.16.1.10:25',
+      '172.16.1.11:25', // its host block is the real server itself: the same check
+      { address: '172.16.1.12', port: 25, check: { type: 'tcp', steps, source_address: '172.16.1.2' } },
+    ]);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
+      [26, 'host { connect_ip 192.168.155.10 }', 'keepalived also checks SMTP on 192.168.155.10:25 for this real server (each host block is a checker of its own, and all must pass); Vigil checks the real server itself, not other hosts'],
+      [43, 'host { connect_ip 64.233.167.100 connect_port 587 }', 'keepalived also checks SMTP on 64.233.167.100:587 for this real server (each host block is a checker of its own, and all must pass); Vigil checks the real server itself, not other hosts'],
+    ]);
+  });
+
   it('a real server with several checkers becomes a list of checks that must all pass; omega is kept', () => {
     const source = tmp.write(
       'checkers.conf',
       `virtual_server 192.0.2.60 80 {\n    delay_loop 5\n    lb_algo rr\n    protocol TCP\n    omega\n    real_server 127.0.0.1 8080 {\n        HTTP_GET {\n            url {\n                path /health\n                status_code 200\n            }\n            connect_timeout 2\n        }\n        TCP_CHECK {\n            connect_port 8443\n            connect_timeout 2\n        }\n        MISC_CHECK {\n            misc_path "/usr/local/bin/db-ok"\n            misc_timeout 2\n        }\n    }\n}\n`,
     );
     const report = importReport('keepalived', source);
-    // With NAT a real server is checked on its own port: TCP_CHECK's connect_port is listed.
-    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([[15, 'connect_port 8443']]);
+    expect(report.untranslated).toEqual([]);
     expect(report.config.virtual_servers['tcp-192.0.2.60-80'].omega).toBe(true);
     expect(report.config.virtual_servers['tcp-192.0.2.60-80'].check).toEqual([
       { type: 'http', path: '/health', expect_status: '200' },
-      { type: 'tcp' },
+      { type: 'tcp', port: 8443 }, // connect_port: the check's port wins over the real server's
       { type: 'script', convention: 'exit_code', command: '/usr/local/bin/db-ok' },
     ]);
     const out = tmp.path('checkers.yaml');
@@ -265,12 +365,31 @@ describe('vigil import keepalived', () => {
     expect(readFileSync(out, 'utf8')).toMatch(/check: \{ type: tcp \} # per-server\.conf:25 its own checker: TCP_CHECK/);
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
 
-    // With DR a checker's connect_port is what tells real servers apart: the one on another port gets its own.
+    // A checker's connect_port is the check's port: the real server on another one gets a check of its own.
     const tcp = (address: string, port: number) => `    real_server ${address} 80 {\n        TCP_CHECK {\n            connect_port ${port}\n        }\n    }\n`;
-    const dr = tmp.write('dr.conf', `virtual_server 192.0.2.62 80 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n${tcp('10.0.0.1', 8080)}${tcp('10.0.0.2', 8081)}${tcp('10.0.0.3', 8080)}}\n`);
+    const dr = tmp.write('dr.conf', `virtual_server 192.0.2.62 80 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n${tcp('10.0.0.1', 8080)}${tcp('10.0.0.2', 8081)}${tcp('10.0.0.3', 8080)}${tcp('10.0.0.4', 80)}}\n`);
     const drServer = importReport('keepalived', dr).config.virtual_servers['tcp-192.0.2.62-80'];
     expect(drServer.check).toEqual({ type: 'tcp', port: 8080 });
-    expect(drServer.real_servers).toEqual(['10.0.0.1', { address: '10.0.0.2', check: { type: 'tcp', port: 8081 } }, '10.0.0.3']);
+    expect(drServer.real_servers).toEqual([
+      '10.0.0.1:80',
+      { address: '10.0.0.2', port: 80, check: { type: 'tcp', port: 8081 } },
+      '10.0.0.3:80',
+      { address: '10.0.0.4', port: 80, check: { type: 'tcp' } }, // connect_port 80 is its own port: no port written
+    ]);
+  });
+
+  it('connect_port is the check\'s port on every real server (keepalived.conf.quorum: ten real servers on 8080, TCP_CHECK connect_port 80)', () => {
+    const real = (n: number) => `  real_server 10.0.0.${n} 8080 {\n    weight 1\n    TCP_CHECK {\n      connect_port    80\n      connect_timeout 3\n    }\n  }\n`;
+    const source = tmp.write(
+      'keepalived.conf.quorum',
+      `virtual_server 10.0.1.1 80 {\n  delay_loop 6\n  lb_algo wrr\n  lb_kind NAT\n  persistence_timeout 900\n  protocol TCP\n  alpha\n  omega\n  quorum 7\n  hysteresis 2\n` +
+        `  quorum_up /usr/local/sbin/quorum-up.sh\n  quorum_down /usr/local/sbin/quorum-down.sh\n${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(real).join('')}}\n`,
+    );
+    const report = importReport('keepalived', source);
+    const server = report.config.virtual_servers['tcp-10.0.1.1-80'];
+    expect(server.check).toEqual({ type: 'tcp', port: 80 });
+    expect(server.real_servers).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => `10.0.0.${n}:8080`));
+    expect(report.untranslated).toEqual([]);
   });
 
   it('PING_CHECK becomes the icmp check (one echo request, the checker\'s timing), valid and up on loopback; bindto is listed', (context) => {

@@ -138,6 +138,123 @@ describe('vigil import ldirectord', () => {
     expect(runVigil(['check-config', '-c', out]).code).toBe(0);
   });
 
+  it('a second virtual= for the same service is a problem in the source (ldirectord refuses it), not a second virtual server', () => {
+    // ldirectord.cf's sample sections, enabled as they are shipped: two of them are 192.168.6.240:80.
+    const section = (reals: string) => `virtual=192.168.6.240:80\n${reals}\tfallback=127.0.0.1:80 gate\n\tservice=http\n\tscheduler=rr\n\tprotocol=tcp\n\tchecktype=negotiate\n\trequest="index.html"\n\treceive="Test Page"\n`;
+    const source = tmp.write(
+      'dup.cf',
+      'checktimeout=3\ncheckinterval=1\n' +
+        section('\treal=192.168.6.2:80 gate\n\treal=192.168.6.3:80 gate\n') +
+        '\n' +
+        section('\treal=192.168.6.2->192.168.6.7:80 gate\n\treal=192.168.6.32:80 gate\n') +
+        '\nvirtual=1\n\treal=192.168.6.2 gate\n\tprotocol=fwm\n\tchecktype=connect\n\tcheckport=80\n' +
+        '\nvirtual=1\n\treal=192.168.6.3 gate\n\tprotocol=fwm\n\tchecktype=connect\n\tcheckport=80\n',
+    );
+    const report = importReport('ldirectord', source);
+    expect(Object.keys(report.config.virtual_servers)).toEqual(['tcp-192.168.6.240-80', 'fwmark-1']);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-80'].real_servers).toEqual(['192.168.6.2:80', '192.168.6.3:80']);
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [14, 'virtual=192.168.6.240:80 is tcp 192.168.6.240:80 again (first at line 3): ldirectord refuses this config ("duplicate virtual server"); only the first is imported'],
+      [31, 'virtual=1 is fwmark 1 again (first at line 25): ldirectord refuses this config ("duplicate virtual server"); only the first is imported'],
+    ]);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
+      [14, 'virtual=192.168.6.240:80', 'a second section for tcp 192.168.6.240:80: not imported, and its real servers (192.168.6.2->192.168.6.7:80 gate; 192.168.6.32:80 gate) are not merged into the first; move the ones you want to line 3'],
+      [31, 'virtual=1', 'a second section for fwmark 1: not imported, and its real servers (192.168.6.3 gate) are not merged into the first; move the ones you want to line 25'],
+    ]);
+    expect(runVigil(['import', 'ldirectord', source, '--check']).stdout).toMatch(/2 problem\(s\) in the source/);
+  });
+
+  it('persistent=0 (ipvsadm refuses -p 0) is a problem in the source and imported not persistent, its netmask= listed', () => {
+    const source = tmp.write(
+      'persistent0.cf',
+      'virtual=192.168.6.240:25\n\treal=192.168.16.3:25 masq\n\treal=192.168.16.5:25 masq\n\tservice=smtp\n\tscheduler=wlc\n\tprotocol=tcp\n\tpersistent=0\n\tnetmask=255.255.255.0\n\tchecktype=negotiate\n',
+    );
+    const report = importReport('ldirectord', source);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-25']).not.toHaveProperty('persistent');
+    expect(report.config.virtual_servers['tcp-192.168.6.240-25']).not.toHaveProperty('netmask');
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [7, 'persistent=0: ldirectord runs ipvsadm with -p 0, which ipvsadm refuses (it takes 1 to 2678400 seconds), so virtual=192.168.6.240:25 is not set up; imported not persistent'],
+    ]);
+    expect(report.untranslated.map((item: Json) => [item.line, item.text])).toEqual([[8, 'netmask=255.255.255.0']]);
+  });
+
+  it('checkport= is the check\'s port whatever the forwarding (ld_checkport), not written where it is the real servers\' own', () => {
+    // Sections of ldirectord.cf's samples, enabled.
+    const source = tmp.write(
+      'checkport.cf',
+      'virtual=192.168.84.5:389\n\treal=10.0.1.4:389 masq\n\treal=10.0.1.6:389 masq\n\tservice=ldap\n\tscheduler=wlc\n\tprotocol=tcp\n\tchecktype=negotiate\n\tcheckport=369\n' +
+        'virtual=1\n\treal=192.168.6.2 gate\n\treal=192.168.6.3 gate\n\tservice=http\n\tscheduler=rr\n\tprotocol=fwm\n\tchecktype=negotiate\n\tcheckport=80\n\trequest="index.html"\n\treceive="Test Page"\n' +
+        'virtual=192.168.6.240:80\n\treal=192.168.6.2:80 gate\n\treal=192.168.6.3:80 gate\n\tservice=http\n\tscheduler=rr\n\tprotocol=tcp\n\tchecktype=negotiate\n\tcheckport=80\n\trequest="index.html"\n\treceive="Test Page"\n',
+    );
+    const report = importReport('ldirectord', source);
+    const servers = report.config.virtual_servers;
+    expect(servers['tcp-192.168.84.5-389']).toMatchObject({ forwarding: 'nat', real_servers: ['10.0.1.4:389', '10.0.1.6:389'], check: { type: 'ldap', port: 369 } });
+    expect(servers['fwmark-1']).toMatchObject({ real_servers: ['192.168.6.2', '192.168.6.3'], check: { type: 'http', port: 80, path: '/index.html' } });
+    expect(servers['tcp-192.168.6.240-80'].real_servers).toEqual(['192.168.6.2:80', '192.168.6.3:80']);
+    expect(servers['tcp-192.168.6.240-80'].check).not.toHaveProperty('port');
+    expect(report.untranslated).toEqual([]);
+  });
+
+  it('scheduler= that is not an IPVS scheduler is a problem in the source (ipvsadm cannot create the service) and imported without scheduler', () => {
+    const source = tmp.write('scheduler.cf', 'virtual=192.168.6.240:80\n\treal=192.168.6.2:80 gate\n\tservice=http\n\tscheduler=roundrobin\n\tchecktype=negotiate\n');
+    const report = importReport('ldirectord', source);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-80']).not.toHaveProperty('scheduler');
+    expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
+      [4, "scheduler=roundrobin is not an IPVS scheduler (rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos): ipvsadm cannot create virtual=192.168.6.240:80 with it; imported without scheduler, so Vigil's default, wlc"],
+    ]);
+  });
+
+  it('service=ftp: request= and receive= (the file ldirectord downloads, what it wants in it) are listed as not translated', () => {
+    const source = tmp.write(
+      'ftp.cf',
+      'virtual=192.168.6.240:21\n\treal=192.168.16.3:21 masq\n\treal=192.168.16.5:21 masq\n\tservice=ftp\n\tscheduler=rr\n\tprotocol=tcp\n\tchecktype=negotiate\n\tlogin="anonymous"\n\tpasswd="ldirectord@localhost"\n\trequest="welcome.msg"\n\treceive="test"\n',
+    );
+    const report = importReport('ldirectord', source);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-21'].check).toEqual({ type: 'tcp', banner: 'ftp' });
+    const download = "ldirectord's ftp check logs in, downloads the request= file and looks for receive= in it; Vigil's tcp check reads the FTP greeting only (a script check can do the download)";
+    expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([
+      [8, 'login="anonymous"', expect.any(String)],
+      [9, 'passwd="ldirectord@localhost"', expect.any(String)],
+      [10, 'request="welcome.msg"', download],
+      [11, 'receive="test"', download],
+    ]);
+  });
+
+  it('checkcommand= with arguments becomes command and args (before ldirectord\'s four), and --check says ldirectord could not run it', () => {
+    const source = tmp.write(
+      'external.cf',
+      'virtual=192.168.6.240:8080\n\treal=192.168.16.3:8080 masq\n\treal=192.168.16.5:8080 masq\n\tchecktype=external\n\tcheckcommand="/usr/local/bin/check-app --strict"\n',
+    );
+    const report = importReport('ldirectord', source);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-8080'].check).toEqual({
+      type: 'script',
+      convention: 'exit_code',
+      command: '/usr/local/bin/check-app',
+      args: ['--strict', '192.168.6.240', '8080', '{address}', '{port}'],
+    });
+    expect(report.behaviour).toContainEqual(
+      expect.objectContaining({
+        line: 4,
+        change: 'virtual=192.168.6.240:8080: checkcommand="/usr/local/bin/check-app --strict": ldirectord execs the whole string as one program name (with its four arguments), which fails, so its check always failed; Vigil runs /usr/local/bin/check-app with --strict before the four arguments',
+      }),
+    );
+    const out = tmp.path('external.yaml');
+    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
+    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  });
+
+  it('httpmethod=HEAD with receive= (a HEAD answer has no body) keeps HEAD without expect_body, and --check says so', () => {
+    const source = tmp.write(
+      'head.cf',
+      'virtual=192.168.6.240:80\n\treal=192.168.6.2:80 gate\n\treal=192.168.6.3:80 gate\n\tservice=http\n\tchecktype=negotiate\n\thttpmethod=HEAD\n\trequest="index.html"\n\treceive="Test Page"\n',
+    );
+    const report = importReport('ldirectord', source);
+    expect(report.config.virtual_servers['tcp-192.168.6.240-80'].check).toEqual({ type: 'http', path: '/index.html', method: 'HEAD', expect_status: '200-299', follow_redirects: true });
+    expect(report.behaviour.map((item: Json) => item.change)).toContain(
+      'virtual=192.168.6.240:80: httpmethod=HEAD with receive="Test Page": a HEAD answer has no body, so ldirectord\'s check never matched and every real server stayed down; Vigil keeps HEAD without expect_body (up on a 2xx)',
+    );
+  });
+
   it('checktype=ping, and connect on a UDP service (ldirectord pings), become the icmp check with checkcount requests, valid and up on loopback', async (context) => {
     const source = tmp.write(
       'ping.cf',

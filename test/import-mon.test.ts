@@ -173,24 +173,62 @@ describe('vigil import mon: what goes wrong', () => {
     expect(plain.stdout).toMatch(/# Problems found in the source:\n#   traps\.cf:2: a blank line is missing/);
   });
 
-  it('lists unknown and untranslatable directives as "not translated", each with its line', () => {
+  it('lists untranslatable directives as "not translated" and unknown ones (mon rejects them) as problems in the source, each with its line', () => {
     const source = tmp.write(
       'unknown.cf',
       ['frobnicate = 3', 'trapport = 2583', '', 'hostgroup web 192.0.2.11', '', 'watch web', '    service http', '        interval 1m', '        monitor tcp.monitor -p 80', '        randskew 10s', '        wobble yes', '        period', '            alert mail.alert ops', '            upalertafter 5m', '            whatever 1', ''].join('\n'),
     );
     const report = importReport('mon', source);
     expect((report.untranslated as Json[]).map((item) => [item.line, item.text, item.reason])).toEqual([
-      [1, 'frobnicate = 3', expect.stringMatching(/not a mon global \(mon rejects this config: unknown variable\)/)],
       [2, 'trapport = 2583', expect.stringMatching(/mon's client\/trap server/)],
       [10, 'randskew 10s', expect.stringMatching(/spread/)],
-      [11, 'wobble yes', expect.stringMatching(/not a mon service directive/)],
       [14, 'upalertafter 5m', expect.stringMatching(/no minimum outage length for up alerts/)],
-      [15, 'whatever 1', expect.stringMatching(/not a mon period directive/)],
+    ]);
+    expect((report.problems as Json[]).map((item) => [item.line, item.message])).toEqual([
+      [1, 'frobnicate = 3: not a mon global; mon rejects this config (unknown variable); not imported'],
+      [11, 'wobble yes: not a mon service directive; mon rejects this config (unknown syntax); not imported'],
+      [15, 'whatever 1: not a mon period directive; mon rejects this config (unknown syntax); not imported'],
     ]);
     const check = runVigil(['import', 'mon', source, '--check']);
     expect(check.code).toBe(0);
-    expect(check.stdout).toMatch(/Not translated \(6\):\n {2}unknown\.cf:1\n {6}frobnicate = 3\n/);
+    expect(check.stdout).toMatch(/3 directive\(s\) not translated, 0 placeholder\(s\) to fill in, 3 problem\(s\) in the source/);
+    expect(check.stdout).toMatch(/Not translated \(3\):\n {2}unknown\.cf:2\n {6}trapport = 2583\n/);
     expect(check.stdout).toMatch(/Behaves differently from mon:\n {2}- mon alerts once per service run/);
+  });
+
+  it('names an alert after its program and arguments, cut between arguments, never inside an address (mon.formal.sh LVS alerts)', () => {
+    // What a mon.formal.sh generator writes for a VIP with three real servers, one of them at weight 2.
+    const watch = (host: string, weight: number) => [
+      `watch ${host}`,
+      '  service tcp443',
+      '       interval 5s',
+      '       monitor tcp.monitor -p 443',
+      '       period wd {Sun-Sat}',
+      `           alert lvs.alert -P tcp -V 172.26.132.114:443 -R ${host} -W ${weight} -F g`,
+      `           upalert lvs.alert -P tcp -V 172.26.132.114:443 -R ${host} -W ${weight} -F g`,
+      '',
+    ];
+    const source = tmp.write(
+      'mon-lvs-formal.cf',
+      ['hostgroup 172.26.132.101 172.26.132.101', 'hostgroup 172.26.132.102 172.26.132.102', '', ...watch('172.26.132.101', 1), ...watch('172.26.132.102', 1), ...watch('172.26.132.101', 2)].join('\n'),
+    );
+    const config = importReport('mon', source).config as Json;
+    expect(Object.keys(config.alerts)).toEqual([
+      'lvs-P-tcp-V-172.26.132.114-443-R-172.26.132.101',
+      'lvs-P-tcp-V-172.26.132.114-443-R-172.26.132.102',
+      'lvs-P-tcp-V-172.26.132.114-443-R-172.26.132.101-W-2-F-g', // the cut name is taken: in full
+    ]);
+    expect(config.alerts['lvs-P-tcp-V-172.26.132.114-443-R-172.26.132.102'].args).toEqual(['-P', 'tcp', '-V', '172.26.132.114:443', '-R', '172.26.132.102', '-W', '1', '-F', 'g']);
+  });
+
+  it('a typo in a period (alertevry) counts as a problem in the source, as mon refuses the file', () => {
+    const source = tmp.write(
+      'typo.cf',
+      ['hostgroup web 127.0.0.1', '', 'watch web', '    service http', '        interval 30s', '        monitor http.monitor', '        period wd {Mon-Sun}', '            alert mail.alert ops@example.com', '            alertevry 10m', ''].join('\n'),
+    );
+    const check = runVigil(['import', 'mon', source, '--check']);
+    expect(check.stdout).toMatch(/1 problem\(s\) in the source/);
+    expect(check.stdout).toMatch(/Problems in the source \(1\):\n {2}typo\.cf:9\n {6}alertevry 10m: not a mon period directive; mon rejects this config \(unknown syntax\); not imported\n/);
   });
 
   it('alertevery: re-alerts on a changed summary, with observe_detail on a changed detail too, with strict only on time', () => {

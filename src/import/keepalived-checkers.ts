@@ -30,8 +30,8 @@ export interface CheckerTranslation {
   summary: string;
   /** Differences from keepalived's checker. */
   differences: string[];
-  /** Keywords of the checker that were not translated, with why. */
-  untranslated: Array<{ node: KeepalivedNode; reason: string }>;
+  /** Keywords of the checker that were not translated, with why (and how to cite a block, when not by its keyword). */
+  untranslated: Array<{ node: KeepalivedNode; reason: string; text?: string }>;
 }
 
 const GENERIC = new Set(['connect_ip', 'connect_port', 'bindto', 'bind_if', 'bind_port', 'fwmark', 'alpha', 'connect_timeout', 'retry', 'nb_get_retry', 'delay_before_retry', 'warmup', 'delay_loop', 'log_all_failures']);
@@ -46,7 +46,7 @@ const GENERIC_REASONS: Record<string, string> = {
 const OWN_KEYWORDS: Record<string, string[]> = {
   HTTP_GET: ['url', 'virtualhost', 'http_protocol', 'fast_recovery'],
   SSL_GET: ['url', 'virtualhost', 'http_protocol', 'fast_recovery', 'enable_sni'],
-  SMTP_CHECK: ['helo_name'],
+  SMTP_CHECK: ['helo_name', 'host'],
   DNS_CHECK: ['name', 'type'],
   MISC_CHECK: ['misc_path', 'misc_timeout', 'misc_dynamic', 'user'],
   UDP_CHECK: ['payload', 'require_reply', 'min_reply_length', 'max_reply_length'],
@@ -99,10 +99,12 @@ function placeholderFor(word: string, ctx: RealContext): string {
   return literalArgument(word);
 }
 
-function httpCheck(checker: KeepalivedNode, ctx: RealContext, out: CheckerTranslation): void {
+/** A check a checker block became, besides its first (another url, another SMTP host). */
+type ExtraCheck = { check: Record<string, unknown>; summary: string };
+
+/** One url { } of HTTP_GET / SSL_GET: its check and summary; what it has that is not translated goes to `out`. */
+function urlCheck(url: KeepalivedNode | undefined, checker: KeepalivedNode, ctx: RealContext, out: CheckerTranslation): ExtraCheck {
   const ssl = checker.keyword === 'SSL_GET';
-  const urls = checker.children?.filter((c) => c.keyword === 'url') ?? [];
-  const url = urls[0];
   const check: Record<string, unknown> = { type: 'http' };
   if (ssl) {
     check.scheme = 'https';
@@ -118,23 +120,68 @@ function httpCheck(checker: KeepalivedNode, ctx: RealContext, out: CheckerTransl
   if (regex) check[child(url, 'regex_no_match') ? 'reject_body' : 'expect_body'] = regex.args[0];
   if (ssl) {
     if (boolOf(child(checker, 'enable_sni')) && host) check.tls_server_name = host.args[0];
-    else if (host) out.differences.push('SSL_GET without enable_sni: keepalived sends no SNI; Vigil sends host_header as SNI');
+    else if (host && !out.differences.some((d) => d.startsWith('SSL_GET without enable_sni'))) out.differences.push('SSL_GET without enable_sni: keepalived sends no SNI; Vigil sends host_header as SNI');
     const cert = child(ctx.ssl, 'certificate');
     const key = child(ctx.ssl, 'key');
     if (cert) check.tls_cert = cert.args[0];
     if (key) check.tls_key = key.args[0];
   }
-  out.check = check;
-  out.summary = `${checker.keyword}: ${ssl ? 'HTTPS' : 'HTTP'} GET of ${check.path as string}, status in ${check.expect_status as string}${digest ? ', body MD5 as digest' : ''}${regex ? `, body ${child(url, 'regex_no_match') ? 'not ' : ''}matching the regex` : ''}`;
-  if (urls.length > 1) {
-    for (const extra of urls.slice(1)) out.untranslated.push({ node: extra, reason: `Vigil's http check requests one URL (${check.path as string}); keepalived needs every url to pass — add a service or a plugin for the others` });
-  }
   for (const node of url?.children ?? []) {
     if (['path', 'status_code', 'digest', 'regex', 'regex_no_match', 'virtualhost'].includes(node.keyword)) continue;
     out.untranslated.push({ node, reason: node.keyword === 'regex_max_offset' ? 'max_body_bytes bounds how much of the body is read' : 'not supported by the http check' });
   }
+  const summary = `${checker.keyword}: ${ssl ? 'HTTPS' : 'HTTP'} GET of ${check.path as string}, status in ${check.expect_status as string}${digest ? ', body MD5 as digest' : ''}${regex ? `, body ${child(url, 'regex_no_match') ? 'not ' : ''}matching the regex` : ''}`;
+  return { check, summary };
+}
+
+/** HTTP_GET / SSL_GET: a check per url { } (keepalived needs every one to pass); the first goes in `out`, the others are returned. */
+function httpChecks(checker: KeepalivedNode, ctx: RealContext, out: CheckerTranslation): ExtraCheck[] {
+  const urls = checker.children?.filter((c) => c.keyword === 'url') ?? [];
+  const [first, ...others] = (urls.length ? urls : [undefined]).map((url) => urlCheck(url, checker, ctx, out));
+  out.check = first!.check;
+  out.summary = first!.summary;
   const protocol = child(checker, 'http_protocol');
   if (protocol) out.differences.push(`http_protocol ${protocol.args[0]}: Vigil speaks HTTP/1.1 on a new connection per check`);
+  return others;
+}
+
+/**
+ * SMTP_CHECK: the greeting (220), HELO (250) and QUIT (221), as keepalived's checker. keepalived
+ * makes each host { } a checker of its own: one on the real server (no connect_ip, or its address)
+ * becomes a check with that host's connect_port and bindto; one on another host is listed, since
+ * Vigil checks the real server itself. The first check goes in `out`, the others are returned.
+ */
+function smtpChecks(checker: KeepalivedNode, ctx: RealContext, out: CheckerTranslation): ExtraCheck[] {
+  const helo = child(checker, 'helo_name')?.args[0] ?? 'localhost';
+  const steps = [{ expect: '^220 ' }, { send: `HELO ${helo}\r\n` }, { expect: '^250 ' }, { send: 'QUIT\r\n' }, { expect: '^221 ' }];
+  out.check = { type: 'tcp', steps };
+  out.summary = 'SMTP_CHECK: the SMTP greeting, a HELO and a QUIT';
+  const hosts = checker.children?.filter((c) => c.keyword === 'host') ?? [];
+  const onRealServer: ExtraCheck[] = [];
+  for (const host of hosts) {
+    const ip = child(host, 'connect_ip')?.args[0];
+    const port = child(host, 'connect_port')?.args[0];
+    const bindto = child(host, 'bindto')?.args[0];
+    if (ip !== undefined && ip !== ctx.address) {
+      const where = `${ip}:${port ?? ctx.port ?? 25}${bindto ? ` from ${bindto}` : ''}`;
+      out.untranslated.push({ node: host, reason: `keepalived also checks SMTP on ${where} for this real server (each host block is a checker of its own, and all must pass); Vigil checks the real server itself, not other hosts`, text: `host { connect_ip ${ip}${port ? ` connect_port ${port}` : ''}${bindto ? ` bindto ${bindto}` : ''} }` });
+      continue;
+    }
+    const check: Record<string, unknown> = { type: 'tcp', steps };
+    if (port !== undefined) check.port = Number(port);
+    if (bindto !== undefined) check.source_address = bindto;
+    onRealServer.push({ check, summary: `SMTP_CHECK host ${ip ?? ctx.address}${port ? `:${port}` : ''}: the SMTP greeting, a HELO and a QUIT` });
+    for (const node of host.children ?? []) {
+      if (!['connect_ip', 'connect_port', 'bindto'].includes(node.keyword)) out.untranslated.push({ node, reason: GENERIC_REASONS[node.keyword] ?? 'not a host option Vigil knows' });
+    }
+  }
+  if (hosts.length && !onRealServer.length) out.differences.push('SMTP_CHECK: its host blocks are all other hosts, so keepalived never checks the real server itself; Vigil checks the real server');
+  const [first, ...others] = onRealServer;
+  if (first) {
+    out.check = first.check;
+    out.summary = first.summary;
+  }
+  return others;
 }
 
 function miscCheck(checker: KeepalivedNode, ctx: RealContext, out: CheckerTranslation): void {
@@ -171,8 +218,11 @@ function udpCheck(checker: KeepalivedNode, out: CheckerTranslation): void {
   out.summary = `UDP_CHECK: a datagram${reply ? ' and a reply' : ' (down only on ICMP unreachable)'}`;
 }
 
-/** Translates a checker on one real server; `undefined` checker means none (keepalived: always up). */
-export function translateChecker(checker: KeepalivedNode | undefined, ctx: RealContext): CheckerTranslation {
+/**
+ * Translates a checker on one real server; `undefined` checker means none (keepalived: always up).
+ * An HTTP_GET or SSL_GET with several url { } gives a translation per url, every one to pass.
+ */
+export function translateChecker(checker: KeepalivedNode | undefined, ctx: RealContext): CheckerTranslation[] {
   const type = checker?.keyword ?? 'none';
   const out: CheckerTranslation = { check: {}, timing: timing(type, checker, ctx), summary: '', differences: [], untranslated: [] };
   const connectPort = child(checker, 'connect_port');
@@ -181,17 +231,15 @@ export function translateChecker(checker: KeepalivedNode | undefined, ctx: RealC
     out.check = { type: 'script', convention: 'exit_code', command: 'true' };
     out.summary = checker ? `${type}: not translated, so the real server is always up` : 'no checker: keepalived never checks this real server (always up)';
     if (checker) out.untranslated.push({ node: checker, reason: `Vigil has no ${type}; the real server is imported as always up (a script check running true)` });
-    return out;
+    return [out];
   }
-  if (type === 'HTTP_GET' || type === 'SSL_GET') httpCheck(checker, ctx, out);
+  let extras: ExtraCheck[] = [];
+  if (type === 'HTTP_GET' || type === 'SSL_GET') extras = httpChecks(checker, ctx, out);
   else if (type === 'TCP_CHECK') {
     out.check = { type: 'tcp' };
     out.summary = 'TCP_CHECK: a TCP connect';
-  } else if (type === 'SMTP_CHECK') {
-    const helo = child(checker, 'helo_name')?.args[0] ?? 'localhost';
-    out.check = { type: 'tcp', steps: [{ expect: '^220 ' }, { send: `HELO ${helo}\r\n` }, { expect: '^250 ' }, { send: 'QUIT\r\n' }] };
-    out.summary = 'SMTP_CHECK: the SMTP greeting and a HELO';
-  } else if (type === 'DNS_CHECK') {
+  } else if (type === 'SMTP_CHECK') extras = smtpChecks(checker, ctx, out);
+  else if (type === 'DNS_CHECK') {
     out.check = { type: 'dns', name: child(checker, 'name')?.args[0] ?? '.', query_type: (child(checker, 'type')?.args[0] ?? 'SOA').toUpperCase() };
     out.summary = `DNS_CHECK: a ${out.check.query_type as string} query for ${out.check.name as string}`;
   } else if (type === 'MISC_CHECK') miscCheck(checker, ctx, out);
@@ -201,8 +249,11 @@ export function translateChecker(checker: KeepalivedNode | undefined, ctx: RealC
     out.summary = "PING_CHECK: an icmp check, one echo request from Vigil's own raw socket (up when it is answered)";
     if (bindto) out.untranslated.push({ node: bindto, reason: 'the icmp check sends from the address the kernel picks for the real server (it has no source_address)' });
   }
-  if (connectPort && type !== 'MISC_CHECK' && type !== 'PING_CHECK') out.check.port = Number(connectPort.args[0]);
-  if (bindto && ['HTTP_GET', 'SSL_GET', 'TCP_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK'].includes(type)) out.check.source_address = bindto.args[0];
+  // The checker's connect_port and bindto, for every check it became that has none of its own (an SMTP host block may).
+  for (const check of [out.check, ...extras.map((extra) => extra.check)]) {
+    if (connectPort && type !== 'MISC_CHECK' && type !== 'PING_CHECK' && check.port === undefined) check.port = Number(connectPort.args[0]);
+    if (bindto && ['HTTP_GET', 'SSL_GET', 'TCP_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK'].includes(type) && check.source_address === undefined) check.source_address = bindto.args[0];
+  }
   for (const node of checker.children ?? []) {
     if (GENERIC.has(node.keyword)) {
       if (GENERIC_REASONS[node.keyword]) out.untranslated.push({ node, reason: GENERIC_REASONS[node.keyword]! });
@@ -210,5 +261,6 @@ export function translateChecker(checker: KeepalivedNode | undefined, ctx: RealC
       out.untranslated.push({ node, reason: `not a ${type} option Vigil knows` });
     }
   }
-  return out;
+  // The other urls or hosts: the same checker's timing; its notes are on the first.
+  return [out, ...extras.map(({ check, summary }) => ({ check, timing: out.timing, summary, differences: [], untranslated: [] }))];
 }

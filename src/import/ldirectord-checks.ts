@@ -1,6 +1,7 @@
 // ldirectord's checktype + service (+ request/receive, virtualhost, httpmethod, checkport,
 // checkcommand) → the Vigil check that does the same job on each real server.
 import { isIP } from 'node:net';
+import { splitCommandLine } from '../config/command-line.js';
 import { ICMP_MAX_ECHOES, inlineSecretsNote, literalArgument } from './import-text.js';
 
 export interface LdirectordCheckInput {
@@ -38,6 +39,8 @@ export interface CheckTranslation {
   differences: string[];
   /** Virtual settings this check took in (not to be listed as untranslated). */
   usedKeys?: string[];
+  /** Virtual settings ldirectord's check uses and this one cannot, with why (listed as untranslated). */
+  unusedKeys?: Record<string, string>;
 }
 
 const BANNER_SERVICES: Record<string, { banner: string; tls?: boolean; port: number }> = {
@@ -77,6 +80,15 @@ function connect(input: LdirectordCheckInput, why: string, differences: string[]
   return { check, timeoutMs: input.checkTimeoutMs, summary: `${why}: a TCP connect`, differences };
 }
 
+/** Whether a receive regex matches an empty body (`.*` does); one JavaScript cannot read does not. */
+function matchesEmpty(receive: string): boolean {
+  try {
+    return new RegExp(receive).test('');
+  } catch {
+    return false;
+  }
+}
+
 function http(input: LdirectordCheckInput): CheckTranslation {
   const differences: string[] = [];
   let requestPath = input.request;
@@ -96,12 +108,15 @@ function http(input: LdirectordCheckInput): CheckTranslation {
   if (input.virtualhost) check.host_header = input.virtualhost;
   check.expect_status = '200-299';
   check.follow_redirects = true; // LWP follows redirects and judges the final answer
-  if (input.receive) check.expect_body = input.receive;
+  // A HEAD answer has no body: ldirectord's match of receive then fails every time (its manual says to leave receive unset with HEAD).
+  const headWithReceive = input.httpmethod === 'HEAD' && input.receive !== '' && !matchesEmpty(input.receive);
+  if (input.receive && !headWithReceive) check.expect_body = input.receive;
+  if (headWithReceive) differences.push(`httpmethod=HEAD with receive="${input.receive}": a HEAD answer has no body, so ldirectord's check never matched and every real server stayed down; Vigil keeps HEAD without expect_body (up on a 2xx)`);
   if (input.service === 'http_proxy') differences.push('service=http_proxy: ldirectord fetches the request through the real server as a proxy; Vigil requests it from the real server directly');
   return {
     check,
     timeoutMs: input.negotiateTimeoutMs,
-    summary: `checktype=negotiate service=${input.service}: an HTTP${input.service === 'https' ? 'S' : ''} ${input.httpmethod} of ${requestPath}, a 2xx answer (after redirects)${input.receive ? ` whose body matches /${input.receive}/` : ''}`,
+    summary: `checktype=negotiate service=${input.service}: an HTTP${input.service === 'https' ? 'S' : ''} ${input.httpmethod} of ${requestPath}, a 2xx answer (after redirects)${check.expect_body ? ` whose body matches /${input.receive}/` : ''}`,
     differences,
   };
 }
@@ -122,7 +137,10 @@ function negotiate(input: LdirectordCheckInput): CheckTranslation {
     if (banner.tls) Object.assign(check, { tls: true, tls_verify: false });
     if (input.checkport !== undefined) check.port = input.checkport;
     const differences = ['ftp', 'pop', 'pops', 'imap', 'imaps'].includes(service) ? [`service=${service}: ldirectord logs in (login/passwd) when given; Vigil checks the greeting only`] : [];
-    return { check, timeoutMs: input.negotiateTimeoutMs, summary: `service=${service}: the server's greeting${banner.tls ? ' over TLS' : ''}`, differences };
+    // check_ftp logs in, downloads the request file and wants receive in what it got.
+    const download = "ldirectord's ftp check logs in, downloads the request= file and looks for receive= in it; Vigil's tcp check reads the FTP greeting only (a script check can do the download)";
+    const unusedKeys = service === 'ftp' ? { request: download, receive: download } : undefined;
+    return { check, timeoutMs: input.negotiateTimeoutMs, summary: `service=${service}: the server's greeting${banner.tls ? ' over TLS' : ''}`, differences, unusedKeys };
   }
   if (service === 'dns') {
     const name = input.request.replace(/^\//, '') || '.';
@@ -275,13 +293,20 @@ export function translateLdirectordCheck(input: LdirectordCheckInput): CheckTran
   if (type === 'ping') return ping(input, 'checktype=ping');
   if (type === 'on') return always(input, 'checktype=on');
   if (type === 'external' || type === 'external-perl') {
+    // Split as keepalived's misc_path is: Vigil runs `command` as a program path, with `args`.
+    const words = splitCommandLine(input.checkcommand);
+    if (typeof words === 'string') return `checkcommand=${input.checkcommand}: ${words}`;
+    const [command, ...own] = words;
     const check: Record<string, unknown> = {
       type: 'script',
       convention: 'exit_code',
-      command: input.checkcommand,
-      args: [literalArgument(input.virtualServer), literalArgument(input.virtualPort), '{address}', input.realsHavePort ? '{port}' : '0'],
+      command,
+      args: [...own.map(literalArgument), literalArgument(input.virtualServer), literalArgument(input.virtualPort), '{address}', input.realsHavePort ? '{port}' : '0'],
     };
     const differences = type === 'external-perl' ? ['checktype=external-perl: the script runs as its own process (as checktype=external) instead of inside ldirectord'] : [];
+    if (own.length) {
+      differences.push(`checkcommand="${input.checkcommand}": ldirectord execs the whole string as one program name (with its four arguments), which fails, so its check always failed; Vigil runs ${command} with ${own.join(' ')} before the four arguments`);
+    }
     return { check, timeoutMs: input.checkTimeoutMs, summary: `checktype=${type}: ${input.checkcommand} with ldirectord's four arguments (virtual address, virtual port, real address, real port); exit 0 is up`, differences };
   }
   if (type === 'off') return 'checktype=off: ldirectord activates neither the real servers nor the fallback';

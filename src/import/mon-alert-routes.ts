@@ -57,6 +57,22 @@ export class PeriodNames {
   }
 }
 
+/** Alert names are cut to about this many characters, between words. */
+const NAME_LENGTH = 48;
+
+/**
+ * `lvs-P-tcp-V-172.26.132.114-443-R-172.26.132.101`: the program and its arguments, cut between
+ * whole arguments (never inside an address or a number) once past NAME_LENGTH; in full where the
+ * cut one is taken by an alert with other arguments.
+ */
+function alertName(program: string, args: string[], taken: Set<string>): string {
+  const words = [program.replace(/\.alert$/, ''), ...args].map((word) => slug(word, '')).filter(Boolean);
+  const upTo = (count: number) => slug(words.slice(0, count).join('-'), 'alert');
+  let count = 1;
+  while (count < words.length && upTo(count + 1).length <= NAME_LENGTH) count++;
+  return taken.has(upTo(count)) ? upTo(words.length) : upTo(count);
+}
+
 /** The exec alerts, one per program + arguments + environment (twins when one service needs it twice). */
 export class MonAlerts {
   private readonly byKey = new Map<string, string[]>();
@@ -73,8 +89,7 @@ export class MonAlerts {
     this.byKey.set(key, names);
     const free = names.find((name) => !used.has(name));
     if (free) return free;
-    const base = slug(`${line.program.replace(/\.alert$/, '')}-${line.args.join('-')}`.slice(0, 48), 'alert');
-    const name = uniqueName(base, this.taken);
+    const name = uniqueName(alertName(line.program, line.args, this.taken), this.taken);
     const program = findProgram(line.program, this.alertDirs);
     const alert: Record<string, unknown> = { type: 'exec', convention: 'mon', command: program.path };
     if (line.args.length) alert.args = line.args;
@@ -169,7 +184,8 @@ export function translatePeriods(service: MonService, env: Record<string, string
       } else if (directive.key in IGNORED_IN_PERIOD) {
         out.untranslated(directive.line, `${directive.key} ${directive.rest}`, IGNORED_IN_PERIOD[directive.key]!);
       } else if (!['alertevery', 'alertafter', 'numalerts'].includes(directive.key)) {
-        out.untranslated(directive.line, `${directive.key} ${directive.rest}`, 'not a mon period directive (mon rejects this config: unknown syntax)');
+        // A typo (alertevry) is a mistake in the source (mon refuses the file), not something left untranslated.
+        out.problem(directive.line, `${directive.key} ${directive.rest}: not a mon period directive; mon rejects this config (unknown syntax); not imported`);
       }
     }
     const groups = new Map<string, AlertLine[]>();

@@ -192,7 +192,9 @@ export function translateService(watch: MonWatch, service: MonService, index: Se
 
   for (const directive of directives) {
     if (SERVICE_KEYS.has(directive.key)) continue;
-    out.untranslated(directive.line, `${directive.key} ${directive.rest}`, NOT_TRANSLATED[directive.key] ?? 'not a mon service directive (mon rejects this config: unknown syntax)');
+    // An unknown directive is a mistake in the source (mon refuses the file), not something left untranslated.
+    if (NOT_TRANSLATED[directive.key]) out.untranslated(directive.line, `${directive.key} ${directive.rest}`, NOT_TRANSLATED[directive.key]);
+    else out.problem(directive.line, `${directive.key} ${directive.rest}: not a mon service directive; mon rejects this config (unknown syntax); not imported`);
   }
 
   const routes = translatePeriods(service, service.vars, ctx);

@@ -5,9 +5,11 @@
 // keepalived's job: its blocks are listed, with `vigil track` as the track_script to add.
 import path from 'node:path';
 import { isIP } from 'node:net';
+import { VirtualServiceBlocks, virtualServiceText } from './duplicate-virtual-services.js';
 import { ImportError } from './import-error.js';
 import { ImportBuilder, type ConfigPath, type ImportOptions, type ImportResult } from './import-result.js';
 import { DurationWriter } from './import-text.js';
+import { IPVS_SCHEDULER_LIST, isIpvsScheduler } from './ipvs-schedulers.js';
 import { CHECKER_TYPES, inherited, translateChecker, type CheckerTranslation, type Timing } from './keepalived-checkers.js';
 import { commonForwarding, endpointText, persistence, virtualServerName } from './lvs-naming.js';
 import { includeReader, parseKeepalivedConf, type KeepalivedNode } from './parse-keepalived-conf.js';
@@ -56,6 +58,7 @@ interface Context {
   out: ImportBuilder;
   durations: DurationWriter;
   names: Set<string>;
+  services: VirtualServiceBlocks;
   ssl?: KeepalivedNode;
   mail?: string;
 }
@@ -125,8 +128,8 @@ function readReal(node: KeepalivedNode, vs: KeepalivedNode, ctx: Context): RealS
   const port = portText === undefined ? undefined : Number(portText);
   const weightNode = lastChild(node, 'weight');
   const checkers = (node.children ?? []).filter((c) => CHECKER_TYPES.includes(c.keyword));
-  const translations = (checkers.length ? checkers : [undefined]).map((checker) => translateChecker(checker, { address, port, virtualServer: vs, realServer: node, ssl: ctx.ssl }));
-  for (const translation of translations) for (const item of translation.untranslated) untranslated(ctx, item.node, item.reason);
+  const translations = (checkers.length ? checkers : [undefined]).flatMap((checker) => translateChecker(checker, { address, port, virtualServer: vs, realServer: node, ssl: ctx.ssl }));
+  for (const translation of translations) for (const item of translation.untranslated) untranslated(ctx, item.node, item.reason, item.text);
   for (const child of node.children ?? []) {
     if (RS_KEYWORDS.has(child.keyword)) continue;
     untranslated(ctx, child, RS_REASONS[child.keyword] ?? 'not a real_server option Vigil knows');
@@ -163,8 +166,20 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
   if (!protocolNode && fwmark === undefined) {
     ctx.out.problem(vs.line, `${head} has no protocol: keepalived 2.2 defaults to UDP (keepalived -t reports it), so it is imported as udp; add protocol TCP if that is what was meant`, vs.file);
   }
+  const realNodes = (vs.children ?? []).filter((c) => c.keyword === 'real_server');
+  const ipv6 = lastChild(vs, 'ip_family')?.args[0] === 'inet6' || isIP(realNodes[0]?.args[0] ?? '') === 6;
+  const serviceKey = fwmark !== undefined ? { fwmark, ipv6 } : { protocol, address: address!, port: port! };
+  const earlier = ctx.services.earlierBlock(serviceKey, { line: vs.line, file: vs.file });
+  if (earlier) {
+    const service = virtualServiceText(serviceKey);
+    const first = ctx.out.cite(earlier.line, earlier.file);
+    ctx.out.problem(vs.line, `${head} is ${service} again (first at ${first}): keepalived -t accepts it, but both blocks would set up and change that one IPVS service; only the first is imported`, vs.file);
+    const reals = realNodes.map((node) => node.args.join(' '));
+    untranslated(ctx, vs, `a second virtual_server for ${service}: not imported, and its real servers (${reals.join(', ') || 'none'}) are not merged into the first; move the ones you want to ${first}`);
+    return;
+  }
 
-  const reals = (vs.children ?? []).filter((c) => c.keyword === 'real_server').map((node) => readReal(node, vs, ctx)).filter((r): r is RealServer => r !== undefined);
+  const reals = realNodes.map((node) => readReal(node, vs, ctx)).filter((r): r is RealServer => r !== undefined);
   if (!reals.length) {
     untranslated(ctx, vs, 'it has no real server');
     return;
@@ -181,14 +196,26 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
   }
 
   const scheduler = lastChild(vs, 'lb_algo') ?? lastChild(vs, 'lvs_sched');
-  entry.scheduler = scheduler?.args[0] ?? 'wlc';
-  if (!scheduler) out.comment([...where, 'scheduler'], "keepalived's default", true);
+  if (!scheduler) {
+    entry.scheduler = 'wlc';
+    out.comment([...where, 'scheduler'], "keepalived's default", true);
+  } else if (isIpvsScheduler(scheduler.args[0] ?? '')) entry.scheduler = scheduler.args[0];
+  else {
+    // keepalived 2.2 says "Invalid lvs_scheduler ... - ignoring" and sets up the service with wlc.
+    out.problem(scheduler.line, `${argsText(scheduler)} is not an IPVS scheduler (${IPVS_SCHEDULER_LIST}): keepalived -t reports it and keepalived uses wlc instead; imported without scheduler, so Vigil's default, wlc`, scheduler.file);
+  }
   const flags = SCHEDULER_FLAGS.filter((flag) => lastChild(vs, flag));
   if (flags.length) entry.scheduler_flags = flags.join(',');
   const persistenceNode = lastChild(vs, 'persistence_timeout');
-  if (persistenceNode) entry.persistent = persistenceNode.args[0] ? persistence(Number(persistenceNode.args[0])) : true;
+  if (persistenceNode && persistenceNode.args[0] === undefined) entry.persistent = true;
+  else if (persistenceNode && Number(persistenceNode.args[0]) > 0) entry.persistent = persistence(Number(persistenceNode.args[0]));
+  else if (persistenceNode) {
+    // keepalived sets persistence only for 1 to 2678400 seconds; 0 is not persistent.
+    out.problem(persistenceNode.line, `${argsText(persistenceNode)}: keepalived -t reports it (outside 1 to 2678400) and keepalived ignores it, so ${head} is not persistent; imported that way`, persistenceNode.file);
+  }
   const granularity = lastChild(vs, 'persistence_granularity');
-  if (granularity) entry.netmask = granularity.args[0];
+  if (granularity && entry.persistent) entry.netmask = granularity.args[0];
+  else if (granularity) untranslated(ctx, granularity, 'it only applies to a persistent service (persistence_timeout)');
   if (lastChild(vs, 'ops')) entry.ops = true;
 
   // Forwarding: the virtual server's (default NAT), or what most real servers override it with.
@@ -261,40 +288,28 @@ function translateVirtualServer(vs: KeepalivedNode, ctx: Context): void {
       out.behaviour(`${head}: every check of the list runs at the first checker's timing (${reals[0]!.checkers[0]!.keyword}); ${other.summary} had its own`, vs.line, vs.file);
     }
   }
-  const checks = canonicals.map((t) => ({ ...t.check }));
-  let realPorts = reals.map((real) => real.port);
-  for (const [index, check] of checks.entries()) {
-    if (check.port === undefined) continue;
-    if (forwarding.method !== 'nat' && fwmark === undefined) {
-      realPorts = reals.map(() => undefined); // IPVS uses the virtual port; the check uses connect_port
-    } else if (reals.some((real) => real.port !== undefined && real.port !== check.port)) {
-      const node = inherited('connect_port', reals[0]!.checkers[index]);
-      if (node) untranslated(ctx, node, 'with NAT each real server is checked on the port it is added with (Vigil checks a real server on its own port)');
-      delete check.port;
-    }
-  }
-
-  // A real server's own check where what keepalived checks on it (its checkers, on connect_port
-  // or else its own port) is not what the virtual server's check would: a port named only where
-  // it is not the one the real server is added with.
-  const portFor = (check: Record<string, unknown>, port: number | undefined, realPort: number | undefined) => {
-    const { port: _named, ...rest } = check;
+  // connect_port is where a checker connects, whatever port the real server has: the check's
+  // `port`, which wins over the real server's. It is written only where it is not the real
+  // server's own port. A real server whose checks (on their ports) are not what the virtual
+  // server's would be on it gets its own.
+  const onPort = (check: Record<string, unknown>, realPort: number | undefined) => {
+    const { port, ...rest } = check;
     return port === undefined || port === realPort ? rest : { ...rest, port };
   };
+  const checks = canonicals.map((t) => onPort(t.check, reals[0]!.port));
   const ownChecks = new Map<RealServer, Array<Record<string, unknown>>>();
   reals.forEach((real, index) => {
     if (index === 0) return;
-    const realPort = realPorts[index];
-    const wanted = real.translations.map(({ check }) => portFor(check, (check.port as number | undefined) ?? real.port, realPort));
-    const given = checks.map((check) => portFor(check, (check.port as number | undefined) ?? realPort, realPort));
+    const wanted = real.translations.map(({ check }) => onPort(check, real.port));
+    const given = checks.map((check) => onPort(check, real.port));
     if (JSON.stringify(wanted) !== JSON.stringify(given)) ownChecks.set(real, wanted);
   });
 
   // Real servers, without the destinations IPVS would store twice.
   const seen = new Set<string>();
   entry.real_servers = [];
-  reals.forEach((real, index) => {
-    const realPort = realPorts[index];
+  reals.forEach((real) => {
+    const realPort = real.port;
     const destination = `${real.address}|${forwarding.method === 'nat' || fwmark !== undefined ? realPort : port}`;
     if (seen.has(destination)) {
       untranslated(ctx, real.node, `IPVS stores it as the same destination as an earlier real server (${forwarding.method} forwarding uses the virtual port)`);
@@ -358,7 +373,7 @@ export async function translateKeepalived(text: string, file: string, options: I
     throw new ImportError(`cannot read a file ${file} includes: ${(err as Error).message}`);
   }
   const out = new ImportBuilder('keepalived', file);
-  const ctx: Context = { out, durations: new DurationWriter(options.intervalScale ?? 1), names: new Set(), ssl: tree.find((n) => n.keyword === 'SSL') };
+  const ctx: Context = { out, durations: new DurationWriter(options.intervalScale ?? 1), names: new Set(), services: new VirtualServiceBlocks(), ssl: tree.find((n) => n.keyword === 'SSL') };
   out.section('history').path = '/var/lib/vigil/history.db';
   out.comment(['history'], 'Real server outages, every ipvsadm command run, VRRP state changes (vigil vrrp-notify) and alert attempts are written here.');
   out.section('lvs').cleanstop = true;

@@ -5,8 +5,10 @@
 // checktimeout / failurecount its timing, emailalert a mail alert with placeholders to fill in.
 import { splitCommandLine } from '../config/command-line.js';
 import { parseHostEntry } from '../config/host-entry.js';
+import { VirtualServiceBlocks, virtualServiceText } from './duplicate-virtual-services.js';
 import { ImportBuilder, type ConfigPath, type ImportOptions, type ImportResult } from './import-result.js';
 import { DurationWriter, parseSeconds, uniqueName } from './import-text.js';
+import { IPVS_SCHEDULER_LIST, isIpvsScheduler } from './ipvs-schedulers.js';
 import { translateLdirectordCheck } from './ldirectord-checks.js';
 import { commonForwarding, endpointText, persistence, virtualServerName } from './lvs-naming.js';
 import { parseLdirectordCf, words, type LdirectordSetting, type LdirectordVirtual } from './parse-ldirectord-cf.js';
@@ -67,6 +69,7 @@ interface Context {
   durations: DurationWriter;
   globals: Map<string, LdirectordSetting>;
   names: Set<string>;
+  services: VirtualServiceBlocks;
   mailAlerts: Map<string, string>;
   mailNames: Set<string>;
 }
@@ -200,6 +203,15 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
     ({ address, port } = parsed);
   }
   const protocol = fwmark !== undefined ? 'fwm' : (value('protocol') ?? (port === 53 ? 'udp' : 'tcp'));
+  const serviceKey = fwmark !== undefined ? { fwmark, ipv6: virtual.ipv6 } : { protocol, address: address!, port: port! };
+  const earlier = ctx.services.earlierBlock(serviceKey, { line: virtual.line });
+  if (earlier) {
+    const service = virtualServiceText(serviceKey);
+    out.problem(virtual.line, `${head} is ${service} again (first at line ${earlier.line}): ldirectord refuses this config ("duplicate virtual server"); only the first is imported`);
+    const reals = virtual.settings.filter((s) => s.key === 'real' || s.key === 'real6').map((s) => s.value);
+    out.untranslated(virtual.line, head, `a second section for ${service}: not imported, and its real servers (${reals.join('; ') || 'none'}) are not merged into the first; move the ones you want to line ${earlier.line}`);
+    return;
+  }
   const service = value('service') ?? (fwmark !== undefined ? 'none' : (PORT_SERVICES[port!] ?? 'none'));
   const checktype = value('checktype') ?? 'negotiate';
   if (checktype === 'off') {
@@ -222,16 +234,10 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
   }
   // ldirectord (like IPVS) uses the virtual port for gate/ipip real servers of an address:port service.
   if (fwmark === undefined && forwarding.method !== 'nat') reals = reals.map((real) => ({ ...real, port }));
+  // checkport is where every check goes, whatever the forwarding (ld_checkport): the check's
+  // `port`, which wins over the real server's; not written when it is every real server's port.
   const checkport = get('checkport') ? Number(value('checkport')) : undefined;
-  let checkPortOption: number | undefined;
-  if (checkport !== undefined) {
-    if (forwarding.method !== 'nat' || reals.every((real) => real.port === undefined || real.port === checkport)) {
-      if (forwarding.method !== 'nat') reals = reals.map(({ port: _port, ...real }) => real); // IPVS uses the virtual port; the check uses checkport
-      checkPortOption = checkport;
-    } else {
-      out.untranslated(get('checkport')!.line, `checkport=${checkport}`, 'with masq each real server is checked on its own port (Vigil checks a real server on the port it is added with)');
-    }
-  }
+  const checkPortOption = checkport !== undefined && reals.some((real) => real.port !== checkport) ? checkport : undefined;
 
   // Per-real request/receive: the virtual server's check uses the first real's pair; a real whose
   // pair differs (its own, or the virtual's request= when it has none) gets a check of its own.
@@ -294,11 +300,24 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
     entry.virtual = endpointText(address!, port);
     if (protocol !== 'tcp') entry.protocol = protocol;
   }
-  entry.scheduler = value('scheduler') ?? 'wrr';
-  if (!get('scheduler')) out.comment([...where, 'scheduler'], "ldirectord's default", true);
+  const scheduler = get('scheduler');
+  if (!scheduler) {
+    entry.scheduler = 'wrr';
+    out.comment([...where, 'scheduler'], "ldirectord's default", true);
+  } else if (isIpvsScheduler(unquote(scheduler.value))) entry.scheduler = unquote(scheduler.value);
+  else {
+    out.problem(scheduler.line, `scheduler=${scheduler.value} is not an IPVS scheduler (${IPVS_SCHEDULER_LIST}): ipvsadm cannot create ${head} with it; imported without scheduler, so Vigil's default, wlc`);
+  }
   if (value('schedflags')) entry.scheduler_flags = value('schedflags');
-  if (value('persistent')) entry.persistent = persistence(Number(value('persistent')));
-  if (value('netmask')) entry.netmask = value('netmask');
+  const persistent = get('persistent');
+  if (persistent && Number(unquote(persistent.value)) > 0) entry.persistent = persistence(Number(unquote(persistent.value)));
+  else if (persistent) {
+    // ldirectord passes it on as ipvsadm -p 0, which ipvsadm refuses (1 to 2678400 seconds).
+    out.problem(persistent.line, `persistent=${persistent.value}: ldirectord runs ipvsadm with -p ${unquote(persistent.value)}, which ipvsadm refuses (it takes 1 to 2678400 seconds), so ${head} is not set up; imported not persistent`);
+  }
+  const netmask = get('netmask');
+  if (netmask && entry.persistent) entry.netmask = unquote(netmask.value);
+  else if (netmask) out.untranslated(netmask.line, `netmask=${netmask.value}`, 'it only applies to a persistent service (ldirectord passes -M only with -p)');
   if (value('ops') === 'yes') entry.ops = true;
   entry.forwarding = forwarding.method;
 
@@ -375,6 +394,7 @@ async function translateVirtual(virtual: LdirectordVirtual, ctx: Context): Promi
 
   for (const setting of virtual.settings) {
     if (check.usedKeys?.includes(setting.key)) continue;
+    if (check.unusedKeys?.[setting.key]) out.untranslated(setting.line, `${setting.key}=${setting.value}`, check.unusedKeys[setting.key]!);
     if (NOT_TRANSLATED_VIRTUAL[setting.key]) out.untranslated(setting.line, `${setting.key}=${setting.value}`, NOT_TRANSLATED_VIRTUAL[setting.key]!);
     else if (!VIRTUAL_KEYS.has(setting.key)) out.untranslated(setting.line, `${setting.key}=${setting.value}`, 'not an ldirectord virtual setting (ldirectord rejects this config: Unknown command)');
   }
@@ -386,7 +406,7 @@ export async function translateLdirectord(text: string, file: string, options: I
   for (const problem of parsed.problems) out.problem(problem.line, problem.message);
   const globals = new Map<string, LdirectordSetting>();
   for (const setting of parsed.globals) globals.set(setting.key, setting);
-  const ctx: Context = { out, durations: new DurationWriter(options.intervalScale ?? 1), globals, names: new Set(), mailAlerts: new Map(), mailNames: new Set() };
+  const ctx: Context = { out, durations: new DurationWriter(options.intervalScale ?? 1), globals, names: new Set(), services: new VirtualServiceBlocks(), mailAlerts: new Map(), mailNames: new Set() };
 
   out.section('history').path = '/var/lib/vigil/history.db';
   out.comment(['history'], "Real server outages, every ipvsadm command run, and alert attempts are written here (vigil history, vigil actions). ldirectord's log file has no counterpart to configure.");

@@ -84,7 +84,9 @@ function translateGlobals(mon: MonConfig, out: ImportBuilder, durations: Duratio
 
   for (const [key, { value, line }] of mon.globals) {
     if (HANDLED.has(key)) continue;
-    out.untranslated(line, `${key} = ${value}`, GLOBAL_REASONS[key] ?? 'not a mon global (mon rejects this config: unknown variable)');
+    // An unknown variable is a mistake in the source (mon refuses the file), not something left untranslated.
+    if (GLOBAL_REASONS[key]) out.untranslated(line, `${key} = ${value}`, GLOBAL_REASONS[key]);
+    else out.problem(line, `${key} = ${value}: not a mon global; mon rejects this config (unknown variable); not imported`);
   }
 }
 
