@@ -218,6 +218,30 @@ describe('control commands on the live daemon', () => {
     await daemon.waitForLine(/reload rejected: keeping the running configuration/);
   });
 
+  it('a config with a YAML syntax error (half-way through an edit): the commands still reach the daemon, and reload shows its refusal', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    writeFileSync(configFile, `${config()}  web-http: { group: rare, check: { type: tcp } }\n`); // a key defined twice
+    const line = config().split('\n').length;
+    const warning = `vigil: warning: ${configFile}:${line}:3: YAML syntax error: Map keys must be unique; history.path and control.socket read around it\n`;
+
+    const status = await vigil('status');
+    expect([status.code, status.stderr]).toEqual([0, warning]);
+    expect(status.stdout).toMatch(/web-http\/web1\s+UP/);
+    const history = await vigil('history');
+    expect([history.code, history.stderr, history.stdout]).toEqual([0, warning, 'no outages match\n']);
+
+    const refused = await vigil('reload');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `${warning}reload rejected, the running configuration stays:\n  ${configFile}:${line}:3: YAML syntax error: Map keys must be unique\n`,
+    );
+    const json = await vigil('reload', '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, errors: [expect.stringMatching(/YAML syntax error: Map keys must be unique/)] });
+    await daemon.waitForLine(/reload rejected: keeping the running configuration/);
+  });
+
   it('track --service: OK while enough targets are UP, FAIL below, for an unknown service, and without a daemon', async () => {
     const daemon = start();
     await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
