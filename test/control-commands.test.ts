@@ -218,6 +218,22 @@ describe('control commands on the live daemon', () => {
     await daemon.waitForLine(/reload rejected: keeping the running configuration/);
   });
 
+  it('--host is a name, an address or address:port: on the live daemon, and in the reports of what it recorded', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/);
+    await web2.stop();
+    await daemon.waitForLine(/web-http\/web2 UP → DOWN/);
+    const live = async (host: string) => (JSON.parse((await vigil('status', '--json', '--host', host)).stdout).targets as Array<{ id: string }>).map((t) => t.id);
+    expect(await live('web2')).toEqual(['web-http/web2']);
+    expect(await live(`127.0.0.1:${web2.port}`)).toEqual(['web-http/web2']);
+    expect(await live('127.0.0.1')).toEqual([`rare-http/127.0.0.1:${slow.port}`, 'web-http/web1', 'web-http/web2']);
+    const outages = async (host: string) => (JSON.parse((await vigil('history', '--json', '--host', host)).stdout) as Array<{ service: string; host: string }>).map((o) => `${o.service}/${o.host}`);
+    await waitFor(async () => (await outages('web2')).length, 'the outage to be written');
+    expect(await outages(`127.0.0.1:${web2.port}`)).toEqual(['web-http/web2']);
+    expect(await outages('127.0.0.1')).toEqual(['web-http/web2']);
+    expect((await vigil('availability', '--host', `127.0.0.1:${web2.port}`)).stdout).toMatch(/\nweb-http\/web2 .*\n$/);
+  });
+
   it('a config with a YAML syntax error (half-way through an edit): the commands still reach the daemon, and reload shows its refusal', async () => {
     const daemon = start();
     await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);

@@ -64,6 +64,10 @@ describe('control socket', () => {
     expect(status.code).toBe(3);
     expect(status.stderr).toBe(`vigil status: the vigil daemon is not running (no control socket at ${socket}); last known state from the history database:\n`);
     expect(status.stdout).toMatch(/^TARGET\s+STATE\s+SINCE\s+FOR\s+FLAGS\s+MESSAGE\nweb-http\/web1\s+UP\s+\S+ \S+\s+\S+\s+disabled \(test\)\s+HTTP 200 from /);
+    // A name that matches nothing: the same answer as the daemon's, from the database.
+    const unknown = await vigil('status', 'nosuch');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/\nvigil status: no target matches service nosuch \(services: web-http\)\n$/);
     const json = JSON.parse((await vigil('status', '--json')).stdout);
     expect(json).toMatchObject({ live: false, daemon: null, targets: [{ id: 'web-http/web1', state: 'up', flags: { disabled: { reason: 'test' } } }] });
 

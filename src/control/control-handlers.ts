@@ -14,6 +14,7 @@ import {
   type StatusAnswer,
   type TargetStatus,
 } from './control-api.js';
+import { hostMatches, noTargetMatches } from './target-match.js';
 
 export interface ControlContext {
   supervisor: Supervisor;
@@ -61,10 +62,6 @@ function selectorOf(source: Record<string, unknown>): Selector {
   return Object.fromEntries(Object.entries(selector).filter(([, value]) => value !== undefined)) as Selector;
 }
 
-function describeSelector(selector: Selector): string {
-  return Object.entries(selector).map(([key, value]) => `${key} ${value}`).join(', ');
-}
-
 export function createControlHandler(context: ControlContext): (request: ControlRequest) => Promise<ControlResponse> {
   const { supervisor, history } = context;
   const now = context.now ?? Date.now;
@@ -72,19 +69,16 @@ export function createControlHandler(context: ControlContext): (request: Control
   /** The target ids a selector means; a selector that matches nothing is an error that says what exists. */
   function resolve(selector: Selector): string[] {
     if (!selector.service && !selector.group && !selector.host) throw new ControlError(400, 'name the targets: a service, a group and/or a host');
-    const ids = supervisor.select(selector);
-    if (ids.length) return ids;
     const states = supervisor.states();
-    const known = (values: string[]) => {
-      const unique = [...new Set(values)].sort();
-      return unique.length > 12 ? `${unique.slice(0, 12).join(', ')}, … (${unique.length})` : unique.join(', ');
-    };
-    const hints = [
-      selector.service && `services: ${known(states.map((s) => s.target.service))}`,
-      selector.group && `groups: ${known(states.map((s) => s.target.group))}`,
-      selector.host && `hosts: ${known(states.map((s) => s.target.name))}`,
-    ].filter(Boolean);
-    throw new ControlError(404, `no target matches ${describeSelector(selector)}${hints.length ? ` (${hints.join('; ')})` : ''}`);
+    const ids = states
+      .filter(({ target }) =>
+        (!selector.service || target.service === selector.service) &&
+        (!selector.group || target.group === selector.group) &&
+        (!selector.host || hostMatches(selector.host, target)))
+      .map(({ target }) => target.id);
+    if (ids.length) return [...new Set(ids)];
+    const known = { services: states.map((s) => s.target.service), groups: states.map((s) => s.target.group), hosts: states.map((s) => s.target.name) };
+    throw new ControlError(404, noTargetMatches(selector, known));
   }
 
   function status(query: URLSearchParams): StatusAnswer {

@@ -1,5 +1,6 @@
 // Reads outages back for `vigil history`: newest first, filtered by service, host, group, time window.
 import type { Database, Statement } from 'better-sqlite3';
+import { splitHostPort } from '../control/target-match.js';
 
 export interface TargetFilter {
   service?: string;
@@ -36,11 +37,35 @@ export interface OutageRow {
   intervalMs: number | null;
 }
 
-/** SQL condition and parameters selecting targets (alias `t`) by service, host and group. */
-export function targetCondition(filter: TargetFilter, params: Record<string, unknown>): string[] {
+/** Whether the targets table records addresses (schema version 7); the reports read older files too. */
+const recordsAddresses = new WeakMap<Database, boolean>();
+export function hasAddresses(db: Database): boolean {
+  let known = recordsAddresses.get(db);
+  if (known === undefined) {
+    known = (db.pragma('table_info(targets)') as Array<{ name: string }>).some((column) => column.name === 'address');
+    recordsAddresses.set(db, known);
+  }
+  return known;
+}
+
+/**
+ * SQL condition and parameters selecting targets (alias `t`) by service, host and group. A host is
+ * its name, its address or its address:port, as for the control commands (target-match.ts); a
+ * target recorded before addresses were is found by its name.
+ */
+export function targetCondition(db: Database, filter: TargetFilter, params: Record<string, unknown>): string[] {
   const where: string[] = [];
   if (filter.service !== undefined) (where.push('t.service = @service'), (params.service = filter.service));
-  if (filter.host !== undefined) (where.push('t.host = @host'), (params.host = filter.host));
+  if (filter.host !== undefined) {
+    params.host = filter.host;
+    const split = splitHostPort(filter.host);
+    if (!hasAddresses(db)) where.push('t.host = @host');
+    else if (!split) where.push('(t.host = @host OR t.address = @host)');
+    else {
+      where.push('(t.host = @host OR t.address = @host OR (t.address = @hostAddress AND t.port = @hostPort))');
+      Object.assign(params, { hostAddress: split.address, hostPort: split.port });
+    }
+  }
   if (filter.group !== undefined) (where.push('t.grp = @group'), (params.group = filter.group));
   return where;
 }
@@ -76,7 +101,7 @@ export function iterateOutages(db: Database, filter: OutageFilter, now: number =
 
 function outageStatement(db: Database, filter: OutageFilter, now: number): { statement: Statement; params: Record<string, unknown> } {
   const params: Record<string, unknown> = { now };
-  const where = targetCondition(filter, params);
+  const where = targetCondition(db, filter, params);
   if (filter.until !== undefined) (where.push('o.started_at <= @until'), (params.until = filter.until));
   if (filter.since !== undefined) {
     where.push('o.started_at >= @earliest', '(o.ended_at IS NULL OR o.ended_at >= @since)');

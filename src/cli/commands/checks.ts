@@ -3,6 +3,7 @@
 import { Option, type Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryCheckStats, type CheckStatsFilter, type CheckStatsRow, type Resolution } from '../../history/check-stats-query.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { examples } from '../config-option.js';
 import { formatLatency, formatShortDuration, formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
@@ -45,6 +46,7 @@ A failed check is one that was down or unknown; latency is over the checks that 
       try {
         const { since, until } = reportWindow(options, now);
         const db = await openHistoryForReading(options);
+        expectKnownTargets(db, reportTargets(options));
         const stats = queryCheckStats(db, { ...reportTargets(options), since, until, by: options.by, resolution: options.resolution }, now);
         db.close();
         const rows = options.worst === undefined ? stats.rows : worstRows(stats.rows, options.worst, moreFailing);

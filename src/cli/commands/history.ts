@@ -2,6 +2,7 @@ import { Command, Option } from '../commander.js';
 import { formatDuration, parseDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
 import { iterateOutages, queryOutages, type OutageFilter, type OutageRow } from '../../history/outage-query.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { configOption, examples } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
@@ -107,6 +108,7 @@ export function historyCommand(): Command {
         const until = options.until === undefined ? undefined : parseTimeArgument(options.until, now);
         const filter: OutageFilter = { ...reportTargets(options), since, until, openOnly: options.open, minDurationMs: minDuration, limit };
         const db = await openHistoryForReading(options);
+        expectKnownTargets(db, filter);
         // Machine formats stream: years of outages are written as they are read.
         if (format === 'csv') await writeLines(iterateOutages(db, filter, now), (row) => outageCsvLine(row, now), { header: CSV_HEADER_LINE });
         if (format === 'dtlog') await writeLines(iterateOutages(db, { ...filter, closedOnly: true, order: 'recovered' }, now), outageDtlogLine, { header: DTLOG_HEADER });

@@ -6,6 +6,7 @@ import { API_PREFIX, type StatusAnswer } from '../../control/control-api.js';
 import { DaemonUnreachable } from '../../control/control-client.js';
 import { openReadOnlyDatabase } from '../../history/open-database.js';
 import { queryStoredStatus } from '../../history/status-query.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { examples } from '../config-option.js';
 import { addDaemonOptions, askDaemon, EXIT_DAEMON_UNREACHABLE, expectOk, reportFailure, type DaemonOptions } from '../daemon-client.js';
 import { describeFlags } from '../format-flags.js';
@@ -76,6 +77,11 @@ export function statusCommand(): Command {
       }
       try {
         const db = openReadOnlyDatabase(await historyPathOf(options));
+        try {
+          expectKnownTargets(db, filter, { current: true });
+        } catch (err) {
+          return reportFailure('status', err); // a name that matches nothing, as the daemon would say: exit 1
+        }
         const stored = queryStoredStatus(db, filter);
         db.close();
         process.exitCode = EXIT_DAEMON_UNREACHABLE;

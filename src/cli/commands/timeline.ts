@@ -3,6 +3,7 @@
 import type { Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryAvailability } from '../../history/availability-query.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { queryTimeline } from '../../history/timeline-query.js';
 import { examples } from '../config-option.js';
 import { openHistoryForReading } from '../history-database.js';
@@ -38,6 +39,7 @@ export function timelineCommand(): Command {
         if (!Number.isInteger(width) || width < 1) throw new Error(`--width: expected a number of columns, got ${options.width}`);
         const filter = { ...reportTargets(options), since, until };
         const db = await openHistoryForReading(options);
+        expectKnownTargets(db, filter);
         const perTarget = queryAvailability(db, filter, now);
         const availability = new Map(perTarget.map((row) => [row.name, row.availability]));
         let rows = queryTimeline(db, filter, now);
