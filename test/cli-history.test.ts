@@ -132,6 +132,13 @@ describe('vigil history --format', () => {
     expect(JSON.parse(runVigil(['history', '--db', many, '--json']).stdout)).toHaveLength(100);
     expect(JSON.parse(runVigil(['history', '--db', many, '--json', '--limit', '0']).stdout)).toHaveLength(150);
     expect(runVigil(['history', '--db', many, '--format', 'dtlog']).stdout.trim().split('\n')).toHaveLength(1 + made.outages - made.openOutages);
+    // What was left out is said on stderr, stdout stays clean; nothing is said when nothing was.
+    const cut = '(showing the newest 100 of 150; --limit 0 for all)\n';
+    expect(runVigil(['history', '--db', many]).stderr).toBe(cut);
+    expect(runVigil(['history', '--db', many, '--json']).stderr).toBe(cut);
+    expect(runVigil(['history', '--db', many, '--format', 'csv', '--limit', '10']).stderr).toBe('(showing the newest 10 of 150; --limit 0 for all)\n');
+    expect(runVigil(['history', '--db', many, '--format', 'dtlog', '--limit', '10']).stderr).toBe(`(showing the first recovered 10 of ${made.outages - made.openOutages}; --limit 0 for all)\n`);
+    for (const args of [['--limit', '150'], ['--limit', '0'], ['--format', 'csv']]) expect(runVigil(['history', '--db', many, ...args]).stderr).toBe('');
     expect(known('--format', 'bogus').stderr).toMatch(/argument 'bogus' is invalid. Allowed choices are table, json, csv, dtlog/);
   });
 

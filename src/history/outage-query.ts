@@ -99,7 +99,27 @@ export function iterateOutages(db: Database, filter: OutageFilter, now: number =
   return statement.iterate(params) as IterableIterator<OutageRow>;
 }
 
+/** How many outages match `filter` without its limit: to say how many a limited listing left out. */
+export function countOutages(db: Database, filter: OutageFilter, now: number = Date.now()): number {
+  const { from, params } = outageSelection(db, filter, now);
+  return db.prepare(`SELECT count(*) ${from}`).pluck().get(params) as number;
+}
+
 function outageStatement(db: Database, filter: OutageFilter, now: number): { statement: Statement; params: Record<string, unknown> } {
+  const { from, params } = outageSelection(db, filter, now);
+  params.limit = filter.limit ?? -1;
+  const sql = `
+    SELECT o.id, t.service, t.grp AS "group", t.host, o.started_at AS startedAt, o.ended_at AS endedAt,
+           o.duration_ms AS durationMs, o.cause, o.end_message AS endMessage,
+           o.ack_at AS ackAt, o.ack_by AS ackBy, o.ack_comment AS ackComment, t.interval_ms AS intervalMs
+      ${from}
+     ORDER BY ${ORDER[filter.order ?? 'newest']}
+     LIMIT @limit`;
+  return { statement: db.prepare(sql), params };
+}
+
+/** The FROM and WHERE clauses of the outages matching `filter`, and their parameters. */
+function outageSelection(db: Database, filter: OutageFilter, now: number): { from: string; params: Record<string, unknown> } {
   const params: Record<string, unknown> = { now };
   const where = targetCondition(db, filter, params);
   if (filter.until !== undefined) (where.push('o.started_at <= @until'), (params.until = filter.until));
@@ -114,14 +134,7 @@ function outageStatement(db: Database, filter: OutageFilter, now: number): { sta
     where.push('coalesce(o.duration_ms, @now - o.started_at) >= @minDuration');
     params.minDuration = filter.minDurationMs;
   }
-  params.limit = filter.limit ?? -1;
-  const sql = `
-    SELECT o.id, t.service, t.grp AS "group", t.host, o.started_at AS startedAt, o.ended_at AS endedAt,
-           o.duration_ms AS durationMs, o.cause, o.end_message AS endMessage,
-           o.ack_at AS ackAt, o.ack_by AS ackBy, o.ack_comment AS ackComment, t.interval_ms AS intervalMs
-      FROM outages o ${filter.openOnly ? 'INDEXED BY outages_open' : ''} JOIN targets t ON t.id = o.target_id
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY ${ORDER[filter.order ?? 'newest']}
-     LIMIT @limit`;
-  return { statement: db.prepare(sql), params };
+  const from = `FROM outages o ${filter.openOnly ? 'INDEXED BY outages_open' : ''} JOIN targets t ON t.id = o.target_id
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+  return { from, params };
 }

@@ -1,7 +1,8 @@
+import type { Database } from 'better-sqlite3';
 import { Command, Option } from '../commander.js';
 import { formatDuration, parseDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
-import { iterateOutages, queryOutages, type OutageFilter, type OutageRow } from '../../history/outage-query.js';
+import { countOutages, iterateOutages, queryOutages, type OutageFilter, type OutageRow } from '../../history/outage-query.js';
 import { expectKnownTargets } from '../../history/target-names.js';
 import { configOption, examples } from '../config-option.js';
 import { formatTime, table } from '../format.js';
@@ -45,7 +46,7 @@ interface TextLayout {
  * years of outages is never held in memory. A reader that goes away (`| head`) ends the export
  * quietly, as it would any Unix tool.
  */
-async function writeLines(rows: Iterable<OutageRow>, line: (row: OutageRow) => string, layout: TextLayout = {}): Promise<void> {
+async function writeLines(rows: Iterable<OutageRow>, line: (row: OutageRow) => string, layout: TextLayout = {}): Promise<number> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
@@ -66,6 +67,14 @@ async function writeLines(rows: Iterable<OutageRow>, line: (row: OutageRow) => s
   if (previous === undefined) chunk += layout.empty !== undefined ? `${layout.empty}\n` : layout.header === undefined ? '' : `${layout.header}\n`;
   else chunk += `${previous}\n${layout.footer === undefined ? '' : `${layout.footer}\n`}`;
   if (chunk) process.stdout.write(chunk);
+  return count;
+}
+
+/** On stderr, so what goes to stdout stays clean: that `--limit` left rows out, and how many. */
+function sayIfCut(db: Database, filter: OutageFilter, shown: number, now: number): void {
+  if (filter.limit === undefined || shown < filter.limit) return;
+  const total = countOutages(db, filter, now);
+  if (total > shown) console.error(`(showing the ${filter.order === 'recovered' ? 'first recovered' : 'newest'} ${shown} of ${total}; --limit 0 for all)`);
 }
 
 export function historyCommand(): Command {
@@ -110,16 +119,18 @@ export function historyCommand(): Command {
         const db = await openHistoryForReading(options);
         expectKnownTargets(db, filter);
         // Machine formats stream: years of outages are written as they are read.
-        if (format === 'csv') await writeLines(iterateOutages(db, filter, now), (row) => outageCsvLine(row, now), { header: CSV_HEADER_LINE });
-        if (format === 'dtlog') await writeLines(iterateOutages(db, { ...filter, closedOnly: true, order: 'recovered' }, now), outageDtlogLine, { header: DTLOG_HEADER });
+        if (format === 'csv') sayIfCut(db, filter, await writeLines(iterateOutages(db, filter, now), (row) => outageCsvLine(row, now), { header: CSV_HEADER_LINE }), now);
+        if (format === 'dtlog') {
+          const recovered: OutageFilter = { ...filter, closedOnly: true, order: 'recovered' };
+          sayIfCut(db, recovered, await writeLines(iterateOutages(db, recovered, now), outageDtlogLine, { header: DTLOG_HEADER }), now);
+        }
         if (format === 'json') {
           // The layout of JSON.stringify(rows, null, 2), one row at a time.
           const indented = (row: OutageRow) => `  ${JSON.stringify(outageToJson(row, now), null, 2).replace(/\n/g, '\n  ')}`;
-          await writeLines(iterateOutages(db, filter, now), indented, { header: '[', separator: ',', footer: ']', empty: '[]' });
+          sayIfCut(db, filter, await writeLines(iterateOutages(db, filter, now), indented, { header: '[', separator: ',', footer: ']', empty: '[]' }), now);
         }
         if (format !== 'table') return void db.close();
         const rows = queryOutages(db, filter, now);
-        db.close();
         if (!rows.length) return void console.log('no outages match');
         console.log(
           table(
@@ -136,6 +147,8 @@ export function historyCommand(): Command {
             ]),
           ),
         );
+        sayIfCut(db, filter, rows.length, now); // after the table, where the eye ends
+        db.close();
       } catch (err) {
         console.error(`vigil history: ${describeError(err)}`);
         process.exitCode = 1;
