@@ -158,7 +158,11 @@ describe('control commands on the live daemon', () => {
     await web1.stop();
     await daemon.waitForLine(/web-http\/web1 UP → DOWN/);
     const [open] = JSON.parse((await vigil('history', '--json', '--open')).stdout);
-    expect((await vigil('ack', '--outage', String(open.id), '-m', 'vendor ticket 5521')).stdout).toBe(`acknowledged web-http/web1 (outage #${open.id})\n`);
+    expect((await vigil('ack', '--outage', String(open.id), '-m', 'vendor ticket 5521', '--by', 'alice')).stdout).toBe(`acknowledged web-http/web1 (outage #${open.id})\n`);
+    // A second acknowledgement takes the first one's place, and says whose.
+    expect((await vigil('ack', 'web-http/web1', '-m', 'vendor on site', '--by', 'bob')).stdout).toBe(
+      `acknowledged web-http/web1 (outage #${open.id}), replacing the acknowledgement by alice: "vendor ticket 5521"\n`,
+    );
     const unknown = await vigil('ack', '--outage', '999', '-m', 'x');
     expect(unknown.stderr).toMatch(/outage #999 is not open: only a current outage can be acknowledged/);
   });
@@ -189,6 +193,32 @@ describe('control commands on the live daemon', () => {
     ]);
     for (const period of periods.slice(0, 2)) expect(period.endedAt).toBe(period.plannedUntil); // ended when planned
     expect(periods[2]!.endedAt).toBeGreaterThanOrEqual(periods[2]!.startedAt);
+  });
+
+  it('maintenance start again: with nothing new it changes nothing; a new --for or --reason changes only that, and says so', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/);
+    const maintenance = async () => (await statusOf('web-http/web2')).target.flags.maintenance as { until: number; reason: string };
+    expect((await vigil('maintenance', 'start', 'web-http/web2', '--for', '1h', '--reason', 'kernel upgrade')).stdout).toBe('in maintenance: web-http/web2\n');
+    const first = await maintenance();
+    const repeat = await vigil('maintenance', 'start', '--host', 'web2');
+    expect(repeat.stdout).toMatch(/^already in maintenance: web-http\/web2 until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(kernel upgrade\)\n$/);
+    expect(await maintenance()).toEqual(first);
+
+    const longer = await vigil('maintenance', 'start', 'web-http/web2', '--for', '2h');
+    expect(longer.stdout).toMatch(/^maintenance of web-http\/web2 now until \S+ \S+ \(kernel upgrade\)\n$/);
+    const extended = await maintenance();
+    expect(extended.reason).toBe('kernel upgrade');
+    expect(extended.until).toBeGreaterThan(first.until);
+    const reworded = await vigil('maintenance', 'start', 'web-http/web2', '--reason', 'and firmware');
+    expect(reworded.stdout).toMatch(/^maintenance of web-http\/web2 now until \S+ \S+ \(and firmware\)\n$/);
+    expect(await maintenance()).toMatchObject({ until: extended.until, reason: 'and firmware' });
+    await daemon.stop();
+
+    const db = new Database(tmp.path('history.db'), { readonly: true });
+    const periods = db.prepare('SELECT planned_until AS plannedUntil, reason, ended_at AS endedAt FROM maintenance_periods').all();
+    db.close();
+    expect(periods).toEqual([{ plannedUntil: extended.until, reason: 'and firmware', endedAt: null }]);
   });
 
   it('check-now: the check runs at once and its result is printed', async () => {
