@@ -99,7 +99,7 @@ describe('vigil availability', () => {
   it('filters by host and group; bad windows are refused', () => {
     expect(json(...DAY, '--host', 'web2').rows.map((row) => row.name)).toEqual(['web-http/web2']);
     expect(json(...DAY, '--group', 'resolvers').rows.map((row) => row.name)).toEqual(['dns/ns1', 'dns/ns2']);
-    expect(availability(...DAY, '--service', 'nope').stdout).toMatch(/no targets match/);
+    expect(availability(...DAY, '--service', 'nope').stderr).toMatch(/no target matches service nope \(services: dns, web-http\)/);
     const backwards = availability('--since', '2025-03-02', '--until', '2025-03-01');
     expect(backwards.code).toBe(1);
     expect(backwards.stderr).toMatch(/--until \(2025-03-01\) must be after --since \(2025-03-02\)/);
