@@ -1,7 +1,9 @@
 // `vigil availability` and `vigil timeline` on a database with known outages and maintenance
 // (test/helpers/known-history.ts). Every figure below was worked out by hand from that timetable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeKnownHistory } from './helpers/known-history.js';
+import Database from 'better-sqlite3';
+import { migrate } from '../src/history/migrations.js';
+import { T, writeKnownHistory } from './helpers/known-history.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil } from './helpers/vigil-process.js';
 
@@ -146,6 +148,20 @@ describe('vigil timeline', () => {
     expect(narrow.stderr).toMatch(/a width of 30 leaves no room for the timeline; use at least 33 \(--width\)/);
     // Not a terminal: 100 columns.
     expect(timeline().stdout.split('\n')[1]!.length).toBe(100);
+  });
+
+  it('a column is maintenance when maintenance covers its down time, though not the whole column', () => {
+    // 10 columns of 6 minutes over 00:00–01:00; maintenance 00:20–00:40 holds the outage 00:21–00:23,
+    // in the column 00:18–00:24: availability does not count it, and neither does the picture.
+    const file = tmp.path('inside-maintenance.db');
+    const db = new Database(file);
+    migrate(db);
+    db.prepare("INSERT INTO targets (id, key, service, grp, host, state, since, updated_at) VALUES (1, 'svc/h1', 'svc', 'grp', 'h1', 'up', 0, 0)").run();
+    db.prepare('INSERT INTO outages (target_id, started_at, ended_at, duration_ms, cause) VALUES (1, ?, ?, ?, ?)').run(T('00:21'), T('00:23'), 2 * MIN, 'refused');
+    db.prepare('INSERT INTO maintenance_periods (target_id, started_at, ended_at, planned_until) VALUES (1, ?, ?, ?)').run(T('00:20'), T('00:40'), T('00:40'));
+    db.close();
+    const result = runVigil(['timeline', '--db', file, '--since', '2025-03-01T00:00:00Z', '--until', '2025-03-01T01:00:00Z', '--width', '27', '--ascii']);
+    expect(result.stdout.split('\n')[1]).toBe('svc/h1  ...mmmm... 100.000%');
   });
 
   it('JSON gives the intervals behind the picture', () => {

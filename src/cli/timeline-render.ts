@@ -47,20 +47,37 @@ function rowBar(row: TimelineRow, since: number, step: number, barWidth: number,
   let watchedLast = barWidth - 1;
   while (watchedLast >= watchedFirst && columnFrom(watchedLast) >= watchedTo) bar[watchedLast--] = marks.unwatched;
   const watched = (i: number) => i >= watchedFirst && i <= watchedLast;
-  // Maintenance first: an outage shows unless maintenance covers its whole column.
-  const maintained = new Float64Array(barWidth);
-  for (const period of row.maintenance) {
-    touched(period, (i, from, to) => {
-      maintained[i]! += Math.min(period[1], to) - Math.max(period[0], from);
-      if (watched(i)) bar[i] = marks.maintenance;
-    });
-  }
+  // Maintenance first: an outage shows in a column unless maintenance covers its down time there
+  // (as availability leaves an outage wholly inside maintenance out).
+  const maintenance = merged(row.maintenance);
+  for (const period of maintenance) touched(period, (i) => watched(i) && (bar[i] = marks.maintenance));
   for (const outage of row.outages) {
     touched(outage, (i, from, to) => {
-      if (watched(i) && maintained[i]! < to - from) bar[i] = marks.down;
+      const down: Interval = [Math.max(outage[0], from), Math.min(outage[1], to)];
+      if (watched(i) && covered(down, maintenance) < down[1] - down[0]) bar[i] = marks.down;
     });
   }
   return bar.join('');
+}
+
+type Interval = [number, number];
+
+/** Sorted, overlaps joined: so time covered twice is not counted twice. */
+function merged(intervals: Interval[]): Interval[] {
+  const result: Interval[] = [];
+  for (const [a, b] of [...intervals].sort((x, y) => x[0] - y[0])) {
+    const last = result[result.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else result.push([a, b]);
+  }
+  return result;
+}
+
+/** How much of `[a, b]` the (merged) intervals cover. */
+function covered([a, b]: Interval, intervals: Interval[]): number {
+  let total = 0;
+  for (const [c, d] of intervals) total += Math.max(0, Math.min(b, d) - Math.max(a, c));
+  return total;
 }
 
 /** `availability` is per row id (0..1, or null when nothing was counted). */
