@@ -98,6 +98,25 @@ describe('control socket', () => {
     expect((await vigil('status')).code).toBe(0);
   });
 
+  it('a daemon that does not answer in time (stopped): the request may still be applied, exit 4', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    daemon.signal('SIGSTOP');
+    try {
+      const disable = await vigil('disable', 'web-http', '--timeout', '300ms');
+      expect(disable.code).toBe(4);
+      expect(disable.stderr).toBe(`vigil disable: the daemon did not answer within 0.3s on ${socket}: the request was sent and may still be applied; check vigil status\n`);
+      const status = await vigil('status', '--timeout', '300ms');
+      expect(status.code).toBe(4);
+      expect(status.stderr).toMatch(/^vigil status: the daemon did not answer within 0\.3s on .* \(stopped or overloaded\?\); last known state from the history database:\n$/);
+    } finally {
+      daemon.signal('SIGCONT');
+    }
+    // Once it runs again it applies what it was sent.
+    await waitFor(async () => JSON.parse((await vigil('status', '--json')).stdout).targets[0].flags.disabled, 'the disable sent meanwhile to be applied');
+    expect((await vigil('disable', 'web-http', '--timeout', 'soon')).stderr).toBe('vigil disable: --timeout: expected a duration such as 10s, got soon\n');
+  });
+
   it('a second daemon on the same socket refuses to start', async () => {
     const first = start();
     await first.waitForLine(/running/);

@@ -49,10 +49,16 @@ export function controlRequest<T>(
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new DaemonUnreachable('no-answer', `the daemon did not answer within ${timeoutMs / 1000}s on ${socketPath}`)));
+    // The request has been sent: a daemon that is stopped (SIGSTOP) or busy may still act on it.
+    const sent = method === 'POST' ? ': the request was sent and may still be applied; check vigil status' : ' (stopped or overloaded?)';
+    req.on('timeout', () => req.destroy(new DaemonUnreachable('no-answer', `the daemon did not answer within ${formatSeconds(timeoutMs)} on ${socketPath}${sent}`)));
     req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof DaemonUnreachable ? err : describeConnectError(err, socketPath)));
     req.end(payload);
   });
+}
+
+function formatSeconds(ms: number): string {
+  return `${+(ms / 1000).toFixed(3)}s`;
 }
 
 function describeConnectError(err: NodeJS.ErrnoException, socketPath: string): Error {
