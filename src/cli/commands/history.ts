@@ -9,7 +9,7 @@ import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { CSV_HEADER_LINE, DTLOG_HEADER, outageCsvLine, outageDtlogLine, outageToJson } from '../outage-formats.js';
 import { parseTimeArgument } from '../parse-time.js';
-import { reportTargets } from '../report-options.js';
+import { expectOrdered, reportTargets } from '../report-options.js';
 
 type Format = 'table' | 'json' | 'csv' | 'dtlog';
 
@@ -115,6 +115,7 @@ export function historyCommand(): Command {
         const limit = asked || undefined;
         const since = options.since === undefined ? undefined : parseTimeArgument(options.since, now);
         const until = options.until === undefined ? undefined : parseTimeArgument(options.until, now);
+        expectOrdered(options, since, until);
         const filter: OutageFilter = { ...reportTargets(options), since, until, openOnly: options.open, minDurationMs: minDuration, limit };
         const db = await openHistoryForReading(options);
         expectKnownTargets(db, filter);
