@@ -117,6 +117,12 @@ describe('control socket', () => {
     expect((await vigil('disable', 'web-http', '--timeout', 'soon')).stderr).toBe('vigil disable: --timeout: expected a duration such as 10s, got soon\n');
   });
 
+  it('--socket naming a file that is not a socket says so', async () => {
+    const result = await vigil('status', '--socket', configFile);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(new RegExp(`^vigil status: ${configFile.replace(/[.]/g, '\\.')} is not a socket: is control\\.socket \\(or --socket\\) right\\?; last known state`));
+  });
+
   it('a second daemon on the same socket refuses to start', async () => {
     const first = start();
     await first.waitForLine(/running/);
