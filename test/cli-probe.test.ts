@@ -66,5 +66,8 @@ describe('vigil probe', () => {
     const one = await runVigilAsync(['probe', '-c', file, '--service', 'web-http', '--json']);
     expect(JSON.parse(one.stdout)).toEqual([expect.objectContaining({ target: `web-http/127.0.0.1:${web.port}`, status: 'up' })]);
     expect(one.code).toBe(0);
+    const unknown = await runVigilAsync(['probe', '-c', file, '--service', 'nosuch']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toMatch(/no target matches service nosuch \(services: dead-tcp, web-http\)/);
   });
 });

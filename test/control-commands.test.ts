@@ -229,6 +229,10 @@ describe('control commands on the live daemon', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(new RegExp(`^TARGET\\s+RESULT\\s+STATE\\s+LATENCY\\s+MESSAGE\\nrare-http/127\\.0\\.0\\.1:${slow.port}\\s+up\\s+UP\\s+\\S+ms\\s+HTTP 200 from http://127\\.0\\.0\\.1:${slow.port}/\\n$`));
     expect(slow.requests.length).toBe(before + 1);
+    // The same target named twice is checked once.
+    const twice = await vigil('check-now', 'rare-http', 'rare-http');
+    expect(twice.stdout.trim().split('\n')).toHaveLength(2);
+    expect(slow.requests.length).toBe(before + 2);
     const unknown = await vigil('check-now', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no target matches service nope \(services: rare-http, web-http\)/);

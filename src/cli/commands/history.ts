@@ -97,7 +97,7 @@ export function historyCommand(): Command {
       'after',
       examples([
         'vigil history --since 1d',
-        'vigil history --service web --host 10.0.0.2 --since 2026-11-01 --until 2026-11-08',
+        'vigil history --service web-http --host 10.0.0.12 --since 2026-11-01 --until 2026-11-08',
         'vigil history --open --json',
         'vigil history --since 30d --format csv > outages.csv',
         'vigil history --since 7d --format dtlog | ./mon-downtime-report   # scripts written for mon\'s dtlogfile',
@@ -108,6 +108,9 @@ export function historyCommand(): Command {
       const now = Date.now();
       const format: Format = options.json ? 'json' : options.format;
       try {
+        if (options.json && options.format !== 'table' && options.format !== 'json') throw new Error(`--json and --format ${options.format} ask for two formats: give one`);
+        // mon's downtime log has a line per ended outage only: say why --open gives none.
+        if (format === 'dtlog' && options.open) console.error('(dtlog lists ended outages only, as mon\'s downtime log: --open leaves none)');
         const minDuration = options.minDuration === undefined ? undefined : parseDuration(options.minDuration);
         if (options.minDuration !== undefined && minDuration === undefined) throw new Error(`--min-duration: expected a duration such as 30s, got ${options.minDuration}`);
         const asked = options.limit === undefined ? (format === 'table' || format === 'json' ? DEFAULT_LIMIT : 0) : Number(options.limit);

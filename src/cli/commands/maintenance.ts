@@ -2,7 +2,7 @@
 // is recorded as a maintenance period and left out of availability.
 import { Command } from '../commander.js';
 import { parseDuration } from '../../config/duration-text.js';
-import { examples } from '../config-option.js';
+import { examples, passConfigDown } from '../config-option.js';
 import { API_PREFIX, type ChangeAnswer } from '../../control/control-api.js';
 import { addDaemonOptions, askDaemon, expectOk, reportFailure, type DaemonOptions } from '../daemon-client.js';
 import { formatTime } from '../format.js';
@@ -62,7 +62,7 @@ function stopCommand(): Command {
 }
 
 export function maintenanceCommand(): Command {
-  return new Command('maintenance')
+  return passConfigDown(new Command('maintenance'))
     .description('start or stop maintenance on the running daemon: checks and history go on, actions do not fire')
     .addCommand(startCommand())
     .addCommand(stopCommand())
