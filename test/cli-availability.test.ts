@@ -117,7 +117,8 @@ describe('vigil timeline', () => {
     // The bar is 60 − 13 (label) − 2 − 9 (figure) = 36 columns over 24 h: 40 min each.
     expect(result.stdout).toBe(
       [
-        '               2025-03-01 00:00:00Z 2025-03-02 00:00:00Z',
+        // The full times do not fit over 36 columns: without seconds, the end's last character at the bar's.
+        '               2025-03-01 00:00Z  2025-03-02 00:00Z',
         // first seen at 12:00 (column 18); down from 23:00: columns 34 (22:40–23:20) and 35
         'dns/ns1                          ················██  91.666%',
         // watched until 06:00: columns 0–8
@@ -126,7 +127,8 @@ describe('vigil timeline', () => {
         'web-http/web1  █··············█··············█·····  95.833%',
         // maintenance 12:00–14:00 (columns 18–20) hides the outages inside it; down 14:00–15:00 (21, 22)
         'web-http/web2  ··················░░░██·············  95.454%',
-        '               █ down  ░ maintenance  · up  (blank: not watched)  one column = 40m',
+        '               █ down  ░ maintenance  · up',
+        '               (blank: not watched)  one column = 40m',
         '',
       ].join('\n'),
     );
@@ -148,6 +150,17 @@ describe('vigil timeline', () => {
     expect(narrow.stderr).toMatch(/a width of 30 leaves no room for the timeline; use at least 33 \(--width\)/);
     // Not a terminal: 100 columns.
     expect(timeline().stdout.split('\n')[1]!.length).toBe(100);
+  });
+
+  it('narrow: every line within the width, names cut in the middle so rows stay distinct; COLUMNS when piped', () => {
+    for (const width of [33, 40, 60]) {
+      const lines = timeline('--width', String(width)).stdout.trimEnd().split('\n');
+      for (const line of lines) expect(line.length, `${JSON.stringify(line)} at --width ${width}`).toBeLessThanOrEqual(width);
+    }
+    const labels = timeline('--width', '33').stdout.split('\n').slice(1, 5).map((line) => line.slice(0, 12));
+    expect(labels).toEqual(['dns/ns1     ', 'dns/ns2     ', 'web-h…p/web1', 'web-h…p/web2']);
+    // Not a terminal: COLUMNS when set, else 100.
+    expect(runVigil(['timeline', '--db', dbFile, '--utc', ...DAY], { env: { COLUMNS: '50' } }).stdout.split('\n')[1]!.length).toBe(50);
   });
 
   it('a column is maintenance when maintenance covers its down time, though not the whole column', () => {

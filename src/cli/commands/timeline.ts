@@ -35,7 +35,8 @@ export function timelineCommand(): Command {
         const since = window.since;
         const until = Math.min(window.until, now);
         if (until <= since) throw new Error(`--since (${options.since}) is in the future`);
-        const width = options.width === undefined ? (process.stdout.columns ?? DEFAULT_WIDTH) : Number(options.width);
+        // Without a terminal (piped), COLUMNS when set: `COLUMNS=80 vigil timeline | less`.
+        const width = options.width === undefined ? (process.stdout.columns ?? (Number(process.env.COLUMNS) || DEFAULT_WIDTH)) : Number(options.width);
         if (!Number.isInteger(width) || width < 1) throw new Error(`--width: expected a number of columns, got ${options.width}`);
         const filter = { ...reportTargets(options), since, until };
         const db = await openHistoryForReading(options);
