@@ -43,6 +43,8 @@ export interface CheckStats {
   /** The window read: `since` rounded down to a whole bucket, and `until`. */
   from: number;
   until: number;
+  /** The oldest bucket the table read still holds (null: none): after `from`, the counts start there. */
+  dataFrom: number | null;
   rows: CheckStatsRow[];
 }
 
@@ -125,5 +127,6 @@ export function queryCheckStats(db: Database, filter: CheckStatsFilter, now: num
     row.latencyAvgMs = latencyN ? latencySumUs / latencyN / 1000 : null;
     return row;
   });
-  return { resolution: granularity.name, from, until, rows };
+  const dataFrom = db.prepare(`SELECT min(bucket) FROM ${granularity.table}`).pluck().get() as number | null;
+  return { resolution: granularity.name, from, until, dataFrom, rows };
 }
