@@ -1,7 +1,9 @@
 // `vigil availability` and `vigil timeline` on a database with known outages and maintenance
 // (test/helpers/known-history.ts). Every figure below was worked out by hand from that timetable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeKnownHistory } from './helpers/known-history.js';
+import Database from 'better-sqlite3';
+import { migrate } from '../src/history/migrations.js';
+import { T, writeKnownHistory } from './helpers/known-history.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigil } from './helpers/vigil-process.js';
 
@@ -99,7 +101,7 @@ describe('vigil availability', () => {
   it('filters by host and group; bad windows are refused', () => {
     expect(json(...DAY, '--host', 'web2').rows.map((row) => row.name)).toEqual(['web-http/web2']);
     expect(json(...DAY, '--group', 'resolvers').rows.map((row) => row.name)).toEqual(['dns/ns1', 'dns/ns2']);
-    expect(availability(...DAY, '--service', 'nope').stdout).toMatch(/no targets match/);
+    expect(availability(...DAY, '--service', 'nope').stderr).toMatch(/no target matches service nope \(services: dns, web-http\)/);
     const backwards = availability('--since', '2025-03-02', '--until', '2025-03-01');
     expect(backwards.code).toBe(1);
     expect(backwards.stderr).toMatch(/--until \(2025-03-01\) must be after --since \(2025-03-02\)/);
@@ -115,7 +117,8 @@ describe('vigil timeline', () => {
     // The bar is 60 − 13 (label) − 2 − 9 (figure) = 36 columns over 24 h: 40 min each.
     expect(result.stdout).toBe(
       [
-        '               2025-03-01 00:00:00Z 2025-03-02 00:00:00Z',
+        // The full times do not fit over 36 columns: without seconds, the end's last character at the bar's.
+        '               2025-03-01 00:00Z  2025-03-02 00:00Z',
         // first seen at 12:00 (column 18); down from 23:00: columns 34 (22:40–23:20) and 35
         'dns/ns1                          ················██  91.666%',
         // watched until 06:00: columns 0–8
@@ -124,7 +127,8 @@ describe('vigil timeline', () => {
         'web-http/web1  █··············█··············█·····  95.833%',
         // maintenance 12:00–14:00 (columns 18–20) hides the outages inside it; down 14:00–15:00 (21, 22)
         'web-http/web2  ··················░░░██·············  95.454%',
-        '               █ down  ░ maintenance  · up  (blank: not watched)  one column = 40m',
+        '               █ down  ░ maintenance  · up',
+        '               (blank: not watched)  one column = 40m',
         '',
       ].join('\n'),
     );
@@ -146,6 +150,31 @@ describe('vigil timeline', () => {
     expect(narrow.stderr).toMatch(/a width of 30 leaves no room for the timeline; use at least 33 \(--width\)/);
     // Not a terminal: 100 columns.
     expect(timeline().stdout.split('\n')[1]!.length).toBe(100);
+  });
+
+  it('narrow: every line within the width, names cut in the middle so rows stay distinct; COLUMNS when piped', () => {
+    for (const width of [33, 40, 60]) {
+      const lines = timeline('--width', String(width)).stdout.trimEnd().split('\n');
+      for (const line of lines) expect(line.length, `${JSON.stringify(line)} at --width ${width}`).toBeLessThanOrEqual(width);
+    }
+    const labels = timeline('--width', '33').stdout.split('\n').slice(1, 5).map((line) => line.slice(0, 12));
+    expect(labels).toEqual(['dns/ns1     ', 'dns/ns2     ', 'web-h…p/web1', 'web-h…p/web2']);
+    // Not a terminal: COLUMNS when set, else 100.
+    expect(runVigil(['timeline', '--db', dbFile, '--utc', ...DAY], { env: { COLUMNS: '50' } }).stdout.split('\n')[1]!.length).toBe(50);
+  });
+
+  it('a column is maintenance when maintenance covers its down time, though not the whole column', () => {
+    // 10 columns of 6 minutes over 00:00–01:00; maintenance 00:20–00:40 holds the outage 00:21–00:23,
+    // in the column 00:18–00:24: availability does not count it, and neither does the picture.
+    const file = tmp.path('inside-maintenance.db');
+    const db = new Database(file);
+    migrate(db);
+    db.prepare("INSERT INTO targets (id, key, service, grp, host, state, since, updated_at) VALUES (1, 'svc/h1', 'svc', 'grp', 'h1', 'up', 0, 0)").run();
+    db.prepare('INSERT INTO outages (target_id, started_at, ended_at, duration_ms, cause) VALUES (1, ?, ?, ?, ?)').run(T('00:21'), T('00:23'), 2 * MIN, 'refused');
+    db.prepare('INSERT INTO maintenance_periods (target_id, started_at, ended_at, planned_until) VALUES (1, ?, ?, ?)').run(T('00:20'), T('00:40'), T('00:40'));
+    db.close();
+    const result = runVigil(['timeline', '--db', file, '--since', '2025-03-01T00:00:00Z', '--until', '2025-03-01T01:00:00Z', '--width', '27', '--ascii']);
+    expect(result.stdout.split('\n')[1]).toBe('svc/h1  ...mmmm... 100.000%');
   });
 
   it('JSON gives the intervals behind the picture', () => {

@@ -95,6 +95,13 @@ describe('vigil checks', () => {
     ]);
   });
 
+  it('a window reaching back before the buckets kept says on stderr what the counts cover', () => {
+    const result = checks('--resolution', 'minute', '--since', '2025-03-01T08:00:00Z', '--until', '2025-03-01T12:00:00Z');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('(the per-minute buckets start at 2025-03-01 10:00:00Z: the counts cover 2h of the 4h asked for)\n');
+    expect(checks(...MORNING).stderr).toBe(''); // the buckets reach back to its start
+  });
+
   it('when minute buckets no longer reach back to the start, hour buckets answer', () => {
     const db = new Database(dbFile);
     db.prepare('DELETE FROM checks_minute WHERE bucket < ?').run(T('11:00')); // as retention would

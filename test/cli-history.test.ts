@@ -74,6 +74,16 @@ describe('vigil history', () => {
 
   it('bad arguments and a missing database give clear errors', () => {
     expect(history('--since', 'yesterday').stderr).toMatch(/cannot read time "yesterday": use a duration ago/);
+    // Dates are read strictly: no February 30th taken for March 2nd, no trailing words guessed at.
+    expect(history('--since', '2026-02-30').stderr).toBe('vigil history: cannot read time "2026-02-30": there is no day 30 in month 2 of 2026\n');
+    expect(history('--since', '2025-02-29').stderr).toMatch(/no day 29 in month 2 of 2025/);
+    expect(history('--since', '2026-11-22 Mar').stderr).toMatch(/cannot read time "2026-11-22 Mar": use a duration ago/);
+    expect(history('--since', '2026-11-01T24:00').stderr).toMatch(/cannot read time "2026-11-01T24:00": no such time of day/);
+    // The forms the docs give, and what the tables print (--utc), are read.
+    expect(ids('--since', '2026-11-05 23:59:00Z', '--until', '2026-11-06T01:30+01:00')).toEqual([3]);
+    // An inverted window is refused, as by availability and timeline.
+    const inverted = history('--since', '1h', '--until', '2h');
+    expect([inverted.code, inverted.stdout, inverted.stderr]).toEqual([1, '', 'vigil history: --until (2h) must be after --since (1h)\n']);
     const missing = runVigil(['history', '--db', tmp.path('nope.db')]);
     expect(missing.stderr).toMatch(/cannot open history database .*nope\.db: no such database \(has the daemon run yet\?\)/);
     expect(missing.code).toBe(1);
@@ -132,6 +142,13 @@ describe('vigil history --format', () => {
     expect(JSON.parse(runVigil(['history', '--db', many, '--json']).stdout)).toHaveLength(100);
     expect(JSON.parse(runVigil(['history', '--db', many, '--json', '--limit', '0']).stdout)).toHaveLength(150);
     expect(runVigil(['history', '--db', many, '--format', 'dtlog']).stdout.trim().split('\n')).toHaveLength(1 + made.outages - made.openOutages);
+    // What was left out is said on stderr, stdout stays clean; nothing is said when nothing was.
+    const cut = '(showing the newest 100 of 150; --limit 0 for all)\n';
+    expect(runVigil(['history', '--db', many]).stderr).toBe(cut);
+    expect(runVigil(['history', '--db', many, '--json']).stderr).toBe(cut);
+    expect(runVigil(['history', '--db', many, '--format', 'csv', '--limit', '10']).stderr).toBe('(showing the newest 10 of 150; --limit 0 for all)\n');
+    expect(runVigil(['history', '--db', many, '--format', 'dtlog', '--limit', '10']).stderr).toBe(`(showing the first recovered 10 of ${made.outages - made.openOutages}; --limit 0 for all)\n`);
+    for (const args of [['--limit', '150'], ['--limit', '0'], ['--format', 'csv']]) expect(runVigil(['history', '--db', many, ...args]).stderr).toBe('');
     expect(known('--format', 'bogus').stderr).toMatch(/argument 'bogus' is invalid. Allowed choices are table, json, csv, dtlog/);
   });
 

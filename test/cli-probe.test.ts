@@ -66,6 +66,9 @@ describe('vigil probe', () => {
     const one = await runVigilAsync(['probe', '-c', file, '--service', 'web-http', '--json']);
     expect(JSON.parse(one.stdout)).toEqual([expect.objectContaining({ target: `web-http/127.0.0.1:${web.port}`, status: 'up' })]);
     expect(one.code).toBe(0);
+    const unknown = await runVigilAsync(['probe', '-c', file, '--service', 'nosuch']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toMatch(/no target matches service nosuch \(services: dead-tcp, web-http\)/);
   });
 
   it("a check's own port wins over the real server's: the table keeps 8080, the health port is checked", async () => {

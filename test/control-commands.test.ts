@@ -158,7 +158,11 @@ describe('control commands on the live daemon', () => {
     await web1.stop();
     await daemon.waitForLine(/web-http\/web1 UP → DOWN/);
     const [open] = JSON.parse((await vigil('history', '--json', '--open')).stdout);
-    expect((await vigil('ack', '--outage', String(open.id), '-m', 'vendor ticket 5521')).stdout).toBe(`acknowledged web-http/web1 (outage #${open.id})\n`);
+    expect((await vigil('ack', '--outage', String(open.id), '-m', 'vendor ticket 5521', '--by', 'alice')).stdout).toBe(`acknowledged web-http/web1 (outage #${open.id})\n`);
+    // A second acknowledgement takes the first one's place, and says whose.
+    expect((await vigil('ack', 'web-http/web1', '-m', 'vendor on site', '--by', 'bob')).stdout).toBe(
+      `acknowledged web-http/web1 (outage #${open.id}), replacing the acknowledgement by alice: "vendor ticket 5521"\n`,
+    );
     const unknown = await vigil('ack', '--outage', '999', '-m', 'x');
     expect(unknown.stderr).toMatch(/outage #999 is not open: only a current outage can be acknowledged/);
   });
@@ -191,6 +195,32 @@ describe('control commands on the live daemon', () => {
     expect(periods[2]!.endedAt).toBeGreaterThanOrEqual(periods[2]!.startedAt);
   });
 
+  it('maintenance start again: with nothing new it changes nothing; a new --for or --reason changes only that, and says so', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/);
+    const maintenance = async () => (await statusOf('web-http/web2')).target.flags.maintenance as { until: number; reason: string };
+    expect((await vigil('maintenance', 'start', 'web-http/web2', '--for', '1h', '--reason', 'kernel upgrade')).stdout).toBe('in maintenance: web-http/web2\n');
+    const first = await maintenance();
+    const repeat = await vigil('maintenance', 'start', '--host', 'web2');
+    expect(repeat.stdout).toMatch(/^already in maintenance: web-http\/web2 until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(kernel upgrade\)\n$/);
+    expect(await maintenance()).toEqual(first);
+
+    const longer = await vigil('maintenance', 'start', 'web-http/web2', '--for', '2h');
+    expect(longer.stdout).toMatch(/^maintenance of web-http\/web2 now until \S+ \S+ \(kernel upgrade\)\n$/);
+    const extended = await maintenance();
+    expect(extended.reason).toBe('kernel upgrade');
+    expect(extended.until).toBeGreaterThan(first.until);
+    const reworded = await vigil('maintenance', 'start', 'web-http/web2', '--reason', 'and firmware');
+    expect(reworded.stdout).toMatch(/^maintenance of web-http\/web2 now until \S+ \S+ \(and firmware\)\n$/);
+    expect(await maintenance()).toMatchObject({ until: extended.until, reason: 'and firmware' });
+    await daemon.stop();
+
+    const db = new Database(tmp.path('history.db'), { readonly: true });
+    const periods = db.prepare('SELECT planned_until AS plannedUntil, reason, ended_at AS endedAt FROM maintenance_periods').all();
+    db.close();
+    expect(periods).toEqual([{ plannedUntil: extended.until, reason: 'and firmware', endedAt: null }]);
+  });
+
   it('check-now: the check runs at once and its result is printed', async () => {
     const daemon = start();
     await daemon.waitForLine(/rare-http\/127\.0\.0\.1:\d+ UNKNOWN → UP/);
@@ -199,6 +229,10 @@ describe('control commands on the live daemon', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(new RegExp(`^TARGET\\s+RESULT\\s+STATE\\s+LATENCY\\s+MESSAGE\\nrare-http/127\\.0\\.0\\.1:${slow.port}\\s+up\\s+UP\\s+\\S+ms\\s+HTTP 200 from http://127\\.0\\.0\\.1:${slow.port}/\\n$`));
     expect(slow.requests.length).toBe(before + 1);
+    // The same target named twice is checked once.
+    const twice = await vigil('check-now', 'rare-http', 'rare-http');
+    expect(twice.stdout.trim().split('\n')).toHaveLength(2);
+    expect(slow.requests.length).toBe(before + 2);
     const unknown = await vigil('check-now', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no target matches service nope \(services: rare-http, web-http\)/);
@@ -215,6 +249,46 @@ describe('control commands on the live daemon', () => {
     const refused = await vigil('reload');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/reload rejected, the running configuration stays:\n {2}.*vigil\.yaml:\d+:\d+: services\.broken\.group: .*nowhere/);
+    await daemon.waitForLine(/reload rejected: keeping the running configuration/);
+  });
+
+  it('--host is a name, an address or address:port: on the live daemon, and in the reports of what it recorded', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/);
+    await web2.stop();
+    await daemon.waitForLine(/web-http\/web2 UP → DOWN/);
+    const live = async (host: string) => (JSON.parse((await vigil('status', '--json', '--host', host)).stdout).targets as Array<{ id: string }>).map((t) => t.id);
+    expect(await live('web2')).toEqual(['web-http/web2']);
+    expect(await live(`127.0.0.1:${web2.port}`)).toEqual(['web-http/web2']);
+    expect(await live('127.0.0.1')).toEqual([`rare-http/127.0.0.1:${slow.port}`, 'web-http/web1', 'web-http/web2']);
+    const outages = async (host: string) => (JSON.parse((await vigil('history', '--json', '--host', host)).stdout) as Array<{ service: string; host: string }>).map((o) => `${o.service}/${o.host}`);
+    await waitFor(async () => (await outages('web2')).length, 'the outage to be written');
+    expect(await outages(`127.0.0.1:${web2.port}`)).toEqual(['web-http/web2']);
+    expect(await outages('127.0.0.1')).toEqual(['web-http/web2']);
+    expect((await vigil('availability', '--host', `127.0.0.1:${web2.port}`)).stdout).toMatch(/\nweb-http\/web2 .*\n$/);
+  });
+
+  it('a config with a YAML syntax error (half-way through an edit): the commands still reach the daemon, and reload shows its refusal', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    writeFileSync(configFile, `${config()}  web-http: { group: rare, check: { type: tcp } }\n`); // a key defined twice
+    const line = config().split('\n').length;
+    const warning = `vigil: warning: ${configFile}:${line}:3: YAML syntax error: Map keys must be unique; history.path and control.socket read around it\n`;
+
+    const status = await vigil('status');
+    expect([status.code, status.stderr]).toEqual([0, warning]);
+    expect(status.stdout).toMatch(/web-http\/web1\s+UP/);
+    const history = await vigil('history');
+    expect([history.code, history.stderr, history.stdout]).toEqual([0, warning, 'no outages match\n']);
+
+    const refused = await vigil('reload');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `${warning}reload rejected, the running configuration stays:\n  ${configFile}:${line}:3: YAML syntax error: Map keys must be unique\n`,
+    );
+    const json = await vigil('reload', '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, errors: [expect.stringMatching(/YAML syntax error: Map keys must be unique/)] });
     await daemon.waitForLine(/reload rejected: keeping the running configuration/);
   });
 

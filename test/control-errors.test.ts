@@ -64,6 +64,10 @@ describe('control socket', () => {
     expect(status.code).toBe(3);
     expect(status.stderr).toBe(`vigil status: the vigil daemon is not running (no control socket at ${socket}); last known state from the history database:\n`);
     expect(status.stdout).toMatch(/^TARGET\s+STATE\s+SINCE\s+FOR\s+FLAGS\s+MESSAGE\nweb-http\/web1\s+UP\s+\S+ \S+\s+\S+\s+disabled \(test\)\s+HTTP 200 from /);
+    // A name that matches nothing: the same answer as the daemon's, from the database.
+    const unknown = await vigil('status', 'nosuch');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/\nvigil status: no target matches service nosuch \(services: web-http\)\n$/);
     const json = JSON.parse((await vigil('status', '--json')).stdout);
     expect(json).toMatchObject({ live: false, daemon: null, targets: [{ id: 'web-http/web1', state: 'up', flags: { disabled: { reason: 'test' } } }] });
 
@@ -92,6 +96,31 @@ describe('control socket', () => {
     await daemon.waitForLine(/removed stale control socket .*vigil\.sock/);
     await daemon.waitForLine(/running/);
     expect((await vigil('status')).code).toBe(0);
+  });
+
+  it('a daemon that does not answer in time (stopped): the request may still be applied, exit 4', async () => {
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    daemon.signal('SIGSTOP');
+    try {
+      const disable = await vigil('disable', 'web-http', '--timeout', '300ms');
+      expect(disable.code).toBe(4);
+      expect(disable.stderr).toBe(`vigil disable: the daemon did not answer within 0.3s on ${socket}: the request was sent and may still be applied; check vigil status\n`);
+      const status = await vigil('status', '--timeout', '300ms');
+      expect(status.code).toBe(4);
+      expect(status.stderr).toMatch(/^vigil status: the daemon did not answer within 0\.3s on .* \(stopped or overloaded\?\); last known state from the history database:\n$/);
+    } finally {
+      daemon.signal('SIGCONT');
+    }
+    // Once it runs again it applies what it was sent.
+    await waitFor(async () => JSON.parse((await vigil('status', '--json')).stdout).targets[0].flags.disabled, 'the disable sent meanwhile to be applied');
+    expect((await vigil('disable', 'web-http', '--timeout', 'soon')).stderr).toBe('vigil disable: --timeout: expected a duration such as 10s, got soon\n');
+  });
+
+  it('--socket naming a file that is not a socket says so', async () => {
+    const result = await vigil('status', '--socket', configFile);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(new RegExp(`^vigil status: ${configFile.replace(/[.]/g, '\\.')} is not a socket: is control\\.socket \\(or --socket\\) right\\?; last known state`));
   });
 
   it('a second daemon on the same socket refuses to start', async () => {

@@ -128,6 +128,32 @@ describe('schema migration', () => {
     expect(transitions.at(-1)).toMatchObject({ from_state: 'down', to_state: 'up', message: 'back', at: Date.UTC(2026, 0, 2) });
   });
 
+  it('version 7 adds each target address: rows recorded before keep everything and get theirs when the daemon next starts', async () => {
+    const file = tmp.path('history.db');
+    const old = new Database(file);
+    old.transaction(() => {
+      for (const migration of MIGRATIONS.filter((m) => m.version <= 6)) migration.up(old);
+      old.pragma('user_version = 6');
+    })();
+    old.prepare("INSERT INTO targets (id, key, service, grp, host, state, since, updated_at) VALUES (1, 'web-http/web2', 'web-http', 'web', 'web2', 'down', 5, 5)").run();
+    old.prepare("INSERT INTO outages (id, target_id, started_at, cause) VALUES (1, 1, 5, 'connection refused')").run();
+    old.close();
+    const before = dump(file);
+    const hosts = async (host: string) => (await runVigilAsync(['history', '--db', file, '--json', '--host', host])).stdout;
+
+    // A version-6 file is read by the reports as it is: by name only.
+    expect(JSON.parse(await hosts('web2'))).toHaveLength(1);
+    const store = HistoryStore.open({ path: file, flushIntervalMs: 1_000, maxQueue: 1_000, log });
+    expect(dump(file)).toEqual(before);
+    expect(store.db.prepare('SELECT address, port FROM targets').all()).toEqual([{ address: null, port: null }]);
+    expect(JSON.parse(await hosts('web2'))).toHaveLength(1); // unknown address: found by name
+
+    // At start the daemon records which targets it watches: their addresses with them.
+    store.syncTargets([{ target: { id: 'web-http/web2', service: 'web-http', group: 'web', name: 'web2', address: '10.0.0.12', port: 80 }, intervalMs: 5_000 }], 10);
+    store.close();
+    for (const host of ['web2', '10.0.0.12', '10.0.0.12:80']) expect(JSON.parse(await hosts(host)).map((o: { id: number }) => o.id)).toEqual([1]);
+  });
+
   it('the CLI, which reads without upgrading, says an older file needs the daemon to upgrade it', async () => {
     const file = tmp.path('history.db');
     writeVersion1(file, 2, 3);

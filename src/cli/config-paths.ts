@@ -1,5 +1,8 @@
 // The two paths CLI commands need from the config — the history database and the control socket —
 // read without loading plugins or validating the rest (the daemon does that), so commands start fast.
+// A config with a YAML syntax error (the usual state of one half-way through an edit) still gives
+// what could be read of these two keys, with a warning: `vigil reload` must be able to reach the
+// daemon to hear it refuse the file, and `vigil status` must work meanwhile.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as Yaml from 'yaml';
@@ -10,15 +13,17 @@ export interface ConfigPaths {
   historyPath: string;
   controlSocket: string;
   controlEnabled: boolean;
+  /** Set when the file has a syntax error: the paths are what could be read around it, or the defaults. */
+  warning?: string;
 }
 
-function section(config: Record<string, unknown>, name: string): Record<string, unknown> {
-  const value = config[name];
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
+/** Per file: a command that needs both paths reads (and warns) once. */
+const read = new Map<string, ConfigPaths>();
 
 export async function readConfigPaths(configFile: string): Promise<ConfigPaths> {
   const file = path.resolve(configFile);
+  const known = read.get(file);
+  if (known) return known;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -26,21 +31,28 @@ export async function readConfigPaths(configFile: string): Promise<ConfigPaths> 
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new Error(`cannot read config ${file}: ${reason} (give -c FILE, or set VIGIL_CONFIG)`);
   }
-  const { parse } = requireCommonJs('yaml') as typeof Yaml; // only when there is a config to read
-  let config: unknown;
-  try {
-    config = parse(text) ?? {};
-  } catch (err) {
-    throw new Error(`cannot read config ${file}: ${(err as Error).message.split('\n')[0]} (vigil check-config -c ${configFile} says more)`);
+  const yaml = requireCommonJs('yaml') as typeof Yaml; // only when there is a config to read
+  const doc = yaml.parseDocument(text);
+  const [error] = doc.errors;
+  if (!error && doc.contents !== null && !yaml.isMap(doc.contents)) {
+    throw new Error(`cannot read config ${file}: expected a mapping at the top level`);
   }
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`cannot read config ${file}: expected a mapping at the top level`);
-  const history = section(config as Record<string, unknown>, 'history');
-  const control = section(config as Record<string, unknown>, 'control');
-  const dir = path.dirname(file);
-  const historyPath = resolveHistoryPath(dir, typeof history.path === 'string' ? history.path : undefined);
-  return {
-    historyPath,
-    controlSocket: resolveControlSocket(dir, typeof control.socket === 'string' ? control.socket : undefined, historyPath),
-    controlEnabled: control.enabled !== false,
+  const value = (keys: string[]) => {
+    const found = doc.getIn(keys);
+    return typeof found === 'string' ? found : undefined;
   };
+  const dir = path.dirname(file);
+  const historyPath = resolveHistoryPath(dir, value(['history', 'path']));
+  const paths: ConfigPaths = {
+    historyPath,
+    controlSocket: resolveControlSocket(dir, value(['control', 'socket']), historyPath),
+    controlEnabled: doc.getIn(['control', 'enabled']) !== false,
+  };
+  if (error) {
+    const at = error.linePos?.[0];
+    paths.warning = `${file}${at ? `:${at.line}:${at.col}` : ''}: YAML syntax error: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}; history.path and control.socket read around it`;
+    console.error(`vigil: warning: ${paths.warning}`);
+  }
+  read.set(file, paths);
+  return paths;
 }

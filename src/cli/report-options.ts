@@ -39,8 +39,13 @@ export function byOption(): Option {
 export function reportWindow(options: ReportOptions, now: number): { since: number; until: number } {
   const since = parseTimeArgument(options.since, now);
   const until = parseTimeArgument(options.until, now);
-  if (until <= since) throw new Error(`--until (${options.until}) must be after --since (${options.since})`);
+  expectOrdered(options, since, until);
   return { since, until };
+}
+
+/** `--until` after `--since`, when both are given: an inverted window is a mistake, not "nothing". */
+export function expectOrdered(options: { since?: string; until?: string }, since: number | undefined, until: number | undefined): void {
+  if (since !== undefined && until !== undefined && until <= since) throw new Error(`--until (${options.until}) must be after --since (${options.since})`);
 }
 
 /** The target filters asked for. */

@@ -26,11 +26,13 @@ export function selectorsFrom(targets: string[], options: SelectorOptions): Sele
     if (!Object.keys(base).length) throw new Error('name the targets: SERVICE or SERVICE/HOST, or --service, --group, --host');
     return [base];
   }
-  return targets.map((text) => {
+  const selectors = targets.map((text): Selector => {
     const slash = text.indexOf('/');
     const service = slash < 0 ? text : text.slice(0, slash);
     const host = slash < 0 ? undefined : text.slice(slash + 1);
     if (!service || host === '') throw new Error(`cannot read target ${JSON.stringify(text)}: write SERVICE or SERVICE/HOST`);
     return { ...base, service, ...(host ? { host } : {}) };
   });
+  // The same target named twice (`check-now T T`) is asked for once.
+  return [...new Map(selectors.map((selector) => [JSON.stringify(selector), selector])).values()];
 }

@@ -47,20 +47,37 @@ function rowBar(row: TimelineRow, since: number, step: number, barWidth: number,
   let watchedLast = barWidth - 1;
   while (watchedLast >= watchedFirst && columnFrom(watchedLast) >= watchedTo) bar[watchedLast--] = marks.unwatched;
   const watched = (i: number) => i >= watchedFirst && i <= watchedLast;
-  // Maintenance first: an outage shows unless maintenance covers its whole column.
-  const maintained = new Float64Array(barWidth);
-  for (const period of row.maintenance) {
-    touched(period, (i, from, to) => {
-      maintained[i]! += Math.min(period[1], to) - Math.max(period[0], from);
-      if (watched(i)) bar[i] = marks.maintenance;
-    });
-  }
+  // Maintenance first: an outage shows in a column unless maintenance covers its down time there
+  // (as availability leaves an outage wholly inside maintenance out).
+  const maintenance = merged(row.maintenance);
+  for (const period of maintenance) touched(period, (i) => watched(i) && (bar[i] = marks.maintenance));
   for (const outage of row.outages) {
     touched(outage, (i, from, to) => {
-      if (watched(i) && maintained[i]! < to - from) bar[i] = marks.down;
+      const down: Interval = [Math.max(outage[0], from), Math.min(outage[1], to)];
+      if (watched(i) && covered(down, maintenance) < down[1] - down[0]) bar[i] = marks.down;
     });
   }
   return bar.join('');
+}
+
+type Interval = [number, number];
+
+/** Sorted, overlaps joined: so time covered twice is not counted twice. */
+function merged(intervals: Interval[]): Interval[] {
+  const result: Interval[] = [];
+  for (const [a, b] of [...intervals].sort((x, y) => x[0] - y[0])) {
+    const last = result[result.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else result.push([a, b]);
+  }
+  return result;
+}
+
+/** How much of `[a, b]` the (merged) intervals cover. */
+function covered([a, b]: Interval, intervals: Interval[]): number {
+  let total = 0;
+  for (const [c, d] of intervals) total += Math.max(0, Math.min(b, d) - Math.max(a, c));
+  return total;
 }
 
 /** `availability` is per row id (0..1, or null when nothing was counted). */
@@ -72,19 +89,49 @@ export function renderTimeline(rows: TimelineRow[], availability: Map<string, nu
   if (barWidth < MIN_BAR_WIDTH) throw new Error(`a width of ${view.width} leaves no room for the timeline; use at least ${labelWidth + 2 + FIGURE_WIDTH + MIN_BAR_WIDTH} (--width)`);
   const step = (view.until - view.since) / barWidth;
 
-  const start = formatTime(view.since, view.utc);
-  const end = formatTime(view.until, view.utc);
-  const axisGap = Math.max(1, barWidth - start.length - end.length);
-  const lines = [`${' '.repeat(labelWidth + 2)}${start}${' '.repeat(axisGap)}${end}`];
+  const indent = ' '.repeat(labelWidth + 2);
+  const lines = [`${indent}${axis(formatTime(view.since, view.utc), formatTime(view.until, view.utc), barWidth)}`];
   for (const row of rows) {
-    const label = row.id.length > labelWidth ? `${row.id.slice(0, labelWidth - 1)}…` : row.id.padEnd(labelWidth);
+    const label = shortened(row.id, labelWidth).padEnd(labelWidth);
     const bar = rowBar(row, view.since, step, barWidth, marks);
     const ratio = availability.get(row.id);
     const figure = ratio === null || ratio === undefined ? '-' : `${(Math.floor(ratio * 100_000) / 1_000).toFixed(3)}%`;
     lines.push(`${label}  ${bar} ${figure.padStart(FIGURE_WIDTH - 1)}`);
   }
-  lines.push(
-    `${' '.repeat(labelWidth + 2)}${marks.down} down  ${marks.maintenance} maintenance  ${marks.up} up  (blank: not watched)  one column = ${formatShortDuration(step)}`,
-  );
+  // The legend, its parts wrapped to the width under the bars.
+  const parts = [`${marks.down} down`, `${marks.maintenance} maintenance`, `${marks.up} up`, '(blank: not watched)', `one column = ${formatShortDuration(step)}`];
+  // A part too long to sit under the bars starts further left, so no line passes the width.
+  const legendLine = (text: string) => `${' '.repeat(Math.max(0, Math.min(indent.length, view.width - text.length)))}${text}`;
+  let legend = '';
+  for (const part of parts) {
+    if (legend && indent.length + legend.length + 2 + part.length > view.width) {
+      lines.push(legendLine(legend));
+      legend = part;
+    } else legend = legend ? `${legend}  ${part}` : part;
+  }
+  lines.push(legendLine(legend));
   return lines.join('\n');
+}
+
+/**
+ * A label cut in the middle when too long: the service's start and the host's end both stay, so
+ * `web-http/web2` and `web-http/web3` remain two rows one can tell apart.
+ */
+function shortened(id: string, width: number): string {
+  if (id.length <= width) return id;
+  const tail = Math.ceil((width - 1) / 2);
+  return `${id.slice(0, width - 1 - tail)}…${id.slice(id.length - tail)}`;
+}
+
+/**
+ * The window's start and end over the bar, the end's last character at the bar's: the full
+ * times when they fit, else without seconds, then without the year, then the start alone.
+ */
+function axis(start: string, end: string, barWidth: number): string {
+  const shorter = [(t: string) => t, (t: string) => t.replace(/:\d\d(?=Z?$)/, ''), (t: string) => t.replace(/:\d\d(?=Z?$)/, '').replace(/^\d{4}-/, '')];
+  for (const form of shorter) {
+    const [a, b] = [form(start), form(end)];
+    if (a.length + 1 + b.length <= barWidth) return `${a}${' '.repeat(barWidth - a.length - b.length)}${b}`;
+  }
+  return shorter[2]!(start).slice(0, barWidth);
 }

@@ -53,10 +53,15 @@ export interface StatusAnswer {
 export interface ChangeAnswer {
   matched: string[];
   changed: string[];
+  /** maintenance start: those of `changed` that were in maintenance already and got a new end or reason. */
+  updated?: string[];
+  /** maintenance start: each matched target's maintenance after the command. */
+  maintenance?: Record<string, { until?: number; reason?: string }>;
 }
 
 export interface AckAnswer {
-  acknowledged: Array<{ target: string; outageId?: number }>;
+  /** `replaced`: the acknowledgement of the same outage this one took the place of. */
+  acknowledged: Array<{ target: string; outageId?: number; replaced?: { at: number; by?: string; comment: string } }>;
   /** Matched but not DOWN: nothing to acknowledge. */
   notDown: string[];
 }

@@ -1,6 +1,7 @@
 // The CLI's side of the control API: one HTTP request over the daemon's unix socket (node:http,
 // which loads fast for a short-lived command). Connection failures become errors that say what
 // is wrong: no daemon, a stale socket, or a socket this user may not use.
+import { statSync } from 'node:fs';
 import http from 'node:http';
 
 /** The daemon cannot be reached: `reason` tells the operator why. */
@@ -49,10 +50,24 @@ export function controlRequest<T>(
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new DaemonUnreachable('no-answer', `the daemon did not answer within ${timeoutMs / 1000}s on ${socketPath}`)));
+    // The request has been sent: a daemon that is stopped (SIGSTOP) or busy may still act on it.
+    const sent = method === 'POST' ? ': the request was sent and may still be applied; check vigil status' : ' (stopped or overloaded?)';
+    req.on('timeout', () => req.destroy(new DaemonUnreachable('no-answer', `the daemon did not answer within ${formatSeconds(timeoutMs)} on ${socketPath}${sent}`)));
     req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof DaemonUnreachable ? err : describeConnectError(err, socketPath)));
     req.end(payload);
   });
+}
+
+function notASocket(socketPath: string): boolean {
+  try {
+    return !statSync(socketPath).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${+(ms / 1000).toFixed(3)}s`;
 }
 
 function describeConnectError(err: NodeJS.ErrnoException, socketPath: string): Error {
@@ -60,6 +75,8 @@ function describeConnectError(err: NodeJS.ErrnoException, socketPath: string): E
     case 'ENOENT':
       return new DaemonUnreachable('not-running', `the vigil daemon is not running (no control socket at ${socketPath})`);
     case 'ECONNREFUSED':
+      // Connecting to a regular file is refused too: that is a wrong path, not a daemon gone.
+      if (notASocket(socketPath)) return new DaemonUnreachable('not-running', `${socketPath} is not a socket: is control.socket (or --socket) right?`);
       return new DaemonUnreachable('stale', `the vigil daemon is not running (nothing listens on ${socketPath}; the socket file is left from an earlier run)`);
     case 'EACCES':
     case 'EPERM':
@@ -68,7 +85,7 @@ function describeConnectError(err: NodeJS.ErrnoException, socketPath: string): E
         `permission denied on the control socket ${socketPath}: it is mode 0660, so run this as the daemon's user or a member of its group (or with sudo)`,
       );
     case 'ENOTSOCK':
-      return new DaemonUnreachable('not-running', `${socketPath} is not a socket: is control.socket right?`);
+      return new DaemonUnreachable('not-running', `${socketPath} is not a socket: is control.socket (or --socket) right?`);
     default:
       return new Error(`cannot reach the daemon on ${socketPath}: ${err.message}`);
   }

@@ -14,6 +14,7 @@ import {
   type StatusAnswer,
   type TargetStatus,
 } from './control-api.js';
+import { hostMatches, noTargetMatches } from './target-match.js';
 
 export interface ControlContext {
   supervisor: Supervisor;
@@ -61,10 +62,6 @@ function selectorOf(source: Record<string, unknown>): Selector {
   return Object.fromEntries(Object.entries(selector).filter(([, value]) => value !== undefined)) as Selector;
 }
 
-function describeSelector(selector: Selector): string {
-  return Object.entries(selector).map(([key, value]) => `${key} ${value}`).join(', ');
-}
-
 export function createControlHandler(context: ControlContext): (request: ControlRequest) => Promise<ControlResponse> {
   const { supervisor, history } = context;
   const now = context.now ?? Date.now;
@@ -72,19 +69,16 @@ export function createControlHandler(context: ControlContext): (request: Control
   /** The target ids a selector means; a selector that matches nothing is an error that says what exists. */
   function resolve(selector: Selector): string[] {
     if (!selector.service && !selector.group && !selector.host) throw new ControlError(400, 'name the targets: a service, a group and/or a host');
-    const ids = supervisor.select(selector);
-    if (ids.length) return ids;
     const states = supervisor.states();
-    const known = (values: string[]) => {
-      const unique = [...new Set(values)].sort();
-      return unique.length > 12 ? `${unique.slice(0, 12).join(', ')}, … (${unique.length})` : unique.join(', ');
-    };
-    const hints = [
-      selector.service && `services: ${known(states.map((s) => s.target.service))}`,
-      selector.group && `groups: ${known(states.map((s) => s.target.group))}`,
-      selector.host && `hosts: ${known(states.map((s) => s.target.name))}`,
-    ].filter(Boolean);
-    throw new ControlError(404, `no target matches ${describeSelector(selector)}${hints.length ? ` (${hints.join('; ')})` : ''}`);
+    const ids = states
+      .filter(({ target }) =>
+        (!selector.service || target.service === selector.service) &&
+        (!selector.group || target.group === selector.group) &&
+        (!selector.host || hostMatches(selector.host, target)))
+      .map(({ target }) => target.id);
+    if (ids.length) return [...new Set(ids)];
+    const known = { services: states.map((s) => s.target.service), groups: states.map((s) => s.target.group), hosts: states.map((s) => s.target.name) };
+    throw new ControlError(404, noTargetMatches(selector, known));
   }
 
   function status(query: URLSearchParams): StatusAnswer {
@@ -136,13 +130,32 @@ export function createControlHandler(context: ControlContext): (request: Control
     if (forMs !== undefined && (typeof forMs !== 'number' || !Number.isFinite(forMs) || forMs <= 0)) throw new ControlError(400, 'forMs: expected a positive number of milliseconds');
     const reason = field(body, 'reason');
     const until = forMs === undefined ? undefined : now() + forMs;
-    const changed = supervisor.setMaintenance(matched, { ...(until !== undefined ? { until } : {}), ...(reason ? { reason } : {}) });
-    if (changed.length) {
-      context.log.info(
-        `maintenance started by control command: ${changed.join(', ')}${until ? ` until ${new Date(until).toISOString()}` : ''}${reason ? ` (${reason})` : ''}`,
-      );
+    const describe = (m: { until?: number; reason?: string }) => `${m.until ? ` until ${new Date(m.until).toISOString()}` : ''}${m.reason ? ` (${m.reason})` : ''}`;
+    // A repeat changes only what it says: without --for and --reason, nothing (not an open-ended
+    // maintenance without its reason); with one, that one, keeping the other.
+    const starting: string[] = [];
+    const updated: string[] = [];
+    for (const id of matched) {
+      const current = supervisor.flagsOf(id)?.maintenance;
+      if (!current) {
+        starting.push(id);
+        continue;
+      }
+      const next = { until: until ?? current.until, reason: reason ?? current.reason };
+      if (next.until === current.until && next.reason === current.reason) continue;
+      const kept = { ...(next.until !== undefined ? { until: next.until } : {}), ...(next.reason !== undefined ? { reason: next.reason } : {}) };
+      if (supervisor.setMaintenance([id], kept).length) updated.push(id);
+      context.log.info(`maintenance of ${id} changed by control command: now${describe(kept) || ' open-ended'}`);
     }
-    return { matched, changed };
+    const started = supervisor.setMaintenance(starting, { ...(until !== undefined ? { until } : {}), ...(reason ? { reason } : {}) });
+    if (started.length) context.log.info(`maintenance started by control command: ${started.join(', ')}${describe({ until, reason })}`);
+    const maintenance = Object.fromEntries(
+      matched.map((id) => {
+        const { until: end, reason: why } = supervisor.flagsOf(id)?.maintenance ?? {};
+        return [id, { ...(end !== undefined ? { until: end } : {}), ...(why !== undefined ? { reason: why } : {}) }];
+      }),
+    );
+    return { matched, changed: [...started, ...updated], updated, maintenance };
   }
 
   function acknowledge(body: Record<string, unknown>): AckAnswer {
@@ -161,8 +174,15 @@ export function createControlHandler(context: ControlContext): (request: Control
     }
     const answer: AckAnswer = { acknowledged: [], notDown: [] };
     for (const id of ids) {
-      if (supervisor.acknowledge(id, { by, comment })) answer.acknowledged.push({ target: id, outageId: supervisor.flagsOf(id)?.acknowledged?.outageId });
-      else answer.notDown.push(id);
+      const previous = supervisor.flagsOf(id)?.acknowledged;
+      if (!supervisor.acknowledge(id, { by, comment })) {
+        answer.notDown.push(id);
+        continue;
+      }
+      const outageId = supervisor.flagsOf(id)?.acknowledged?.outageId;
+      // A second acknowledgement of the same outage takes the first one's place: the answer says whose.
+      const replaced = previous && previous.outageId === outageId ? { at: previous.at, ...(previous.by ? { by: previous.by } : {}), comment: previous.comment } : undefined;
+      answer.acknowledged.push({ target: id, outageId, ...(replaced ? { replaced } : {}) });
     }
     if (!answer.acknowledged.length) throw new ControlError(409, `nothing to acknowledge: ${answer.notDown.join(', ')} ${answer.notDown.length === 1 ? 'is' : 'are'} not DOWN`);
     context.log.info(`acknowledged by ${by ?? 'control command'}: ${answer.acknowledged.map((a) => a.target).join(', ')}: ${comment}`);

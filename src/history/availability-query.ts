@@ -87,7 +87,7 @@ export function queryAvailability(db: Database, filter: AvailabilityFilter, now:
   const until = Math.min(filter.until, now);
   const since = Math.min(filter.since, until);
   const params: Record<string, unknown> = { since, until };
-  const conditions = targetCondition(filter, params);
+  const conditions = targetCondition(db, filter, params);
   const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 
   // Targets in maintenance during the window get their figures worked out one by one below; their
@@ -220,7 +220,7 @@ function addMaintainedTargets(db: Database, tallyOf: Map<string, Tally>, by: Gro
 function targetsById(db: Database, filter: TargetFilter, ids: number[]): Map<number, NamedTarget> {
   if (!ids.length) return new Map();
   const params: Record<string, unknown> = { ids: JSON.stringify(ids) };
-  const conditions = ['t.id IN (SELECT value FROM json_each(@ids))', ...targetCondition(filter, params)];
+  const conditions = ['t.id IN (SELECT value FROM json_each(@ids))', ...targetCondition(db, filter, params)];
   const rows = db
     .prepare(`SELECT t.id, t.key, t.service, t.grp, t.host, t.created_at AS createdAt, t.removed_at AS removedAt FROM targets t WHERE ${conditions.join(' AND ')}`)
     .all(params) as NamedTarget[];

@@ -43,6 +43,8 @@ export interface CheckStats {
   /** The window read: `since` rounded down to a whole bucket, and `until`. */
   from: number;
   until: number;
+  /** The oldest bucket the table read still holds (null: none): after `from`, the counts start there. */
+  dataFrom: number | null;
   rows: CheckStatsRow[];
 }
 
@@ -84,7 +86,7 @@ export function queryCheckStats(db: Database, filter: CheckStatsFilter, now: num
   const since = Math.min(filter.since, until);
   const params: Record<string, unknown> = { from: since, until };
   // Targets watched at some time in the window (a target removed long ago is not listed).
-  const conditions = [...targetCondition(filter, params), '(t.created_at IS NULL OR t.created_at < @until)', '(t.removed_at IS NULL OR t.removed_at > @from)'];
+  const conditions = [...targetCondition(db, filter, params), '(t.created_at IS NULL OR t.created_at < @until)', '(t.removed_at IS NULL OR t.removed_at > @from)'];
   const targetCount = () => db.prepare(`SELECT count(*) FROM targets t WHERE ${conditions.join(' AND ')}`).pluck().get(params) as number;
   const granularity = filter.resolution ? AGGREGATE_GRANULARITIES.find((g) => g.name === filter.resolution)! : chooseResolution(db, since, until, targetCount());
   // The window read starts at the bucket holding `since`.
@@ -125,5 +127,6 @@ export function queryCheckStats(db: Database, filter: CheckStatsFilter, now: num
     row.latencyAvgMs = latencyN ? latencySumUs / latencyN / 1000 : null;
     return row;
   });
-  return { resolution: granularity.name, from, until, rows };
+  const dataFrom = db.prepare(`SELECT min(bucket) FROM ${granularity.table}`).pluck().get() as number | null;
+  return { resolution: granularity.name, from, until, dataFrom, rows };
 }

@@ -27,6 +27,8 @@ interface TargetRow {
   since: number;
   intervalMs: number | null;
   removedAt: number | null;
+  address: string | null;
+  port: number | null;
 }
 
 interface OpenMaintenance {
@@ -58,7 +60,7 @@ export class HistoryStore {
     readonly db: Database,
     options: HistoryOptions,
   ) {
-    const targets = db.prepare('SELECT id, key, state, since, interval_ms AS intervalMs, removed_at AS removedAt FROM targets').all() as TargetRow[];
+    const targets = db.prepare('SELECT id, key, state, since, interval_ms AS intervalMs, removed_at AS removedAt, address, port FROM targets').all() as TargetRow[];
     for (const row of targets) this.targets.set(row.key, row);
     const open = db
       .prepare('SELECT o.id, t.key, o.started_at AS startedAt, o.cause FROM outages o JOIN targets t ON t.id = o.target_id WHERE o.ended_at IS NULL')
@@ -127,10 +129,10 @@ export class HistoryStore {
   ensureTarget(target: Target, now: number): number {
     const existing = this.targets.get(target.id);
     if (existing) return existing.id;
-    const row: TargetRow = { id: this.nextTargetId++, key: target.id, state: 'unknown', since: now, intervalMs: null, removedAt: null };
+    const row: TargetRow = { id: this.nextTargetId++, key: target.id, state: 'unknown', since: now, intervalMs: null, removedAt: null, address: target.address, port: target.port ?? null };
     this.targets.set(target.id, row);
-    this.writes.push('INSERT INTO targets (id, key, service, grp, host, state, since, updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-      row.id, target.id, target.service, target.group, target.name, row.state, now, now, now,
+    this.writes.push('INSERT INTO targets (id, key, service, grp, host, state, since, updated_at, created_at, address, port) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      row.id, target.id, target.service, target.group, target.name, row.state, now, now, now, row.address, row.port,
     ]);
     return row.id;
   }
@@ -146,10 +148,11 @@ export class HistoryStore {
       present.add(target.id);
       const row = this.targets.get(target.id);
       if (!row) continue;
-      if (row.intervalMs === intervalMs && row.removedAt === null) continue;
-      row.intervalMs = intervalMs;
-      row.removedAt = null;
-      this.writes.push('UPDATE targets SET interval_ms = ?, removed_at = NULL WHERE id = ?', [intervalMs, row.id]);
+      // The address too: recorded before schema version 7 it is unknown, and a reload may change it.
+      const port = target.port ?? null;
+      if (row.intervalMs === intervalMs && row.removedAt === null && row.address === target.address && row.port === port) continue;
+      Object.assign(row, { intervalMs, removedAt: null, address: target.address, port });
+      this.writes.push('UPDATE targets SET interval_ms = ?, removed_at = NULL, address = ?, port = ? WHERE id = ?', [intervalMs, target.address, port, row.id]);
     }
     for (const row of this.targets.values()) {
       if (present.has(row.key) || row.removedAt !== null) continue;

@@ -159,6 +159,15 @@ export const MIGRATIONS: Migration[] = [
       db.exec('CREATE TABLE alert_memory (target TEXT PRIMARY KEY, memory TEXT NOT NULL, saved_at INTEGER NOT NULL)');
     },
   },
+  {
+    version: 7,
+    description: "each target's address and port, so the reports find a host by its address as the control commands do",
+    up(db) {
+      // NULL for targets recorded before: the daemon fills them in at its next start; until then
+      // such a target is found by its name only.
+      db.exec('ALTER TABLE targets ADD COLUMN address TEXT; ALTER TABLE targets ADD COLUMN port INTEGER');
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,5 +1,6 @@
 // Reads outages back for `vigil history`: newest first, filtered by service, host, group, time window.
 import type { Database, Statement } from 'better-sqlite3';
+import { splitHostPort } from '../control/target-match.js';
 
 export interface TargetFilter {
   service?: string;
@@ -36,11 +37,35 @@ export interface OutageRow {
   intervalMs: number | null;
 }
 
-/** SQL condition and parameters selecting targets (alias `t`) by service, host and group. */
-export function targetCondition(filter: TargetFilter, params: Record<string, unknown>): string[] {
+/** Whether the targets table records addresses (schema version 7); the reports read older files too. */
+const recordsAddresses = new WeakMap<Database, boolean>();
+export function hasAddresses(db: Database): boolean {
+  let known = recordsAddresses.get(db);
+  if (known === undefined) {
+    known = (db.pragma('table_info(targets)') as Array<{ name: string }>).some((column) => column.name === 'address');
+    recordsAddresses.set(db, known);
+  }
+  return known;
+}
+
+/**
+ * SQL condition and parameters selecting targets (alias `t`) by service, host and group. A host is
+ * its name, its address or its address:port, as for the control commands (target-match.ts); a
+ * target recorded before addresses were is found by its name.
+ */
+export function targetCondition(db: Database, filter: TargetFilter, params: Record<string, unknown>): string[] {
   const where: string[] = [];
   if (filter.service !== undefined) (where.push('t.service = @service'), (params.service = filter.service));
-  if (filter.host !== undefined) (where.push('t.host = @host'), (params.host = filter.host));
+  if (filter.host !== undefined) {
+    params.host = filter.host;
+    const split = splitHostPort(filter.host);
+    if (!hasAddresses(db)) where.push('t.host = @host');
+    else if (!split) where.push('(t.host = @host OR t.address = @host)');
+    else {
+      where.push('(t.host = @host OR t.address = @host OR (t.address = @hostAddress AND t.port = @hostPort))');
+      Object.assign(params, { hostAddress: split.address, hostPort: split.port });
+    }
+  }
   if (filter.group !== undefined) (where.push('t.grp = @group'), (params.group = filter.group));
   return where;
 }
@@ -74,9 +99,29 @@ export function iterateOutages(db: Database, filter: OutageFilter, now: number =
   return statement.iterate(params) as IterableIterator<OutageRow>;
 }
 
+/** How many outages match `filter` without its limit: to say how many a limited listing left out. */
+export function countOutages(db: Database, filter: OutageFilter, now: number = Date.now()): number {
+  const { from, params } = outageSelection(db, filter, now);
+  return db.prepare(`SELECT count(*) ${from}`).pluck().get(params) as number;
+}
+
 function outageStatement(db: Database, filter: OutageFilter, now: number): { statement: Statement; params: Record<string, unknown> } {
+  const { from, params } = outageSelection(db, filter, now);
+  params.limit = filter.limit ?? -1;
+  const sql = `
+    SELECT o.id, t.service, t.grp AS "group", t.host, o.started_at AS startedAt, o.ended_at AS endedAt,
+           o.duration_ms AS durationMs, o.cause, o.end_message AS endMessage,
+           o.ack_at AS ackAt, o.ack_by AS ackBy, o.ack_comment AS ackComment, t.interval_ms AS intervalMs
+      ${from}
+     ORDER BY ${ORDER[filter.order ?? 'newest']}
+     LIMIT @limit`;
+  return { statement: db.prepare(sql), params };
+}
+
+/** The FROM and WHERE clauses of the outages matching `filter`, and their parameters. */
+function outageSelection(db: Database, filter: OutageFilter, now: number): { from: string; params: Record<string, unknown> } {
   const params: Record<string, unknown> = { now };
-  const where = targetCondition(filter, params);
+  const where = targetCondition(db, filter, params);
   if (filter.until !== undefined) (where.push('o.started_at <= @until'), (params.until = filter.until));
   if (filter.since !== undefined) {
     where.push('o.started_at >= @earliest', '(o.ended_at IS NULL OR o.ended_at >= @since)');
@@ -89,14 +134,7 @@ function outageStatement(db: Database, filter: OutageFilter, now: number): { sta
     where.push('coalesce(o.duration_ms, @now - o.started_at) >= @minDuration');
     params.minDuration = filter.minDurationMs;
   }
-  params.limit = filter.limit ?? -1;
-  const sql = `
-    SELECT o.id, t.service, t.grp AS "group", t.host, o.started_at AS startedAt, o.ended_at AS endedAt,
-           o.duration_ms AS durationMs, o.cause, o.end_message AS endMessage,
-           o.ack_at AS ackAt, o.ack_by AS ackBy, o.ack_comment AS ackComment, t.interval_ms AS intervalMs
-      FROM outages o ${filter.openOnly ? 'INDEXED BY outages_open' : ''} JOIN targets t ON t.id = o.target_id
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY ${ORDER[filter.order ?? 'newest']}
-     LIMIT @limit`;
-  return { statement: db.prepare(sql), params };
+  const from = `FROM outages o ${filter.openOnly ? 'INDEXED BY outages_open' : ''} JOIN targets t ON t.id = o.target_id
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+  return { from, params };
 }

@@ -20,7 +20,7 @@ export interface StoredStatus {
 
 export function queryStoredStatus(db: Database, filter: TargetFilter): StoredStatus[] {
   const params: Record<string, unknown> = {};
-  const where = ['t.removed_at IS NULL', ...targetCondition(filter, params)];
+  const where = ['t.removed_at IS NULL', ...targetCondition(db, filter, params)];
   const rows = db
     .prepare(
       `SELECT t.key AS id, t.service, t.grp AS "group", t.host, t.state, t.since, t.last_message AS lastMessage, f.flags,

@@ -16,7 +16,7 @@ export function queryTimeline(db: Database, filter: TargetFilter & { since: numb
   const until = Math.min(filter.until, now);
   const since = Math.min(filter.since, until);
   const params: Record<string, unknown> = {};
-  const where = targetCondition(filter, params);
+  const where = targetCondition(db, filter, params);
   // Rows as arrays: with ten thousand targets, row objects cost more than the query.
   const targets = db
     .prepare(`SELECT id, key, created_at, removed_at FROM targets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY key`)

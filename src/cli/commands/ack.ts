@@ -50,7 +50,10 @@ export function ackCommand(): Command {
           console.log(JSON.stringify({ acknowledged, notDown }, null, 2));
           return;
         }
-        for (const { target, outageId } of acknowledged) console.log(`acknowledged ${target}${outageId !== undefined ? ` (outage #${outageId})` : ''}`);
+        for (const { target, outageId, replaced } of acknowledged) {
+          const instead = replaced ? `, replacing the acknowledgement by ${replaced.by ?? 'someone'}: ${JSON.stringify(replaced.comment)}` : '';
+          console.log(`acknowledged ${target}${outageId !== undefined ? ` (outage #${outageId})` : ''}${instead}`);
+        }
         if (notDown.length) console.log(`not down, nothing to acknowledge: ${notDown.join(', ')}`);
       } catch (err) {
         reportFailure('ack', err);

@@ -5,7 +5,7 @@ import { ConfigError, formatIssue } from '../../config/config-error.js';
 import { formatDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
 import { hasAlertTables, queryAttempts, queryQueue, type AttemptRow, type QueuedRow } from '../../history/attempt-query.js';
-import { configOption, examples } from '../config-option.js';
+import { configOption, examples, passConfigDown } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { parseTimeArgument } from '../parse-time.js';
@@ -167,7 +167,7 @@ function testCommand(): Command {
     .argument('<alert>', 'the alert name in the config')
     .addOption(configOption())
     .option('-t, --target <service/host>', 'the target the test alert is about (default: the first target routed to the alert)')
-    .addHelpText('after', examples(['vigil alerts test pager', 'vigil alerts test ops-mail --target web/10.0.0.11:80']))
+    .addHelpText('after', examples(['vigil alerts test pager', 'vigil alerts test ops-mail --target web-http/10.0.0.11:80']))
     .action(async (name: string, options: { config: string; target?: string }) => {
       try {
         // Loaded here: the config, the plugins and the delivery code are what `log` and `queue` do without.
@@ -179,7 +179,7 @@ function testCommand(): Command {
 }
 
 export function alertsCommand(): Command {
-  return new Command('alerts')
+  return passConfigDown(new Command('alerts'))
     .description('alert deliveries: the log of attempts, the retry queue, test alerts')
     .addCommand(logCommand())
     .addCommand(queueCommand())

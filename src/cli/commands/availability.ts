@@ -4,6 +4,7 @@ import type { Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryAvailability, type AvailabilityRow } from '../../history/availability-query.js';
 import type { Grouping } from '../../history/grouping.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { examples } from '../config-option.js';
 import { formatPercent, formatShortDuration, formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
@@ -48,6 +49,7 @@ left out of all of them and shown on its own. MTTR = downtime / outages; MTBF = 
       try {
         const { since, until } = reportWindow(options, now);
         const db = await openHistoryForReading(options);
+        expectKnownTargets(db, reportTargets(options));
         const all = queryAvailability(db, { ...reportTargets(options), since, until, by: options.by }, now);
         db.close();
         const rows = options.worst === undefined ? all : worstRows(all, options.worst, lessAvailable);

@@ -3,6 +3,7 @@
 import { Option, type Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryCheckStats, type CheckStatsFilter, type CheckStatsRow, type Resolution } from '../../history/check-stats-query.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { examples } from '../config-option.js';
 import { formatLatency, formatShortDuration, formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
@@ -45,9 +46,16 @@ A failed check is one that was down or unknown; latency is over the checks that 
       try {
         const { since, until } = reportWindow(options, now);
         const db = await openHistoryForReading(options);
+        expectKnownTargets(db, reportTargets(options));
         const stats = queryCheckStats(db, { ...reportTargets(options), since, until, by: options.by, resolution: options.resolution }, now);
         db.close();
         const rows = options.worst === undefined ? stats.rows : worstRows(stats.rows, options.worst, moreFailing);
+        // Retention (or a daemon that started later) leaves nothing before the oldest bucket: say so.
+        if (stats.dataFrom !== null && stats.dataFrom > stats.from && stats.dataFrom < stats.until) {
+          console.error(
+            `(the ${BUCKETS[stats.resolution]} buckets start at ${formatTime(stats.dataFrom, options.utc)}: the counts cover ${formatShortDuration(stats.until - stats.dataFrom)} of the ${formatShortDuration(stats.until - stats.from)} asked for)`,
+          );
+        }
         if (options.json) {
           console.log(JSON.stringify({ since: new Date(stats.from).toISOString(), until: new Date(stats.until).toISOString(), resolution: stats.resolution, by: options.by, rows }, null, 2));
           return;

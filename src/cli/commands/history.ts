@@ -1,13 +1,15 @@
+import type { Database } from 'better-sqlite3';
 import { Command, Option } from '../commander.js';
 import { formatDuration, parseDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
-import { iterateOutages, queryOutages, type OutageFilter, type OutageRow } from '../../history/outage-query.js';
+import { countOutages, iterateOutages, queryOutages, type OutageFilter, type OutageRow } from '../../history/outage-query.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { configOption, examples } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { CSV_HEADER_LINE, DTLOG_HEADER, outageCsvLine, outageDtlogLine, outageToJson } from '../outage-formats.js';
 import { parseTimeArgument } from '../parse-time.js';
-import { reportTargets } from '../report-options.js';
+import { expectOrdered, reportTargets } from '../report-options.js';
 
 type Format = 'table' | 'json' | 'csv' | 'dtlog';
 
@@ -44,7 +46,7 @@ interface TextLayout {
  * years of outages is never held in memory. A reader that goes away (`| head`) ends the export
  * quietly, as it would any Unix tool.
  */
-async function writeLines(rows: Iterable<OutageRow>, line: (row: OutageRow) => string, layout: TextLayout = {}): Promise<void> {
+async function writeLines(rows: Iterable<OutageRow>, line: (row: OutageRow) => string, layout: TextLayout = {}): Promise<number> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
@@ -65,6 +67,14 @@ async function writeLines(rows: Iterable<OutageRow>, line: (row: OutageRow) => s
   if (previous === undefined) chunk += layout.empty !== undefined ? `${layout.empty}\n` : layout.header === undefined ? '' : `${layout.header}\n`;
   else chunk += `${previous}\n${layout.footer === undefined ? '' : `${layout.footer}\n`}`;
   if (chunk) process.stdout.write(chunk);
+  return count;
+}
+
+/** On stderr, so what goes to stdout stays clean: that `--limit` left rows out, and how many. */
+function sayIfCut(db: Database, filter: OutageFilter, shown: number, now: number): void {
+  if (filter.limit === undefined || shown < filter.limit) return;
+  const total = countOutages(db, filter, now);
+  if (total > shown) console.error(`(showing the ${filter.order === 'recovered' ? 'first recovered' : 'newest'} ${shown} of ${total}; --limit 0 for all)`);
 }
 
 export function historyCommand(): Command {
@@ -87,7 +97,7 @@ export function historyCommand(): Command {
       'after',
       examples([
         'vigil history --since 1d',
-        'vigil history --service web --host 10.0.0.2 --since 2026-11-01 --until 2026-11-08',
+        'vigil history --service web-http --host 10.0.0.12 --since 2026-11-01 --until 2026-11-08',
         'vigil history --open --json',
         'vigil history --since 30d --format csv > outages.csv',
         'vigil history --since 7d --format dtlog | ./mon-downtime-report   # scripts written for mon\'s dtlogfile',
@@ -98,6 +108,9 @@ export function historyCommand(): Command {
       const now = Date.now();
       const format: Format = options.json ? 'json' : options.format;
       try {
+        if (options.json && options.format !== 'table' && options.format !== 'json') throw new Error(`--json and --format ${options.format} ask for two formats: give one`);
+        // mon's downtime log has a line per ended outage only: say why --open gives none.
+        if (format === 'dtlog' && options.open) console.error('(dtlog lists ended outages only, as mon\'s downtime log: --open leaves none)');
         const minDuration = options.minDuration === undefined ? undefined : parseDuration(options.minDuration);
         if (options.minDuration !== undefined && minDuration === undefined) throw new Error(`--min-duration: expected a duration such as 30s, got ${options.minDuration}`);
         const asked = options.limit === undefined ? (format === 'table' || format === 'json' ? DEFAULT_LIMIT : 0) : Number(options.limit);
@@ -105,19 +118,23 @@ export function historyCommand(): Command {
         const limit = asked || undefined;
         const since = options.since === undefined ? undefined : parseTimeArgument(options.since, now);
         const until = options.until === undefined ? undefined : parseTimeArgument(options.until, now);
+        expectOrdered(options, since, until);
         const filter: OutageFilter = { ...reportTargets(options), since, until, openOnly: options.open, minDurationMs: minDuration, limit };
         const db = await openHistoryForReading(options);
+        expectKnownTargets(db, filter);
         // Machine formats stream: years of outages are written as they are read.
-        if (format === 'csv') await writeLines(iterateOutages(db, filter, now), (row) => outageCsvLine(row, now), { header: CSV_HEADER_LINE });
-        if (format === 'dtlog') await writeLines(iterateOutages(db, { ...filter, closedOnly: true, order: 'recovered' }, now), outageDtlogLine, { header: DTLOG_HEADER });
+        if (format === 'csv') sayIfCut(db, filter, await writeLines(iterateOutages(db, filter, now), (row) => outageCsvLine(row, now), { header: CSV_HEADER_LINE }), now);
+        if (format === 'dtlog') {
+          const recovered: OutageFilter = { ...filter, closedOnly: true, order: 'recovered' };
+          sayIfCut(db, recovered, await writeLines(iterateOutages(db, recovered, now), outageDtlogLine, { header: DTLOG_HEADER }), now);
+        }
         if (format === 'json') {
           // The layout of JSON.stringify(rows, null, 2), one row at a time.
           const indented = (row: OutageRow) => `  ${JSON.stringify(outageToJson(row, now), null, 2).replace(/\n/g, '\n  ')}`;
-          await writeLines(iterateOutages(db, filter, now), indented, { header: '[', separator: ',', footer: ']', empty: '[]' });
+          sayIfCut(db, filter, await writeLines(iterateOutages(db, filter, now), indented, { header: '[', separator: ',', footer: ']', empty: '[]' }), now);
         }
         if (format !== 'table') return void db.close();
         const rows = queryOutages(db, filter, now);
-        db.close();
         if (!rows.length) return void console.log('no outages match');
         console.log(
           table(
@@ -134,6 +151,8 @@ export function historyCommand(): Command {
             ]),
           ),
         );
+        sayIfCut(db, filter, rows.length, now); // after the table, where the eye ends
+        db.close();
       } catch (err) {
         console.error(`vigil history: ${describeError(err)}`);
         process.exitCode = 1;

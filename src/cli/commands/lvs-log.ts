@@ -58,15 +58,23 @@ export function vrrpCommand(): Command {
     );
 }
 
+/** The kinds the built-in plugins record; the help lists them. */
+const ACTION_KINDS = ['command', 'drift', 'dry-run', 'hook', 'panic'];
+
 export function actionsCommand(): Command {
   return common(new Command('actions').description('actions taken by alert plugins (ipvsadm commands, drift repaired, hooks), newest first'))
-    .option('--kind <kind>', 'only this kind: command, drift, dry-run, hook, panic')
+    .option('--kind <kind>', `only this kind: ${ACTION_KINDS.join(', ')}`)
     .option('--failed', 'only actions that failed')
     .addHelpText('after', examples(['vigil actions --since 1h', 'vigil actions --kind drift', 'vigil actions --failed --json']))
     .action((options: Common & { kind?: string; failed?: boolean }) =>
       run('actions', async () => {
         const db = await openHistoryForReading(options);
         const rows = queryActions(db, { since: options.since ? parseTimeArgument(options.since, Date.now()) : undefined, kind: options.kind, failedOnly: options.failed, limit: parseLimit(options.limit) });
+        if (!rows.length && options.kind !== undefined && !ACTION_KINDS.includes(options.kind)) {
+          // Plugins may record kinds of their own: an unknown one is a mistake only if none was ever recorded.
+          const recorded = db.prepare('SELECT DISTINCT kind FROM action_log ORDER BY kind').pluck().all() as string[];
+          if (!recorded.includes(options.kind)) throw new Error(`no action of kind ${JSON.stringify(options.kind)} was ever recorded (kinds: ${[...new Set([...ACTION_KINDS, ...recorded])].sort().join(', ')})`);
+        }
         db.close();
         if (options.json) return console.log(JSON.stringify(rows.map((row) => ({ ...row, at: new Date(row.at).toISOString() })), null, 2));
         if (!rows.length) return console.log('no actions recorded');

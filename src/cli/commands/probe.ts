@@ -1,4 +1,5 @@
 import { Command } from '../commander.js';
+import { hostMatches, noTargetMatches } from '../../control/target-match.js';
 import { parse as parseYamlValue } from 'yaml';
 import { parseDuration } from '../../config/duration.js';
 import { ConfigError, formatIssue } from '../../config/config-error.js';
@@ -105,10 +106,14 @@ async function configuredJobs(options: ProbeOptions): Promise<ProbeJob[]> {
   const jobs: ProbeJob[] = [];
   for (const { target, service, check, timing } of plan.targets.values()) {
     if (options.service && service.name !== options.service) continue;
-    if (options.host && target.name !== options.host && target.address !== options.host) continue;
+    if (options.host && !hostMatches(options.host, target)) continue;
     jobs.push({ label: target.id, plugin: check.plugin, target, options: check.options, timeoutMs: timing.timeoutMs });
   }
-  if (!jobs.length) throw new Error('no configured target matches --service/--host');
+  if (!jobs.length) {
+    const targets = [...plan.targets.values()];
+    const known = { services: targets.map((t) => t.service.name), groups: [], hosts: targets.map((t) => t.target.name) };
+    throw new Error(noTargetMatches({ service: options.service, host: options.host }, known));
+  }
   return jobs;
 }
 
@@ -169,7 +174,7 @@ export function probeCommand(): Command {
         "vigil probe 'ldap://10.0.0.61/dc=example,dc=com?starttls=true'",
         "vigil probe --type script --host 10.0.0.5 -o command=/usr/lib/nagios/plugins/check_tcp -o convention=nagios -o 'args=[-H, \"{address}\", -p, 22]'",
         'vigil probe --type http --host 10.0.0.5 --port 8080 -o path=/status -o expect_status=200',
-        'vigil probe -c /etc/vigil/vigil.yaml --service web',
+        'vigil probe -c /etc/vigil/vigil.yaml --service web-http',
         'vigil probe --plugin-dir /etc/vigil/plugins --type redis-ping --host 127.0.0.1 --port 6379 -o role=master',
       ]),
     )

@@ -6,8 +6,9 @@ import { API_PREFIX, type StatusAnswer } from '../../control/control-api.js';
 import { DaemonUnreachable } from '../../control/control-client.js';
 import { openReadOnlyDatabase } from '../../history/open-database.js';
 import { queryStoredStatus } from '../../history/status-query.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { examples } from '../config-option.js';
-import { addDaemonOptions, askDaemon, EXIT_DAEMON_UNREACHABLE, expectOk, reportFailure, type DaemonOptions } from '../daemon-client.js';
+import { addDaemonOptions, askDaemon, EXIT_DAEMON_UNREACHABLE, exitCodeOf, expectOk, reportFailure, type DaemonOptions } from '../daemon-client.js';
 import { describeFlags } from '../format-flags.js';
 import { formatAgo, formatLatency, formatShortDuration, formatTime, table } from '../format.js';
 import { historyPathOf } from '../history-database.js';
@@ -59,6 +60,7 @@ export function statusCommand(): Command {
     .action(async (target: string | undefined, options: StatusOptions) => {
       const now = Date.now();
       let filter: SelectorOptions = {};
+      let unreachable: DaemonUnreachable | undefined;
       try {
         filter = filterOf(target, options);
         // `--db` without a config to name the socket: the file alone answers, as without a daemon.
@@ -73,12 +75,18 @@ export function statusCommand(): Command {
       } catch (err) {
         if (!(err instanceof DaemonUnreachable)) return reportFailure('status', err);
         console.error(`vigil status: ${err.message}; last known state from the history database:`);
+        unreachable = err;
       }
       try {
         const db = openReadOnlyDatabase(await historyPathOf(options));
+        try {
+          expectKnownTargets(db, filter, { current: true });
+        } catch (err) {
+          return reportFailure('status', err); // a name that matches nothing, as the daemon would say: exit 1
+        }
         const stored = queryStoredStatus(db, filter);
         db.close();
-        process.exitCode = EXIT_DAEMON_UNREACHABLE;
+        process.exitCode = unreachable ? exitCodeOf(unreachable) : EXIT_DAEMON_UNREACHABLE;
         if (options.json) return void console.log(JSON.stringify({ live: false, daemon: null, targets: stored }, null, 2));
         if (!stored.length) return void console.log('no targets recorded');
         console.log(

@@ -3,6 +3,7 @@
 import type { Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryAvailability } from '../../history/availability-query.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { queryTimeline } from '../../history/timeline-query.js';
 import { examples } from '../config-option.js';
 import { openHistoryForReading } from '../history-database.js';
@@ -34,10 +35,12 @@ export function timelineCommand(): Command {
         const since = window.since;
         const until = Math.min(window.until, now);
         if (until <= since) throw new Error(`--since (${options.since}) is in the future`);
-        const width = options.width === undefined ? (process.stdout.columns ?? DEFAULT_WIDTH) : Number(options.width);
+        // Without a terminal (piped), COLUMNS when set: `COLUMNS=80 vigil timeline | less`.
+        const width = options.width === undefined ? (process.stdout.columns ?? (Number(process.env.COLUMNS) || DEFAULT_WIDTH)) : Number(options.width);
         if (!Number.isInteger(width) || width < 1) throw new Error(`--width: expected a number of columns, got ${options.width}`);
         const filter = { ...reportTargets(options), since, until };
         const db = await openHistoryForReading(options);
+        expectKnownTargets(db, filter);
         const perTarget = queryAvailability(db, filter, now);
         const availability = new Map(perTarget.map((row) => [row.name, row.availability]));
         let rows = queryTimeline(db, filter, now);

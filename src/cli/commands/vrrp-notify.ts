@@ -9,6 +9,8 @@ import { insertVrrp } from '../../history/lvs-query.js';
 import { openWritableDatabase } from '../../history/open-database.js';
 import { configOption, examples } from '../config-option.js';
 
+const VRRP_STATES = ['MASTER', 'BACKUP', 'FAULT', 'STOP'];
+
 export function vrrpNotifyCommand(): Command {
   return new Command('vrrp-notify')
     .description("record a VRRP state change: keepalived's notify hook appends INSTANCE|GROUP NAME STATE PRIORITY")
@@ -24,7 +26,8 @@ export function vrrpNotifyCommand(): Command {
       try {
         const upperKind = kind.toUpperCase();
         if (upperKind !== 'INSTANCE' && upperKind !== 'GROUP') throw new Error(`expected INSTANCE or GROUP as the first of keepalived's arguments, got ${JSON.stringify(kind)}`);
-        if (!/^[A-Z_]+$/i.test(state)) throw new Error(`expected a VRRP state such as MASTER, BACKUP, FAULT, STOP, got ${JSON.stringify(state)}`);
+        // The states keepalived's notify hook passes (docs/keepalived.md): anything else is a mistake in the hook's command.
+        if (!VRRP_STATES.includes(state.toUpperCase())) throw new Error(`expected the VRRP state MASTER, BACKUP, FAULT or STOP, got ${JSON.stringify(state)}`);
         if (priority !== undefined && !/^\d+$/.test(priority)) throw new Error(`expected the priority as a whole number, got ${JSON.stringify(priority)}`);
         const file = options.db ?? (await loadConfig(options.config)).config.history.path;
         const db = openWritableDatabase(file);

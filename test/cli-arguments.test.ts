@@ -1,0 +1,48 @@
+// Arguments the CLI refuses or reads differently from what one might guess, each with a clear word:
+// two formats at once, options where a subcommand's parent is given them, an empty VIGIL_CONFIG,
+// keepalived's notify states, action kinds, the same target named twice.
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeKnownHistory } from './helpers/known-history.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigil } from './helpers/vigil-process.js';
+
+const tmp = tempDir();
+const dbFile = tmp.path('history.db');
+beforeAll(() => writeKnownHistory(dbFile));
+afterAll(() => tmp.cleanup());
+
+describe('CLI arguments', () => {
+  it('history: --json with --format csv is refused; --open with dtlog says why nothing is listed', () => {
+    const both = runVigil(['history', '--db', dbFile, '--json', '--format', 'csv']);
+    expect([both.code, both.stdout, both.stderr]).toEqual([1, '', 'vigil history: --json and --format csv ask for two formats: give one\n']);
+    const open = runVigil(['history', '--db', dbFile, '--open', '--format', 'dtlog']);
+    expect(open.code).toBe(0);
+    expect(open.stderr).toBe("(dtlog lists ended outages only, as mon's downtime log: --open leaves none)\n");
+  });
+
+  it('maintenance and alerts take -c before their subcommand too', () => {
+    const config = tmp.write('vigil.yaml', `history: { path: ${dbFile} }\n`);
+    const maintenance = runVigil(['maintenance', '-c', config, 'start', 'web-http']);
+    expect([maintenance.code, maintenance.stderr]).toEqual([3, `vigil maintenance start: the vigil daemon is not running (no control socket at ${tmp.path('vigil.sock')})\n`]);
+    const alerts = runVigil(['alerts', '-c', config, 'log']);
+    expect([alerts.code, alerts.stdout, alerts.stderr]).toEqual([0, 'no alert attempts match\n', '']);
+  });
+
+  it('an empty VIGIL_CONFIG is as good as unset', () => {
+    const status = runVigil(['status', '--db', dbFile], { env: { VIGIL_CONFIG: '' } });
+    expect(status.stderr).toMatch(/^vigil status: no config at \/etc\/vigil\/vigil\.yaml to find the daemon/);
+  });
+
+  it("vrrp-notify records keepalived's states only; actions --kind refuses a kind never recorded", () => {
+    const bogus = runVigil(['vrrp-notify', '--db', dbFile, 'INSTANCE', 'VI_1', 'BOGUS', '150']);
+    expect([bogus.code, bogus.stderr]).toEqual([1, 'vigil vrrp-notify: expected the VRRP state MASTER, BACKUP, FAULT or STOP, got "BOGUS"\n']);
+    expect(runVigil(['vrrp-notify', '--db', dbFile, 'INSTANCE', 'VI_1', 'backup', '150']).code).toBe(0);
+    const db = new Database(dbFile, { readonly: true });
+    expect(db.prepare('SELECT name, state FROM vrrp_transitions').all()).toEqual([{ name: 'VI_1', state: 'BACKUP' }]);
+    db.close();
+    const kind = runVigil(['actions', '--db', dbFile, '--kind', 'foo']);
+    expect([kind.code, kind.stderr]).toEqual([1, 'vigil actions: no action of kind "foo" was ever recorded (kinds: command, drift, dry-run, hook, panic)\n']);
+    expect(runVigil(['actions', '--db', dbFile, '--kind', 'drift']).stdout).toBe('no actions recorded\n');
+  });
+});

@@ -1,0 +1,62 @@
+// Which targets the reports (history, availability, checks, timeline) mean by --service, --host
+// and --group: a host is its name, its address or its address:port, as for the control commands;
+// a name the database has never recorded is an error that lists what exists, not "nothing".
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeKnownHistory } from './helpers/known-history.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigil } from './helpers/vigil-process.js';
+
+const tmp = tempDir();
+const dbFile = tmp.path('history.db');
+beforeAll(() => {
+  writeKnownHistory(dbFile);
+  // As the daemon records them: web2 is `{ name: web2, address: 10.0.0.12, port: 80 }`; web1 was
+  // recorded before addresses were (NULL), so only its name finds it.
+  const db = new Database(dbFile);
+  db.prepare("UPDATE targets SET address = '10.0.0.12', port = 80 WHERE key = 'web-http/web2'").run();
+  db.prepare("UPDATE targets SET address = '10.0.0.53' WHERE key = 'dns/ns1'").run();
+  db.close();
+});
+afterAll(() => tmp.cleanup());
+
+const DAY = ['--since', '2025-03-01T00:00:00Z', '--until', '2025-03-02T00:00:00Z'];
+const REPORTS = ['history', 'availability', 'checks', 'timeline'] as const;
+const report = (name: string, ...args: string[]) => runVigil([name, '--db', dbFile, ...DAY, ...(name === 'timeline' ? ['--width', '80'] : []), ...args]);
+
+/** The targets a report lists, from its JSON. */
+function targetsOf(name: (typeof REPORTS)[number], ...args: string[]): string[] {
+  const result = report(name, '--json', ...args);
+  expect(result.stderr).toBe('');
+  const answer = JSON.parse(result.stdout);
+  if (name === 'history') return [...new Set((answer as Array<{ service: string; host: string }>).map((row) => `${row.service}/${row.host}`))].sort();
+  if (name === 'timeline') return (answer.targets as Array<{ target: string }>).map((row) => row.target);
+  return (answer.rows as Array<{ name: string }>).map((row) => row.name);
+}
+
+describe('reports: --host', () => {
+  it.each(REPORTS)('%s: the host by its name, its address, or its address:port', (name) => {
+    expect(targetsOf(name, '--host', 'web2')).toEqual(['web-http/web2']);
+    expect(targetsOf(name, '--host', '10.0.0.12')).toEqual(['web-http/web2']);
+    expect(targetsOf(name, '--host', '10.0.0.12:80')).toEqual(['web-http/web2']);
+    expect(targetsOf(name, '--host', '10.0.0.53')).toEqual(['dns/ns1']);
+    expect(targetsOf(name, '--host', 'web1')).toEqual(['web-http/web1']); // address unknown: by name
+  });
+});
+
+describe('reports: a name that matches nothing', () => {
+  it.each(REPORTS)('%s: an error listing what exists, exit 1', (name) => {
+    const service = report(name, '--service', 'nosuch');
+    expect([service.code, service.stdout]).toEqual([1, '']);
+    expect(service.stderr).toBe(`vigil ${name}: no target matches service nosuch (services: dns, web-http)\n`);
+    const combined = report(name, '--group', 'resolvers', '--host', 'web2');
+    expect(combined.code).toBe(1);
+    expect(combined.stderr).toMatch(/^vigil \S+: no target matches group resolvers, host web2 \(groups: resolvers, web; hosts: ns1, ns2, web1, web2\); some targets were recorded before Vigil kept addresses/);
+    expect(report(name, '--host', '10.0.0.12:81').stderr).toMatch(/no target matches host 10\.0\.0\.12:81 \(hosts: /);
+  });
+
+  it('a known name with nothing in the window is still an answer, not an error', () => {
+    const quiet = runVigil(['history', '--db', dbFile, '--service', 'dns', '--since', '2025-03-01T00:00:00Z', '--until', '2025-03-01T01:00:00Z']);
+    expect([quiet.code, quiet.stdout, quiet.stderr]).toEqual([0, 'no outages match\n', '']);
+  });
+});
