@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AlertEngine } from './alerting/alert-engine.js';
+import { hostMatches } from './control/target-match.js';
 import { MaintenanceExpiry } from './maintenance-expiry.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
@@ -152,14 +153,14 @@ export class Supervisor extends EventEmitter {
     });
   }
 
-  /** Ids of the targets a selector matches (an empty selector matches none). */
+  /** Ids of the targets a selector matches (an empty selector matches none); a host by name, address or address:port. */
   select(selector: TargetSelector): string[] {
     if (!selector.service && !selector.group && !selector.host) return [];
     return [...this.targets.values()]
       .filter(({ planned: { target } }) =>
         (!selector.service || target.service === selector.service) &&
         (!selector.group || target.group === selector.group) &&
-        (!selector.host || target.name === selector.host || target.address === selector.host))
+        (!selector.host || hostMatches(selector.host, target)))
       .map(({ planned }) => planned.target.id);
   }
 

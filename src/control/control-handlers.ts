@@ -14,7 +14,7 @@ import {
   type StatusAnswer,
   type TargetStatus,
 } from './control-api.js';
-import { hostMatches, noTargetMatches } from './target-match.js';
+import { noTargetMatches } from './target-match.js';
 
 export interface ControlContext {
   supervisor: Supervisor;
@@ -69,14 +69,9 @@ export function createControlHandler(context: ControlContext): (request: Control
   /** The target ids a selector means; a selector that matches nothing is an error that says what exists. */
   function resolve(selector: Selector): string[] {
     if (!selector.service && !selector.group && !selector.host) throw new ControlError(400, 'name the targets: a service, a group and/or a host');
+    const ids = supervisor.select(selector);
+    if (ids.length) return ids;
     const states = supervisor.states();
-    const ids = states
-      .filter(({ target }) =>
-        (!selector.service || target.service === selector.service) &&
-        (!selector.group || target.group === selector.group) &&
-        (!selector.host || hostMatches(selector.host, target)))
-      .map(({ target }) => target.id);
-    if (ids.length) return [...new Set(ids)];
     const known = { services: states.map((s) => s.target.service), groups: states.map((s) => s.target.group), hosts: states.map((s) => s.target.name) };
     throw new ControlError(404, noTargetMatches(selector, known));
   }
