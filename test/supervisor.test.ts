@@ -1,6 +1,6 @@
 // The supervisor in-process, with a check whose answers the test controls: operator flags
 // (disable, maintenance, acknowledge) and the result/transition events other parts build on.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { HistoryStore } from '../src/history/history-store.js';
@@ -102,5 +102,22 @@ describe('supervisor', () => {
     expect(supervisor.setMaintenance(['svc/a'], undefined)).toEqual(['svc/a']);
     expect(supervisor.flagsOf('svc/a')?.maintenance).toBeUndefined();
     expect(supervisor.select({})).toEqual([]);
+  });
+
+  it('a DOWN target removed by a reload and added back starts afresh: its next outage is recorded', async () => {
+    const transitions: TransitionEvent[] = [];
+    supervisor.on('transition', (event: TransitionEvent) => transitions.push(event));
+    answers.a!.status = 'down';
+    await waitFor(() => history.openOutage('svc/a'), 'a DOWN with an open outage');
+    const file = tmp.path('vigil.yaml');
+    const full = readFileSync(file, 'utf8');
+    writeFileSync(file, full.replace('[a, b]', '[b]'));
+    await supervisor.apply(buildPlan(await loadConfig(file)));
+    expect(history.openOutage('svc/a')).toBeUndefined(); // closed: removed from the configuration
+    writeFileSync(file, full);
+    await supervisor.apply(buildPlan(await loadConfig(file)));
+    // Still down: a new outage, from a fresh UNKNOWN → DOWN, not a DOWN state with nothing open.
+    await waitFor(() => history.openOutage('svc/a'), 'a new outage opened');
+    expect(transitions.filter((t) => t.target.id === 'svc/a').map((t) => `${t.transition.from}→${t.transition.to}`)).toEqual(['unknown→down', 'unknown→down']);
   });
 });

@@ -258,9 +258,19 @@ export class HistoryStore {
     );
   }
 
-  /** Closes the open outage of a target that left the configuration. */
+  /**
+   * Closes the open outage of a target that left the configuration, and forgets its state: if it
+   * comes back it starts afresh, not DOWN without an outage to record its downtime in.
+   */
   closeForRemovedTarget(key: string, at: number): ClosedOutage | undefined {
-    return this.endOutage(key, at, 'target removed from the configuration');
+    const closed = this.endOutage(key, at, 'target removed from the configuration');
+    const row = this.targets.get(key);
+    if (row && row.state !== 'unknown') {
+      row.state = 'unknown';
+      row.since = at;
+      this.writes.push("UPDATE targets SET state = 'unknown', since = ? WHERE id = ?", [at, row.id]);
+    }
+    return closed;
   }
 
   flush(): boolean {
