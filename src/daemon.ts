@@ -17,6 +17,7 @@ import { HistoryStore } from './history/history-store.js';
 import { RetentionSchedule } from './history/retention-schedule.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
+import { guardProcess } from './process-guards.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { buildPlan, describeDiff, type Plan } from './plan.js';
 import { Supervisor } from './supervisor.js';
@@ -59,6 +60,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     format: options.logFormat ?? plan.config.log.format,
     level: options.logLevel ?? plan.config.log.level,
   });
+  guardProcess(log);
 
   const control = plan.config.control;
   if (control.enabled) {

@@ -18,6 +18,9 @@ export function runCommand(): Command {
       ]),
     )
     .action(async (options: { config: string; logFormat?: 'text' | 'json'; logLevel?: 'debug' | 'info' | 'warn' | 'error'; pidFile?: string }) => {
-      process.exitCode = await runDaemon({ configFile: options.config, logFormat: options.logFormat, logLevel: options.logLevel, pidFile: options.pidFile });
+      const code = await runDaemon({ configFile: options.config, logFormat: options.logFormat, logLevel: options.logLevel, pidFile: options.pidFile });
+      // The daemon has stopped in order and flushed its history: exit now, so a handle a plugin
+      // leaked (a socket it never closed) cannot keep a stopped daemon alive.
+      process.exit(code);
     });
 }

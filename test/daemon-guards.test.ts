@@ -1,0 +1,88 @@
+// `vigil run` against what an operator or a plugin gets wrong: a plugin's stray rejection or throw,
+// a handle it leaks, a pid file in a missing directory, two daemons on one history database, a
+// reload of settings that apply only at start.
+import { existsSync, mkdirSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readOutages } from './helpers/history-db.js';
+import { startTcpServer, type TestServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let tcp: TestServer;
+const daemons: VigilDaemon[] = [];
+
+/** A check plugin that misbehaves outside its result, as `mode` says, and is up. */
+const MISCHIEF = `import { defineCheck, z } from 'vigil/plugin';
+let leaked;
+export default defineCheck({
+  type: 'mischief',
+  options: z.strictObject({ mode: z.enum(['reject', 'throw', 'leak']) }),
+  async run(target, opts) {
+    if (opts.mode === 'reject') Promise.reject(new Error('stray rejection'));
+    if (opts.mode === 'throw') setTimeout(() => { throw new Error('thrown from a timer'); }, 1);
+    if (opts.mode === 'leak') leaked ??= setInterval(() => undefined, 60_000); // never cleared: keeps the event loop alive
+    return { status: 'up', message: 'fine' };
+  },
+});
+`;
+
+function config({ history = './history.db', socket = './vigil.sock', extra = '', top = '' } = {}) {
+  return `${top}plugin_dirs: [plugins]
+history: { path: ${history}, flush_interval: 50ms }
+control: { socket: ${socket} }
+defaults: { interval: 100ms, timeout: 500ms, rise: 1, fall: 2, spread: 50ms }
+hostgroups:
+  tcp: [{ name: tcp1, address: 127.0.0.1, port: ${tcp.port} }]
+services:
+  plain-tcp: { group: tcp, check: { type: tcp } }
+${extra}`;
+}
+
+function start(file: string, extra: string[] = []): VigilDaemon {
+  const daemon = VigilDaemon.run(file, extra, { cwd: tmp.dir });
+  daemons.push(daemon);
+  return daemon;
+}
+
+beforeEach(async () => {
+  tmp = tempDir();
+  mkdirSync(tmp.path('plugins'));
+  tmp.write('plugins/mischief.mjs', MISCHIEF);
+  tcp = await startTcpServer();
+});
+
+afterEach(async () => {
+  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await tcp.stop();
+  tmp.cleanup();
+});
+
+describe('vigil run survives its plugins', () => {
+  it('a stray promise rejection or a throw in a timer is logged as a bug, with its stack, and checking goes on', async () => {
+    const file = tmp.write(
+      'vigil.yaml',
+      config({ extra: `  rejects: { group: tcp, check: { type: mischief, mode: reject } }\n  throws: { group: tcp, check: { type: mischief, mode: throw } }\n` }),
+    );
+    const daemon = start(file);
+    await daemon.waitForLine(/ERROR unhandled promise rejection, a bug in a check or alert plugin \(or in Vigil\); the daemon keeps running: Error: stray rejection/);
+    await daemon.waitForLine(/ERROR uncaught exception, a bug in a check or alert plugin \(or in Vigil\); the daemon keeps running: Error: thrown from a timer/);
+    expect(daemon.output()).toMatch(/stray rejection\n\s+at .*mischief\.mjs/); // the stack points at the plugin
+    const up = await daemon.waitForLine(/plain-tcp\/tcp1 UNKNOWN → UP/);
+    await tcp.stop();
+    await daemon.waitForLine(/plain-tcp\/tcp1 UP → DOWN/, { from: up.index });
+    await waitFor(() => readOutages(tmp.path('history.db')).length === 1, 'the outage saved');
+    expect(await daemon.stop()).toBe(0);
+    expect(existsSync(tmp.path('vigil.sock'))).toBe(false);
+  });
+
+  it('SIGTERM ends the daemon even when a plugin leaked a handle that keeps the event loop alive', async () => {
+    const file = tmp.write('vigil.yaml', config({ extra: `  leaks: { group: tcp, check: { type: mischief, mode: leak } }\n` }));
+    const daemon = start(file);
+    await daemon.waitForLine(/leaks\/tcp1 UNKNOWN → UP/);
+    daemon.signal('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.output()).toMatch(/INFO  stopped/);
+  });
+});
