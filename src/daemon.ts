@@ -13,10 +13,12 @@ import { createControlHandler } from './control/control-handlers.js';
 import { claimSocket, ControlServer } from './control/control-server.js';
 import { describeError } from './describe-error.js';
 import { HistoryRecorder } from './history/history-recorder.js';
+import { HistoryLock } from './history/history-lock.js';
 import { HistoryStore } from './history/history-store.js';
 import { RetentionSchedule } from './history/retention-schedule.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
+import { pidFileProblem } from './pid-file.js';
 import { guardProcess } from './process-guards.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { buildPlan, describeDiff, type Plan } from './plan.js';
@@ -61,6 +63,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     level: options.logLevel ?? plan.config.log.level,
   });
   guardProcess(log);
+  if (options.pidFile) {
+    const problem = pidFileProblem(options.pidFile);
+    if (problem) {
+      log.error(`not started: ${problem}`);
+      return 1;
+    }
+  }
 
   const control = plan.config.control;
   if (control.enabled) {
@@ -72,7 +81,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     }
   }
 
+  let historyLock: HistoryLock;
   let history: HistoryStore;
+  try {
+    historyLock = HistoryLock.acquire(plan.config.history.path, log);
+  } catch (err) {
+    log.error(`not started: ${describeError(err)}`);
+    return 1;
+  }
   try {
     history = HistoryStore.open({
       path: plan.config.history.path,
@@ -81,6 +97,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       log,
     });
   } catch (err) {
+    historyLock.release();
     log.error(`not started: ${describeError(err)}`);
     return 1;
   }
@@ -186,6 +203,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       if (stopping) {
         log.warn(`${signal} again: exiting now`);
         history.flush();
+        historyLock.release();
         process.exit(1);
       }
       stopping = true;
@@ -201,6 +219,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       recorder.stop();
       await retention.stop();
       const unsaved = history.close();
+      historyLock.release();
       if (options.pidFile) rmSync(options.pidFile, { force: true });
       if (unsaved) log.error(`stopped with ${unsaved} history write(s) not saved: the database stayed unwritable`);
       log.info('stopped', { event: 'stop' });
@@ -210,7 +229,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
   });
-  if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
+  if (options.pidFile) {
+    try {
+      writeFileSync(options.pidFile, `${process.pid}\n`);
+    } catch (err) {
+      log.error(`pid file ${options.pidFile} not written: ${describeError(err)}`); // checked at start: something changed since
+    }
+  }
   const resumedDown = supervisor.states().filter(({ machine }) => machine.state === 'down').length;
   log.info(
     `vigil ${VERSION} running: ${plan.services.size} service(s), ${plan.targets.size} target(s), history ${plan.config.history.path}` +

@@ -86,3 +86,36 @@ describe('vigil run survives its plugins', () => {
     expect(daemon.output()).toMatch(/INFO  stopped/);
   });
 });
+
+describe('vigil run refuses what it cannot keep', () => {
+  it('a --pid-file in a directory that does not exist: one line, nothing started', async () => {
+    const file = tmp.write('vigil.yaml', config());
+    const daemon = start(file, ['--pid-file', tmp.path('nodir', 'vigil.pid')]);
+    expect(await daemon.exited).toBe(1);
+    expect(daemon.lines.filter((line) => line.trim())).toEqual([expect.stringMatching(/ERROR not started: pid file .*nodir\/vigil\.pid: directory .*nodir does not exist/)]);
+    expect(existsSync(tmp.path('vigil.sock'))).toBe(false);
+    expect(existsSync(tmp.path('history.db'))).toBe(false);
+  });
+
+  it('a second daemon on the same history database is refused, naming the first; it starts once the first is killed -9', async () => {
+    const first = start(tmp.write('first.yaml', config()), ['--pid-file', tmp.path('first.pid')]);
+    await first.waitForLine(/running:/);
+    const second = start(tmp.write('second.yaml', config({ socket: './second.sock' })), ['--pid-file', tmp.path('second.pid')]);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(
+      new RegExp(`not started: history database .*history\\.db is in use by another vigil daemon \\(pid ${first.pid}, named in .*history\\.db\\.lock\\); two daemons cannot share one history`),
+    );
+    expect(existsSync(tmp.path('second.pid'))).toBe(false);
+
+    // The same pid file as a running daemon: refused too.
+    const third = start(tmp.write('third.yaml', config({ socket: './third.sock', history: './third.db' })), ['--pid-file', tmp.path('first.pid')]);
+    expect(await third.exited).toBe(1);
+    expect(third.output()).toMatch(new RegExp(`not started: pid file .*first\\.pid names pid ${first.pid}, a vigil that is still running`));
+
+    first.signal('SIGKILL');
+    await first.exited;
+    const again = start(tmp.write('second.yaml', config({ socket: './second.sock' })));
+    await again.waitForLine(new RegExp(`removed stale history lock .*history\\.db\\.lock \\(pid ${first.pid} is gone`));
+    await again.waitForLine(/running:/);
+  });
+});
