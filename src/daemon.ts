@@ -20,6 +20,7 @@ import { createLogger, type LogFormat, type LogLevel, type RootLogger } from './
 import { Metrics } from './metrics/metrics.js';
 import { pidFileProblem } from './pid-file.js';
 import { guardProcess } from './process-guards.js';
+import { settingsAppliedLive, settingsNeedingRestart } from './reload-settings.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { buildPlan, describeDiff, type Plan } from './plan.js';
 import { Supervisor } from './supervisor.js';
@@ -149,21 +150,22 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     await watcher.reading();
     try {
       const next = await readPlanOffThread(options.configFile);
-      const running = supervisor.currentPlan!.config.control;
-      if (next.config.control.socket !== running.socket || next.config.control.enabled !== running.enabled) {
-        log.warn('reload: control settings changed; they take effect at the next start');
-      }
+      const running = supervisor.currentPlan!.config;
+      const restartNeeded = settingsNeedingRestart(running, next.config);
+      const appliedLive = settingsAppliedLive(running, next.config);
       const diff = await supervisor.apply(next);
       planApplied(next);
       await followConfig();
+      for (const line of appliedLive) log.info(`reload: ${line}`);
+      for (const line of restartNeeded) log.warn(`reload: ${line}`);
       log.info('reload done');
-      return { ok: true, changes: diff ? describeDiff(diff) : [], errors: [] };
+      return { ok: true, changes: [...appliedLive, ...(diff ? describeDiff(diff) : [])], errors: [], restartNeeded };
     } catch (err) {
       const errors = configErrorLines(err);
       for (const line of errors) log.error(`reload rejected: ${line}`);
       await followConfig();
       log.error('reload rejected: keeping the running configuration');
-      return { ok: false, changes: [], errors };
+      return { ok: false, changes: [], errors, restartNeeded: [] };
     }
   };
   const requestReload = (): Promise<ReloadAnswer> => {

@@ -1,12 +1,12 @@
 // `vigil run` against what an operator or a plugin gets wrong: a plugin's stray rejection or throw,
 // a handle it leaks, a pid file in a missing directory, two daemons on one history database, a
 // reload of settings that apply only at start.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOutages } from './helpers/history-db.js';
 import { startTcpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { VigilDaemon } from './helpers/vigil-process.js';
+import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -117,5 +117,21 @@ describe('vigil run refuses what it cannot keep', () => {
     const again = start(tmp.write('second.yaml', config({ socket: './second.sock' })));
     await again.waitForLine(new RegExp(`removed stale history lock .*history\\.db\\.lock \\(pid ${first.pid} is gone`));
     await again.waitForLine(/running:/);
+  });
+});
+
+describe('vigil reload and settings read at start', () => {
+  it('names each changed setting that needs a restart, and says a changed max_concurrent was applied', async () => {
+    const file = tmp.write('vigil.yaml', config());
+    const daemon = start(file);
+    await daemon.waitForLine(/running:/);
+    writeFileSync(file, config({ history: './other.db', top: 'log: { level: debug }\nscheduler: { max_concurrent: 7 }\nmetrics: { listen: "127.0.0.1:1" }\n' }));
+    const reload = await runVigilAsync(['reload', '-c', file]);
+    expect(reload.code).toBe(0);
+    expect(reload.stdout).toContain('scheduler.max_concurrent changed (1024 → 7): applied now');
+    expect(reload.stdout).toMatch(/needs a restart to take effect:\n {2}history\.path changed \(.*history\.db → .*other\.db\): takes effect at the next start/);
+    expect(reload.stdout).toContain('log.level changed (info → debug): takes effect at the next start');
+    expect(reload.stdout).toContain('metrics.listen changed (off → 127.0.0.1:1): takes effect at the next start');
+    await daemon.waitForLine(/WARN  reload: history\.path changed .*: takes effect at the next start/);
   });
 });
