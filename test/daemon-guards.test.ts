@@ -135,3 +135,37 @@ describe('vigil reload and settings read at start', () => {
     await daemon.waitForLine(/WARN  reload: history\.path changed .*: takes effect at the next start/);
   });
 });
+
+describe('alert deliveries', () => {
+  it('more than ten deliveries in flight at once: no MaxListenersExceededWarning', async () => {
+    tmp.write(
+      'plugins/slow.mjs',
+      `import { defineAlert, z } from 'vigil/plugin';
+export default defineAlert({
+  type: 'slow',
+  options: z.strictObject({}),
+  async fire(event, opts, ctx) {
+    ctx.log.info('slow alert firing for ' + event.target.id);
+    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)); // until the attempt's timeout
+    throw new Error('too slow');
+  },
+});
+`,
+    );
+    const closed = await startTcpServer();
+    const port = closed.port;
+    await closed.stop();
+    const hosts = Array.from({ length: 14 }, (_, i) => `{ name: h${i}, address: 127.0.0.1, port: ${port} }`).join(', ');
+    const file = tmp.write(
+      'vigil.yaml',
+      config({ extra: `  gone: { group: gone, check: { type: tcp }, alerts: [slow] }\nalerts:\n  slow: { type: slow, timeout: 2s, retries: 0 }\n` }).replace(
+        'hostgroups:\n',
+        `hostgroups:\n  gone: [${hosts}]\n`,
+      ),
+    );
+    const daemon = start(file);
+    await waitFor(() => daemon.lines.filter((line) => /slow alert firing for gone\//.test(line)).length === 14, 'all 14 deliveries in flight', 15_000);
+    await daemon.waitForLine(/alert slow \(slow\) \w+ for gone\/h\d+ failed: timed out after 2s/);
+    expect(daemon.output()).not.toMatch(/Warning/);
+  });
+});
