@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readOutages } from './helpers/history-db.js';
+import { readOutages, readTransitions } from './helpers/history-db.js';
 import { startHttpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { VigilDaemon } from './helpers/vigil-process.js';
@@ -95,3 +95,26 @@ describe('history under duress', () => {
   });
 });
 
+
+describe('history writes that can never succeed', () => {
+  it('a write the database refuses for good (a constraint) is dropped on its own, named in an error; the rest still land', async () => {
+    const dbFile = tmp.path('history.db');
+    const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
+    daemons.push(daemon);
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await waitFor(() => readTransitions(dbFile).length === 1, 'the first transition written');
+    // Someone else takes the outage id the daemon will use next (what a second writer did).
+    const intruder = new Database(dbFile);
+    intruder.prepare("INSERT INTO outages (id, target_id, started_at, cause) SELECT 1, id, 0, 'not the daemon''s' FROM targets").run();
+    intruder.close();
+
+    await web.stop();
+    await daemon.waitForLine(/web-http\/web1 UP → DOWN/);
+    await daemon.waitForLine(/ERROR history write dropped, it can never succeed \(SQLITE_CONSTRAINT_PRIMARYKEY: UNIQUE constraint failed: outages\.id\); lost: INSERT INTO outages/);
+    await web.start();
+    await daemon.waitForLine(/web-http\/web1 DOWN → UP/);
+    const transitions = await waitFor(() => (readTransitions(dbFile).length === 3 ? readTransitions(dbFile) : undefined), 'every transition written');
+    expect(transitions.map((t) => `${t.from_state}->${t.to_state}`)).toEqual(['unknown->up', 'up->down', 'down->up']);
+    expect(daemon.output()).not.toMatch(/history database not writable/);
+  });
+});
