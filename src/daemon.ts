@@ -14,7 +14,8 @@ import { claimSocket, ControlServer } from './control/control-server.js';
 import { describeError } from './describe-error.js';
 import { HistoryRecorder } from './history/history-recorder.js';
 import { HistoryLock } from './history/history-lock.js';
-import { HistoryStore } from './history/history-store.js';
+import { HistoryStore, type HistoryOptions } from './history/history-store.js';
+import { isLockedError } from './history/open-errors.js';
 import { RetentionSchedule } from './history/retention-schedule.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
@@ -35,6 +36,21 @@ export interface DaemonOptions {
 
 /** Most time a stop waits for checks in flight before aborting them. */
 const MAX_STOP_GRACE_MS = 5_000;
+
+/** Tries at opening a locked history database at start, each waiting SQLite's busy timeout (5 s). */
+const LOCKED_AT_START_ATTEMPTS = 6;
+
+/** Opens history; a database locked by another program (a backup, an sqlite3 shell) is waited for, a while. */
+function openHistory(options: HistoryOptions): HistoryStore {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return HistoryStore.open(options);
+    } catch (err) {
+      if (!isLockedError(err) || attempt === LOCKED_AT_START_ATTEMPTS) throw err;
+      options.log.warn(`${describeError(err)}; trying again (${attempt} of ${LOCKED_AT_START_ATTEMPTS})`);
+    }
+  }
+}
 
 async function readPlan(file: string, readYaml?: YamlReader): Promise<Plan> {
   const plan = buildPlan(await loadConfig(file, readYaml));
@@ -91,7 +107,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return 1;
   }
   try {
-    history = HistoryStore.open({
+    history = openHistory({
       path: plan.config.history.path,
       flushIntervalMs: plan.config.history.flush_interval,
       maxQueue: plan.config.history.max_queue,
