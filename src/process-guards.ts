@@ -28,10 +28,17 @@ export function guardProcess(log: Logger): () => void {
   const onException = (err: unknown) => {
     log.error(`uncaught exception, ${BLAME}: ${stackOf(err)}`, { event: 'uncaught-exception' });
   };
+  // A log reader that went away (EPIPE on stdout) must not stop the checker, nor loop through
+  // onException, which would write to the same broken stream.
+  const onOutputError = () => undefined;
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtException', onException);
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
   return () => {
     process.off('unhandledRejection', onRejection);
     process.off('uncaughtException', onException);
+    process.stdout.off('error', onOutputError);
+    process.stderr.off('error', onOutputError);
   };
 }
