@@ -1,14 +1,20 @@
 // MySQL / MariaDB check (ldirectord `service = mysql`): log in as `user`, run `query` (default
 // SELECT 1) and be up when it returns at least one row. Access denied, an unknown database, a
 // failing query or a server that stops answering is down, with the server's own words.
+import net from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import mysql from 'mysql2';
-import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlConnection, type SqlLogin, type SqlProduct } from 'vigil/plugin';
+import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type ReadBudget, type SqlConnection, type SqlLogin, type SqlProduct } from 'vigil/plugin';
 
 /** mysql2's callback API: it hands back the connection at once, so it can be dropped mid-handshake. */
-function mysqlConnection({ tls: tlsOptions, ...login }: SqlLogin, timeoutMs: number): SqlConnection {
+function mysqlConnection({ tls: tlsOptions, ...login }: SqlLogin, timeoutMs: number, budget: ReadBudget): SqlConnection {
+  // Our own socket: what it reads is counted (budget), and destroy() closes it. mysql2's own
+  // destroy() only half-closes its socket (end()), which a server that never answers never
+  // finishes: one socket leaked per check.
+  const socket = budget.watch(net.connect({ host: login.host, port: login.port, noDelay: true }));
   const connection = mysql.createConnection({
     ...login,
+    stream: socket,
     // mysql2 checks the certificate's name only against a host name, never an address, and cannot
     // be told another name: it verifies the chain, and open() checks the name as node:tls would.
     ssl: tlsOptions && { ca: tlsOptions.ca as string, cert: tlsOptions.cert as string, key: tlsOptions.key as string, rejectUnauthorized: tlsOptions.rejectUnauthorized, verifyIdentity: false },
@@ -48,11 +54,16 @@ function mysqlConnection({ tls: tlsOptions, ...login }: SqlLogin, timeoutMs: num
         });
         query.on('end', () => resolve({ rows, more: false }));
       }),
-    destroy: () => connection.destroy(),
+    destroy: () => {
+      connection.destroy();
+      // The TLS socket, once the handshake upgraded the connection; then the plain one under it.
+      (connection as unknown as { stream?: net.Socket }).stream?.destroy();
+      socket.destroy();
+    },
   };
 }
 
-const MYSQL: SqlProduct = { name: 'mysql', defaultPort: 3306 };
+const MYSQL: SqlProduct = { name: 'mysql', title: 'MySQL', defaultPort: 3306 };
 
 export default defineCheck({
   type: 'mysql',
@@ -60,5 +71,5 @@ export default defineCheck({
   schemes: ['mysql'],
   fromUrl: sqlTargetFromUrl,
   options: sqlCheckOptions(MYSQL),
-  run: (target, opts, ctx) => runSqlCheck(MYSQL, target, opts, ctx, (login) => mysqlConnection(login, ctx.timeoutMs)),
+  run: (target, opts, ctx) => runSqlCheck(MYSQL, target, opts, ctx, (login, budget) => mysqlConnection(login, ctx.timeoutMs, budget)),
 });

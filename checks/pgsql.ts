@@ -3,11 +3,12 @@
 // failing query, or a server that is starting up or shutting down is down, with the server's words.
 import net from 'node:net';
 import pg from 'pg';
-import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlConnection, type SqlLogin, type SqlProduct } from 'vigil/plugin';
+import { defineCheck, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type ReadBudget, type SqlConnection, type SqlLogin, type SqlProduct } from 'vigil/plugin';
 
-function pgsqlConnection({ tls, ...login }: SqlLogin, timeoutMs: number): SqlConnection {
-  // Our own socket (pg connects it): dropping it ends a login or a query still waiting.
-  const socket = new net.Socket();
+function pgsqlConnection({ tls, ...login }: SqlLogin, timeoutMs: number, budget: ReadBudget): SqlConnection {
+  // Our own socket (pg connects it): dropping it ends a login or a query still waiting, and what
+  // it reads is counted (budget). Once TLS is up, pg reads through a TLS socket over this one.
+  const socket = budget.watch(new net.Socket());
   // Without a database, libpq's default is one named after the user; `postgres` is in every cluster.
   // `ssl` takes node:tls options: pg asks the server for TLS and checks its certificate with them.
   const client = new pg.Client({ ...login, database: login.database ?? 'postgres', ssl: tls ?? false, stream: () => socket, connectionTimeoutMillis: timeoutMs, application_name: 'vigil' });
@@ -37,7 +38,7 @@ function pgsqlConnection({ tls, ...login }: SqlLogin, timeoutMs: number): SqlCon
   };
 }
 
-const PGSQL: SqlProduct = { name: 'pgsql', defaultPort: 5432 };
+const PGSQL: SqlProduct = { name: 'pgsql', title: 'PostgreSQL', defaultPort: 5432 };
 
 export default defineCheck({
   type: 'pgsql',
@@ -45,5 +46,5 @@ export default defineCheck({
   schemes: ['pgsql', 'postgres', 'postgresql'],
   fromUrl: sqlTargetFromUrl,
   options: sqlCheckOptions(PGSQL),
-  run: (target, opts, ctx) => runSqlCheck(PGSQL, target, opts, ctx, (login) => pgsqlConnection(login, ctx.timeoutMs)),
+  run: (target, opts, ctx) => runSqlCheck(PGSQL, target, opts, ctx, (login, budget) => pgsqlConnection(login, ctx.timeoutMs, budget)),
 });

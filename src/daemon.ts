@@ -13,10 +13,15 @@ import { createControlHandler } from './control/control-handlers.js';
 import { claimSocket, ControlServer } from './control/control-server.js';
 import { describeError } from './describe-error.js';
 import { HistoryRecorder } from './history/history-recorder.js';
-import { HistoryStore } from './history/history-store.js';
+import { HistoryLock } from './history/history-lock.js';
+import { HistoryStore, type HistoryOptions } from './history/history-store.js';
+import { isLockedError } from './history/open-errors.js';
 import { RetentionSchedule } from './history/retention-schedule.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
+import { pidFileProblem } from './pid-file.js';
+import { guardProcess } from './process-guards.js';
+import { settingsAppliedLive, settingsNeedingRestart } from './reload-settings.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { buildPlan, describeDiff, type Plan } from './plan.js';
 import { Supervisor } from './supervisor.js';
@@ -31,6 +36,21 @@ export interface DaemonOptions {
 
 /** Most time a stop waits for checks in flight before aborting them. */
 const MAX_STOP_GRACE_MS = 5_000;
+
+/** Tries at opening a locked history database at start, each waiting SQLite's busy timeout (5 s). */
+const LOCKED_AT_START_ATTEMPTS = 6;
+
+/** Opens history; a database locked by another program (a backup, an sqlite3 shell) is waited for, a while. */
+function openHistory(options: HistoryOptions): HistoryStore {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return HistoryStore.open(options);
+    } catch (err) {
+      if (!isLockedError(err) || attempt === LOCKED_AT_START_ATTEMPTS) throw err;
+      options.log.warn(`${describeError(err)}; trying again (${attempt} of ${LOCKED_AT_START_ATTEMPTS})`);
+    }
+  }
+}
 
 async function readPlan(file: string, readYaml?: YamlReader): Promise<Plan> {
   const plan = buildPlan(await loadConfig(file, readYaml));
@@ -59,6 +79,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     format: options.logFormat ?? plan.config.log.format,
     level: options.logLevel ?? plan.config.log.level,
   });
+  guardProcess(log);
+  if (options.pidFile) {
+    const problem = pidFileProblem(options.pidFile);
+    if (problem) {
+      log.error(`not started: ${problem}`);
+      return 1;
+    }
+  }
 
   const control = plan.config.control;
   if (control.enabled) {
@@ -70,15 +98,23 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     }
   }
 
+  let historyLock: HistoryLock;
   let history: HistoryStore;
   try {
-    history = HistoryStore.open({
+    historyLock = HistoryLock.acquire(plan.config.history.path, log);
+  } catch (err) {
+    log.error(`not started: ${describeError(err)}`);
+    return 1;
+  }
+  try {
+    history = openHistory({
       path: plan.config.history.path,
       flushIntervalMs: plan.config.history.flush_interval,
       maxQueue: plan.config.history.max_queue,
       log,
     });
   } catch (err) {
+    historyLock.release();
     log.error(`not started: ${describeError(err)}`);
     return 1;
   }
@@ -130,21 +166,22 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     await watcher.reading();
     try {
       const next = await readPlanOffThread(options.configFile);
-      const running = supervisor.currentPlan!.config.control;
-      if (next.config.control.socket !== running.socket || next.config.control.enabled !== running.enabled) {
-        log.warn('reload: control settings changed; they take effect at the next start');
-      }
+      const running = supervisor.currentPlan!.config;
+      const restartNeeded = settingsNeedingRestart(running, next.config);
+      const appliedLive = settingsAppliedLive(running, next.config);
       const diff = await supervisor.apply(next);
       planApplied(next);
       await followConfig();
+      for (const line of appliedLive) log.info(`reload: ${line}`);
+      for (const line of restartNeeded) log.warn(`reload: ${line}`);
       log.info('reload done');
-      return { ok: true, changes: diff ? describeDiff(diff) : [], errors: [] };
+      return { ok: true, changes: [...appliedLive, ...(diff ? describeDiff(diff) : [])], errors: [], restartNeeded };
     } catch (err) {
       const errors = configErrorLines(err);
       for (const line of errors) log.error(`reload rejected: ${line}`);
       await followConfig();
       log.error('reload rejected: keeping the running configuration');
-      return { ok: false, changes: [], errors };
+      return { ok: false, changes: [], errors, restartNeeded: [] };
     }
   };
   const requestReload = (): Promise<ReloadAnswer> => {
@@ -184,6 +221,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       if (stopping) {
         log.warn(`${signal} again: exiting now`);
         history.flush();
+        historyLock.release();
         process.exit(1);
       }
       stopping = true;
@@ -199,6 +237,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       recorder.stop();
       await retention.stop();
       const unsaved = history.close();
+      historyLock.release();
       if (options.pidFile) rmSync(options.pidFile, { force: true });
       if (unsaved) log.error(`stopped with ${unsaved} history write(s) not saved: the database stayed unwritable`);
       log.info('stopped', { event: 'stop' });
@@ -208,7 +247,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
   });
-  if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
+  if (options.pidFile) {
+    try {
+      writeFileSync(options.pidFile, `${process.pid}\n`);
+    } catch (err) {
+      log.error(`pid file ${options.pidFile} not written: ${describeError(err)}`); // checked at start: something changed since
+    }
+  }
   const resumedDown = supervisor.states().filter(({ machine }) => machine.state === 'down').length;
   log.info(
     `vigil ${VERSION} running: ${plan.services.size} service(s), ${plan.targets.size} target(s), history ${plan.config.history.path}` +

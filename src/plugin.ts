@@ -36,7 +36,8 @@ export {
   type PasswordOptions,
   type SecretOptions,
 } from './check-kit/password.js';
-export { judgeRows, runSqlCheck, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlCheckOptions, type SqlConnection, type SqlLogin, type SqlProduct } from './check-kit/sql-check.js';
+export { ReadBudget } from './check-kit/read-budget.js';
+export { judgeRows, runSqlCheck, SQL_READ_BUDGET_BYTES, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlCheckOptions, type SqlConnection, type SqlLogin, type SqlProduct } from './check-kit/sql-check.js';
 export { commandSchema, splitCommandLine } from './config/command-line.js';
 /** LVS helpers: the ipvsadm table (parse `-S -n`, build commands), pool planning, reconciling. */
 export * as lvs from './lvs/api.js';

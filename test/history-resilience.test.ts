@@ -2,9 +2,9 @@
 // bounded in-memory queue, the operator is told loudly, and everything lands once it can.
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readOutages } from './helpers/history-db.js';
+import { readOutages, readTransitions } from './helpers/history-db.js';
 import { startHttpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { VigilDaemon } from './helpers/vigil-process.js';
@@ -95,3 +95,62 @@ describe('history under duress', () => {
   });
 });
 
+
+describe('history writes that can never succeed', () => {
+  it('a write the database refuses for good (a constraint) is dropped on its own, named in an error; the rest still land', async () => {
+    const dbFile = tmp.path('history.db');
+    const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
+    daemons.push(daemon);
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await waitFor(() => readTransitions(dbFile).length === 1, 'the first transition written');
+    // Someone else takes the outage id the daemon will use next (what a second writer did).
+    const intruder = new Database(dbFile);
+    intruder.prepare("INSERT INTO outages (id, target_id, started_at, cause) SELECT 1, id, 0, 'not the daemon''s' FROM targets").run();
+    intruder.close();
+
+    await web.stop();
+    await daemon.waitForLine(/web-http\/web1 UP → DOWN/);
+    await daemon.waitForLine(/ERROR history write dropped, it can never succeed \(SQLITE_CONSTRAINT_PRIMARYKEY: UNIQUE constraint failed: outages\.id\); lost: INSERT INTO outages/);
+    await web.start();
+    await daemon.waitForLine(/web-http\/web1 DOWN → UP/);
+    const transitions = await waitFor(() => (readTransitions(dbFile).length === 3 ? readTransitions(dbFile) : undefined), 'every transition written');
+    expect(transitions.map((t) => `${t.from_state}->${t.to_state}`)).toEqual(['unknown->up', 'up->down', 'down->up']);
+    expect(daemon.output()).not.toMatch(/history database not writable/);
+  });
+});
+
+describe('a history database that cannot be opened at start', () => {
+  it('a file that is not a database: refused, naming the file, the cause and what to do', async () => {
+    const dbFile = tmp.write('history.db', 'precious notes, not a database\n'.repeat(200));
+    const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
+    daemons.push(daemon);
+    expect(await daemon.exited).toBe(1);
+    expect(daemon.output()).toContain(
+      `ERROR not started: cannot open history database ${dbFile}: the file is not a SQLite database (file is not a database); move it away (vigil creates a new one), or set history.path to the right file`,
+    );
+    expect(readFileSync(dbFile, 'utf8')).toMatch(/^precious notes/); // untouched
+    expect(existsSync(`${dbFile}.lock`)).toBe(false);
+  });
+
+  it('a database locked by another program: waited for, and the daemon starts once it is free', async () => {
+    const dbFile = tmp.path('history.db');
+    const locker = new Database(dbFile);
+    locker.prepare('BEGIN EXCLUSIVE').run(); // a fresh file, not yet in WAL mode: nobody may even read it
+    let locked = true;
+    try {
+      const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
+      daemons.push(daemon);
+      await daemon.waitForLine(
+        new RegExp(`WARN  cannot open history database ${dbFile}: it is locked by another program \\(database is locked\\); close what holds it .*; trying again \\(1 of \\d+\\)`),
+        { timeoutMs: 30_000 },
+      );
+      locker.prepare('COMMIT').run();
+      locked = false;
+      await daemon.waitForLine(/running:/, { timeoutMs: 30_000 });
+      await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    } finally {
+      if (locked) locker.prepare('COMMIT').run();
+      locker.close();
+    }
+  });
+});

@@ -19,6 +19,25 @@ export class DeliveryCancelled extends Error {
   }
 }
 
+/**
+ * The attempts in flight, per stop signal, to cancel when it fires: one listener on the shared
+ * signal rather than one per attempt (past ten in flight Node warns of a listener leak).
+ */
+const cancelsByStopSignal = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `cancel` when `stopSignal` aborts; returns the function that forgets it. */
+function onStop(stopSignal: AbortSignal, cancel: () => void): () => void {
+  let cancels = cancelsByStopSignal.get(stopSignal);
+  if (!cancels) {
+    const set = new Set<() => void>();
+    cancelsByStopSignal.set(stopSignal, set);
+    stopSignal.addEventListener('abort', () => [...set].forEach((call) => call()), { once: true });
+    cancels = set;
+  }
+  cancels.add(cancel);
+  return () => void cancels.delete(cancel);
+}
+
 export async function attemptDelivery(
   alert: AlertPlan,
   events: AlertEvent[],
@@ -28,6 +47,7 @@ export async function attemptDelivery(
   const timeoutMs = alert.delivery.timeoutMs;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
+  let forgetStop: () => void = () => undefined;
   const cut = new Promise<never>((_, reject) => {
     const abort = (reason: Error) => {
       controller.abort(reason);
@@ -35,7 +55,7 @@ export async function attemptDelivery(
     };
     timer = setTimeout(() => abort(new Error(`timed out after ${formatDuration(timeoutMs)}`)), timeoutMs);
     if (context.stopSignal.aborted) abort(new DeliveryCancelled());
-    else context.stopSignal.addEventListener('abort', () => abort(new DeliveryCancelled()), { once: true, signal: controller.signal });
+    else forgetStop = onStop(context.stopSignal, () => abort(new DeliveryCancelled()));
   });
   const ctx = {
     ...context.services,
@@ -56,6 +76,7 @@ export async function attemptDelivery(
     return { ok: false, error: describeError(err).slice(0, 2_000), durationMs: performance.now() - started };
   } finally {
     clearTimeout(timer);
+    forgetStop();
     if (!controller.signal.aborted) controller.abort(new Error('attempt finished'));
   }
 }

@@ -8,6 +8,7 @@ import { describeError } from '../describe-error.js';
 import { joinHostPort } from '../config/host-entry.js';
 import type { CheckContext, CheckResult, Target } from '../plugin.js';
 import { answerDeadline } from './answer-deadline.js';
+import { ReadBudget } from './read-budget.js';
 import { excerpt } from './hex.js';
 import { addressFromUrl, optionsFromQuery, portFromUrl } from './url.js';
 import { checkPort } from './check-port.js';
@@ -19,7 +20,16 @@ import { tlsConnectOptions, tlsOptionsShape } from './tls-options.js';
 export interface SqlProduct {
   name: string;
   defaultPort: number;
+  /** What its servers are called in prose ("MySQL"); `name` when absent. */
+  title?: string;
 }
+
+/**
+ * Most bytes a SQL check reads from one server. A login takes a few kilobytes and the query's
+ * answer stops at max_rows; 4 MiB holds a thousand rows of 4 KiB. A port that streams something
+ * else (not a database, or not this one) costs this much memory at most, not all it sends.
+ */
+export const SQL_READ_BUDGET_BYTES = 4 * 1024 * 1024;
 
 /** The options of a SQL check for this product. */
 export function sqlCheckOptions(product: SqlProduct) {
@@ -67,7 +77,10 @@ export interface QueryRows {
   more: boolean;
 }
 
-/** One connection of a database driver, as a SQL check uses it. */
+/**
+ * One connection of a database driver, as a SQL check uses it. The driver's socket goes through
+ * the `budget` runSqlCheck passes (`budget.watch(socket)`), which drops it past SQL_READ_BUDGET_BYTES.
+ */
 export interface SqlConnection {
   /** Connects and logs in. */
   open(): Promise<void>;
@@ -89,7 +102,7 @@ export async function runSqlCheck(
   target: Target,
   opts: SqlCheckOptions,
   ctx: CheckContext,
-  connect: (login: SqlLogin) => SqlConnection,
+  connect: (login: SqlLogin, budget: ReadBudget) => SqlConnection,
 ): Promise<CheckResult> {
   const port = checkPort(target, opts.port, product.defaultPort);
   const where = `${product.name} ${joinHostPort(target.address, port)}${opts.tls ? ' over TLS' : ''}`;
@@ -100,7 +113,8 @@ export async function runSqlCheck(
   } catch (err) {
     return { status: 'unknown', message: describeError(err) }; // our configuration, not the server
   }
-  const connection = connect(login);
+  const budget = new ReadBudget(SQL_READ_BUDGET_BYTES);
+  const connection = connect(login, budget);
   let step = 'logging in';
   const deadline = answerDeadline(ctx, () => step);
   const removeOnAbort = ctx.onAbort(() => connection.destroy());
@@ -110,6 +124,7 @@ export async function runSqlCheck(
     const result = await Promise.race([connection.query(opts.query, opts.max_rows), deadline.expired]);
     return judgeRows(result, opts, where);
   } catch (err) {
+    if (budget.exceeded) return { status: 'down', message: `${where}: sent more than ${budget.limitBytes} bytes while ${step}${step === 'logging in' ? `: not a ${product.title ?? product.name} server?` : ''}` };
     return { status: 'down', message: `${where}: ${describeError(err)}` };
   } finally {
     deadline.cancel();

@@ -70,6 +70,8 @@ export interface ReloadAnswer {
   ok: boolean;
   changes: string[];
   errors: string[];
+  /** Changed settings a reload cannot apply (read once, at start), one line each. */
+  restartNeeded?: string[];
 }
 
 export interface CheckNowAnswer {

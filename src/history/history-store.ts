@@ -7,6 +7,7 @@ import type { TargetFlags } from '../supervisor.js';
 import type { Transition } from '../state-machine.js';
 import { CheckAggregator } from './check-aggregator.js';
 import { openWritableDatabase } from './open-database.js';
+import { historyOpenError } from './open-errors.js';
 import { WriteQueue } from './write-queue.js';
 
 export interface OpenOutage {
@@ -85,7 +86,13 @@ export class HistoryStore {
   }
 
   static open(options: HistoryOptions): HistoryStore {
-    return new HistoryStore(openWritableDatabase(options.path, (message) => options.log.info(message)), options);
+    const db = openWritableDatabase(options.path, (message) => options.log.info(message));
+    try {
+      return new HistoryStore(db, options);
+    } catch (err) {
+      db.close();
+      throw historyOpenError(options.path, err);
+    }
   }
 
   /** The state a target had when the daemon last stopped, to resume it. */

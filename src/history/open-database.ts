@@ -2,6 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { historyOpenError } from './open-errors.js';
 import { migrate, READABLE_FROM_VERSION, SCHEMA_VERSION } from './migrations.js';
 import { requireCommonJs } from '../require-commonjs.js';
 
@@ -9,6 +10,9 @@ const Database = requireCommonJs('better-sqlite3') as typeof BetterSqlite3;
 
 /** While running, a locked database must not stall the event loop: fail fast and retry later. */
 export const RUNTIME_BUSY_TIMEOUT_MS = 50;
+
+/** At open, nothing else runs yet: a lock held briefly (a backup, a reader's checkpoint) is waited for. */
+const OPEN_BUSY_TIMEOUT_MS = 5_000;
 
 /** SQLite's code for auto_vacuum = INCREMENTAL. */
 const INCREMENTAL_AUTO_VACUUM = 2;
@@ -24,13 +28,19 @@ const INCREMENTAL_AUTO_VACUUM = 2;
  * the file does not shrink.
  */
 export function openWritableDatabase(file: string, notice: (message: string) => void = () => undefined): BetterSqlite3.Database {
-  mkdirSync(path.dirname(file), { recursive: true });
-  let db: BetterSqlite3.Database;
+  let db: BetterSqlite3.Database | undefined;
   try {
-    db = new Database(file, { timeout: 5_000 });
+    mkdirSync(path.dirname(file), { recursive: true });
+    db = new Database(file, { timeout: OPEN_BUSY_TIMEOUT_MS });
+    prepare(db, file, notice);
+    return db;
   } catch (err) {
-    throw new Error(`cannot open history database ${file}: ${(err as Error).message}`);
+    db?.close();
+    throw historyOpenError(file, err);
   }
+}
+
+function prepare(db: BetterSqlite3.Database, file: string, notice: (message: string) => void): void {
   db.pragma('auto_vacuum = INCREMENTAL'); // takes effect only while the file has no table yet
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -46,7 +56,6 @@ export function openWritableDatabase(file: string, notice: (message: string) => 
     }
   }
   db.pragma(`busy_timeout = ${RUNTIME_BUSY_TIMEOUT_MS}`);
-  return db;
 }
 
 /**

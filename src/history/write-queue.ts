@@ -1,8 +1,27 @@
 // Batches history writes into one transaction per flush, off the probe path. When the database
 // cannot be written (locked, disk full, read-only), writes stay queued in memory — bounded — and
-// are retried on the next flush; the operator is told loudly, once per episode.
+// are retried on the next flush; the operator is told loudly, once per episode. A write that can
+// never succeed (a constraint it breaks, SQL the schema does not have) is dropped on its own, with
+// an error naming it, so it does not hold up every write behind it forever.
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from '../plugin.js';
+
+/** SQLite errors that waiting may cure: the batch stays queued. Any other error is the write's own. */
+const TEMPORARY = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|NOMEM|PROTOCOL|INTERRUPT|CORRUPT|NOTADB)/;
+
+function isTemporary(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && TEMPORARY.test(code);
+}
+
+function reasonOf(err: unknown): string {
+  return `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}`;
+}
+
+function describeWrite({ sql, params }: QueuedWrite): string {
+  const text = `${sql} ${JSON.stringify(params)}`;
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
 
 export interface QueuedWrite {
   sql: string;
@@ -57,16 +76,30 @@ export class WriteQueue {
   flush(): boolean {
     if (!this.queue.length) return true;
     const batch = this.queue;
+    const refused: Array<{ write: QueuedWrite; err: unknown }> = [];
     try {
       this.db.transaction(() => {
-        for (const write of batch) this.statement(write.sql).run(...write.params);
+        refused.length = 0;
+        for (const write of batch) {
+          try {
+            this.statement(write.sql).run(...write.params);
+          } catch (err) {
+            // SQLite undoes the failed statement only; the transaction goes on without it.
+            if (isTemporary(err)) throw err;
+            refused.push({ write, err });
+          }
+        }
       })();
     } catch (err) {
       this.reportFailure(err as Error);
       return false;
     }
     this.queue = []; // flush is synchronous: nothing was queued meanwhile
-    this.written += batch.length;
+    this.written += batch.length - refused.length;
+    this.dropped += refused.length;
+    for (const { write, err } of refused) {
+      this.options.log.error(`history write dropped, it can never succeed (${reasonOf(err)}); lost: ${describeWrite(write)}`, { dropped: this.dropped });
+    }
     if (this.failingSince !== undefined) {
       this.options.log.warn(`history database writable again; wrote ${batch.length} queued write(s)`, {
         failedForMs: Date.now() - this.failingSince,
@@ -92,7 +125,7 @@ export class WriteQueue {
   }
 
   private reportFailure(err: Error): void {
-    const reason = `${(err as { code?: string }).code ?? 'error'}: ${err.message}`;
+    const reason = reasonOf(err);
     if (this.failingSince === undefined) this.failingSince = Date.now();
     if (reason === this.lastError) return;
     this.lastError = reason;

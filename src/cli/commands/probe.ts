@@ -200,6 +200,7 @@ export function probeCommand(): Command {
         console.log(table(['STATUS', 'TARGET', 'LATENCY', 'MESSAGE'], rows));
         if (options.verbose) printDetails(jobs, results);
       }
-      process.exitCode = worstExit(results);
+      // Every result is printed: exit now, even if a check left a socket or timer behind.
+      process.exit(worstExit(results));
     });
 }

@@ -17,6 +17,9 @@ export function reloadCommand(): Command {
         if (options.json) console.log(JSON.stringify(answer, null, 2));
         else if (answer.ok) console.log(answer.changes.length ? `reloaded:\n${answer.changes.map((line) => `  ${line}`).join('\n')}` : 'reloaded: no changes');
         else console.error(`reload rejected, the running configuration stays:\n${answer.errors.map((line) => `  ${line}`).join('\n')}`);
+        if (!options.json && answer.restartNeeded?.length) {
+          console.log(`needs a restart to take effect:\n${answer.restartNeeded.map((line) => `  ${line}`).join('\n')}`);
+        }
         if (!answer.ok) process.exitCode = 1;
       } catch (err) {
         reportFailure('reload', err);

@@ -18,6 +18,16 @@ export function runCommand(): Command {
       ]),
     )
     .action(async (options: { config: string; logFormat?: 'text' | 'json'; logLevel?: 'debug' | 'info' | 'warn' | 'error'; pidFile?: string }) => {
-      process.exitCode = await runDaemon({ configFile: options.config, logFormat: options.logFormat, logLevel: options.logLevel, pidFile: options.pidFile });
+      let code: number;
+      try {
+        code = await runDaemon({ configFile: options.config, logFormat: options.logFormat, logLevel: options.logLevel, pidFile: options.pidFile });
+      } catch (err) {
+        // A start that failed in a way runDaemon did not foresee: say so and exit non-zero, not hang.
+        process.stderr.write(`vigil: not started: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        code = 1;
+      }
+      // The daemon has stopped in order and flushed its history: exit now, so a handle a plugin
+      // leaked (a socket it never closed) cannot keep a stopped daemon alive.
+      process.exit(code);
     });
 }
