@@ -99,10 +99,14 @@ export function iterateOutages(db: Database, filter: OutageFilter, now: number =
   return statement.iterate(params) as IterableIterator<OutageRow>;
 }
 
-/** How many outages match `filter` without its limit: to say how many a limited listing left out. */
-export function countOutages(db: Database, filter: OutageFilter, now: number = Date.now()): number {
+/**
+ * How many outages match `filter` without its limit, counted up to `upTo` (more gives `upTo + 1`):
+ * to say how many a limited listing left out. Counting a year of history whole would cost more than
+ * the listing itself.
+ */
+export function countOutages(db: Database, filter: OutageFilter, now: number = Date.now(), upTo = 10_000): number {
   const { from, params } = outageSelection(db, filter, now);
-  return db.prepare(`SELECT count(*) ${from}`).pluck().get(params) as number;
+  return db.prepare(`SELECT count(*) FROM (SELECT 1 ${from} LIMIT ${upTo + 1})`).pluck().get(params) as number;
 }
 
 function outageStatement(db: Database, filter: OutageFilter, now: number): { statement: Statement; params: Record<string, unknown> } {

@@ -73,8 +73,10 @@ async function writeLines(rows: Iterable<OutageRow>, line: (row: OutageRow) => s
 /** On stderr, so what goes to stdout stays clean: that `--limit` left rows out, and how many. */
 function sayIfCut(db: Database, filter: OutageFilter, shown: number, now: number): void {
   if (filter.limit === undefined || shown < filter.limit) return;
-  const total = countOutages(db, filter, now);
-  if (total > shown) console.error(`(showing the ${filter.order === 'recovered' ? 'first recovered' : 'newest'} ${shown} of ${total}; --limit 0 for all)`);
+  const upTo = 10_000;
+  const total = countOutages(db, filter, now, upTo);
+  const of = total > upTo ? `more than ${upTo}` : String(total);
+  if (total > shown) console.error(`(showing the ${filter.order === 'recovered' ? 'first recovered' : 'newest'} ${shown} of ${of}; --limit 0 for all)`);
 }
 
 export function historyCommand(): Command {
