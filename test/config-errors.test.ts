@@ -104,6 +104,14 @@ describe('config errors name file, line, key and expectation', () => {
     expect(errors).toEqual([expect.stringMatching(/conf-extra\.yaml:3:12: services\.api\.group: no host group named 'nowhere'/)]);
   });
 
+  it('an include that is not there, and a service given twice, point at their lines', async () => {
+    tmp.write('conf-ok.yaml', 'hostgroups: { extra: [127.0.0.9] }\n');
+    const missing = await errorsOf('missing-include.yaml', `include:\n  - conf-ok.yaml\n  - conf.d/nothing-here\n${VALID}`);
+    expect(missing).toEqual([expect.stringMatching(/missing-include\.yaml:3:5: include\[1\]: included path not found: .*conf\.d\/nothing-here$/)]);
+    const twice = await errorsOf('twice.yaml', `${VALID}  "web-http":\n    group: web\n    check: { type: tcp }\n`);
+    expect(twice).toEqual([expect.stringMatching(/twice\.yaml:14:3: YAML syntax error: "web-http" is given twice in the same mapping/)]);
+  });
+
   it('a missing file says so', async () => {
     await expect(loadConfig(tmp.path('nope.yaml'))).rejects.toThrow(/nope\.yaml: cannot read config file: no such file/);
   });

@@ -80,7 +80,7 @@ async function parseFile(file: string, readYaml: YamlReader, issues: ConfigIssue
 /** The files an included directory contributes. */
 export const INCLUDED_FILE = /\.ya?ml$/;
 
-async function expandInclude(entry: string, baseDir: string, issues: ConfigIssue[], from: string, sources: SourceMap): Promise<string[]> {
+async function expandInclude(entry: string, baseDir: string, issues: ConfigIssue[], from: SourceFile, index: number, sources: SourceMap): Promise<string[]> {
   const target = path.resolve(baseDir, entry);
   try {
     if ((await stat(target)).isDirectory()) {
@@ -92,7 +92,8 @@ async function expandInclude(entry: string, baseDir: string, issues: ConfigIssue
     }
     return [target];
   } catch {
-    issues.push({ file: from, path: ['include'], message: `included path not found: ${target}` });
+    const position = locateIn(from, ['include', index]);
+    issues.push({ file: from.file, line: position?.line, column: position?.column, path: ['include', index], message: `included path not found: ${target}` });
     return [];
   }
 }
@@ -117,9 +118,10 @@ async function readSources(file: string, readYaml: YamlReader, issues: ConfigIss
   for (const section of MERGED_SECTIONS) {
     for (const key of Object.keys((merged[section] as object) ?? {})) sources.owners.set(`${section}.${key}`, main);
   }
-  const includes = Array.isArray(merged.include) ? (merged.include as unknown[]).filter((x): x is string => typeof x === 'string') : [];
-  for (const entry of includes) {
-    for (const included of await expandInclude(entry, path.dirname(file), issues, file, sources)) {
+  const includes = Array.isArray(merged.include) ? (merged.include as unknown[]) : [];
+  for (const [index, entry] of includes.entries()) {
+    if (typeof entry !== 'string') continue; // the schema reports it
+    for (const included of await expandInclude(entry, path.dirname(file), issues, main, index, sources)) {
       const source = await parseFile(included, readYaml, issues);
       if (!source) continue;
       sources.files.push(source);

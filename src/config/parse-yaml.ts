@@ -32,11 +32,19 @@ export function parseYaml(source: string): ParsedYaml {
   return { doc, lineCounter };
 }
 
+/** The parser's first line; for a key given twice, which key (two `web-http:` services is a common slip). */
+function describeYamlError(error: YAMLParseError, source: string): string {
+  const message = error.message.split('\n')[0]!;
+  if (error.code !== 'DUPLICATE_KEY') return message;
+  const key = /^[^:\n]*/.exec(source.slice(error.pos[0]))![0].trim();
+  return `${JSON.stringify(key.replace(/^(["'])(.*)\1$/, '$2'))} is given twice in the same mapping (${message.replace(/ at line \d+, column \d+:?$/, '')})`;
+}
+
 export function readYaml(source: string): YamlValue {
   const { doc, lineCounter } = parseYaml(source);
   const syntaxErrors = doc.errors.map((error): YamlSyntaxError => {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    return { line, column: col, message: `YAML syntax error: ${error.message.split('\n')[0]}` };
+    return { line, column: col, message: `YAML syntax error: ${describeYamlError(error, source)}` };
   });
   return { value: syntaxErrors.length ? undefined : doc.toJS(), syntaxErrors };
 }
