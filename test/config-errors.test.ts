@@ -104,6 +104,13 @@ describe('config errors name file, line, key and expectation', () => {
     expect(errors).toEqual([expect.stringMatching(/conf-extra\.yaml:3:12: services\.api\.group: no host group named 'nowhere'/)]);
   });
 
+  it('a file that is not UTF-8 says so, with the line', async () => {
+    const latin1 = Buffer.from(VALID.replace('  web:', '  lo\u00e9cal:').replace('group: web', 'group: lo\u00e9cal'), 'latin1');
+    expect(await configErrors(tmp.write('latin1.yaml', latin1))).toEqual([expect.stringMatching(/latin1\.yaml:4: bytes that are not UTF-8 \(a file saved as Latin-1\?\): save it as UTF-8$/)]);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(VALID, 'utf16le')]);
+    expect(await configErrors(tmp.write('utf16.yaml', utf16))).toEqual([expect.stringMatching(/utf16\.yaml:1: the file is UTF-16: save it as UTF-8$/)]);
+  });
+
   it('an include that is not there, and a service given twice, point at their lines', async () => {
     tmp.write('conf-ok.yaml', 'hostgroups: { extra: [127.0.0.9] }\n');
     const missing = await errorsOf('missing-include.yaml', `include:\n  - conf-ok.yaml\n  - conf.d/nothing-here\n${VALID}`);

@@ -1,6 +1,7 @@
 // Reads a config file (and its includes), validates it, loads the plugins it names, and
 // validates each check's and alert's options with its plugin. Every problem is collected with
 // its file, line and key path; nothing is half-applied.
+import { isUtf8 } from 'node:buffer';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -64,12 +65,27 @@ class SourceMap {
   }
 }
 
+/** A file that is not UTF-8 (a UTF-16 export, Latin-1 bytes) would be read as replacement characters. */
+function encodingProblem(bytes: Buffer, text: string): { line: number; message: string } | undefined {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return { line: 1, message: 'the file is UTF-16: save it as UTF-8' };
+  const bad = text.indexOf('\uFFFD');
+  if (bad < 0 || isUtf8(bytes)) return undefined; // a replacement character written on purpose is fine
+  const line = text.slice(0, bad).split('\n').length;
+  return { line, message: 'bytes that are not UTF-8 (a file saved as Latin-1?): save it as UTF-8' };
+}
+
 async function parseFile(file: string, readYaml: YamlReader, issues: ConfigIssue[]): Promise<SourceFile | undefined> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     issues.push({ file, path: [], message: `cannot read config file: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}` });
+    return undefined;
+  }
+  const text = bytes.toString('utf8');
+  const encoding = encodingProblem(bytes, text);
+  if (encoding) {
+    issues.push({ file, line: encoding.line, path: [], message: encoding.message });
     return undefined;
   }
   const { value, syntaxErrors } = await readYaml(text);

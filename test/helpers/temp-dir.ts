@@ -8,7 +8,7 @@ export function tempDir(prefix = 'vigil-test-') {
   return {
     dir,
     path: (...parts: string[]) => path.join(dir, ...parts),
-    write(name: string, content: string): string {
+    write(name: string, content: string | Uint8Array): string {
       const file = path.join(dir, name);
       writeFileSync(file, content);
       return file;
