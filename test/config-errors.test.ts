@@ -104,6 +104,11 @@ describe('config errors name file, line, key and expectation', () => {
     expect(errors).toEqual([expect.stringMatching(/conf-extra\.yaml:3:12: services\.api\.group: no host group named 'nowhere'/)]);
   });
 
+  it('a word that may also be a list (expect_rcode) is answered with the words allowed', async () => {
+    const errors = await errorsOf('rcode.yaml', VALID.replace('      type: http\n      path: /health', '      type: dns\n      name: www.example\n      expect_rcode: WHATEVER'));
+    expect(errors).toEqual([expect.stringMatching(/rcode\.yaml:14:21: services\.web-http\.check\.expect_rcode: expected one of NOERROR, FORMERR, SERVFAIL, NXDOMAIN, .*, got "WHATEVER"$/)]);
+  });
+
   it('a file that is not UTF-8 says so, with the line', async () => {
     const latin1 = Buffer.from(VALID.replace('  web:', '  lo\u00e9cal:').replace('group: web', 'group: lo\u00e9cal'), 'latin1');
     expect(await configErrors(tmp.write('latin1.yaml', latin1))).toEqual([expect.stringMatching(/latin1\.yaml:4: bytes that are not UTF-8 \(a file saved as Latin-1\?\): save it as UTF-8$/)]);

@@ -54,6 +54,9 @@ function describeIssue(issue: Issue, schema: AnySchema, input: unknown, base: Co
       if (best && depth(best) > 0) {
         return best.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as Issue, schema, input, base));
       }
+      // One value or a list of them (oneOrMore): a wrong word is best answered with the words allowed.
+      const choices = branches.find((branch) => branch.length === 1 && branch[0]!.code === 'invalid_value');
+      if (!custom && choices) return describeIssue({ ...choices[0]!, path: issue.path } as Issue, schema, input, base);
       return [{ path, message: `${custom ?? 'unexpected value'}, got ${show(value)}` }];
     }
     default:
