@@ -23,7 +23,7 @@ export function configJsonSchema(registry: PluginRegistry): Record<string, unkno
   const alert = pluginUnion(sorted(registry.alerts.values()), { ...decisionShape, ...deliveryShape });
   const key = z.string().regex(NAME_PATTERN);
   const full = configSchema.extend({
-    services: z.record(key, serviceSchema.extend({ check })),
+    services: z.record(key, serviceSchema.extend({ check })).optional(), // a director may have only virtual_servers
     alerts: z.record(key, alert).optional(),
     virtual_servers: z
       .record(
