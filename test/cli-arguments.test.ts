@@ -1,11 +1,14 @@
 // Arguments the CLI refuses or reads differently from what one might guess, each with a clear word:
 // two formats at once, options where a subcommand's parent is given them, an empty VIGIL_CONFIG,
 // keepalived's notify states, action kinds, the same target named twice.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, symlinkSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeKnownHistory } from './helpers/known-history.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigil } from './helpers/vigil-process.js';
+import { VERSION } from '../src/version.js';
+import { runVigil, VIGIL_BIN } from './helpers/vigil-process.js';
 
 const tmp = tempDir();
 const dbFile = tmp.path('history.db');
@@ -44,5 +47,15 @@ describe('CLI arguments', () => {
     const kind = runVigil(['actions', '--db', dbFile, '--kind', 'foo']);
     expect([kind.code, kind.stderr]).toEqual([1, 'vigil actions: no action of kind "foo" was ever recorded (kinds: command, drift, dry-run, hook, panic)\n']);
     expect(runVigil(['actions', '--db', dbFile, '--kind', 'drift']).stdout).toBe('no actions recorded\n');
+  });
+
+  it('the launcher linked onto the PATH runs; copied away from its directory, it says to link it', () => {
+    symlinkSync(VIGIL_BIN, tmp.path('vigil-link'));
+    copyFileSync(VIGIL_BIN, tmp.path('vigil-copy'));
+    const linked = spawnSync(process.execPath, [tmp.path('vigil-link'), '--version'], { encoding: 'utf8' });
+    expect([linked.status, linked.stdout.trim()]).toEqual([0, VERSION]);
+    const copied = spawnSync(process.execPath, [tmp.path('vigil-copy'), '--version'], { encoding: 'utf8' });
+    expect(copied.status).toBe(1);
+    expect(copied.stderr).toMatch(/^vigil: no compiled CLI at .*: run `npm install` .*link this launcher \(ln -s \/opt\/vigil\/bin\/vigil \/usr\/local\/bin\/vigil\) rather than copy it\n$/);
   });
 });
