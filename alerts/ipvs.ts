@@ -349,7 +349,8 @@ class PoolKeeper {
   private async runQuorumHook(plan: Pick<lvs.PoolPlan, 'quorumUp' | 'liveWeight'>, { why, signal }: { why?: string; signal?: AbortSignal } = {}): Promise<void> {
     const command = plan.quorumUp ? this.options.quorum_up : this.options.quorum_down;
     const what = plan.quorumUp ? 'quorum_up' : 'quorum_down';
-    this.log.info(`ipvs ${this.subject}: quorum ${plan.quorumUp ? 'up' : 'down'} (${why ?? `live weight ${plan.liveWeight}, quorum ${this.policy.quorum}±${this.policy.hysteresis}`})`);
+    // Quorum lost is what moves traffic (and, through vigil track, the VIP): a warning.
+    this.log[plan.quorumUp ? 'info' : 'warn'](`ipvs ${this.subject}: quorum ${plan.quorumUp ? 'up' : 'down'} (${why ?? `live weight ${plan.liveWeight}, quorum ${this.policy.quorum}±${this.policy.hysteresis}`})`);
     if (!command) return;
     const run = await runProcess({
       command: command[0]!,
@@ -373,7 +374,7 @@ class PoolKeeper {
     if (failingChanges) problems.push(`${failingChanges} table change${failingChanges === 1 ? '' : 's'} failing (vigil actions --failed)`);
     const healthy = problems.length === 0;
     const summary = healthy ? `${live}/${this.members.size} real servers live, weight ${plan.liveWeight}` : problems.join('; ');
-    if (healthy !== this.lastHealthy) this.log.info(`ipvs ${this.subject}: ${healthy ? 'healthy' : 'not healthy'}: ${summary}`);
+    if (healthy !== this.lastHealthy) this.log[healthy ? 'info' : 'warn'](`ipvs ${this.subject}: ${healthy ? 'healthy' : 'not healthy'}: ${summary}`);
     this.lastHealthy = healthy;
     this.services.reportStatus({
       healthy,

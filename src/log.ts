@@ -1,4 +1,5 @@
 // Logging: one readable line per event by default, or structured JSON (pino) with --log-format json.
+import { fstatSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Logger } from './plugin.js';
 
@@ -7,12 +8,27 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
+/** sd-daemon(3) priority prefixes: journald files the line at this priority (journalctl -p warning). */
+const JOURNAL_PRIORITY: Record<LogLevel, string> = { debug: '<7>', info: '<6>', warn: '<4>', error: '<3>' };
 
 export interface LogOptions {
   format: LogFormat;
   level: LogLevel;
   /** Where lines go (default: stdout). */
   write?: (line: string) => void;
+  /** Lines for journald: a priority prefix, no timestamp of our own (default: when stdout is the journal). */
+  journald?: boolean;
+}
+
+/** True when stdout is connected to the journal: systemd names that stream in JOURNAL_STREAM (systemd.exec(5)). */
+export function stdoutIsJournal(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!env.JOURNAL_STREAM) return false;
+  try {
+    const { dev, ino } = fstatSync(1);
+    return env.JOURNAL_STREAM === `${dev}:${ino}`;
+  } catch {
+    return false;
+  }
 }
 
 export interface RootLogger extends Logger {
@@ -27,9 +43,12 @@ export function createLogger(options: LogOptions): RootLogger {
 function textLogger(options: LogOptions): RootLogger {
   let minimum = RANK[options.level];
   const write = options.write ?? ((line: string) => process.stdout.write(line));
+  const journald = options.journald ?? (!options.write && stdoutIsJournal());
   const make = (prefix: string): Logger => {
     const at = (level: LogLevel) => (msg: string) => {
-      if (RANK[level] >= minimum) write(`${new Date().toISOString()} ${LABEL[level]} ${prefix}${msg}\n`);
+      if (RANK[level] < minimum) return;
+      if (journald) write(`${JOURNAL_PRIORITY[level]}${LABEL[level]} ${prefix}${msg}\n`);
+      else write(`${new Date().toISOString()} ${LABEL[level]} ${prefix}${msg}\n`);
     };
     return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
   };
