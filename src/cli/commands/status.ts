@@ -70,7 +70,7 @@ export function statusCommand(): Command {
         const query = new URLSearchParams(filter as Record<string, string>).toString();
         const answer = expectOk(await askDaemon<StatusAnswer>(options, 'GET', `${API_PREFIX}/status${query ? `?${query}` : ''}`, undefined, 10_000));
         if (options.json) console.log(JSON.stringify({ live: true, ...answer }, null, 2));
-        else printLive(answer, options, now);
+        else printLive(answer, options, Date.now()); // "ago" counted from the answer, not from before the request
         return;
       } catch (err) {
         if (!(err instanceof DaemonUnreachable)) return reportFailure('status', err);
