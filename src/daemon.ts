@@ -127,17 +127,22 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     recorder.planApplied(applied);
     retention.configure(applied.config.history.retention);
   };
-  await supervisor.apply(plan);
-  planApplied(plan);
-  supervisor.start();
+  // The metrics port first: one taken by another process would have Prometheus scrape that one, so
+  // it is a failed start (as a busy control socket is), before anything is checked or changed.
   let metricsServer: Server | undefined;
   if (plan.config.metrics.listen) {
     try {
       metricsServer = await startMetricsServer(metrics, plan.config.metrics.listen, log);
     } catch (err) {
-      log.error(`metrics not served on ${plan.config.metrics.listen}: ${describeError(err)}`);
+      log.error(`not started: metrics cannot be served on ${plan.config.metrics.listen}: ${describeError(err)}`);
+      history.close();
+      historyLock.release();
+      return 1;
     }
   }
+  await supervisor.apply(plan);
+  planApplied(plan);
+  supervisor.start();
   // Reloads run one at a time; one asked for during a reload (SIGHUP or `vigil reload`) runs once
   // more afterwards, and every caller waiting gets the outcome of a reload that started after it asked.
   let reloading: Promise<ReloadAnswer> | undefined;

@@ -1,10 +1,12 @@
 // Prometheus metrics from the running daemon: check counts, start lag, target states.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startHttpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
-import { VigilDaemon } from './helpers/vigil-process.js';
+import { VIGIL_BIN, VigilDaemon } from './helpers/vigil-process.js';
 
 const tmp = tempDir();
 let web: TestServer;
@@ -45,5 +47,21 @@ describe('metrics', () => {
     const notFound = await request(url.replace('/metrics', '/nope'));
     expect(notFound.statusCode).toBe(404);
     await notFound.body.dump();
+  });
+
+  it('a metrics port another process holds is a failed start, not metrics served by someone else', async () => {
+    const file = tmp.write(
+      'taken.yaml',
+      `history: { path: ./taken.db }
+control: { socket: ./taken.sock }
+metrics: { listen: "127.0.0.1:${web.port}" }
+hostgroups: { web: ["127.0.0.1:${web.port}"] }
+services: { web-http: { group: web, check: { type: http } } }
+`,
+    );
+    const taken = spawnSync(process.execPath, [VIGIL_BIN, 'run', '-c', file], { cwd: tmp.dir, encoding: 'utf8', timeout: 30_000 });
+    expect(taken.status).toBe(1);
+    expect(taken.stdout + taken.stderr).toMatch(new RegExp(`ERROR not started: metrics cannot be served on 127\\.0\\.0\\.1:${web.port}: .*EADDRINUSE`));
+    expect(existsSync(tmp.path('taken.sock'))).toBe(false);
   });
 });
