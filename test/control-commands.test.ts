@@ -273,7 +273,7 @@ describe('control commands on the live daemon', () => {
     await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
     writeFileSync(configFile, `${config()}  web-http: { group: rare, check: { type: tcp } }\n`); // a key defined twice
     const line = config().split('\n').length;
-    const warning = `vigil: warning: ${configFile}:${line}:3: YAML syntax error: Map keys must be unique; history.path and control.socket read around it\n`;
+    const warning = `vigil: warning: ${configFile}:${line}:3: YAML syntax error: "web-http" is given twice in the same mapping (Map keys must be unique); history.path and control.socket read around it\n`;
 
     const status = await vigil('status');
     expect([status.code, status.stderr]).toEqual([0, warning]);
@@ -284,11 +284,11 @@ describe('control commands on the live daemon', () => {
     const refused = await vigil('reload');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
-      `${warning}reload rejected, the running configuration stays:\n  ${configFile}:${line}:3: YAML syntax error: Map keys must be unique\n`,
+      `${warning}reload rejected, the running configuration stays:\n  ${configFile}:${line}:3: YAML syntax error: "web-http" is given twice in the same mapping (Map keys must be unique)\n`,
     );
     const json = await vigil('reload', '--json');
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, errors: [expect.stringMatching(/YAML syntax error: Map keys must be unique/)] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, errors: [expect.stringMatching(/YAML syntax error: "web-http" is given twice in the same mapping \(Map keys must be unique\)/)] });
     await daemon.waitForLine(/reload rejected: keeping the running configuration/);
   });
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as Yaml from 'yaml';
 import { resolveControlSocket, resolveHistoryPath } from '../config/paths.js';
+import { describeYamlError } from '../config/yaml-error-text.js';
 import { requireCommonJs } from '../require-commonjs.js';
 
 export interface ConfigPaths {
@@ -50,7 +51,7 @@ export async function readConfigPaths(configFile: string): Promise<ConfigPaths> 
   };
   if (error) {
     const at = error.linePos?.[0];
-    paths.warning = `${file}${at ? `:${at.line}:${at.col}` : ''}: YAML syntax error: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}; history.path and control.socket read around it`;
+    paths.warning = `${file}${at ? `:${at.line}:${at.col}` : ''}: YAML syntax error: ${describeYamlError(error, text)}; history.path and control.socket read around it`;
     console.error(`vigil: warning: ${paths.warning}`);
   }
   read.set(file, paths);

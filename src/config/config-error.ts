@@ -19,10 +19,26 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${where}: ${key}${issue.message}`;
 }
 
+/**
+ * In the order a reader goes through the files: each file where it first appears, then by line and
+ * column (the checks that find them run section by section, not top to bottom). Stable, so issues
+ * without a line keep their order.
+ */
+function inReadingOrder(issues: ConfigIssue[]): ConfigIssue[] {
+  const fileOrder = new Map<string, number>();
+  for (const issue of issues) if (!fileOrder.has(issue.file)) fileOrder.set(issue.file, fileOrder.size);
+  return [...issues].sort(
+    (a, b) => fileOrder.get(a.file)! - fileOrder.get(b.file)! || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
+}
+
 export class ConfigError extends Error {
   readonly code = 'VIGIL_CONFIG_INVALID';
-  constructor(readonly issues: ConfigIssue[]) {
-    super(`invalid configuration (${issues.length} error${issues.length === 1 ? '' : 's'}):\n${issues.map(formatIssue).join('\n')}`);
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    const sorted = inReadingOrder(issues);
+    super(`invalid configuration (${sorted.length} error${sorted.length === 1 ? '' : 's'}):\n${sorted.map(formatIssue).join('\n')}`);
+    this.issues = sorted;
     this.name = 'ConfigError';
   }
 }

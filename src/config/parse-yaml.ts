@@ -2,6 +2,7 @@
 // line), or just the plain value and the syntax errors (what loading a config needs first). A file
 // holds one document; a second one is an error, not silently ignored.
 import { Composer, LineCounter, Parser, YAMLParseError, type Document } from 'yaml';
+import { describeYamlError } from './yaml-error-text.js';
 
 export interface ParsedYaml {
   doc: Document.Parsed;
@@ -30,14 +31,6 @@ export function parseYaml(source: string): ParsedYaml {
   const doc = docs[0]!; // compose(…, true) makes one, even from an empty source
   if (docs.length > 1) doc.errors.push(new YAMLParseError(docs[1]!.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents; a config file holds one'));
   return { doc, lineCounter };
-}
-
-/** The parser's first line; for a key given twice, which key (two `web-http:` services is a common slip). */
-function describeYamlError(error: YAMLParseError, source: string): string {
-  const message = error.message.split('\n')[0]!;
-  if (error.code !== 'DUPLICATE_KEY') return message;
-  const key = /^[^:\n]*/.exec(source.slice(error.pos[0]))![0].trim();
-  return `${JSON.stringify(key.replace(/^(["'])(.*)\1$/, '$2'))} is given twice in the same mapping (${message.replace(/ at line \d+, column \d+:?$/, '')})`;
 }
 
 export function readYaml(source: string): YamlValue {
