@@ -93,6 +93,13 @@ describe('config errors name file, line, key and expectation', () => {
     ]);
   });
 
+  it('several errors come in reading order: by line, whichever check found them', async () => {
+    const errors = await errorsOf('order.yaml', VALID.replace('    group: web\n', '    group: web\n    fall: none\n').replace('127.0.0.2:8080', '127.0.0.2:99999').replace('      path: /health', '      path: health'));
+    const lines = errors.map((error) => Number(/order\.yaml:(\d+):/.exec(error)![1]));
+    expect(lines).toHaveLength(3);
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
+  });
+
   it('an unknown alert route', async () => {
     const errors = await errorsOf('route.yaml', VALID.replace('    interval: 2s', '    interval: 2s\n    alerts: [pager]'));
     expect(errors).toEqual([expect.stringMatching(/route\.yaml:11:14: services\.web-http\.alerts\[0\]: no alert named 'pager'/)]);
