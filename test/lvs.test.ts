@@ -216,6 +216,18 @@ describe('ipvs: a virtual service with three real servers', () => {
     expect(changes(env).filter((argv) => argv[0] === '-a')).toHaveLength(3);
   });
 
+  it('vigil alerts test on the ipvs action is refused and leaves the live table alone', async () => {
+    const file = tmp.write('vigil.yaml', config('    cleanstop: true\n'));
+    runDouble(env, ['-A', '-t', VIP, '-s', 'wrr']);
+    for (const i of [0, 1]) runDouble(env, ['-a', '-t', VIP, '-r', rs(i), '-m', '-w', '1']);
+    const before = pool(env);
+    const test = await runVigilAsync(['alerts', 'test', 'virtual_servers.web', '-c', file], { cwd: tmp.dir, env });
+    expect(test.code).not.toBe(0);
+    expect(test.stderr).toMatch(/virtual_servers\.web is a 'ipvs' action that keeps state \(the IPVS table\), not one that sends messages: a test from here would change the live table/);
+    expect(pool(env)).toEqual(before);
+    expect(changes(env).filter((argv) => argv[0] === '-d')).toEqual([]);
+  });
+
   it('repairs drift: a real server deleted, a weight changed and a stranger added behind its back', async () => {
     const daemon = start(config('', { resync: '400ms' }));
     await waitPool(full, 'the pool created');

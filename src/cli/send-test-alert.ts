@@ -11,6 +11,11 @@ export async function sendTestAlert(name: string, options: { config: string; tar
   const plan = buildPlan(await loadConfig(options.config));
   const alert = plan.alerts.get(name);
   if (!alert) throw new Error(`no alert named '${name}'; defined: ${[...plan.alerts.keys()].join(', ') || '(none)'}`);
+  // A plugin that keeps state (the ipvs action keeps the IPVS table) acts on start and stop, with
+  // only the targets it is given: started from here, with none, it would empty the live pool.
+  if (alert.mode === 'state') {
+    throw new Error(`${name} is a '${alert.type}' action that keeps state (the IPVS table), not one that sends messages: a test from here would change the live table. Its state: vigil status, vigil track, vigil actions`);
+  }
   const routed = [...plan.targets.values()].filter(({ service }) => service.alerts.includes(name));
   const chosen = options.target ? plan.targets.get(options.target) : (routed[0] ?? plan.targets.values().next().value);
   if (options.target && !chosen) throw new Error(`no target ${options.target}; targets are service/host, e.g. ${[...plan.targets.keys()][0] ?? 'web/10.0.0.1'}`);
