@@ -1,5 +1,6 @@
 // The pure pieces of the alert policy, with exact inputs: periods (mon's Time::Period meaning),
 // Nagios' percent state change, maintenance windows a restart lands in, and templates.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createTask } from 'node-cron';
 import { describe, expect, it } from 'vitest';
@@ -20,14 +21,32 @@ const period = (value: Parameters<typeof parsePeriod>[0]): TimePeriod => {
 const at = (day: number, hour: number, minute = 0) => new Date(2026, 10, 16 + day, hour, minute);
 
 describe('time periods', () => {
-  it('wd {Mon-Fri} hr {7am-10pm}: weekdays from 07:00 up to, not including, 22:00', () => {
-    for (const office of [period({ days: 'Mon-Fri', hours: '7am-10pm' }), period('wd {Mon-Fri} hr {7am-10pm}')]) {
-      expect(inPeriod(office, at(0, 7))).toBe(true); // Monday 07:00
-      expect(inPeriod(office, at(0, 6, 59))).toBe(false);
-      expect(inPeriod(office, at(4, 21, 59))).toBe(true); // Friday 21:59
-      expect(inPeriod(office, at(4, 22))).toBe(false); // Friday 22:00
-      expect(inPeriod(office, at(5, 12))).toBe(false); // Saturday noon
-    }
+  it('{ days: Mon-Fri, hours: 7am-10pm }: weekdays from 07:00 up to, not including, 22:00', () => {
+    const office = period({ days: 'Mon-Fri', hours: '7am-10pm' });
+    expect(inPeriod(office, at(0, 7))).toBe(true); // Monday 07:00
+    expect(inPeriod(office, at(0, 6, 59))).toBe(false);
+    expect(inPeriod(office, at(4, 21, 59))).toBe(true); // Friday 21:59
+    expect(inPeriod(office, at(4, 22))).toBe(false); // Friday 22:00
+    expect(inPeriod(office, at(5, 12))).toBe(false); // Saturday noon
+  });
+
+  it("mon's form means what Time::Period means: hr {7am-10pm} includes its last hour, wd takes su and 1-7", () => {
+    const office = period('wd {mo-fr} hr {7am-10pm}');
+    expect(inPeriod(office, at(4, 22, 59))).toBe(true); // Friday 22:59
+    expect(inPeriod(office, at(4, 23))).toBe(false);
+    expect(inPeriod(period('wd {1}'), at(6, 12))).toBe(true); // 1 is Sunday
+    expect(inPeriod(period('hr {18}'), at(2, 18, 30))).toBe(true);
+  });
+
+  it("mon's form agrees with the real Time::Period (libtime-period-perl) over a week, every 20 minutes", (context) => {
+    const periods = ['wd {mo-fr} hr {9-17}', 'wd {su}', 'wd {1-7}', 'wd {2 4 6}', 'hr {18}', 'hr {6pm}', 'hr {10pm-6am}', 'wd {fr-mo} hr {12am-1am}', 'wd {Sat Sun}, hr {12noon}', 'hr {0-23}', 'hr {3-2}', 'wd {Mon-Fri} hr {7am-10pm}'];
+    const start = at(6, 0, 10).getTime(); // a Sunday, 00:10 local time
+    const times = Array.from({ length: 7 * 72 }, (_, i) => Math.floor((start + i * 20 * 60_000) / 1000));
+    const perl = spawnSync('perl', ['-MTime::Period', '-e', 'my @p = split /\\n/, shift; my @t = split / /, shift; print join("", map { my $t = $_; map { inPeriod($t, $_) == 1 ? 1 : 0 } @p } @t);', periods.join('\n'), times.join(' ')], { encoding: 'utf8' });
+    if (perl.status !== 0) return context.skip(`perl's Time::Period is not installed (libtime-period-perl, which mon pulls in): ${perl.stderr.trim()}`);
+    const ours = times.map((time) => periods.map((text) => (inPeriod(period(text), new Date(time * 1000)) ? 1 : 0)).join('')).join('');
+    const differing = [...ours].flatMap((bit, i) => (bit === perl.stdout[i] ? [] : [`${periods[i % periods.length]} at ${new Date(times[Math.floor(i / periods.length)]! * 1000).toString()}: Time::Period ${perl.stdout[i]}, Vigil ${bit}`]));
+    expect(differing).toEqual([]);
   });
 
   it('ranges past midnight and wrapping weekday ranges', () => {

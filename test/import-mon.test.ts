@@ -258,7 +258,7 @@ describe('vigil import mon: what goes wrong', () => {
     const source = tmp.write('exclude.cf', ['hostgroup db 192.0.2.21', '', 'watch db', '    service mysql', '        interval 2m', '        exclude_period wd {Sat} hr {1am-3am}, wd {Sun}', '        monitor msql-mysql.monitor --mode mysql', '        period wd {Mon-Fri} hr {9am-5pm}', '            alert mail.alert dba', '            alertevery 1h', ''].join('\n'));
     const result = translateMon(readFileSync(source, 'utf8'), source, { intervalScale: 0.1 });
     expect(result.config.maintenance).toEqual({
-      'mysql-exclude': { cron: '0 1 * * 6', duration: '2h', services: ['mysql'], reason: 'mon exclude_period wd {Sat} hr {1am-3am}, wd {Sun}' },
+      'mysql-exclude': { cron: '0 1 * * 6', duration: '3h', services: ['mysql'], reason: 'mon exclude_period wd {Sat} hr {1am-3am}, wd {Sun}' },
       'mysql-exclude-2': { cron: '0 0 * * 0', duration: '1d', services: ['mysql'], reason: 'mon exclude_period wd {Sat} hr {1am-3am}, wd {Sun}' },
     });
     const service = (result.config.services as Json).mysql;

@@ -37,10 +37,10 @@ export function isTimeZone(name: string): boolean {
 
 const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
-/** `Mon`, `monday`, `THU`: the first three letters or the whole name. */
+/** `Mon`, `monday`, `THU`, `su`: two or three letters or the whole name. */
 function parseDay(word: string): number | string {
   const lower = word.toLowerCase();
-  const index = DAY_NAMES.findIndex((name) => lower === name || lower === name.slice(0, 3));
+  const index = DAY_NAMES.findIndex((name) => lower === name || lower === name.slice(0, 3) || lower === name.slice(0, 2));
   return index >= 0 ? index : `'${word}' is not a weekday (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)`;
 }
 
@@ -118,15 +118,55 @@ function partFromSpec(spec: PeriodSpec): PeriodPart | string {
   return part;
 }
 
+/** Time::Period's weekday numbers, 1 = Sunday … 7 = Saturday, as names; other words are left to parseDays. */
+function monDays(values: string): string {
+  return values.trim().replace(/\b[1-7]\b/g, (digit) => DAY_NAMES[Number(digit) - 1]!.slice(0, 3));
+}
+
+/** A Time::Period hour: 0-23, 12am, 1am-11am, 12noon, 12pm, 1pm-11pm. */
+function monHour(word: string): number {
+  const match = /^(\d{1,2})(am|pm|noon)?$/i.exec(word);
+  const hour = Number(match?.[1]);
+  const suffix = match?.[2]?.toLowerCase();
+  if (!match || (suffix ? hour < 1 || hour > 12 || (suffix === 'noon' && hour !== 12) : hour > 23)) {
+    throw new MonPeriodError(`'${word}' is not an hour (Time::Period: 0-23, 12am, 1am-11am, 12noon, 12pm, 1pm-11pm)`);
+  }
+  if (!suffix) return hour;
+  return (hour % 12) + (suffix === 'am' ? 0 : 12);
+}
+
+/**
+ * Time::Period's hour ranges include their last hour: `hr {9am-5pm}` is 09:00 to 17:59, `hr {17}`
+ * the hour from 17:00 (checked against libtime-period-perl). As the `hours` form, whose end is
+ * excluded: `09:00-18:00`. A range with minutes (`09:00-17:30`) is the `hours` form already.
+ */
+function monHours(values: string): string {
+  const clock = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
+  return values
+    .trim()
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((token) => {
+      if (token.includes(':')) return token; // 09:00-17:30 is not Time::Period's: read as the `hours` form
+      const [first, last, extra] = token.split('-');
+      if (extra !== undefined) throw new MonPeriodError(`'${token}' is not an hour range`);
+      const start = monHour(first!);
+      const end = (last === undefined ? start : monHour(last)) + 1;
+      if (end % 24 === start) return '00:00-24:00'; // hr {3-2}: round the clock
+      return start === 0 && end === 24 ? '00:00-24:00' : `${clock(start)}-${clock(end % 24 === 0 && start !== 0 ? 24 : end % 24)}`;
+    })
+    .join(' ');
+}
+
 /** mon's own form, `wd {Mon-Fri} hr {7am-10pm}, wd {Sat}`: sub-periods split on commas outside braces. */
 export function parseMonPeriod(text: string): PeriodSpec[] | string {
   const specs: PeriodSpec[] = [];
   for (const piece of text.split(/,(?![^{]*\})/)) {
     const spec: PeriodSpec = {};
     const rest = piece.replace(/(\w+)\s*\{([^}]*)\}/g, (_, scale: string, values: string) => {
-      const key = ({ wd: 'days', weekday: 'days', hr: 'hours', hour: 'hours' } as const)[scale.toLowerCase() as 'wd'];
+      const key = ({ wd: 'days', weekday: 'days', wday: 'days', hr: 'hours', hour: 'hours' } as const)[scale.toLowerCase() as 'wd'];
       if (!key) throw new MonPeriodError(`scale '${scale}' is not supported (use wd and hr)`);
-      spec[key] = values.trim();
+      spec[key] = key === 'days' ? monDays(values) : monHours(values);
       return '';
     });
     if (rest.trim()) return `cannot read '${rest.trim()}' (expected scale {values}, e.g. wd {Mon-Fri} hr {7am-10pm})`;
