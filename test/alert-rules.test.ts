@@ -185,6 +185,15 @@ describe('route decisions', () => {
     expect(decide(route, state, situation({ consecutiveFailures: 9 }))).toBeUndefined();
   });
 
+  it('every: repeats at the check that comes about `every` after the last alert, even a few ms early', () => {
+    const everyHour: RoutePlan = { ...route, policy: { ...route.policy, everyMs: 3_600_000 } };
+    const alerted: RouteState = { outageId: 5, downSent: true, sent: 1, lastSentAt: 1_000_000, told: 'down' };
+    const at = (now: number) => decide(everyHour, alerted, situation({ consecutiveFailures: 9, now }));
+    expect(at(1_000_000 + 3_300_000)).toBeUndefined(); // the check 55 minutes later
+    const early = at(1_000_000 + 3_600_000 - 3); // the check an hour later, 3 ms ahead of its phase
+    expect(isDecision(early) && early.kind).toBe('repeat');
+  });
+
   it('a new outage starts counting again; a recovery owes an up alert only after a down alert', () => {
     const alerted: RouteState = { outageId: 5, downSent: true, sent: 1, lastSentAt: 0, told: 'down' };
     expect(decide(route, alerted, situation({ outageId: 6 }))).toEqual({ ...EMPTY_ROUTE_STATE, outageId: 6, told: 'down' });

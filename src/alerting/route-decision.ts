@@ -99,7 +99,7 @@ export function decideNotify(route: RoutePlan, state: RouteState, s: Situation):
       return send(sent(current, 'down', current.told === 'flapping' ? 'unknown' : s.previousState, s, 'down', failure));
     }
     const capped = policy.numalerts !== undefined && current.sent >= policy.numalerts;
-    const due = policy.everyMs !== undefined && s.now - (current.lastSentAt ?? 0) >= policy.everyMs;
+    const due = policy.everyMs !== undefined && s.now - (current.lastSentAt ?? 0) >= policy.everyMs - repeatSlackMs(policy.everyMs);
     const changed = !!policy.repeatOnChange && failure !== undefined && current.lastSummary !== undefined && failure !== current.lastSummary;
     if ((due || changed) && !capped && !quiet) return sent(current, 'repeat', 'down', s, 'down', failure);
     return current === state ? undefined : current;
@@ -129,6 +129,15 @@ export function decideState(state: RouteState, s: Situation): Decision | undefin
 }
 
 /** Either kind of route. Returns a decision to send, a new state without sending, or nothing. */
+/**
+ * Checks run on a fixed phase, each a few milliseconds either side of it: `every: 1h` with a 5m
+ * interval must repeat at the check 1h after the last alert, not at the next one (1h05m) because
+ * that check came 3 ms early.
+ */
+function repeatSlackMs(everyMs: number): number {
+  return Math.min(100, everyMs / 100);
+}
+
 export function decide(route: RoutePlan, state: RouteState, s: Situation): Decision | RouteState | undefined {
   return route.mode === 'state' ? decideState(state, s) : decideNotify(route, state, s);
 }
