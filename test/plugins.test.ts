@@ -6,7 +6,7 @@ import { ConfigError, formatIssue } from '../src/config/config-error.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { startTcpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { runVigil, runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 
 const tmp = tempDir();
 mkdirSync(tmp.path('plugins'));
@@ -91,11 +91,16 @@ describe('user plugins', () => {
     mkdirSync(dir);
     tmp.write('not-plugins/helper.js', 'export default { hello: "world" };\n');
     tmp.write('not-plugins/syntax.js', 'export default {{;\n');
+    tmp.write('not-plugins/syntax.ts', "import { defineCheck, z } from 'vigil/plugin';\nexport default defineCheck({\n  type: 'half',\n  options: z.strictObject({}),\n  async run() { return { status: 'up' } \n});\n");
     const file = tmp.write('not-plugins.yaml', 'plugin_dirs: [./not-plugins]\nhostgroups: {}\nservices: {}\n');
     const error = (await loadConfig(file).catch((err: unknown) => err)) as ConfigError;
     const messages = error.issues.map(formatIssue);
     expect(messages).toContainEqual(expect.stringMatching(/not-plugins\/helper\.js: the default export is not a plugin: wrap it in defineCheck/));
     expect(messages).toContainEqual(expect.stringMatching(/not-plugins\/syntax\.js: cannot load plugin: /));
+    // A TypeScript plugin's syntax error, with its line and column (esbuild's, not only "Transform
+    // failed"), as the real CLI loads it (inside vitest, vite compiles plugins instead).
+    const checked = runVigil(['check-config', '-c', file]);
+    expect(checked.stdout + checked.stderr).toMatch(/not-plugins\/syntax\.ts: cannot load plugin: line 6:1: Expected "\}" but found "\)"\n/);
   });
 
   it('the daemon loads .js and .ts plugins, runs them, and survives one that throws', async () => {

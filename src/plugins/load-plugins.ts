@@ -68,6 +68,16 @@ async function importPlugin(file: string): Promise<unknown> {
 }
 
 /** Adds the plugins found in `dirs` to a copy of `base`; problems come back as config issues. */
+/**
+ * The line of a load error worth printing. esbuild's "Transform failed with 1 error:" has the
+ * error itself, with its line and column, on the next line.
+ */
+function loadFailure(err: Error): string {
+  const lines = err.message.split('\n').filter((line) => line.trim());
+  if (/^Transform failed with \d+ errors?:$/.test(lines[0] ?? '') && lines[1]) return lines[1].replace(/^.*?:(\d+:\d+): ERROR: /, 'line $1: ');
+  return lines[0] ?? String(err);
+}
+
 export async function loadPluginDirs(
   dirs: string[],
   base: PluginRegistry,
@@ -91,7 +101,7 @@ export async function loadPluginDirs(
         const problem = pluginProblem(plugin) ?? addPlugin(registry, plugin as AnyPlugin, file, false);
         if (problem) issues.push({ file, path: [], message: problem });
       } catch (err) {
-        issues.push({ file, path: [], message: `cannot load plugin: ${(err as Error).message.split('\n')[0]}` });
+        issues.push({ file, path: [], message: `cannot load plugin: ${loadFailure(err as Error)}` });
       }
     }
   }
