@@ -39,6 +39,8 @@ describe('vigil probe', () => {
   });
 
   it('--type with options, and a bad option is an error with exit 3', async () => {
+    const written = await runVigilAsync(['probe', '--type', 'tcp', '--host', `127.0.0.1:${web.port}`]); // as a host entry is written
+    expect([written.code, written.stdout]).toEqual([0, expect.stringMatching(new RegExp(`^UP\\s+127\\.0\\.0\\.1:${web.port}\\s`, 'm'))]);
     const ok = await runVigilAsync(['probe', '--type', 'http', '--host', '127.0.0.1', '--port', String(web.port), '-o', 'path=/x', '-o', 'expect_status=200']);
     expect(ok.code).toBe(0);
     expect(web.requests.at(-1)?.url).toBe('/x');

@@ -3,7 +3,7 @@ import { hostMatches, noTargetMatches } from '../../control/target-match.js';
 import { parse as parseYamlValue } from 'yaml';
 import { parseDuration } from '../../config/duration.js';
 import { ConfigError, formatIssue } from '../../config/config-error.js';
-import { joinHostPort } from '../../config/host-entry.js';
+import { joinHostPort, parseHostEntry } from '../../config/host-entry.js';
 import { loadConfig } from '../../config/load-config.js';
 import { describeZodIssues } from '../../config/zod-issues.js';
 import { describeError } from '../../describe-error.js';
@@ -81,6 +81,11 @@ async function adHocJob(url: string | undefined, options: ProbeOptions): Promise
     if (!options.type || !options.host) throw new Error('give a URL (vigil probe http://127.0.0.1:8080/), or --type and --host, or -c FILE');
     plugin = registry.checks.get(options.type)?.plugin;
     if (!plugin) throw new Error(`unknown check type '${options.type}'; available: ${[...registry.checks.keys()].join(', ')}`);
+    // --host as a host entry is written: 10.0.0.1, 10.0.0.1:8080, [2001:db8::1]:53.
+    const host = parseHostEntry(options.host);
+    if (typeof host === 'string') throw new Error(`--host: ${host}`);
+    address = host.address;
+    port ??= host.port;
   }
   const raw: Record<string, unknown> = { ...fromUrl };
   for (const assignment of options.option) {
