@@ -268,6 +268,18 @@ describe('control commands on the live daemon', () => {
     expect((await vigil('availability', '--host', `127.0.0.1:${web2.port}`)).stdout).toMatch(/\nweb-http\/web2 .*\n$/);
   });
 
+  it('a service with disabled: true in the config shows as disabled, and enable says where to undo it', async () => {
+    writeFileSync(configFile, `${config()}  off-http: { group: rare, disabled: true, check: { type: http } }\n`);
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    const off = await statusOf('off-http/127.0.0.1:' + slow.port);
+    expect(off.target.flags.disabled).toMatchObject({ reason: 'disabled: true in the config' });
+    expect((await vigil('status')).stdout).toMatch(/off-http\/\S+\s+UNKNOWN.*disabled \(disabled: true in the config\)/);
+    const enable = await vigil('enable', 'off-http');
+    expect(enable.code).not.toBe(0);
+    expect(enable.stderr).toMatch(/off-http: disabled: true in the config; remove that and reload to check it again/);
+  });
+
   it('a config with a YAML syntax error (half-way through an edit): the commands still reach the daemon, and reload shows its refusal', async () => {
     const daemon = start();
     await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);

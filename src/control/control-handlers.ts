@@ -62,6 +62,9 @@ function selectorOf(source: Record<string, unknown>): Selector {
   return Object.fromEntries(Object.entries(selector).filter(([, value]) => value !== undefined)) as Selector;
 }
 
+/** How a service turned off by `disabled: true` shows among the flags set from the shell. */
+const CONFIG_DISABLED = 'disabled: true in the config';
+
 export function createControlHandler(context: ControlContext): (request: ControlRequest) => Promise<ControlResponse> {
   const { supervisor, history } = context;
   const now = context.now ?? Date.now;
@@ -80,7 +83,7 @@ export function createControlHandler(context: ControlContext): (request: Control
     const selector = selectorOf(Object.fromEntries(query));
     const wanted = Object.keys(selector).length ? new Set(resolve(selector)) : undefined;
     const targets: TargetStatus[] = [];
-    for (const { target, machine, flags } of supervisor.states()) {
+    for (const { target, machine, flags, service } of supervisor.states()) {
       if (wanted && !wanted.has(target.id)) continue;
       const outage = history.openOutage(target.id);
       const last = machine.lastResult;
@@ -96,7 +99,7 @@ export function createControlHandler(context: ControlContext): (request: Control
         ...(machine.lastCheckAt !== undefined ? { lastCheckAt: machine.lastCheckAt } : {}),
         ...(last ? { lastResult: { status: last.status, message: last.message, latencyMs: last.latencyMs } } : {}),
         flapping: flags.flapping !== undefined,
-        flags: structuredClone(flags),
+        flags: service.disabled && !flags.disabled ? { ...structuredClone(flags), disabled: { at: context.info.startedAt, reason: CONFIG_DISABLED } } : structuredClone(flags),
         ...(outage ? { outage: { id: outage.id, startedAt: outage.startedAt, cause: outage.cause } } : {}),
       });
     }
@@ -106,6 +109,12 @@ export function createControlHandler(context: ControlContext): (request: Control
 
   function disable(body: Record<string, unknown>, disabled: boolean): ChangeAnswer {
     const matched = resolve(selectorOf(body));
+    // `disabled: true` in the config is not undone from the shell: it would come back at the next reload.
+    const inConfig = disabled ? [] : supervisor.states().filter(({ target, service }) => service.disabled && matched.includes(target.id));
+    if (inConfig.length === matched.length && inConfig.length) {
+      const services = [...new Set(inConfig.map(({ service }) => service.name))].join(', ');
+      throw new ControlError(409, `${services}: ${CONFIG_DISABLED}; remove that and reload to check it again`);
+    }
     const reason = disabled ? field(body, 'reason') : undefined;
     const changed = supervisor.setDisabled(matched, disabled, reason);
     if (changed.length) context.log.info(`${disabled ? 'disabled' : 'enabled'} by control command: ${changed.join(', ')}${reason ? ` (${reason})` : ''}`);
