@@ -63,7 +63,7 @@ describe('control socket', () => {
     const status = await vigil('status');
     expect(status.code).toBe(3);
     expect(status.stderr).toBe(`vigil status: the vigil daemon is not running (no control socket at ${socket}); last known state from the history database:\n`);
-    expect(status.stdout).toMatch(/^TARGET\s+STATE\s+SINCE\s+FOR\s+FLAGS\s+MESSAGE\nweb-http\/web1\s+UP\s+\S+ \S+\s+\S+\s+disabled \(test\)\s+HTTP 200 from /);
+    expect(status.stdout).toMatch(/^1 target: 1 up\nTARGET\s+STATE\s+SINCE\s+FOR\s+FLAGS\s+MESSAGE\nweb-http\/web1\s+UP\s+\S+ \S+\s+\S+\s+disabled \(test\)\s+HTTP 200 from /);
     // A name that matches nothing: the same answer as the daemon's, from the database.
     const unknown = await vigil('status', 'nosuch');
     expect(unknown.code).toBe(1);
@@ -76,7 +76,7 @@ describe('control socket', () => {
     const fromFile = await runVigilAsync(['status', '--db', tmp.path('history.db'), '-c', missing]);
     expect(fromFile.code).toBe(3);
     expect(fromFile.stderr).toBe(`vigil status: no config at ${missing} to find the daemon (give -c FILE or --socket PATH); last known state from the history database:\n`);
-    expect(fromFile.stdout).toMatch(/^TARGET\s+STATE.*\nweb-http\/web1\s+UP\s/);
+    expect(fromFile.stdout).toMatch(/^1 target: 1 up\nTARGET\s+STATE.*\nweb-http\/web1\s+UP\s/);
   });
 
   it('the socket is mode 0660, and removed at a clean stop', async () => {

@@ -103,7 +103,7 @@ export function createControlHandler(context: ControlContext): (request: Control
         ...(outage ? { outage: { id: outage.id, startedAt: outage.startedAt, cause: outage.cause } } : {}),
       });
     }
-    targets.sort((a, b) => a.id.localeCompare(b.id));
+    targets.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })); // 127.0.2.2 before 127.0.2.10
     return { daemon: context.info, targets };
   }
 

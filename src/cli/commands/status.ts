@@ -25,10 +25,20 @@ function filterOf(target: string | undefined, options: SelectorOptions): Selecto
   return targets.length || options.service || options.group || options.host ? selectorsFrom(targets, options)[0]! : {};
 }
 
+/** `500 targets: 497 up, 3 down`: what to look for before reading a long table. */
+function stateCounts(targets: Array<{ state: string }>): string {
+  const counts = new Map<string, number>();
+  for (const { state } of targets) counts.set(state, (counts.get(state) ?? 0) + 1);
+  const order = ['down', 'unknown', 'up'];
+  const parts = [...counts].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([state, count]) => `${count} ${state}`);
+  return `${targets.length} target${targets.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
+}
+
 function printLive(answer: StatusAnswer, options: StatusOptions, now: number): void {
   const { daemon } = answer;
   console.log(`vigil ${daemon.version}, pid ${daemon.pid}, up ${formatShortDuration(now - daemon.startedAt)}, config ${daemon.configFile}`);
   if (!answer.targets.length) return void console.log('no targets');
+  console.log(stateCounts(answer.targets));
   console.log(
     table(
       ['TARGET', 'STATE', 'SINCE', 'FOR', 'CHECKED', 'LATENCY', 'FLAGS', 'MESSAGE'],
@@ -89,6 +99,7 @@ export function statusCommand(): Command {
         process.exitCode = unreachable ? exitCodeOf(unreachable) : EXIT_DAEMON_UNREACHABLE;
         if (options.json) return void console.log(JSON.stringify({ live: false, daemon: null, targets: stored }, null, 2));
         if (!stored.length) return void console.log('no targets recorded');
+        console.log(stateCounts(stored));
         console.log(
           table(
             ['TARGET', 'STATE', 'SINCE', 'FOR', 'FLAGS', 'MESSAGE'],
