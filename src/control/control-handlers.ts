@@ -110,9 +110,10 @@ export function createControlHandler(context: ControlContext): (request: Control
   function disable(body: Record<string, unknown>, disabled: boolean): ChangeAnswer {
     const matched = resolve(selectorOf(body));
     // `disabled: true` in the config is not undone from the shell: it would come back at the next reload.
-    const inConfig = disabled ? [] : supervisor.states().filter(({ target, service }) => service.disabled && matched.includes(target.id));
-    if (inConfig.length === matched.length && inConfig.length) {
-      const services = [...new Set(inConfig.map(({ service }) => service.name))].join(', ');
+    const planned = supervisor.currentPlan!.targets;
+    const offInConfig = disabled ? [] : matched.filter((id) => planned.get(id)?.service.disabled);
+    if (offInConfig.length && offInConfig.length === matched.length) {
+      const services = [...new Set(offInConfig.map((id) => planned.get(id)!.service.name))].join(', ');
       throw new ControlError(409, `${services}: ${CONFIG_DISABLED}; remove that and reload to check it again`);
     }
     const reason = disabled ? field(body, 'reason') : undefined;
