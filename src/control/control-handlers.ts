@@ -62,6 +62,11 @@ function selectorOf(source: Record<string, unknown>): Selector {
   return Object.fromEntries(Object.entries(selector).filter(([, value]) => value !== undefined)) as Selector;
 }
 
+/** A maintenance's end and reason, each only when it has one (the flags and the answer carry no undefined keys). */
+function maintenanceTerms(until: number | undefined, reason: string | undefined): { until?: number; reason?: string } {
+  return { ...(until !== undefined ? { until } : {}), ...(reason !== undefined ? { reason } : {}) };
+}
+
 /** How a service turned off by `disabled: true` shows among the flags set from the shell. */
 const CONFIG_DISABLED = 'disabled: true in the config';
 
@@ -148,16 +153,16 @@ export function createControlHandler(context: ControlContext): (request: Control
       }
       const next = { until: until ?? current.until, reason: reason ?? current.reason };
       if (next.until === current.until && next.reason === current.reason) continue;
-      const kept = { ...(next.until !== undefined ? { until: next.until } : {}), ...(next.reason !== undefined ? { reason: next.reason } : {}) };
+      const kept = maintenanceTerms(next.until, next.reason);
       if (supervisor.setMaintenance([id], kept).length) updated.push(id);
       context.log.info(`maintenance of ${id} changed by control command: now${describe(kept) || ' open-ended'}`);
     }
-    const started = supervisor.setMaintenance(starting, { ...(until !== undefined ? { until } : {}), ...(reason ? { reason } : {}) });
+    const started = supervisor.setMaintenance(starting, maintenanceTerms(until, reason));
     if (started.length) context.log.info(`maintenance started by control command: ${started.join(', ')}${describe({ until, reason })}`);
     const maintenance = Object.fromEntries(
       matched.map((id) => {
         const { until: end, reason: why } = supervisor.flagsOf(id)?.maintenance ?? {};
-        return [id, { ...(end !== undefined ? { until: end } : {}), ...(why !== undefined ? { reason: why } : {}) }];
+        return [id, maintenanceTerms(end, why)];
       }),
     );
     return { matched, changed: [...started, ...updated], updated, maintenance };
