@@ -160,7 +160,7 @@ export function probeCommand(): Command {
     )
     .option('-c, --config <file>', 'run the configured checks instead of an ad-hoc one')
     .option('-s, --service <name>', 'with -c: only this service')
-    .option('--host <host>', 'with -c: only this host; ad hoc (with --type): the address to check')
+    .option('--host <host>', 'with -c: only this host; ad hoc (with --type): the host to check, as a host entry is written (10.0.0.1, 10.0.0.1:8080, [::1]:53)')
     .option('-t, --type <type>', 'check type for an ad-hoc target (default: chosen by the URL scheme)')
     .option('-p, --port <port>', 'port for an ad-hoc target')
     .option('-o, --option <key=value>', 'a check option (repeatable), e.g. -o path=/health -o expect_status="200 301"', collect, [])
