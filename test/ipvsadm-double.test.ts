@@ -124,6 +124,13 @@ describe('ipvsadm double', () => {
     ]);
   });
 
+  it('keeps an IPv6 address as the kernel does and prints it with inet_ntop: however it was written, one entry', () => {
+    expect(ipvsadm('-A', '-t', '[2001:DB8:0:0::A]:80').code).toBe(0);
+    expect(ipvsadm('-A', '-t', '[2001:db8::a]:80')).toMatchObject({ code: 255, stderr: 'Service already exists\n' });
+    expect(ipvsadm('-a', '-t', '[2001:db8::a]:80', '-r', '[::FFFF:10.0.0.1]:80', '-m').code).toBe(0);
+    expect(ipvsadm('-S', '-n').stdout).toBe('-A -t [2001:db8::a]:80 -s wlc\n-a -t [2001:db8::a]:80 -r [::ffff:10.0.0.1]:80 -m -w 1\n');
+  });
+
   it('-C clears the table; plain ipvsadm lists it', () => {
     runDouble(env, ['-R'], SAVED);
     expect(ipvsadm().stdout).toBe(LISTED);
