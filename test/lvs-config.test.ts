@@ -97,6 +97,23 @@ alerts:
     ]);
   });
 
+  it('one IPv6 virtual service however it is spelled: capitals and written-out zeros are the same table entry', async () => {
+    const errors = await errorsOf(
+      base(`  web6:
+    virtual: "[2001:db8::a]:80"
+    real_servers: ["[2001:db8::5]:80"]
+    check: { type: tcp }
+  web6b:
+    virtual: "[2001:DB8:0:0::A]:80"
+    real_servers: ["[2001:db8::6]:80", "[2001:DB8::5]:80"]
+    check: { type: tcp }
+`),
+    );
+    expect(errors).toEqual([expect.stringMatching(/virtual_servers\.web6b: drives the same virtual service \(tcp \[2001:db8::a\]:80\) as virtual_servers\.web6:/)]);
+    const twice = await errorsOf(base('').replace('[10.0.0.1:80, 10.0.0.2:80]', '["[2001:db8::5]:80", "[2001:DB8:0::5]:80"]'));
+    expect(twice).toContainEqual(expect.stringMatching(/real_servers\[1\]: same IPVS destination \[2001:db8::5\]:80 as real_servers\[0\]/));
+  });
+
   it('takes only what IPVS takes: its schedulers, persistence from 1s to 31d', async () => {
     expect(await errorsOf(base('    scheduler: loadbalance\n    persistent: 0s\n'))).toEqual([
       'vigil.yaml:6:16: virtual_servers.web.scheduler: expected one of rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos, got "loadbalance"',

@@ -260,6 +260,25 @@ describe('ipvs: a virtual service with three real servers', () => {
     expect(changes(env).length).toBe(before);
   });
 
+  it('an IPv6 service spelled in capitals and with its zeros matches the table ipvsadm prints back: nothing changes at resync', async () => {
+    const v6 = await Promise.all([startHttpServer({}, '::1'), startHttpServer({}, '::1')]);
+    try {
+      // ipvsadm lists what the kernel stores, 16 bytes, as inet_ntop prints them: 2001:db8::a, ::1.
+      const text = config('', { resync: '300ms' })
+        .replace(`virtual: ${VIP}`, 'virtual: "[2001:DB8:0:0::A]:80"')
+        .replace(/real_servers:\n(?:      - .*\n)+/, `real_servers:\n${v6.map((server, i) => `      - { name: web${i + 1}, address: "0:0:0:0:0:0:0:1", port: ${server.port} }\n`).join('')}`);
+      const daemon = start(text);
+      await daemon.waitForLine(/ipvs tcp \[2001:db8::a\]:80: healthy: 2\/2 real servers live/);
+      expect(pool(env, '2001:db8::a:80')).toEqual(v6.map((server) => `::1:${server.port}=1`).sort());
+      const before = changes(env).length;
+      await new Promise((resolve) => setTimeout(resolve, 1200)); // several resyncs
+      expect(changes(env).slice(before)).toEqual([]);
+      expect(daemon.output()).not.toMatch(/drift|already exists/);
+    } finally {
+      await Promise.all(v6.map((server) => server.stop()));
+    }
+  });
+
   it('a reload that drops a real server takes it out of the table; one that adds it puts it back', async () => {
     const daemon = start(config());
     await waitPool(full, 'the pool created');

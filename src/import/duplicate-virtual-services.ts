@@ -3,6 +3,7 @@
 // same service, and Vigil rejects two virtual servers for it: the importers keep the first block,
 // report the later ones as problems in the source and do not merge their real servers.
 import { isIP } from 'node:net';
+import { printedIpv6 } from '../lvs/ipvs-table.js';
 
 export type VirtualServiceKey = { protocol: string; address: string; port: number } | { fwmark: number; ipv6: boolean };
 
@@ -20,8 +21,7 @@ export function virtualServiceText(key: VirtualServiceKey): string {
 /** One spelling per address, so `2001:db8::a` and `2001:0db8::a` are the same service. */
 function canonical(key: VirtualServiceKey): string {
   if ('fwmark' in key) return `fwm|${key.fwmark}|${key.ipv6 ? 6 : 4}`;
-  const address = isIP(key.address) === 6 ? new URL(`http://[${key.address}]/`).hostname : key.address;
-  return `${key.protocol}|${address}|${key.port}`;
+  return `${key.protocol}|${isIP(key.address) === 6 ? printedIpv6(key.address) : key.address}|${key.port}`;
 }
 
 /** The first block seen for each virtual service. */

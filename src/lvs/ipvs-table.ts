@@ -39,9 +39,22 @@ const FLAG_FORWARDING: Record<string, Forwarding> = { '-g': 'dr', '-m': 'nat', '
 const PROTOCOL_FLAG: Record<IpvsProtocol, string> = { tcp: '-t', udp: '-u', sctp: '--sctp-service' };
 const FLAG_PROTOCOL: Record<string, IpvsProtocol> = { '-t': 'tcp', '-u': 'udp', '--sctp-service': 'sctp' };
 
-/** `addr:port`, IPv6 in brackets, as ipvsadm prints and accepts it. */
+/** `addr:port`, IPv6 in brackets and spelled as ipvsadm prints it back, so config and table compare. */
 export function formatEndpoint(address: string, port: number): string {
-  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+  return isIP(address) === 6 ? `[${printedIpv6(address)}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * An IPv6 address as `ipvsadm -S -n` lists it: the kernel keeps 16 bytes and inet_ntop prints them
+ * in lower case, the longest run of zero groups as `::`, an IPv4-mapped address dotted. A config
+ * may say `2001:DB8:0::A`; the table says `2001:db8::a`, and the two must be one service.
+ */
+export function printedIpv6(address: string): string {
+  const text = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
+  if (!mapped) return text;
+  const [high, low] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
+  return `::ffff:${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
 /** Parses `addr:port` or `[v6]:port`; the port may be missing (undefined). */
