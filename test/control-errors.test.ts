@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startHttpServer, type TestServer } from './helpers/servers.js';
+import { closedPort, startHttpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync, VigilDaemon, VIGIL_BIN } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -63,7 +63,9 @@ describe('control socket', () => {
     const status = await vigil('status');
     expect(status.code).toBe(3);
     expect(status.stderr).toBe(`vigil status: the vigil daemon is not running (no control socket at ${socket}); last known state from the history database:\n`);
-    expect(status.stdout).toMatch(/^1 target: 1 up\nTARGET\s+STATE\s+SINCE\s+FOR\s+FLAGS\s+MESSAGE\nweb-http\/web1\s+UP\s+\S+ \S+\s+\S+\s+disabled \(test\)\s+HTTP 200 from /);
+    expect(status.stdout).toMatch(/^last known state from history \S+history\.db \(the daemon did not answer\); last check results recorded in the minute from \S+ \S+ \(\S+ ago\)\n/);
+    // The live table's columns; what only the daemon knows (last check, latency) is `-`.
+    expect(status.stdout).toMatch(/\n1 target: 1 up\nTARGET\s+STATE\s+SINCE\s+FOR\s+CHECKED\s+LATENCY\s+FLAGS\s+MESSAGE\nweb-http\/web1\s+UP\s+\S+ \S+\s+\S+\s+-\s+-\s+disabled \(test\)\s+HTTP 200 from /);
     // A name that matches nothing: the same answer as the daemon's, from the database.
     const unknown = await vigil('status', 'nosuch');
     expect(unknown.code).toBe(1);
@@ -76,7 +78,53 @@ describe('control socket', () => {
     const fromFile = await runVigilAsync(['status', '--db', tmp.path('history.db'), '-c', missing]);
     expect(fromFile.code).toBe(3);
     expect(fromFile.stderr).toBe(`vigil status: no config at ${missing} to find the daemon (give -c FILE or --socket PATH); last known state from the history database:\n`);
-    expect(fromFile.stdout).toMatch(/^1 target: 1 up\nTARGET\s+STATE.*\nweb-http\/web1\s+UP\s/);
+    expect(fromFile.stdout).toMatch(/^last known state from history .*\n1 target: 1 up\nTARGET\s+STATE.*\nweb-http\/web1\s+UP\s/);
+  });
+
+  it('status --json: the same keys live and from the database, and the same values for what both know', async () => {
+    const closed = await closedPort();
+    writeFileSync(
+      configFile,
+      `history: { path: ./history.db, flush_interval: 50ms }
+defaults: { interval: 100ms, timeout: 500ms, rise: 1, fall: 2, spread: 50ms }
+hostgroups:
+  web: [{ name: web1, address: 127.0.0.1, port: ${web.port} }, { name: gone, address: 127.0.0.1, port: ${closed} }]
+  bare: [{ name: plain, address: 127.0.0.1 }]
+services:
+  web-http: { group: web, check: { type: http } }
+  bare-http: { group: bare, check: { type: http, port: ${web.port} } }
+`,
+    );
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/gone UNKNOWN → DOWN/);
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await daemon.waitForLine(/bare-http\/plain UNKNOWN → UP/);
+    expect((await vigil('ack', 'web-http/gone', '--comment', 'decommissioned')).code).toBe(0);
+    const live = await vigil('status', '--json');
+    await daemon.stop();
+    const stored = await vigil('status', '--json');
+    expect([live.code, stored.code]).toEqual([0, 3]);
+    type Target = Record<string, any>;
+    const [a, b] = [live, stored].map((result) => JSON.parse(result.stdout) as { live: boolean; daemon: unknown; targets: Target[] });
+    expect(Object.keys(b!)).toEqual(Object.keys(a!));
+    expect([a!.live, b!.live, b!.daemon]).toEqual([true, false, null]);
+    expect(b!.targets.map((t) => t.id)).toEqual(['bare-http/plain', 'web-http/gone', 'web-http/web1']);
+    expect(a!.targets.map((t) => t.id)).toEqual(b!.targets.map((t) => t.id));
+    const known = ['id', 'service', 'group', 'host', 'address', 'port', 'state', 'since', 'flapping', 'flags', 'outage'];
+    for (const [i, target] of b!.targets.entries()) {
+      const liveTarget = a!.targets[i]!;
+      expect(Object.keys(target).sort()).toEqual(Object.keys(liveTarget).sort());
+      expect(Object.fromEntries(known.map((key) => [key, target[key]]))).toEqual(Object.fromEntries(known.map((key) => [key, liveTarget[key]])));
+      // Only the daemon knows when it last checked and how fast: null from the database.
+      expect(typeof liveTarget.lastCheckAt).toBe('number');
+      expect(target.lastCheckAt).toBeNull();
+      expect(Object.keys(target.lastResult).sort()).toEqual(Object.keys(liveTarget.lastResult).sort());
+      expect(target.lastResult).toMatchObject({ status: null, latencyMs: null, message: expect.any(String) });
+    }
+    const [plain, gone, web1] = b!.targets;
+    expect(plain).toMatchObject({ service: 'bare-http', host: 'plain', address: '127.0.0.1', port: null, state: 'up', outage: null });
+    expect(gone).toMatchObject({ state: 'down', port: closed, outage: { id: 1 }, flags: { acknowledged: { comment: 'decommissioned' } } });
+    expect(web1).toMatchObject({ state: 'up', port: web.port, outage: null, flags: {} });
   });
 
   it('the socket is mode 0660, and removed at a clean stop', async () => {

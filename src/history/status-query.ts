@@ -1,16 +1,19 @@
 // The last known state of each configured target, from the database: what `vigil status` shows
 // when the daemon is not running (state and message as of the last transition, saved flags,
-// the open outage).
+// the open outage, the address the daemon last checked).
 import type { Database } from 'better-sqlite3';
 import type { TargetState } from '../plugin.js';
 import type { TargetFlags } from '../supervisor.js';
-import { targetCondition, type TargetFilter } from './outage-query.js';
+import { hasAddresses, targetCondition, type TargetFilter } from './outage-query.js';
 
 export interface StoredStatus {
   id: string;
   service: string;
   group: string;
   host: string;
+  /** Null in a file written before addresses were recorded (schema version 7). */
+  address: string | null;
+  port: number | null;
   state: TargetState;
   since: number;
   lastMessage: string | null;
@@ -21,9 +24,10 @@ export interface StoredStatus {
 export function queryStoredStatus(db: Database, filter: TargetFilter): StoredStatus[] {
   const params: Record<string, unknown> = {};
   const where = ['t.removed_at IS NULL', ...targetCondition(db, filter, params)];
+  const address = hasAddresses(db) ? 't.address, t.port' : 'NULL AS address, NULL AS port';
   const rows = db
     .prepare(
-      `SELECT t.key AS id, t.service, t.grp AS "group", t.host, t.state, t.since, t.last_message AS lastMessage, f.flags,
+      `SELECT t.key AS id, t.service, t.grp AS "group", t.host, ${address}, t.state, t.since, t.last_message AS lastMessage, f.flags,
               o.id AS outageId, o.started_at AS outageStartedAt, o.cause AS outageCause
          FROM targets t
          LEFT JOIN target_flags f ON f.target_id = t.id
@@ -37,4 +41,12 @@ export function queryStoredStatus(db: Database, filter: TargetFilter): StoredSta
     flags: flags ? (JSON.parse(flags) as TargetFlags) : {},
     ...(outageId !== null ? { outage: { id: outageId, startedAt: outageStartedAt, cause: outageCause } } : {}),
   }));
+}
+
+/**
+ * The start of the newest minute with a check result recorded (any target), or null: the daemon
+ * was checking then, and stopped (or stopped writing) before the end of that minute plus a flush.
+ */
+export function lastRecordedCheckMinute(db: Database): number | null {
+  return (db.prepare('SELECT max(bucket) FROM checks_minute').pluck().get() as number | null) ?? null;
 }

@@ -2,16 +2,18 @@
 // so and shows the last known state from the history database (exit code 3).
 import { Command } from '../commander.js';
 import { existsSync } from 'node:fs';
-import { API_PREFIX, type StatusAnswer } from '../../control/control-api.js';
+import { API_PREFIX, type DaemonInfo, type StatusAnswer, type TargetStatus } from '../../control/control-api.js';
 import { DaemonUnreachable } from '../../control/control-client.js';
 import { openReadOnlyDatabase } from '../../history/open-database.js';
-import { queryStoredStatus } from '../../history/status-query.js';
+import { lastRecordedCheckMinute, queryStoredStatus, type StoredStatus } from '../../history/status-query.js';
 import { expectKnownTargets } from '../../history/target-names.js';
 import { examples } from '../config-option.js';
 import { addDaemonOptions, askDaemon, EXIT_DAEMON_UNREACHABLE, exitCodeOf, expectOk, reportFailure, type DaemonOptions } from '../daemon-client.js';
 import { describeFlags } from '../format-flags.js';
 import { formatAgo, formatLatency, formatShortDuration, formatTime, table } from '../format.js';
 import { historyPathOf } from '../history-database.js';
+import type { TargetState } from '../../plugin.js';
+import type { TargetFlags } from '../../supervisor.js';
 import { addSelectorOptions, selectorsFrom, type SelectorOptions } from '../target-selector.js';
 
 interface StatusOptions extends DaemonOptions, SelectorOptions {
@@ -34,20 +36,85 @@ function stateCounts(targets: Array<{ state: string }>): string {
   return `${targets.length} target${targets.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
 }
 
-function printLive(answer: StatusAnswer, options: StatusOptions, now: number): void {
-  const { daemon } = answer;
-  console.log(`vigil ${daemon.version}, pid ${daemon.pid}, up ${formatShortDuration(now - daemon.startedAt)}, config ${daemon.configFile}`);
-  if (!answer.targets.length) return void console.log('no targets');
-  console.log(stateCounts(answer.targets));
+/**
+ * One target in `vigil status --json`, live or from the database: every key always there, null
+ * when not known or not set, so a script reads both the same way (`live` says which it is).
+ */
+export interface StatusJsonTarget {
+  id: string;
+  service: string;
+  group: string;
+  host: string;
+  /** Null only from a database written before addresses were recorded. */
+  address: string | null;
+  port: number | null;
+  state: TargetState;
+  since: number;
+  /** Live only: from the database, null. */
+  lastCheckAt: number | null;
+  /** Live: the last check's result. From the database: the message of the last transition, status and latency null. */
+  lastResult: { status: string | null; message: string | null; latencyMs: number | null } | null;
+  /** From the database: whether the flags saved last had `flapping`. */
+  flapping: boolean;
+  flags: TargetFlags;
+  outage: { id: number; startedAt: number; cause: string } | null;
+}
+
+export interface StatusJson {
+  live: boolean;
+  daemon: DaemonInfo | null;
+  targets: StatusJsonTarget[];
+}
+
+function fromLive(t: TargetStatus): StatusJsonTarget {
+  const last = t.lastResult;
+  return {
+    id: t.id,
+    service: t.service,
+    group: t.group,
+    host: t.host,
+    address: t.address,
+    port: t.port ?? null,
+    state: t.state,
+    since: t.since,
+    lastCheckAt: t.lastCheckAt ?? null,
+    lastResult: last ? { status: last.status, message: last.message ?? null, latencyMs: last.latencyMs ?? null } : null,
+    flapping: t.flapping,
+    flags: t.flags,
+    outage: t.outage ?? null,
+  };
+}
+
+function fromStored(t: StoredStatus): StatusJsonTarget {
+  return {
+    id: t.id,
+    service: t.service,
+    group: t.group,
+    host: t.host,
+    address: t.address,
+    port: t.port,
+    state: t.state,
+    since: t.since,
+    lastCheckAt: null,
+    lastResult: t.lastMessage === null ? null : { status: null, message: t.lastMessage, latencyMs: null },
+    flapping: t.flags.flapping !== undefined,
+    flags: t.flags,
+    outage: t.outage ?? null,
+  };
+}
+
+/** The live table and the last known one: the same columns; what only the daemon knows is `-`. */
+function printTargets({ live, targets }: StatusJson, options: StatusOptions, now: number): void {
+  console.log(stateCounts(targets));
   console.log(
     table(
       ['TARGET', 'STATE', 'SINCE', 'FOR', 'CHECKED', 'LATENCY', 'FLAGS', 'MESSAGE'],
-      answer.targets.map((t) => [
+      targets.map((t) => [
         t.id,
         t.state.toUpperCase(),
         formatTime(t.since, options.utc),
         formatShortDuration(Math.max(0, now - t.since)),
-        t.lastCheckAt === undefined ? 'never' : formatAgo(t.lastCheckAt, now),
+        !live ? '-' : t.lastCheckAt === null ? 'never' : formatAgo(t.lastCheckAt, now),
         formatLatency(t.lastResult?.latencyMs),
         describeFlags(t.flags, options.utc),
         (t.outage ? `#${t.outage.id} ` : '') + (t.lastResult?.message ?? ''),
@@ -55,6 +122,25 @@ function printLive(answer: StatusAnswer, options: StatusOptions, now: number): v
     ),
   );
 }
+
+function printLive(answer: StatusJson & { daemon: DaemonInfo }, options: StatusOptions, now: number): void {
+  const { daemon } = answer;
+  console.log(`vigil ${daemon.version}, pid ${daemon.pid}, up ${formatShortDuration(now - daemon.startedAt)}, config ${daemon.configFile}`);
+  if (!answer.targets.length) return void console.log('no targets');
+  printTargets(answer, options, now);
+}
+
+/** The first line without a daemon, in place of the live one: whose state this is, and how old. */
+function lastKnownHeading(file: string, lastCheckMinute: number | null, options: StatusOptions, now: number): string {
+  const checked =
+    lastCheckMinute === null
+      ? 'no check results recorded'
+      : `last check results recorded in the minute from ${formatTime(lastCheckMinute, options.utc)} (${formatAgo(lastCheckMinute, now)})`;
+  return `last known state from history ${file} (the daemon did not answer); ${checked}`;
+}
+
+/** Live order: 127.0.2.2 before 127.0.2.10. */
+const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id, 'en', { numeric: true });
 
 export function statusCommand(): Command {
   const command = new Command('status').description('live state of every target from the running daemon (or the last known state from history)').argument('[target]', 'SERVICE or SERVICE/HOST');
@@ -79,8 +165,9 @@ export function statusCommand(): Command {
         }
         const query = new URLSearchParams(filter as Record<string, string>).toString();
         const answer = expectOk(await askDaemon<StatusAnswer>(options, 'GET', `${API_PREFIX}/status${query ? `?${query}` : ''}`, undefined, 10_000));
-        if (options.json) console.log(JSON.stringify({ live: true, ...answer }, null, 2));
-        else printLive(answer, options, Date.now()); // "ago" counted from the answer, not from before the request
+        const live = { live: true, daemon: answer.daemon, targets: answer.targets.map(fromLive) } satisfies StatusJson;
+        if (options.json) console.log(JSON.stringify(live, null, 2));
+        else printLive(live, options, Date.now()); // "ago" counted from the answer, not from before the request
         return;
       } catch (err) {
         if (!(err instanceof DaemonUnreachable)) return reportFailure('status', err);
@@ -88,31 +175,21 @@ export function statusCommand(): Command {
         unreachable = err;
       }
       try {
-        const db = openReadOnlyDatabase(await historyPathOf(options));
+        const file = await historyPathOf(options);
+        const db = openReadOnlyDatabase(file);
         try {
           expectKnownTargets(db, filter, { current: true });
         } catch (err) {
           return reportFailure('status', err); // a name that matches nothing, as the daemon would say: exit 1
         }
-        const stored = queryStoredStatus(db, filter);
+        const stored = queryStoredStatus(db, filter).map(fromStored).sort(byId);
+        const lastCheckMinute = lastRecordedCheckMinute(db);
         db.close();
         process.exitCode = unreachable ? exitCodeOf(unreachable) : EXIT_DAEMON_UNREACHABLE;
-        if (options.json) return void console.log(JSON.stringify({ live: false, daemon: null, targets: stored }, null, 2));
+        if (options.json) return void console.log(JSON.stringify({ live: false, daemon: null, targets: stored } satisfies StatusJson, null, 2));
+        console.log(lastKnownHeading(file, lastCheckMinute, options, now));
         if (!stored.length) return void console.log('no targets recorded');
-        console.log(stateCounts(stored));
-        console.log(
-          table(
-            ['TARGET', 'STATE', 'SINCE', 'FOR', 'FLAGS', 'MESSAGE'],
-            stored.map((t) => [
-              t.id,
-              t.state.toUpperCase(),
-              formatTime(t.since, options.utc),
-              formatShortDuration(Math.max(0, now - t.since)),
-              describeFlags(t.flags, options.utc),
-              (t.outage ? `#${t.outage.id} ` : '') + (t.lastMessage ?? ''),
-            ]),
-          ),
-        );
+        printTargets({ live: false, daemon: null, targets: stored }, options, now);
       } catch (err) {
         console.error(`vigil status: ${(err as Error).message}`);
         process.exitCode = EXIT_DAEMON_UNREACHABLE;
