@@ -170,7 +170,8 @@ describe('control commands on the live daemon', () => {
   it('maintenance: recorded as a period, ended by itself after --for, or by stop', async () => {
     const daemon = start();
     await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/);
-    const started = await vigil('maintenance', 'start', 'web-http', '--for', '1s', '--reason', 'kernel upgrade');
+    // Long enough for the status below to find it in maintenance on a busy machine.
+    const started = await vigil('maintenance', 'start', 'web-http', '--for', '3s', '--reason', 'kernel upgrade');
     expect(started.stdout).toBe('in maintenance: web-http/web1, web-http/web2\n');
     expect((await statusOf('web-http/web1')).target.flags.maintenance).toMatchObject({ reason: 'kernel upgrade' });
     await daemon.waitForLine(/maintenance ended as planned \(kernel upgrade\): web-http\/web1, web-http\/web2/);
