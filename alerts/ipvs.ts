@@ -379,7 +379,7 @@ class PoolKeeper {
     this.services.reportStatus({
       healthy,
       summary,
-      detail: { service: this.subject, live, members: this.members.size, liveWeight: plan.liveWeight, quorum: this.policy.quorum, sorryActive: plan.sorryActive },
+      detail: { service: this.subject, live, members: this.members.size, liveWeight: plan.liveWeight, quorum: this.policy.quorum, sorryActive: plan.sorryActive, failingChanges },
       staleAfterMs: this.staleAfterMs(),
     });
   }

@@ -8,7 +8,7 @@ import { MaintenanceExpiry } from './maintenance-expiry.js';
 import { formatDuration } from './config/duration.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
 import { describeDiff, diffPlans, targetId, type AlertPlan, type CheckTiming, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
-import type { CheckResult, Logger, PreviousRuns, RoutedTarget, Target } from './plugin.js';
+import type { ActionRecord, CheckResult, Logger, PluginStatus, PreviousRuns, RoutedTarget, Target } from './plugin.js';
 import { InFlightChecks, runCheck, runGroupCheck } from './runner.js';
 import { Scheduler, type NextRun } from './scheduler.js';
 import { isSuccess, TargetStateMachine, type Transition } from './state-machine.js';
@@ -57,6 +57,19 @@ export interface ResultEvent {
   target: Target;
   result: CheckResult;
   at: number;
+}
+
+/** An action an alert plugin recorded (an ipvsadm command, a hook run); `type` is the alert's type. */
+export interface ActionEvent {
+  alert: string;
+  type: string | undefined;
+  action: ActionRecord;
+}
+
+/** A plugin's health as it reported it; `status` undefined when withdrawn (alert removed). */
+export interface PluginStatusEvent {
+  alert: string;
+  status: PluginStatus | undefined;
 }
 
 export interface SupervisorOptions {
@@ -111,13 +124,20 @@ export class Supervisor extends EventEmitter {
       host: this,
       services: {
         targets: (alert) => this.routedTargets(alert),
-        record: (alert, action) => options.history.recordAction(alert, action, this.now()),
-        reportStatus: (alert, status) => options.history.reportStatus(alert, status, this.now()),
+        record: (alert, action) => {
+          options.history.recordAction(alert, action, this.now());
+          this.emit('action', { alert, type: this.plan?.alerts.get(alert)?.type, action } satisfies ActionEvent);
+        },
+        reportStatus: (alert, status) => {
+          options.history.reportStatus(alert, status, this.now());
+          this.emit('plugin-status', { alert, status } satisfies PluginStatusEvent);
+        },
       },
       history: options.history,
       log: options.log,
       now: this.now,
       memorySaveMs: options.memorySaveMs,
+      onDeliveryOutcome: (outcome) => this.emit('delivery', outcome),
     });
     this.maintenanceExpiry = new MaintenanceExpiry(this, options.log, this.now);
     this.scheduler = new Scheduler<JobPayload>(1024, {

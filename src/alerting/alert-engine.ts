@@ -12,7 +12,7 @@ import type { ResultEvent, TargetFlags, TransitionEvent } from '../supervisor.js
 import { buildAlertEvent } from './alert-event.js';
 import { AlertLifecycle, type AlertHost } from './alert-lifecycle.js';
 import { AlertStore, routeKey, type TargetMemory } from './alert-store.js';
-import { DeliveryQueue } from './delivery-queue.js';
+import { DeliveryQueue, type DeliveryOutcome } from './delivery-queue.js';
 import { FlapDetector, type FlapChange } from './flap-detector.js';
 import { MaintenanceWindows } from './maintenance-windows.js';
 import { decide, EMPTY_ROUTE_STATE, isDecision, type RouteState, type Situation } from './route-decision.js';
@@ -36,6 +36,8 @@ export interface AlertEngineOptions {
   now: () => number;
   /** How often changed failure counts are saved (default MEMORY_SAVE_MS). */
   memorySaveMs?: number;
+  /** Told how each delivery attempt ended (metrics). */
+  onDeliveryOutcome?: (outcome: DeliveryOutcome) => void;
 }
 
 /**
@@ -87,6 +89,7 @@ export class AlertEngine {
       now: options.now,
       alert: (name) => this.lifecycle.get(name),
       services: (alert) => this.lifecycle.services(alert),
+      onOutcome: options.onDeliveryOutcome,
     });
     this.queue.load();
     this.windows = new MaintenanceWindows(options.host, options.log, options.now);

@@ -10,6 +10,8 @@ import type { AlertPlan } from '../plan.js';
 export interface AttemptOutcome {
   ok: boolean;
   error?: string;
+  /** Cut at the alert's timeout (a hung action, not one that answered with an error). */
+  timedOut?: boolean;
   durationMs: number;
 }
 
@@ -47,13 +49,17 @@ export async function attemptDelivery(
   const timeoutMs = alert.delivery.timeoutMs;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   let forgetStop: () => void = () => undefined;
   const cut = new Promise<never>((_, reject) => {
     const abort = (reason: Error) => {
       controller.abort(reason);
       reject(reason);
     };
-    timer = setTimeout(() => abort(new Error(`timed out after ${formatDuration(timeoutMs)}`)), timeoutMs);
+    timer = setTimeout(() => {
+      timedOut = true;
+      abort(new Error(`timed out after ${formatDuration(timeoutMs)}`));
+    }, timeoutMs);
     if (context.stopSignal.aborted) abort(new DeliveryCancelled());
     else forgetStop = onStop(context.stopSignal, () => abort(new DeliveryCancelled()));
   });
@@ -73,7 +79,9 @@ export async function attemptDelivery(
     await Promise.race([delivery, cut]);
     return { ok: true, durationMs: performance.now() - started };
   } catch (err) {
-    return { ok: false, error: describeError(err).slice(0, 2_000), durationMs: performance.now() - started };
+    const outcome: AttemptOutcome = { ok: false, error: describeError(err).slice(0, 2_000), durationMs: performance.now() - started };
+    if (timedOut) outcome.timedOut = true;
+    return outcome;
   } finally {
     clearTimeout(timer);
     forgetStop();

@@ -18,6 +18,15 @@ export interface DeliveryQueueOptions {
   alert: (name: string) => AlertPlan | undefined;
   /** The daemon's services lent to the alert plugin (its routed targets, the action log). */
   services: (alert: AlertPlan) => AlertServices;
+  /** Told how each attempt ended (for metrics); attempts cut by the daemon stopping are not a verdict, not told. */
+  onOutcome?: (outcome: DeliveryOutcome) => void;
+}
+
+/** How one attempt ended, and for the last attempt of a delivery, how the delivery did. */
+export interface DeliveryOutcome {
+  alert: string;
+  attempt: 'ok' | 'failed' | 'timeout';
+  delivery?: 'delivered' | 'gave_up';
 }
 
 export class DeliveryQueue {
@@ -196,6 +205,7 @@ export class DeliveryQueue {
     const what = `alert ${alert.name} (${alert.type}) ${delivery.kind} for ${delivery.target === '*' ? `${delivery.events.length} event(s)` : delivery.target}`;
     const fields = { event: 'alert', alert: alert.name, kind: delivery.kind, target: delivery.target, attempt, durationMs: Math.round(outcome.durationMs) };
     if (outcome.ok) {
+      this.options.onOutcome?.({ alert: alert.name, attempt: 'ok', delivery: 'delivered' });
       this.options.store.recordAttempt(delivery, { attempt, at, durationMs: outcome.durationMs, ok: true });
       this.remove(delivery);
       this.options.log.info(`${what} delivered${attempt > 1 ? ` on attempt ${attempt}` : ''}`, fields);
@@ -204,6 +214,7 @@ export class DeliveryQueue {
     const cancelled = this.stopController.signal.aborted;
     const giveUp = !cancelled && attempt > alert.delivery.retries;
     delivery.lastError = outcome.error;
+    if (!cancelled) this.options.onOutcome?.({ alert: alert.name, attempt: outcome.timedOut ? 'timeout' : 'failed', ...(giveUp ? { delivery: 'gave_up' as const } : {}) });
     if (giveUp) {
       this.options.store.recordAttempt(delivery, { attempt, at, durationMs: outcome.durationMs, ok: false, error: `${outcome.error}; gave up after ${attempt} attempt(s)` });
       this.remove(delivery);

@@ -1,9 +1,13 @@
 // Prometheus metrics (prom-client): what the checks do, how late they start, how the scheduler and
-// the history writer keep up. The benchmarks read the same numbers an operator's Prometheus does.
+// the history writer keep up; per-target states, alerts and LVS changes in their own modules.
+// The benchmarks read the same numbers an operator's Prometheus does.
 import client from 'prom-client';
 import type { HistoryStore } from '../history/history-store.js';
 import type { ResultEvent, Supervisor, TransitionEvent } from '../supervisor.js';
 import { VERSION } from '../version.js';
+import { registerAlertMetrics } from './alert-metrics.js';
+import { registerIpvsMetrics } from './ipvs-metrics.js';
+import { registerTargetMetrics } from './target-metrics.js';
 
 /** Start-lag buckets: 0.25 ms steps to 5 ms, then ~15 % steps to 60 s, so percentiles read off within a few %. */
 export function lagBuckets(): number[] {
@@ -78,6 +82,20 @@ export class Metrics {
         this.set(history.writes.pending);
       },
     });
+    let droppedSeen = 0;
+    new client.Counter({
+      name: 'vigil_history_dropped_writes_total',
+      help: 'History writes lost: the oldest dropped from a full in-memory queue, or one the database refuses for good',
+      registers,
+      collect() {
+        const total = history.writes.dropped;
+        this.inc(total - droppedSeen);
+        droppedSeen = total;
+      },
+    });
+    registerTargetMetrics(supervisor, registers);
+    registerAlertMetrics(supervisor, registers);
+    registerIpvsMetrics(supervisor, registers);
 
     supervisor.on('check-start', (lagMs: number) => this.lag.observe(Math.max(0, lagMs) / 1000));
     // Label children are looked up once per service and status: at thousands of results a second,
