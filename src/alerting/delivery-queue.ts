@@ -186,7 +186,8 @@ export class DeliveryQueue {
     const at = this.options.now();
     const outcome = await attemptDelivery(alert, delivery.events, {
       attempt,
-      deliveryId: delivery.id,
+      deliveryId: `${alert.name}-${delivery.id}.${this.options.store.historyId}`,
+      historyId: this.options.store.historyId,
       digest: delivery.kind === 'digest',
       log: this.options.log,
       stopSignal: this.stopController.signal,

@@ -1,5 +1,6 @@
 // `vigil alerts test`: one test alert through a configured alert, from this shell (mon's test
 // alert), through the same delivery code the daemon uses.
+import { randomBytes } from 'node:crypto';
 import { attemptDelivery } from '../alerting/attempt-delivery.js';
 import { formatDuration } from '../config/duration-text.js';
 import { loadConfig } from '../config/load-config.js';
@@ -40,7 +41,9 @@ export async function sendTestAlert(name: string, options: { config: string; tar
     reportStatus: () => undefined,
   };
   await alert.plugin.start?.(alert.options, services);
-  const result = await attemptDelivery(alert, [event], { attempt: 1, deliveryId: Date.now(), digest: false, log, stopSignal: new AbortController().signal, services });
+  // Not a delivery of the daemon's queue: an id of its own, random so that no other test repeats it.
+  const deliveryId = `${name}-test-${Date.now()}.${randomBytes(12).toString('hex')}`;
+  const result = await attemptDelivery(alert, [event], { attempt: 1, deliveryId, digest: false, log, stopSignal: new AbortController().signal, services });
   await alert.plugin.stop?.(alert.options, { ...services, reason: 'shutdown' });
   if (!result.ok) throw new Error(`${name} (${alert.type}) failed after ${formatDuration(result.durationMs)}: ${result.error}`);
   console.log(`${name} (${alert.type}): test alert about ${target.id} delivered in ${formatDuration(result.durationMs)}`);
