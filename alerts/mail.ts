@@ -59,7 +59,33 @@ type MailOptions = z.output<typeof options>;
 
 const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ').trim();
 
-async function send(opts: MailOptions, subject: string, text: string, ctx: AlertContext): Promise<void> {
+interface ThreadHeaders {
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string;
+}
+
+/**
+ * Message-ID, and for the mails of an outage after its first, In-Reply-To and References: the
+ * first mail the alert sends about an outage (down, or flapping) has the outage's own id, which
+ * every later one (repeat, up) can name without having kept it, so a mail client threads them.
+ * Ids carry the history database's random id (ctx.historyId): delivery and outage ids start again
+ * at 1 after the database is reset, and on another director with the same host name.
+ */
+function threadHeaders(event: AlertEvent | undefined, ctx: AlertContext): ThreadHeaders {
+  const host = os.hostname();
+  // The same on every retry of a delivery: a mail system that sees it twice can drop one.
+  const own = ctx.deliveryId ? `<vigil-${ctx.deliveryId}@${host}>` : undefined;
+  const outage = event?.outage;
+  if (!outage || !ctx.historyId) return { messageId: own };
+  // The outage's start as well as its id: retention may delete the newest outage and its id be reused.
+  const root = `<vigil-${ctx.alert ?? ctx.name}-outage-${outage.id}-${outage.startedAt.getTime()}.${ctx.historyId}@${host}>`;
+  // count 1: the first of this outage for this alert (up alerts have none).
+  if (event.count === 1) return { messageId: root };
+  return { messageId: own, inReplyTo: root, references: root };
+}
+
+async function send(opts: MailOptions, subject: string, text: string, thread: ThreadHeaders, ctx: AlertContext): Promise<void> {
   const pass = readPassword(opts);
   let ca: Buffer | undefined;
   if (opts.ca_file) {
@@ -90,8 +116,7 @@ async function send(opts: MailOptions, subject: string, text: string, ctx: Alert
       to: opts.to,
       subject: oneLine(subject),
       text,
-      // The same id on every retry of a delivery: a mail system that sees it twice can drop one.
-      messageId: ctx.deliveryId ? `<vigil-${ctx.deliveryId}@${os.hostname()}>` : undefined,
+      ...thread,
       headers: ctx.deliveryId ? { 'X-Vigil-Delivery': ctx.deliveryId } : undefined,
     });
   } catch (err) {
@@ -126,10 +151,10 @@ export default defineAlert({
   },
   async fire(event, opts, ctx) {
     const fields = templateFields(event);
-    await send(opts, renderTemplate(opts.subject, fields), renderTemplate(opts.body, fields), ctx);
+    await send(opts, renderTemplate(opts.subject, fields), renderTemplate(opts.body, fields), threadHeaders(event, ctx), ctx);
   },
   async fireDigest(events, opts, ctx) {
     const { subject, text } = digestText(events, opts);
-    await send(opts, subject, text, ctx);
+    await send(opts, subject, text, threadHeaders(undefined, ctx), ctx);
   },
 });

@@ -234,8 +234,17 @@ export interface AlertContext extends AlertServices {
   attempt: number;
   /** The alert's name in the config (`alerts: { <name>: ... }`). */
   alert?: string;
-  /** Stable across the retries of one delivery: use it as an idempotency key. */
+  /**
+   * Stable across the retries of one delivery (a daemon restart included) and unique beyond this
+   * history database: use it as an idempotency key.
+   */
   deliveryId?: string;
+  /**
+   * Random, made once per history database. Outage ids start again at 1 in a new database (or on
+   * another director): with an outage's id and start it names the outage uniquely (the mail alert
+   * threads an outage's mails with it).
+   */
+  historyId?: string;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import type { SMTPServerOptions } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
-import { startTcpServer } from './helpers/servers.js';
+import { closedPort, startTcpServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -111,7 +111,8 @@ alerts:
     for (const message of arrived) {
       expect(message).toMatchObject({ secure: true, user: 'vigil', mailFrom: 'vigil@director.example' });
       expect(message.headers.from).toBe('Vigil <vigil@director.example>');
-      expect(message.headers['message-id']).toMatch(/^<vigil-\w+-\d+@/); // one per delivery: a retry is recognisably the same mail
+      // One per delivery (a retry is recognisably the same mail), or the outage's for its first mail.
+      expect(message.headers['message-id']).toMatch(/^<vigil-\w+-(\d+|outage-\d+-\d+)\.[0-9a-f]{24}@/);
     }
     // Deliveries run side by side: two mails sent close together may arrive in either order.
     const bySubject = (a: ArrivedMail, b: ArrivedMail) => a.headers.subject!.localeCompare(b.headers.subject!);
@@ -145,5 +146,84 @@ alerts:
     const unset = JSON.parse((await runVigilAsync(['alerts', 'log', '--db', tmp.path('history.db'), '--json', '--alert', 'unset'])).stdout);
     expect(unset[0]).toMatchObject({ ok: false, error: 'password_env: environment variable VIGIL_TEST_NOT_SET is not set; gave up after 1 attempt(s)' });
     expect(daemon.output()).toMatch(/mail alert: password_env: environment variable VIGIL_TEST_NOT_SET is not set; mail will fail until it is set/);
+  });
+
+  it('threads the down and up mails of an outage, across a restart; two fresh databases give outage 1 different ids; a test alert is in alerts log', async () => {
+    const arrived: ArrivedMail[] = [];
+    const smtp = await startSmtpServer('plain', arrived);
+    closers.push(smtp.stop);
+    const web1 = await startTcpServer();
+    closers.push(() => web1.stop());
+    const closed = await closedPort();
+    const config = (db: string) =>
+      tmp.write(
+        `${db}.yaml`,
+        `history: { path: ./${db}/history.db, flush_interval: 50ms }
+defaults: { interval: 100ms, fast_interval: 50ms, spread: 50ms, rise: 1, fall: 1, timeout: 500ms }
+hostgroups: { web: [{ name: web1, address: 127.0.0.1, port: ${web1.port} }] }
+services:
+  web-tcp: { group: web, check: { type: tcp }, alerts: [ops] }
+alerts:
+  ops: { type: mail, host: 127.0.0.1, port: ${smtp.port}, security: none, from: vigil@director.example, to: ops@example.com }
+  closed: { type: mail, host: 127.0.0.1, port: ${closed}, security: none, from: vigil@director.example, to: ops@example.com, timeout: 2s }
+`,
+      );
+    // Database a: down, a daemon restart, then up.
+    const fileA = config('a');
+    let daemon = VigilDaemon.run(fileA, [], { cwd: tmp.dir });
+    daemons.push(daemon);
+    await daemon.waitForLine(/web-tcp\/web1 UNKNOWN → UP/);
+    await web1.stop();
+    await waitFor(() => arrived.length === 1, 'the down mail');
+    const downA = arrived[0]!;
+    expect(downA.headers.subject).toBe('[vigil] DOWN: web-tcp/web1 is DOWN');
+    expect(downA.headers['message-id']).toMatch(/^<vigil-ops-outage-1-\d{13}\.[0-9a-f]{24}@[^>]+>$/);
+    expect(downA.headers['in-reply-to']).toBeUndefined();
+
+    // While the daemon holds the database: a test through an alert that cannot deliver.
+    const test = await runVigilAsync(['alerts', 'test', 'closed', '-c', fileA], { cwd: tmp.dir });
+    expect(test.code).toBe(1);
+    expect(test.stderr).toMatch(/^vigil alerts test: closed \(mail\) failed after \S+: SMTP 127\.0\.0\.1: .*ECONNREFUSED/m);
+
+    expect(await daemon.stop()).toBe(0);
+    await web1.start();
+    daemon = VigilDaemon.run(fileA, [], { cwd: tmp.dir });
+    daemons.push(daemon);
+    await waitFor(() => arrived.length === 2, 'the up mail, after the restart');
+    const upA = arrived[1]!;
+    expect(upA.headers.subject).toBe('[vigil] UP: web-tcp/web1 is UP');
+    expect(upA.headers['in-reply-to']).toBe(downA.headers['message-id']);
+    expect(upA.headers.references).toBe(downA.headers['message-id']);
+    expect(upA.headers['message-id']).toMatch(/^<vigil-ops-\d+\.[0-9a-f]{24}@[^>]+>$/);
+    expect(upA.headers['message-id']).not.toBe(downA.headers['message-id']);
+    expect(await daemon.stop()).toBe(0);
+
+    // The attempts log has the daemon's attempts, before and after the test's, and the test's.
+    const log = JSON.parse((await runVigilAsync(['alerts', 'log', '-c', fileA, '--json'], { cwd: tmp.dir })).stdout) as Array<Record<string, unknown>>;
+    expect(log.map((a) => [a.alert, a.kind, a.ok, a.test])).toEqual([
+      ['ops', 'up', true, false],
+      ['closed', 'test', false, true],
+      ['ops', 'down', true, false],
+    ]);
+    expect(log[1]).toMatchObject({ target: 'web-tcp/web1', delivery: null, attempt: 1, retryAt: null, error: expect.stringMatching(/^SMTP 127\.0\.0\.1: .*ECONNREFUSED/) });
+    const table = (await runVigilAsync(['alerts', 'log', '-c', fileA, '--kind', 'test'], { cwd: tmp.dir })).stdout.trim().split('\n');
+    expect(table).toHaveLength(2);
+    expect(table[1]).toMatch(/^\S+ \S+\s+closed\s+test\s+web-tcp\/web1\s+1\s+\S+\s+failed: SMTP 127\.0\.0\.1: .*ECONNREFUSED/);
+
+    // Database b, fresh: its first outage is outage 1 again, on the same host, yet another mail.
+    const fileB = config('b');
+    daemon = VigilDaemon.run(fileB, [], { cwd: tmp.dir });
+    daemons.push(daemon);
+    await daemon.waitForLine(/web-tcp\/web1 UNKNOWN → UP/);
+    await web1.stop();
+    await waitFor(() => arrived.length === 3, 'the down mail of database b');
+    const downB = arrived[2]!;
+    expect(downB.body).toMatch(/\noutage:   #1 since /);
+    expect(downB.headers['message-id']).toMatch(/^<vigil-ops-outage-1-\d{13}\.[0-9a-f]{24}@[^>]+>$/);
+    expect(downB.headers['message-id']).not.toBe(downA.headers['message-id']);
+    // Not only the start time differs: each database has its own random id.
+    const historyIdOf = (id: string) => /\.([0-9a-f]{24})@/.exec(id)![1];
+    expect(historyIdOf(downB.headers['message-id']!)).not.toBe(historyIdOf(downA.headers['message-id']!));
+    expect(await daemon.stop()).toBe(0);
   });
 });

@@ -4,8 +4,8 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../src/history/history-store.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../src/history/migrations.js';
-import { openReadOnlyDatabase } from '../src/history/open-database.js';
+import { historyIdOf, MIGRATIONS, SCHEMA_VERSION } from '../src/history/migrations.js';
+import { openReadOnlyDatabase, openWritableDatabase } from '../src/history/open-database.js';
 import { queryOutages } from '../src/history/outage-query.js';
 import { readTransitions } from './helpers/history-db.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -152,6 +152,44 @@ describe('schema migration', () => {
     store.syncTargets([{ target: { id: 'web-http/web2', service: 'web-http', group: 'web', name: 'web2', address: '10.0.0.12', port: 80 }, intervalMs: 5_000 }], 10);
     store.close();
     for (const host of ['web2', '10.0.0.12', '10.0.0.12:80']) expect(JSON.parse(await hosts(host)).map((o: { id: number }) => o.id)).toEqual([1]);
+  });
+
+  it('version 8 gives each database a random id of its own, keeps every alert attempt, and attempts get ids from SQLite', () => {
+    const file = tmp.path('history.db');
+    const old = new Database(file);
+    old.transaction(() => {
+      for (const migration of MIGRATIONS.filter((m) => m.version <= 7)) migration.up(old);
+      old.pragma('user_version = 7');
+    })();
+    const insert = old.prepare('INSERT INTO alert_attempts (id, delivery_id, alert, target, kind, outage_id, attempt, at, duration_ms, ok, error, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    insert.run(1, 1, 'ops', 'web/web1', 'down', 1, 1, 10, 5, 0, 'SMTP refused', 20);
+    insert.run(2, 1, 'ops', 'web/web1', 'down', 1, 2, 20, 5, 1, null, null);
+    old.prepare("INSERT INTO alert_queue (id, alert, target, kind, events, next_at, created_at) VALUES (2, 'ops', 'web/web1', 'up', '[]', 30, 30)").run();
+    const rows = (db: Database.Database) => ({
+      attempts: db.prepare('SELECT * FROM alert_attempts ORDER BY id').all(),
+      queue: db.prepare('SELECT * FROM alert_queue ORDER BY id').all(),
+    });
+    const before = rows(old);
+    expect(historyIdOf(old)).toBeUndefined();
+    old.close();
+
+    const db = openWritableDatabase(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(rows(db)).toEqual(before);
+    const id = historyIdOf(db);
+    expect(id).toMatch(/^[0-9a-f]{24}$/);
+    // An attempt written without an id (the daemon's and vigil alerts test's) comes after the others.
+    db.prepare("INSERT INTO alert_attempts (delivery_id, alert, target, kind, attempt, at, duration_ms, ok) VALUES (0, 'ops', 'web/web1', 'test', 1, 40, 5, 1)").run();
+    expect(db.prepare("SELECT id FROM alert_attempts WHERE kind = 'test'").get()).toEqual({ id: 3 });
+    db.close();
+    // Made once: opening again keeps it; a fresh database has another.
+    const again = openWritableDatabase(file);
+    expect(historyIdOf(again)).toBe(id);
+    again.close();
+    const fresh = openWritableDatabase(tmp.path('fresh.db'));
+    expect(historyIdOf(fresh)).toMatch(/^[0-9a-f]{24}$/);
+    expect(historyIdOf(fresh)).not.toBe(id);
+    fresh.close();
   });
 
   it('the CLI, which reads without upgrading, says an older file needs the daemon to upgrade it', async () => {

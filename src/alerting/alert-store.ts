@@ -2,7 +2,10 @@
 // restart), every attempt and its result, and each route's state per target (so a restart does
 // not alert an outage twice). Reads happen once at start; writes go through the history's
 // batched write queue, like every other history write, and survive a locked or full disk alike.
+import type { Database } from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import type { HistoryStore } from '../history/history-store.js';
+import { historyIdOf } from '../history/migrations.js';
 import type { AlertEvent } from '../plugin.js';
 import { eventsFromJson, eventsToJson } from './event-json.js';
 import type { RouteState } from './route-decision.js';
@@ -23,8 +26,6 @@ export interface Delivery {
   /** A digest still gathering events until nextAt. */
   collecting: boolean;
   lastError?: string;
-  /** Id of the latest attempt row (to mark it when the delivery is superseded). */
-  lastAttemptId?: number;
 }
 
 export interface AttemptRecord {
@@ -83,15 +84,36 @@ function targetsOf(delivery: Delivery): string {
   return [...new Set(delivery.events.map((event) => event.target.id))].join(' ');
 }
 
+/** The delivery id of attempts made outside the queue (vigil alerts test): no delivery has it. */
+export const TEST_DELIVERY_ID = 0;
+
+const INSERT_ATTEMPT =
+  'INSERT INTO alert_attempts (delivery_id, alert, target, kind, outage_id, attempt, at, duration_ms, ok, error, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/**
+ * Records the attempt of `vigil alerts test` (kind `test`, no delivery) from the CLI. Attempt ids
+ * are SQLite's, not the daemon's, so this may run while the daemon writes: it waits for the
+ * daemon's write in progress (WAL lets only one writer at a time), and the daemon's writes, which
+ * retry on a busy database, wait for it in turn.
+ */
+export function recordTestAttempt(db: Database, record: { alert: string; target: string; at: number; durationMs: number; ok: boolean; error?: string }): void {
+  db.prepare(INSERT_ATTEMPT).run(TEST_DELIVERY_ID, record.alert, record.target, 'test', null, 1, record.at, Math.round(record.durationMs), record.ok ? 1 : 0, record.error ?? null, null);
+}
+
 export class AlertStore {
   private nextDeliveryId: number;
-  private nextAttemptId: number;
+  /**
+   * Random, made once per history database: delivery and outage ids start again at 1 in a new
+   * database (or another director's), so ids that must be unique beyond it carry this too.
+   */
+  readonly historyId: string;
 
   constructor(private readonly history: HistoryStore) {
     const db = history.db;
     const max = (sql: string) => ((db.prepare(sql).get() as { id: number | null }).id ?? 0);
     this.nextDeliveryId = Math.max(max('SELECT max(id) AS id FROM alert_queue'), max('SELECT max(delivery_id) AS id FROM alert_attempts')) + 1;
-    this.nextAttemptId = max('SELECT max(id) AS id FROM alert_attempts') + 1;
+    // Migration 8 made it; a database opened without migrating (never the daemon's) gets one for this run.
+    this.historyId = historyIdOf(db) ?? randomBytes(12).toString('hex');
   }
 
   allocateDeliveryId(): number {
@@ -195,21 +217,20 @@ export class AlertStore {
     this.history.writes.push('DELETE FROM alert_queue WHERE id = ?', [id]);
   }
 
-  recordAttempt(delivery: Delivery, record: Omit<AttemptRecord, 'deliveryId' | 'alert' | 'target' | 'kind' | 'outageId'>): number {
-    const id = this.nextAttemptId++;
+  recordAttempt(delivery: Delivery, record: Omit<AttemptRecord, 'deliveryId' | 'alert' | 'target' | 'kind' | 'outageId'>): void {
     const outageIds = [...new Set(delivery.events.map((event) => event.outage?.id).filter((value) => value !== undefined))];
-    this.history.writes.push(
-      'INSERT INTO alert_attempts (id, delivery_id, alert, target, kind, outage_id, attempt, at, duration_ms, ok, error, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [
-        id, delivery.id, delivery.alert, targetsOf(delivery), delivery.kind, outageIds.length === 1 ? outageIds[0]! : null, record.attempt,
-        record.at, Math.round(record.durationMs), record.ok ? 1 : 0, record.error ?? null, record.nextAt ?? null,
-      ],
-    );
-    return id;
+    this.history.writes.push(INSERT_ATTEMPT, [
+      delivery.id, delivery.alert, targetsOf(delivery), delivery.kind, outageIds.length === 1 ? outageIds[0]! : null, record.attempt,
+      record.at, Math.round(record.durationMs), record.ok ? 1 : 0, record.error ?? null, record.nextAt ?? null,
+    ]);
   }
 
-  /** A delivery replaced by a newer event: its pending retry will not happen. */
-  markSuperseded(attemptId: number): void {
-    this.history.writes.push("UPDATE alert_attempts SET next_at = NULL, error = coalesce(error, '') || ' (not retried: superseded by a newer event)' WHERE id = ?", [attemptId]);
+  /** A delivery replaced by a newer event (or dropped): the retry its latest attempt announced will not happen. */
+  markSuperseded(delivery: Delivery): void {
+    if (delivery.attempts === 0) return;
+    this.history.writes.push(
+      "UPDATE alert_attempts SET next_at = NULL, error = coalesce(error, '') || ' (not retried: superseded by a newer event)' WHERE delivery_id = ? AND attempt = ? AND next_at IS NOT NULL",
+      [delivery.id, delivery.attempts],
+    );
   }
 }

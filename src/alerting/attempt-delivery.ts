@@ -43,7 +43,16 @@ function onStop(stopSignal: AbortSignal, cancel: () => void): () => void {
 export async function attemptDelivery(
   alert: AlertPlan,
   events: AlertEvent[],
-  context: { attempt: number; deliveryId: number; digest: boolean; log: Logger; stopSignal: AbortSignal; services: AlertServices },
+  context: {
+    attempt: number;
+    /** Unique beyond this database (it carries the history id) and the same on every retry. */
+    deliveryId: string;
+    historyId?: string;
+    digest: boolean;
+    log: Logger;
+    stopSignal: AbortSignal;
+    services: AlertServices;
+  },
 ): Promise<AttemptOutcome> {
   const started = performance.now();
   const timeoutMs = alert.delivery.timeoutMs;
@@ -70,7 +79,8 @@ export async function attemptDelivery(
     log: context.log,
     attempt: context.attempt,
     alert: alert.name,
-    deliveryId: `${alert.name}-${context.deliveryId}`,
+    deliveryId: context.deliveryId,
+    historyId: context.historyId,
   };
   try {
     const delivery = context.digest && alert.plugin.fireDigest

@@ -91,7 +91,7 @@ export class DeliveryQueue {
       if (this.options.alert(delivery.alert) || this.running.has(delivery.id)) continue;
       this.pending.splice(i, 1);
       this.options.store.deleteDelivery(delivery.id);
-      if (delivery.lastAttemptId !== undefined) this.options.store.markSuperseded(delivery.lastAttemptId);
+      this.options.store.markSuperseded(delivery);
       this.options.log.warn(`alert ${delivery.alert} is no longer configured: dropped its queued ${delivery.kind} for ${delivery.target}`);
     }
   }
@@ -136,7 +136,7 @@ export class DeliveryQueue {
       if (old.alert !== alert || old.target !== target || this.running.has(old.id)) continue;
       this.pending.splice(i, 1);
       this.options.store.deleteDelivery(old.id);
-      if (old.lastAttemptId !== undefined) this.options.store.markSuperseded(old.lastAttemptId);
+      this.options.store.markSuperseded(old);
       this.options.log.info(`alert ${alert}: ${old.kind} for ${target} replaced by a newer event before it went out`);
     }
   }
@@ -195,7 +195,8 @@ export class DeliveryQueue {
     const at = this.options.now();
     const outcome = await attemptDelivery(alert, delivery.events, {
       attempt,
-      deliveryId: delivery.id,
+      deliveryId: `${alert.name}-${delivery.id}.${this.options.store.historyId}`,
+      historyId: this.options.store.historyId,
       digest: delivery.kind === 'digest',
       log: this.options.log,
       stopSignal: this.stopController.signal,
@@ -224,7 +225,7 @@ export class DeliveryQueue {
     // Cut by the stop: try again as soon as the daemon is back.
     const delay = cancelled ? 0 : Math.min(alert.delivery.backoffMs * 2 ** (attempt - 1), alert.delivery.maxBackoffMs);
     delivery.nextAt = this.options.now() + delay;
-    delivery.lastAttemptId = this.options.store.recordAttempt(delivery, { attempt, at, durationMs: outcome.durationMs, ok: false, error: outcome.error, nextAt: delivery.nextAt });
+    this.options.store.recordAttempt(delivery, { attempt, at, durationMs: outcome.durationMs, ok: false, error: outcome.error, nextAt: delivery.nextAt });
     this.options.store.updateDelivery(delivery);
     const retry = cancelled ? 'retried at the next start' : `retry ${attempt} of ${alert.delivery.retries} in ${formatDuration(delay)}`;
     this.options.log.warn(`${what} failed: ${outcome.error}; ${retry}`, { ...fields, error: outcome.error });

@@ -1,14 +1,24 @@
 // `vigil alerts test`: one test alert through a configured alert, from this shell (mon's test
-// alert), through the same delivery code the daemon uses.
+// alert), through the same delivery code the daemon uses. The attempt is recorded in the history
+// (kind `test`), so `vigil alerts log` shows it beside the daemon's.
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { recordTestAttempt } from '../alerting/alert-store.js';
 import { attemptDelivery } from '../alerting/attempt-delivery.js';
 import { formatDuration } from '../config/duration-text.js';
 import { loadConfig } from '../config/load-config.js';
+import { describeError } from '../describe-error.js';
+import { openWritableDatabase } from '../history/open-database.js';
 import { createLogger } from '../log.js';
 import { buildPlan } from '../plan.js';
 import type { AlertEvent, AlertServices, Target } from '../plugin.js';
 
-export async function sendTestAlert(name: string, options: { config: string; target?: string }): Promise<void> {
-  const plan = buildPlan(await loadConfig(options.config));
+/** How long the CLI waits for the daemon's write in progress before giving up on recording. */
+const RECORD_BUSY_TIMEOUT_MS = 5_000;
+
+export async function sendTestAlert(name: string, options: { config: string; target?: string; db?: string }): Promise<void> {
+  const loaded = await loadConfig(options.config);
+  const plan = buildPlan(loaded);
   const alert = plan.alerts.get(name);
   if (!alert) throw new Error(`no alert named '${name}'; defined: ${[...plan.alerts.keys()].join(', ') || '(none)'}`);
   // A plugin that keeps state (the ipvs action keeps the IPVS table) acts on start and stop, with
@@ -40,8 +50,35 @@ export async function sendTestAlert(name: string, options: { config: string; tar
     reportStatus: () => undefined,
   };
   await alert.plugin.start?.(alert.options, services);
-  const result = await attemptDelivery(alert, [event], { attempt: 1, deliveryId: Date.now(), digest: false, log, stopSignal: new AbortController().signal, services });
+  const at = Date.now();
+  // Not a delivery of the daemon's queue: an id of its own, random so that no other test repeats it.
+  const deliveryId = `${name}-test-${at}.${randomBytes(12).toString('hex')}`;
+  const result = await attemptDelivery(alert, [event], { attempt: 1, deliveryId, digest: false, log, stopSignal: new AbortController().signal, services });
   await alert.plugin.stop?.(alert.options, { ...services, reason: 'shutdown' });
+  recordAttempt(options.db ?? loaded.config.history.path, { alert: name, target: target.id, at, durationMs: result.durationMs, ok: result.ok, error: result.error });
   if (!result.ok) throw new Error(`${name} (${alert.type}) failed after ${formatDuration(result.durationMs)}: ${result.error}`);
   console.log(`${name} (${alert.type}): test alert about ${target.id} delivered in ${formatDuration(result.durationMs)}`);
+}
+
+/**
+ * Adds the attempt to the history's alert attempts. The daemon may be running and writing: the
+ * database is in WAL mode and attempt ids are SQLite's, so this waits its turn to write and
+ * neither side loses a row. A database that does not exist yet is not created from here (the
+ * daemon, perhaps another user, makes it); a record that cannot be written is warned about and
+ * leaves the test's own outcome as it is.
+ */
+function recordAttempt(file: string, attempt: Parameters<typeof recordTestAttempt>[1]): void {
+  const warn = (why: string) => void process.stderr.write(`vigil alerts test: the attempt is not in vigil alerts log: ${why}\n`);
+  if (!existsSync(file)) return warn(`no history database ${file} yet (has the daemon run?)`);
+  try {
+    const db = openWritableDatabase(file);
+    try {
+      db.pragma(`busy_timeout = ${RECORD_BUSY_TIMEOUT_MS}`);
+      recordTestAttempt(db, attempt);
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    warn(describeError(err));
+  }
 }

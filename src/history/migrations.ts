@@ -168,7 +168,31 @@ export const MIGRATIONS: Migration[] = [
       db.exec('ALTER TABLE targets ADD COLUMN address TEXT; ALTER TABLE targets ADD COLUMN port INTEGER');
     },
   },
+  {
+    version: 8,
+    description: 'a random id of this history database (unique mail Message-IDs and delivery ids), alert attempts found by their delivery',
+    up(db) {
+      db.exec(`
+        -- Made once per database, never changed: delivery and outage ids restart at 1 in a new
+        -- database, so what must be unique beyond it (a mail's Message-ID, a webhook's
+        -- Idempotency-Key) carries this too. Two directors, or one whose database was reset,
+        -- differ by it.
+        CREATE TABLE history_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO history_info (key, value) VALUES ('id', lower(hex(randomblob(12))));
+        -- Attempt ids are left to SQLite (so vigil alerts test can add its attempt while the
+        -- daemon writes); the daemon finds a pending retry's row by its delivery.
+        CREATE INDEX alert_attempts_delivery ON alert_attempts(delivery_id);
+      `);
+    },
+  },
 ];
+
+/** The random id of a history database (made by migration 8), or undefined before it. */
+export function historyIdOf(db: Database): string | undefined {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'history_info'").get();
+  if (!hasTable) return undefined;
+  return (db.prepare("SELECT value FROM history_info WHERE key = 'id'").get() as { value: string } | undefined)?.value;
+}
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

@@ -42,12 +42,15 @@ function outcome(row: AttemptRow, utc?: boolean): string {
 }
 
 function attemptJson(row: AttemptRow) {
+  const test = row.kind === 'test';
   return {
     id: row.id,
-    delivery: row.deliveryId,
+    // A test (vigil alerts test) was sent from the CLI, not delivered from the daemon's queue.
+    delivery: test ? null : row.deliveryId,
     alert: row.alert,
     target: row.target,
     kind: row.kind,
+    test,
     outage: row.outageId,
     attempt: row.attempt,
     at: new Date(row.at).toISOString(),
@@ -163,12 +166,13 @@ function queueCommand(): Command {
 
 function testCommand(): Command {
   return new Command('test')
-    .description("send a test alert through a configured alert, from this shell (mon's test alert)")
+    .description("send a test alert through a configured alert, from this shell (mon's test alert); vigil alerts log shows the attempt, kind test")
     .argument('<alert>', 'the alert name in the config')
     .addOption(configOption())
     .option('-t, --target <service/host>', 'the target the test alert is about (default: the first target routed to the alert)')
+    .option('--db <file>', 'history database to record the attempt in (default: history.path from the config)')
     .addHelpText('after', examples(['vigil alerts test pager', 'vigil alerts test ops-mail --target web-http/10.0.0.11:80']))
-    .action(async (name: string, options: { config: string; target?: string }) => {
+    .action(async (name: string, options: { config: string; target?: string; db?: string }) => {
       try {
         // Loaded here: the config, the plugins and the delivery code are what `log` and `queue` do without.
         await (await import('../send-test-alert.js')).sendTestAlert(name, options);
