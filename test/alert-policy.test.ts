@@ -250,6 +250,42 @@ alerts: { rec: { type: record } }
     await waitFor(() => run!.kinds('rec', 'web/w').length === 1, 'web down alert once the gateway is back');
     expect(run.kinds('rec', 'web/w')).toEqual(['down']);
   });
+
+  // mon's race: the gateway is checked once an hour, the servers behind it every 40 ms. Both fail
+  // at once; without asking the gateway first, the server's alert would go out an hour early.
+  const slowParent = `${TIMING}
+hostgroups: { core: [g], pool: [w] }
+services:
+  gw: { group: core, check: { type: scripted }, interval: 1h, alerts: [rec] }
+  web: { group: pool, check: { type: scripted }, alerts: [rec], depends_on: [gw] }
+alerts: { rec: { type: record } }
+`;
+
+  it('a child failing before its parent was checked again waits for the parent, checked at once: a failed parent holds the child\'s alert', async () => {
+    run = await startScripted(slowParent, ['g', 'w']);
+    await upFirst('g', 'w');
+    const gatewayChecks = shared.hosts['g']!.runs;
+    script('g', 'down');
+    script('w', 'down');
+    await waitFor(() => run!.kinds('rec', 'gw/g').length === 1, 'gateway down alert, long before its hourly check');
+    expect(shared.hosts['g']!.runs).toBe(gatewayChecks + 1);
+    await waitFor(() => stateOf('web/w') === 'down', 'web DOWN');
+    await checksPass('w', 5);
+    expect(run.kinds('rec', 'web/w')).toEqual([]);
+  });
+
+  it('a child failing alone waits only for its parent\'s answer: the parent is UP, the child\'s alert goes out', async () => {
+    run = await startScripted(slowParent, ['g', 'w']);
+    await upFirst('g', 'w');
+    const gatewayChecks = shared.hosts['g']!.runs;
+    script('w', 'down');
+    await waitFor(() => run!.kinds('rec', 'web/w').length === 1, 'web down alert');
+    expect(shared.hosts['g']!.runs).toBe(gatewayChecks + 1); // asked once, not at every failure of web
+    await checksPass('w', 5);
+    expect(shared.hosts['g']!.runs).toBe(gatewayChecks + 1);
+    expect(run.kinds('rec', 'gw/g')).toEqual([]);
+    expect(run.kinds('rec', 'web/w')).toEqual(['down']);
+  });
 });
 
 describe('alert policy: maintenance', () => {

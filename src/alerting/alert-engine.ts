@@ -15,6 +15,7 @@ import { AlertStore, routeKey, type TargetMemory } from './alert-store.js';
 import { DeliveryQueue, type DeliveryOutcome } from './delivery-queue.js';
 import { FlapDetector, type FlapChange } from './flap-detector.js';
 import { MaintenanceWindows } from './maintenance-windows.js';
+import { ParentConfirmation } from './parent-confirmation.js';
 import { decide, EMPTY_ROUTE_STATE, isDecision, type RouteState, type Situation } from './route-decision.js';
 import { TargetFacts, type OutageFacts } from './target-facts.js';
 import { inPeriod } from './time-period.js';
@@ -25,6 +26,8 @@ export interface AlertingHost extends EventEmitter {
   setFlapping(id: string, flapping: { since: number; measure: string } | undefined): boolean;
   setMaintenance(ids: string[], maintenance: { until?: number; reason?: string } | undefined): string[];
   states(): Array<{ target: { id: string }; machine: { state: TargetState } }>;
+  /** Runs a target's check as soon as possible (false: no such target being checked). */
+  checkNow(id: string): boolean;
 }
 
 export interface AlertEngineOptions {
@@ -72,6 +75,7 @@ export class AlertEngine {
   private readonly queue: DeliveryQueue;
   private readonly lifecycle: AlertLifecycle;
   private readonly windows: MaintenanceWindows;
+  private readonly parents: ParentConfirmation;
   private readonly log: Logger;
   private readonly now: () => number;
   private started = false;
@@ -93,6 +97,13 @@ export class AlertEngine {
     });
     this.queue.load();
     this.windows = new MaintenanceWindows(options.host, options.log, options.now);
+    this.parents = new ParentConfirmation({
+      checkNow: (id) => options.host.checkNow(id),
+      lastResultAt: (id) => this.facts.get(id)?.lastResultAt,
+      timeoutMs: (id) => this.plan?.targets.get(id)?.timing.timeoutMs ?? 0,
+      reevaluate: (id) => this.evaluate(id),
+      now: options.now,
+    });
     options.host.on('result', (event: ResultEvent) => this.onResult(event));
     options.host.on('transition', (event: TransitionEvent) => this.onTransition(event));
     options.host.on('flags', ({ targetId }: { targetId: string }) => this.evaluate(targetId));
@@ -154,6 +165,7 @@ export class AlertEngine {
 
   async close(): Promise<void> {
     this.windows.stop();
+    this.parents.close();
     clearInterval(this.memoryTimer);
     this.store.replaceMemories(this.memoriesOf(this.facts.keys()), this.now());
     await this.queue.stop(STOP_GRACE_MS);
@@ -175,6 +187,7 @@ export class AlertEngine {
     // deciding now would, say, send a repeat for a target that is coming back.
     const agrees = isSuccess(result) ? facts.state === 'up' : facts.state === 'down';
     if (agrees) this.evaluate(target.id);
+    this.parents.answered(target.id);
   }
 
   private onTransition({ target, transition, outage }: TransitionEvent): void {
@@ -219,16 +232,26 @@ export class AlertEngine {
     return !!maintenance && (maintenance.until === undefined || now < maintenance.until);
   }
 
-  /** A service this one depends on is DOWN or failing (mon: depend). */
-  private parentDown(service: ServicePlan): boolean {
-    const failing = (id: string) => {
-      const facts = this.facts.get(id);
-      return !!facts && (facts.state === 'down' || facts.consecutiveFailures > 0);
+  /**
+   * A service this one depends on is DOWN or failing (mon: depend), or has not answered since
+   * this target began failing and is being checked now (parent-confirmation.ts).
+   */
+  private parentDown(id: string, service: ServicePlan, facts: TargetFacts): boolean {
+    const parents = this.parentTargets(service);
+    const failing = (parent: string) => {
+      const parentFacts = this.facts.get(parent);
+      return !!parentFacts && (parentFacts.state === 'down' || parentFacts.consecutiveFailures > 0);
     };
-    return service.dependsOn.some((dependency) => {
-      if (dependency.includes('/')) return failing(dependency);
-      const parent = this.plan?.services.get(dependency);
-      return !!parent && parent.hosts.some((host) => failing(`${dependency}/${host.name}`));
+    if (parents.some(failing)) return true;
+    const failingSince = facts.failingSince();
+    return failingSince !== undefined && this.parents.waits(id, parents, failingSince);
+  }
+
+  /** The targets a service depends on: `svc/host` names one, `svc` all of that service's. */
+  private parentTargets(service: ServicePlan): string[] {
+    return service.dependsOn.flatMap((dependency) => {
+      if (dependency.includes('/')) return [dependency];
+      return this.plan?.services.get(dependency)?.hosts.map((host) => `${dependency}/${host.name}`) ?? [];
     });
   }
 
@@ -247,7 +270,7 @@ export class AlertEngine {
       previousState: facts.previousState,
       outageId: facts.state === 'down' ? facts.outage?.id : undefined,
       flapping: !!this.flaps.get(id)?.flapping,
-      parentDown: service.dependsOn.length > 0 && this.parentDown(service),
+      parentDown: service.dependsOn.length > 0 && this.parentDown(id, service, facts),
       acknowledged: !!flags?.acknowledged,
       consecutiveFailures: facts.consecutiveFailures,
       failingSince: facts.failingSince(),

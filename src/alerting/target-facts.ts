@@ -30,6 +30,7 @@ export class TargetFacts {
   lastFailureAt: number | undefined;
   lastSuccessAt: number | undefined;
   lastResult: CheckResult | undefined;
+  lastResultAt: number | undefined;
   lastFailure: CheckResult | undefined;
   /** Times of recent failed checks, oldest first. */
   readonly recentFailures: number[] = [];
@@ -45,6 +46,7 @@ export class TargetFacts {
 
   observe(result: CheckResult, at: number): void {
     this.lastResult = result;
+    this.lastResultAt = at;
     if (isSuccess(result)) {
       this.consecutiveFailures = 0;
       this.lastSuccessAt = at;
