@@ -12,8 +12,6 @@ import { addDaemonOptions, askDaemon, EXIT_DAEMON_UNREACHABLE, exitCodeOf, expec
 import { describeFlags } from '../format-flags.js';
 import { formatAgo, formatLatency, formatShortDuration, formatTime, table } from '../format.js';
 import { historyPathOf } from '../history-database.js';
-import type { TargetState } from '../../plugin.js';
-import type { TargetFlags } from '../../supervisor.js';
 import { addSelectorOptions, selectorsFrom, type SelectorOptions } from '../target-selector.js';
 
 interface StatusOptions extends DaemonOptions, SelectorOptions {
@@ -40,23 +38,13 @@ function stateCounts(targets: Array<{ state: string }>): string {
  * One target in `vigil status --json`, live or from the database: every key always there, null
  * when not known or not set, so a script reads both the same way (`live` says which it is).
  */
-export interface StatusJsonTarget {
-  id: string;
-  service: string;
-  group: string;
-  host: string;
-  /** Null only from a database written before addresses were recorded. */
-  address: string | null;
-  port: number | null;
-  state: TargetState;
-  since: number;
+export interface StatusJsonTarget extends Pick<StoredStatus, 'id' | 'service' | 'group' | 'host' | 'address' | 'port' | 'state' | 'since' | 'flags'> {
   /** Live only: from the database, null. */
   lastCheckAt: number | null;
   /** Live: the last check's result. From the database: the message of the last transition, status and latency null. */
   lastResult: { status: string | null; message: string | null; latencyMs: number | null } | null;
   /** From the database: whether the flags saved last had `flapping`. */
   flapping: boolean;
-  flags: TargetFlags;
   outage: { id: number; startedAt: number; cause: string } | null;
 }
 
@@ -66,40 +54,27 @@ export interface StatusJson {
   targets: StatusJsonTarget[];
 }
 
+/** What the daemon and the database both know of a target. */
+function known(t: TargetStatus | StoredStatus) {
+  return { id: t.id, service: t.service, group: t.group, host: t.host, address: t.address, port: t.port ?? null, state: t.state, since: t.since, flags: t.flags, outage: t.outage ?? null };
+}
+
 function fromLive(t: TargetStatus): StatusJsonTarget {
   const last = t.lastResult;
   return {
-    id: t.id,
-    service: t.service,
-    group: t.group,
-    host: t.host,
-    address: t.address,
-    port: t.port ?? null,
-    state: t.state,
-    since: t.since,
+    ...known(t),
     lastCheckAt: t.lastCheckAt ?? null,
     lastResult: last ? { status: last.status, message: last.message ?? null, latencyMs: last.latencyMs ?? null } : null,
     flapping: t.flapping,
-    flags: t.flags,
-    outage: t.outage ?? null,
   };
 }
 
 function fromStored(t: StoredStatus): StatusJsonTarget {
   return {
-    id: t.id,
-    service: t.service,
-    group: t.group,
-    host: t.host,
-    address: t.address,
-    port: t.port,
-    state: t.state,
-    since: t.since,
+    ...known(t),
     lastCheckAt: null,
     lastResult: t.lastMessage === null ? null : { status: null, message: t.lastMessage, latencyMs: null },
     flapping: t.flags.flapping !== undefined,
-    flags: t.flags,
-    outage: t.outage ?? null,
   };
 }
 
