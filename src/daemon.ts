@@ -13,9 +13,7 @@ import { createControlHandler } from './control/control-handlers.js';
 import { claimSocket, ControlServer } from './control/control-server.js';
 import { describeError } from './describe-error.js';
 import { HistoryRecorder } from './history/history-recorder.js';
-import { HistoryLock } from './history/history-lock.js';
-import { HistoryStore, type HistoryOptions } from './history/history-store.js';
-import { isLockedError } from './history/open-errors.js';
+import { startHistory, type StartedHistory } from './history/start-history.js';
 import { RetentionSchedule } from './history/retention-schedule.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
@@ -36,21 +34,6 @@ export interface DaemonOptions {
 
 /** Most time a stop waits for checks in flight before aborting them. */
 const MAX_STOP_GRACE_MS = 5_000;
-
-/** Tries at opening a locked history database at start, each waiting SQLite's busy timeout (5 s). */
-const LOCKED_AT_START_ATTEMPTS = 6;
-
-/** Opens history; a database locked by another program (a backup, an sqlite3 shell) is waited for, a while. */
-function openHistory(options: HistoryOptions): HistoryStore {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return HistoryStore.open(options);
-    } catch (err) {
-      if (!isLockedError(err) || attempt === LOCKED_AT_START_ATTEMPTS) throw err;
-      options.log.warn(`${describeError(err)}; trying again (${attempt} of ${LOCKED_AT_START_ATTEMPTS})`);
-    }
-  }
-}
 
 async function readPlan(file: string, readYaml?: YamlReader): Promise<Plan> {
   const plan = buildPlan(await loadConfig(file, readYaml));
@@ -98,26 +81,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     }
   }
 
-  let historyLock: HistoryLock;
-  let history: HistoryStore;
+  let started: StartedHistory;
   try {
-    historyLock = HistoryLock.acquire(plan.config.history.path, log);
+    started = startHistory({ path: plan.config.history.path, flushIntervalMs: plan.config.history.flush_interval, maxQueue: plan.config.history.max_queue, log });
   } catch (err) {
     log.error(`not started: ${describeError(err)}`);
     return 1;
   }
-  try {
-    history = openHistory({
-      path: plan.config.history.path,
-      flushIntervalMs: plan.config.history.flush_interval,
-      maxQueue: plan.config.history.max_queue,
-      log,
-    });
-  } catch (err) {
-    historyLock.release();
-    log.error(`not started: ${describeError(err)}`);
-    return 1;
-  }
+  const { history, lock: historyLock, unavailable: historyUnavailable } = started;
 
   const supervisor = new Supervisor({ history, log });
   const metrics = new Metrics(supervisor, history);
@@ -136,7 +107,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     } catch (err) {
       log.error(`not started: metrics cannot be served on ${plan.config.metrics.listen}: ${describeError(err)}`);
       history.close();
-      historyLock.release();
+      historyLock?.release();
       return 1;
     }
   }
@@ -210,7 +181,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       history,
       log,
       reload: requestReload,
-      info: { pid: process.pid, version: VERSION, startedAt: Date.now(), configFile: plan.file, historyPath: plan.config.history.path },
+      info: { pid: process.pid, version: VERSION, startedAt: Date.now(), configFile: plan.file, historyPath: plan.config.history.path, historyUnavailable },
     });
     try {
       controlServer = await ControlServer.listen(control.socket!, handler, log);
@@ -226,7 +197,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       if (stopping) {
         log.warn(`${signal} again: exiting now`);
         history.flush();
-        historyLock.release();
+        historyLock?.release();
         process.exit(1);
       }
       stopping = true;
@@ -242,7 +213,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       recorder.stop();
       await retention.stop();
       const unsaved = history.close();
-      historyLock.release();
+      historyLock?.release();
       if (options.pidFile) rmSync(options.pidFile, { force: true });
       if (unsaved) log.error(`stopped with ${unsaved} history write(s) not saved: the database stayed unwritable`);
       log.info('stopped', { event: 'stop' });

@@ -3,11 +3,11 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { readOutages, readTransitions } from './helpers/history-db.js';
 import { startHttpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { VigilDaemon } from './helpers/vigil-process.js';
+import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -130,6 +130,69 @@ describe('a history database that cannot be opened at start', () => {
     );
     expect(readFileSync(dbFile, 'utf8')).toMatch(/^precious notes/); // untouched
     expect(existsSync(`${dbFile}.lock`)).toBe(false);
+  });
+
+  /** A small tmpfs of this test's own (root only), made ready by `prepare`, unmounted after `body`. */
+  async function onSmallDisk(context: TestContext, prepare: (mountPoint: string) => void, body: (mountPoint: string) => Promise<void>): Promise<void> {
+    if (process.getuid?.() !== 0) return context.skip('needs root to mount a small tmpfs');
+    const mountPoint = tmp.path('small-disk');
+    mkdirSync(mountPoint);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'vigil-test-tmpfs', mountPoint]);
+    } catch {
+      return context.skip('cannot mount tmpfs here (no CAP_SYS_ADMIN)');
+    }
+    try {
+      prepare(mountPoint);
+      await body(mountPoint);
+    } finally {
+      await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+      execFileSync('umount', ['-l', mountPoint]);
+    }
+  }
+
+  /** Starts the daemon with its history on `dbFile`, which it cannot use: it must run without it, and say so. */
+  async function runsWithoutHistory(dbFile: string, cause: RegExp): Promise<void> {
+    const socket = tmp.path('vigil.sock');
+    const file = tmp.write('vigil.yaml', `${config(dbFile)}control: { socket: ${socket} }\nmetrics: { listen: "127.0.0.1:0" }\n`);
+    const daemon = VigilDaemon.run(file);
+    daemons.push(daemon);
+    const { line } = await daemon.waitForLine(/ERROR history not recorded: /);
+    const metrics = (await daemon.waitForLine(/metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/)).line.match(/http:\/\/\S+/)![0];
+    expect(await (await fetch(metrics)).text()).toMatch(/^vigil_history_recorded 0$/m);
+    expect(line).toMatch(cause);
+    expect(line).toMatch(/Checks, LVS and alerts run; this run's history is held in memory and lost at stop\. Once the disk is fixed, restart vigil to record history again/);
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await web.stop();
+    await daemon.waitForLine(/web-http\/web1 UP → DOWN/); // checking goes on, with its outage in memory
+    const status = await runVigilAsync(['status', '--socket', socket]);
+    expect(status.code).toBe(0);
+    expect(status.stdout.split('\n')[1]).toMatch(/^history NOT recorded \(held in memory, lost at stop; restart once the disk is fixed\): /);
+    expect(status.stdout).toMatch(/web-http\/web1\s+DOWN/);
+    expect(await daemon.stop()).toBe(0);
+    expect(existsSync(`${dbFile}.lock`)).toBe(false); // not even an empty one left on the full disk
+  }
+
+  it('a read-only file system: the daemon starts anyway, checks, and says history is not recorded', async (context) => {
+    await onSmallDisk(
+      context,
+      (mountPoint) => execFileSync('mount', ['-o', 'remount,ro', mountPoint]),
+      (mountPoint) => runsWithoutHistory(`${mountPoint}/history.db`, /read-only file system|EROFS/i),
+    );
+  });
+
+  it('a full disk: the daemon starts anyway, checks, and says history is not recorded', async (context) => {
+    await onSmallDisk(
+      context,
+      (mountPoint) => {
+        try {
+          execFileSync('dd', ['if=/dev/zero', `of=${mountPoint}/filler`, 'bs=4k'], { stdio: 'ignore' });
+        } catch {
+          // dd stops with ENOSPC: the disk is full
+        }
+      },
+      (mountPoint) => runsWithoutHistory(`${mountPoint}/history.db`, /ENOSPC|SQLITE_FULL|disk is full|no space/i),
+    );
   });
 
   it('a database locked by another program: waited for, and the daemon starts once it is free', async () => {

@@ -60,6 +60,7 @@ describe('metrics', () => {
     expect(text).toMatch(/^vigil_targets\{state="up"\} 1$/m);
     expect(text).toMatch(/^vigil_check_start_lag_seconds_count \d+$/m);
     expect(text).toMatch(/^vigil_scheduler_overruns_total 0$/m);
+    expect(text).toMatch(/^vigil_history_recorded 1$/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
     const notFound = await request(url.replace('/metrics', '/nope'));

@@ -26,6 +26,8 @@ export interface DaemonInfo {
   startedAt: number;
   configFile: string;
   historyPath: string;
+  /** Why history is held in memory only this run (a full, read-only or failing disk), if it is. */
+  historyUnavailable?: string;
 }
 
 export interface TargetStatus {

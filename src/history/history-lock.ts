@@ -18,7 +18,7 @@ export class HistoryLock {
     try {
       mkdirSync(path.dirname(dbPath), { recursive: true });
     } catch (err) {
-      throw new Error(`cannot create the history database's directory ${path.dirname(dbPath)}: ${describeError(err)}; create it, or set history.path`);
+      throw new Error(`cannot create the history database's directory ${path.dirname(dbPath)}: ${describeError(err)}; create it, or set history.path`, { cause: err });
     }
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
@@ -26,7 +26,8 @@ export class HistoryLock {
         return new HistoryLock(file);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new Error(`cannot create the history lock file ${file}: ${describeError(err)}; the daemon needs to write in ${path.dirname(dbPath)}`);
+          removeQuietly(file); // created but not written (a full disk): an empty lock would only puzzle
+          throw new Error(`cannot create the history lock file ${file}: ${describeError(err)}; the daemon needs to write in ${path.dirname(dbPath)}`, { cause: err });
         }
       }
       const holder = pidIn(file);
@@ -45,5 +46,13 @@ export class HistoryLock {
   /** Removes the lock, if it is still ours. */
   release(): void {
     if (pidIn(this.file) === process.pid) rmSync(this.file, { force: true });
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // a read-only file system: there is nothing to remove anyway
   }
 }

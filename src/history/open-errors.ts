@@ -50,3 +50,20 @@ export function isLockedError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
+
+/**
+ * Trouble a director's disk can have on any morning — full, read-only, failing, or a file damaged
+ * by a crash — as opposed to a wrong `history.path` (not a database, no such directory, another
+ * vigil's). The daemon starts through it, history held in memory: the LVS table must not go
+ * unwatched because the history cannot be written.
+ */
+export function isDiskTrouble(err: unknown): boolean {
+  const code = errorCode(err) ?? errorCode((err as { cause?: unknown } | undefined)?.cause);
+  if (code === undefined) return false;
+  return /^SQLITE_(FULL|IOERR|READONLY|CORRUPT)/.test(code) || ['EROFS', 'ENOSPC', 'EIO', 'EDQUOT'].includes(code);
+}
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -82,6 +82,14 @@ export class Metrics {
         this.set(history.writes.pending);
       },
     });
+    new client.Gauge({
+      name: 'vigil_history_recorded',
+      help: 'History is written to its database (1), or held in memory and lost at stop (0): the disk was full, read-only or failing at start',
+      registers,
+      collect() {
+        this.set(history.db.memory ? 0 : 1);
+      },
+    });
     let droppedSeen = 0;
     new client.Counter({
       name: 'vigil_history_dropped_writes_total',

@@ -101,6 +101,7 @@ function printTargets({ live, targets }: StatusJson, options: StatusOptions, now
 function printLive(answer: StatusJson & { daemon: DaemonInfo }, options: StatusOptions, now: number): void {
   const { daemon } = answer;
   console.log(`vigil ${daemon.version}, pid ${daemon.pid}, up ${formatShortDuration(now - daemon.startedAt)}, config ${daemon.configFile}`);
+  if (daemon.historyUnavailable) console.log(`history NOT recorded (held in memory, lost at stop; restart once the disk is fixed): ${daemon.historyUnavailable}`);
   if (!answer.targets.length) return void console.log('no targets');
   printTargets(answer, options, now);
 }
