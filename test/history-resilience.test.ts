@@ -2,7 +2,7 @@
 // bounded in-memory queue, the operator is told loudly, and everything lands once it can.
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { readOutages, readTransitions } from './helpers/history-db.js';
 import { startHttpServer, type TestServer } from './helpers/servers.js';
@@ -193,6 +193,18 @@ describe('a history database that cannot be opened at start', () => {
       },
       (mountPoint) => runsWithoutHistory(`${mountPoint}/history.db`, /ENOSPC|SQLITE_FULL|disk is full|no space/i),
     );
+  });
+
+  it('a file a crash damaged: the daemon starts anyway, checks, says history is not recorded, and leaves the file as it was', async () => {
+    const dbFile = tmp.path('history.db');
+    const db = new Database(dbFile);
+    db.exec("CREATE TABLE kept (x); INSERT INTO kept VALUES ('evidence')");
+    db.close();
+    const damaged = readFileSync(dbFile);
+    damaged.fill(0x41, 100, 4096); // the schema page after the header: "database disk image is malformed"
+    writeFileSync(dbFile, damaged);
+    await runsWithoutHistory(dbFile, /the database is corrupt \(database disk image is malformed\); restore it from a backup, or move it away to start a new history/);
+    expect(readFileSync(dbFile).equals(damaged)).toBe(true);
   });
 
   it('a database locked by another program: waited for, and the daemon starts once it is free', async () => {
