@@ -7,7 +7,7 @@ import type { ResultEvent, Supervisor, TransitionEvent } from '../supervisor.js'
 import { VERSION } from '../version.js';
 import { registerAlertMetrics } from './alert-metrics.js';
 import { registerIpvsMetrics } from './ipvs-metrics.js';
-import { registerTargetMetrics } from './target-metrics.js';
+import { TargetMetrics } from './target-metrics.js';
 
 /** Start-lag buckets: 0.25 ms steps to 5 ms, then ~15 % steps to 60 s, so percentiles read off within a few %. */
 export function lagBuckets(): number[] {
@@ -23,6 +23,7 @@ export class Metrics {
   private readonly duration: client.Histogram<'service'>;
   private readonly lag: client.Histogram;
   private readonly transitions: client.Counter<'service' | 'to'>;
+  private readonly targets: TargetMetrics;
 
   constructor(supervisor: Supervisor, history: HistoryStore) {
     const registers = [this.registry];
@@ -101,7 +102,7 @@ export class Metrics {
         droppedSeen = total;
       },
     });
-    registerTargetMetrics(supervisor, registers);
+    this.targets = new TargetMetrics(supervisor);
     registerAlertMetrics(supervisor, registers);
     registerIpvsMetrics(supervisor, registers);
 
@@ -124,7 +125,7 @@ export class Metrics {
     supervisor.on('transition', (event: TransitionEvent) => this.transitions.inc({ service: event.target.service, to: event.transition.to }));
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  async text(): Promise<string> {
+    return (await this.registry.metrics()) + this.targets.text();
   }
 }
