@@ -43,7 +43,37 @@ describe('the redis-ping plugin example', () => {
     expect(result.stderr).toMatch(/bad\.yaml:9:\d+: services\.cache\.check\.role: expected one of master, slave, got "primary"/);
     expect(result.code).toBe(1);
     const good = tmp.write('good.yaml', config(`{ type: redis-ping, role: master, password_file: ${tmp.path('redis.pass')} }`));
-    expect((await runVigilAsync(['check-config', '-c', good])).code).toBe(0);
+    const clean = await runVigilAsync(['check-config', '-c', good]);
+    expect(clean.code).toBe(0);
+    expect(clean.stderr).toBe(''); // the example type-checks clean: no warning
+  });
+
+  it('check-config type-checks a TypeScript plugin: its type errors are warnings with file, line and column; the config is still OK', async () => {
+    const dir = tmp.path('typed');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(EXAMPLE, `${dir}/redis-ping.ts`);
+    tmp.write('typed/sloppy.ts', `import { defineCheck, z } from 'vigil/plugin';
+
+export default defineCheck({
+  type: 'sloppy',
+  options: z.strictObject({ greeting: z.string().default('hi') }),
+  async run(target, options) {
+    const length: number = options.greeting;
+    return { status: 'upp', message: \`\${target.address} \${length}\` };
+  },
+});
+`);
+    const file = tmp.write('typed.yaml', `${config('{ type: sloppy }')}`.replace('plugin_dirs: [./plugins]', 'plugin_dirs: [./typed]'));
+    const result = await runVigilAsync(['check-config', '-c', file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/typed\.yaml: OK/);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `warning: ${dir}/sloppy.ts:6:9: Type '"upp"' is not assignable to type 'CheckStatus'. (a type error; the plugin runs as written)`,
+      `warning: ${dir}/sloppy.ts:7:11: Type 'string' is not assignable to type 'number'. (a type error; the plugin runs as written)`,
+    ]);
+    const json = JSON.parse((await runVigilAsync(['check-config', '-c', file, '--json'])).stdout) as { ok: boolean; warnings: string[] };
+    expect(json.ok).toBe(true);
+    expect(json.warnings).toHaveLength(2);
   });
 
   it('the daemon runs it: AUTH with the password file, PING, role; a role change is a failure with its reason', async () => {
