@@ -32,6 +32,35 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
+/** A small tmpfs of this test's own (root only), unmounted after `body`: a disk to fill or make read-only. */
+async function onSmallDisk(context: TestContext, body: (mountPoint: string) => Promise<void>): Promise<void> {
+  if (process.getuid?.() !== 0) return context.skip('needs root to mount a small tmpfs');
+  const mountPoint = tmp.path('small-disk');
+  mkdirSync(mountPoint);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'vigil-test-tmpfs', mountPoint]);
+  } catch {
+    return context.skip('cannot mount tmpfs here (no CAP_SYS_ADMIN)');
+  }
+  try {
+    await body(mountPoint);
+  } finally {
+    await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+    execFileSync('umount', ['-l', mountPoint]);
+  }
+}
+
+/** Fills the disk at `mountPoint` to the last byte; returns the file to remove to free it. */
+function fillDisk(mountPoint: string): string {
+  const filler = `${mountPoint}/filler`;
+  try {
+    execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { stdio: 'ignore' });
+  } catch {
+    // dd stops with ENOSPC: that is the point
+  }
+  return filler;
+}
+
 describe('history under duress', () => {
   it('a locked database: writes are queued, the daemon keeps checking, and they land after the lock goes', async () => {
     const dbFile = tmp.path('history.db');
@@ -59,27 +88,13 @@ describe('history under duress', () => {
   });
 
   it('a full disk: writes are queued and land once space is freed', async (context) => {
-    if (process.getuid?.() !== 0) return context.skip('needs root to mount a small tmpfs');
-    const mountPoint = tmp.path('small-disk');
-    mkdirSync(mountPoint);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'vigil-test-tmpfs', mountPoint]);
-    } catch {
-      return context.skip('cannot mount tmpfs here (no CAP_SYS_ADMIN)');
-    }
-    try {
+    await onSmallDisk(context, async (mountPoint) => {
       const dbFile = `${mountPoint}/history.db`;
       const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
       daemons.push(daemon);
       await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
       await waitFor(() => readOutages(dbFile).length === 0 && true, 'the database to exist');
-      // Fill the disk to the last byte.
-      const filler = `${mountPoint}/filler`;
-      try {
-        execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { stdio: 'ignore' });
-      } catch {
-        // dd stops with ENOSPC: that is the point
-      }
+      const filler = fillDisk(mountPoint);
       await web.stop();
       await daemon.waitForLine(/web-http\/web1 UP → DOWN/);
       await daemon.waitForLine(/history database not writable \((SQLITE_FULL|SQLITE_IOERR\w*): .*\); keeping \d+ write\(s\) in memory/);
@@ -89,9 +104,7 @@ describe('history under duress', () => {
       expect(outages).toHaveLength(1);
       expect(outages[0]).toMatchObject({ key: 'web-http/web1', ended_at: null });
       await daemon.stop();
-    } finally {
-      execFileSync('umount', ['-l', mountPoint]);
-    }
+    });
   });
 });
 
@@ -132,25 +145,6 @@ describe('a history database that cannot be opened at start', () => {
     expect(existsSync(`${dbFile}.lock`)).toBe(false);
   });
 
-  /** A small tmpfs of this test's own (root only), made ready by `prepare`, unmounted after `body`. */
-  async function onSmallDisk(context: TestContext, prepare: (mountPoint: string) => void, body: (mountPoint: string) => Promise<void>): Promise<void> {
-    if (process.getuid?.() !== 0) return context.skip('needs root to mount a small tmpfs');
-    const mountPoint = tmp.path('small-disk');
-    mkdirSync(mountPoint);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'vigil-test-tmpfs', mountPoint]);
-    } catch {
-      return context.skip('cannot mount tmpfs here (no CAP_SYS_ADMIN)');
-    }
-    try {
-      prepare(mountPoint);
-      await body(mountPoint);
-    } finally {
-      await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
-      execFileSync('umount', ['-l', mountPoint]);
-    }
-  }
-
   /** Starts the daemon with its history on `dbFile`, which it cannot use: it must run without it, and say so. */
   async function runsWithoutHistory(dbFile: string, cause: RegExp): Promise<void> {
     const socket = tmp.path('vigil.sock');
@@ -174,25 +168,17 @@ describe('a history database that cannot be opened at start', () => {
   }
 
   it('a read-only file system: the daemon starts anyway, checks, and says history is not recorded', async (context) => {
-    await onSmallDisk(
-      context,
-      (mountPoint) => execFileSync('mount', ['-o', 'remount,ro', mountPoint]),
-      (mountPoint) => runsWithoutHistory(`${mountPoint}/history.db`, /read-only file system|EROFS/i),
-    );
+    await onSmallDisk(context, async (mountPoint) => {
+      execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
+      await runsWithoutHistory(`${mountPoint}/history.db`, /read-only file system|EROFS/i);
+    });
   });
 
   it('a full disk: the daemon starts anyway, checks, and says history is not recorded', async (context) => {
-    await onSmallDisk(
-      context,
-      (mountPoint) => {
-        try {
-          execFileSync('dd', ['if=/dev/zero', `of=${mountPoint}/filler`, 'bs=4k'], { stdio: 'ignore' });
-        } catch {
-          // dd stops with ENOSPC: the disk is full
-        }
-      },
-      (mountPoint) => runsWithoutHistory(`${mountPoint}/history.db`, /ENOSPC|SQLITE_FULL|disk is full|no space/i),
-    );
+    await onSmallDisk(context, async (mountPoint) => {
+      fillDisk(mountPoint);
+      await runsWithoutHistory(`${mountPoint}/history.db`, /ENOSPC|SQLITE_FULL|disk is full|no space/i);
+    });
   });
 
   it('a file a crash damaged: the daemon starts anyway, checks, says history is not recorded, and leaves the file as it was', async () => {
