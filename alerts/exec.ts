@@ -78,7 +78,8 @@ export function monArguments(event: AlertEvent, opts: Pick<ExecOptions, 'args' |
 /** The earliest or latest of the events' times, as mon's epoch seconds. */
 function epochOf(events: AlertEvent[], time: (event: AlertEvent) => Date | undefined, pick: (a: number, b: number) => number): string {
   const times = events.map((event) => time(event)?.getTime()).filter((ms): ms is number => ms !== undefined);
-  return times.length ? String(Math.floor(times.reduce(pick) / 1000)) : '0';
+  // Not reduce(pick): reduce passes index and array too, and Math.min(a, b, i, array) is NaN.
+  return times.length ? String(Math.floor(times.reduce((a, b) => pick(a, b)) / 1000)) : '0';
 }
 
 /** `event` speaks for `events` (one, or a digest's of one service, group and kind): the output names them all. */

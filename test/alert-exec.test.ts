@@ -274,6 +274,9 @@ alerts:
     expect(failing).toEqual([A, B].sort()); // both failing hosts in one summary line, as mon's monitor output
     expect(monRun!.stdin).toMatch(new RegExp(`^\\S+ \\S+\\n\\n(${A}|${B}) connection refused[^\\n]*\\n(${A}|${B}) connection refused`));
     expect(monRun!.env).toMatchObject({ MON_ALERTTYPE: 'failure', MON_SERVICE: 'web-tcp', MON_GROUP: 'web', MON_LAST_OUTPUT: monRun!.stdin });
+    // mon's epoch seconds, as a script doing `now - MON_FIRST_FAILURE` needs them (not NaN).
+    for (const name of ['MON_FIRST_FAILURE', 'MON_LAST_FAILURE', 'MON_LAST_SUCCESS']) expect(monRun!.env[name]).toMatch(/^[1-9]\d{9}$/);
+    expect(Number(monRun!.env.MON_FIRST_FAILURE)).toBeLessThanOrEqual(Number(monRun!.env.MON_LAST_FAILURE));
 
     const [plainRun] = recordings(tmp.path('digest-plain'));
     expect(plainRun!.argv[0]).toMatch(/^2 events: web-tcp\/\S+ web-tcp\/\S+$/);
