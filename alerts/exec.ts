@@ -53,12 +53,25 @@ function monOutput(events: AlertEvent[]): string {
     return result ? [{ host: event.target.name, result }] : [];
   });
   if (!failed.length) return '';
+  // A mon monitor's result carries the monitor's whole output as its detail: hand it on as the
+  // monitor wrote it (mon's stdin), once, when every host's is the same run's.
+  const raw = failed.map(({ host, result }) => (isMonitorOutput(host, result) ? result.detail! : undefined));
+  if (raw.every((detail) => detail !== undefined && detail === raw[0])) return `${raw[0]!.replace(/\n$/, '')}\n`;
   const lines = [failed.map(({ host }) => host).join(' '), ''];
-  for (const { host, result } of failed) {
-    lines.push(`${host} ${result.message ?? result.status}`);
-    if (result.detail) lines.push(result.detail.replace(/\n$/, ''));
-  }
+  failed.forEach(({ host, result }, i) => {
+    const message = result.message ?? result.status;
+    lines.push(message.split(/[\s:]/)[0] === host ? message : `${host} ${message}`);
+    if (result.detail && raw[i] === undefined) lines.push(result.detail.replace(/\n$/, ''));
+  });
   return `${lines.join('\n')}\n`;
+}
+
+/** A mon monitor's output: line 1 names the host among the failing ones, and the host's message is one of its lines. */
+function isMonitorOutput(host: string, result: CheckResult): boolean {
+  if (!result.detail || !result.message) return false;
+  const [summary = '', ...rest] = result.detail.split('\n');
+  const named = summary.trim().split(/\s+/).includes(host);
+  return named && (summary.trim() === result.message || rest.some((line) => line.trim() === result.message));
 }
 
 function monAlertType(event: AlertEvent): string {
@@ -78,7 +91,8 @@ export function monArguments(event: AlertEvent, opts: Pick<ExecOptions, 'args' |
 /** The earliest or latest of the events' times, as mon's epoch seconds. */
 function epochOf(events: AlertEvent[], time: (event: AlertEvent) => Date | undefined, pick: (a: number, b: number) => number): string {
   const times = events.map((event) => time(event)?.getTime()).filter((ms): ms is number => ms !== undefined);
-  return times.length ? String(Math.floor(times.reduce(pick) / 1000)) : '0';
+  // Not reduce(pick): reduce passes index and array too, and Math.min(a, b, i, array) is NaN.
+  return times.length ? String(Math.floor(times.reduce((a, b) => pick(a, b)) / 1000)) : '0';
 }
 
 /** `event` speaks for `events` (one, or a digest's of one service, group and kind): the output names them all. */

@@ -12,6 +12,7 @@ import { workspace } from './helpers/workspace.js';
 
 const FILE_ALERT = '/usr/lib/mon/alert.d/file.alert';
 const MAIL_ALERT = '/usr/lib/mon/alert.d/mail.alert';
+const TCP_MONITOR = '/usr/lib/mon/mon.d/tcp.monitor';
 /** Where mail.alert pipes its mail (msmtp-mta's sendmail here, postfix's or exim's on a director). */
 const SENDMAIL = '/usr/lib/sendmail';
 
@@ -274,6 +275,9 @@ alerts:
     expect(failing).toEqual([A, B].sort()); // both failing hosts in one summary line, as mon's monitor output
     expect(monRun!.stdin).toMatch(new RegExp(`^\\S+ \\S+\\n\\n(${A}|${B}) connection refused[^\\n]*\\n(${A}|${B}) connection refused`));
     expect(monRun!.env).toMatchObject({ MON_ALERTTYPE: 'failure', MON_SERVICE: 'web-tcp', MON_GROUP: 'web', MON_LAST_OUTPUT: monRun!.stdin });
+    // mon's epoch seconds, as a script doing `now - MON_FIRST_FAILURE` needs them (not NaN).
+    for (const name of ['MON_FIRST_FAILURE', 'MON_LAST_FAILURE', 'MON_LAST_SUCCESS']) expect(monRun!.env[name]).toMatch(/^[1-9]\d{9}$/);
+    expect(Number(monRun!.env.MON_FIRST_FAILURE)).toBeLessThanOrEqual(Number(monRun!.env.MON_LAST_FAILURE));
 
     const [plainRun] = recordings(tmp.path('digest-plain'));
     expect(plainRun!.argv[0]).toMatch(/^2 events: web-tcp\/\S+ web-tcp\/\S+$/);
@@ -288,5 +292,42 @@ alerts:
     const [, upRun] = recordings(tmp.path('digest-mon'));
     expect(upRun!.argv).toContain('-u');
     expect(upRun!.env.MON_ALERTTYPE).toBe('up');
+  });
+
+  it('a mon monitor’s output reaches a mon alert script as the monitor wrote it, as mon hands it on', async (context) => {
+    if (!existsSync(TCP_MONITOR)) context.skip(`${TCP_MONITOR} is missing: install the Debian package mon (test/install-system-packages.sh)`);
+    const server = await startTcpServer();
+    const port = server.port;
+    await server.stop(); // a closed port on both hosts
+    mkdirSync(tmp.path('monitor-records'));
+    const script = recorder('monitor.alert');
+    const file = tmp.write(
+      'monitor.yaml',
+      `history: { path: ./monitor.db, flush_interval: 50ms }
+control: { socket: ./monitor.sock }
+defaults: { interval: 200ms, spread: 50ms, rise: 1, fall: 1, timeout: 2s }
+hostgroups: { web: [127.0.0.1, 127.0.0.2] }
+services:
+  tcp:
+    group: web
+    batch: true
+    check: { type: script, convention: mon, command: ${TCP_MONITOR}, args: [-p, "${port}"] }
+    alerts: [{ alert: mon-monitor, up: false }]
+alerts:
+  mon-monitor:
+    type: exec
+    command: ${script}
+    digest: 1s
+    env: { RECORD_DIR: ${tmp.path('monitor-records')} }
+`,
+    );
+    const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
+    daemons.push(daemon);
+    await waitFor(() => recordings(tmp.path('monitor-records')).length >= 1, () => `the down alert; the daemon said:\n${daemon.output()}`);
+    const [run] = recordings(tmp.path('monitor-records'));
+    // tcp.monitor's own words: line 1 the failing hosts, a blank line, a line per host; once each.
+    const refused = (host: string) => `${host} could not connect: Connection refused`;
+    expect(run!.stdin).toBe(`127.0.0.1 127.0.0.2\n\n${refused('127.0.0.1')}\n${refused('127.0.0.2')}\n`);
+    expect(run!.env).toMatchObject({ MON_LAST_SUMMARY: '127.0.0.1 127.0.0.2', MON_LAST_OUTPUT: run!.stdin });
   });
 });
