@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { createTask } from 'node-cron';
 import { describe, expect, it } from 'vitest';
 import { percentStateChange } from '../src/alerting/flap-detector.js';
-import { currentWindowStart } from '../src/alerting/maintenance-windows.js';
+import { currentWindowStart, MaintenanceWindows, offsetMinutes, skippedWindowStart } from '../src/alerting/maintenance-windows.js';
+import type { Plan } from '../src/plan.js';
 import { decide, EMPTY_ROUTE_STATE, isDecision, type RouteState, type Situation } from '../src/alerting/route-decision.js';
 import type { RoutePlan } from '../src/alerting/alert-policy.js';
 import { renderTemplate, TEMPLATE_FIELDS, templateFields, templateProblem } from '../src/alerting/template.js';
@@ -123,6 +124,47 @@ describe('maintenance windows', () => {
     expect(currentWindowStart(window, (date) => task.match(date), sunday(4))).toBeUndefined(); // over
     expect(currentWindowStart(window, (date) => task.match(date), sunday(1, 59))).toBeUndefined(); // not yet
     void task.destroy();
+  });
+
+  it('a start the clocks skip when daylight saving starts opens at the change, as cron(8) runs it', () => {
+    // The docs' example, `0 2 * * Sun` in Europe/Berlin: 2026-03-29 has no 02:00 (01:00Z goes from
+    // 02:00 CET to 03:00 CEST), and node-cron matches no instant of that night.
+    const berlin = createTask('0 2 * * Sun', () => undefined, { timezone: 'Europe/Berlin' });
+    const night = Array.from({ length: 6 * 60 }, (_, i) => Date.parse('2026-03-28T22:00:00Z') + i * 60_000);
+    expect(night.filter((at) => berlin.match(new Date(at)))).toEqual([]);
+    void berlin.destroy();
+
+    const wallClock = createTask('0 2 * * Sun', () => undefined, { timezone: 'UTC' });
+    const wall = (date: Date) => wallClock.match(date);
+    const inZone = (zone: string) => (at: number) => offsetMinutes(at, zone);
+    const change = Date.parse('2026-03-29T01:00:00Z');
+    expect(skippedWindowStart('0 2 * * Sun', wall, inZone('Europe/Berlin'), change - 60_000, change)).toBe(change);
+    expect(skippedWindowStart('0 2 * * Sun', wall, inZone('Europe/Berlin'), change, change + 60_000)).toBeUndefined(); // seen already
+    expect(skippedWindowStart('0 2 * * Sun', wall, inZone('Europe/Berlin'), change - 3_600_000, change + 1_800_000)).toBe(change); // a restart at 03:30
+    expect(skippedWindowStart('0 2 * * Sun', wall, inZone('UTC'), change - 60_000, change)).toBeUndefined();
+    // The autumn change repeats 02:00, which node-cron fires (once): nothing to make up.
+    const autumn = Date.parse('2026-10-25T01:00:00Z');
+    expect(skippedWindowStart('0 2 * * Sun', wall, inZone('Europe/Berlin'), autumn - 60_000, autumn)).toBeUndefined();
+    void wallClock.destroy();
+    // Half-hour zones: Adelaide goes from 02:00 ACST (+09:30) to 03:00 ACDT on 2026-10-04, 16:30Z.
+    const daily = createTask('30 2 * * *', () => undefined, { timezone: 'UTC' });
+    const adelaide = Date.parse('2026-10-03T16:30:00Z');
+    expect(skippedWindowStart('30 2 * * *', (date) => daily.match(date), inZone('Australia/Adelaide'), adelaide - 60_000, adelaide)).toBe(adelaide);
+    void daily.destroy();
+
+    // The daemon, restarted at 03:30 CEST that night, puts the window's targets in maintenance
+    // until two hours after the change.
+    const set: Array<[string[], { until?: number; reason?: string } | undefined]> = [];
+    const host = { setMaintenance: (ids: string[], m: { until?: number; reason?: string } | undefined) => (set.push([ids, m]), ids), flagsOf: () => undefined };
+    const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const windows = new MaintenanceWindows(host, log as never, () => change + 1_800_000);
+    const plan = {
+      maintenance: [{ name: 'patching', cron: '0 2 * * Sun', durationMs: 2 * 3_600_000, timeZone: 'Europe/Berlin' }],
+      targets: new Map([['web/web1', { target: { id: 'web/web1', service: 'web', group: 'pool', name: 'web1', address: '10.0.0.11' } }]]),
+    } as unknown as Plan;
+    windows.apply(plan);
+    windows.stop();
+    expect(set).toEqual([[['web/web1'], { until: change + 2 * 3_600_000, reason: 'maintenance window patching' }]]);
   });
 });
 

@@ -172,3 +172,51 @@ describe('vigil history --format', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('time arguments and times printed in a zone with daylight saving (TZ of the vigil process)', () => {
+  const inZone = (zone: string, ...args: string[]) => runVigil(args, { env: { TZ: zone } });
+  const windowOf = (zone: string, since: string, until: string) => {
+    const result = inZone(zone, 'availability', '--db', knownFile, '--json', '--since', since, '--until', until);
+    expect(result.stderr).toBe('');
+    const { since: from, until: to } = JSON.parse(result.stdout) as { since: string; until: string };
+    return [from, to];
+  };
+
+  it('a bare date is local midnight, on the 23- and 25-hour days too, in a half-hour zone, and where midnight is skipped', () => {
+    expect(windowOf('Europe/Berlin', '2026-03-29', '2026-03-30')).toEqual(['2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z']);
+    expect(windowOf('Europe/Berlin', '2026-10-25', '2026-10-26')).toEqual(['2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z']);
+    expect(windowOf('Asia/Kolkata', '2026-11-01', '2026-11-01T08:00')).toEqual(['2026-10-31T18:30:00.000Z', '2026-11-01T02:30:00.000Z']);
+    // Chile's clocks go from 00:00 to 01:00: the day starts at its first instant, 01:00.
+    expect(windowOf('America/Santiago', '2026-09-06', '2026-09-07')).toEqual(['2026-09-06T04:00:00.000Z', '2026-09-07T03:00:00.000Z']);
+    // A zone written in the argument wins over TZ.
+    expect(windowOf('Europe/Berlin', '2026-03-29T02:30Z', '2026-03-29 09:00:00+05:30')).toEqual(['2026-03-29T02:30:00.000Z', '2026-03-29T03:30:00.000Z']);
+  });
+
+  it('a local time the clocks skip is an error; one they pass twice is the first, and the second is printed with its offset', () => {
+    const skipped = inZone('Europe/Berlin', 'history', '--db', dbFile, '--since', '2026-03-29T02:30');
+    expect([skipped.code, skipped.stderr]).toEqual([1, 'vigil history: cannot read time "2026-03-29T02:30": there is no such local time (the clocks skip it when daylight saving starts); give the zone (…Z, …+01:00) or a time outside the skipped hour\n']);
+    expect(inZone('Australia/Adelaide', 'history', '--db', dbFile, '--since', '2026-10-04 02:45').stderr).toMatch(/no such local time/);
+    expect(windowOf('Europe/Berlin', '2026-10-25T02:30', '2026-10-25T02:30+01:00')).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z']);
+
+    // Two outages at 02:30 on the night the clocks go back, an hour apart.
+    const file = tmp.path('fall-back.db');
+    const db = new Database(file);
+    migrate(db);
+    db.prepare("INSERT INTO targets (id, key, service, grp, host, state, since, updated_at) VALUES (1, 'web-http/web1', 'web-http', 'web', 'web1', 'up', 0, 0)").run();
+    const outage = db.prepare('INSERT INTO outages (id, target_id, started_at, ended_at, duration_ms, cause) VALUES (?, 1, ?, ?, 600000, ?)');
+    outage.run(1, T('2026-10-25T00:30:00Z'), T('2026-10-25T00:40:00Z'), 'at 02:30 summer time');
+    outage.run(2, T('2026-10-25T01:30:00Z'), T('2026-10-25T01:40:00Z'), 'at 02:30 winter time');
+    outage.run(3, T('2026-10-25T02:30:00Z'), T('2026-10-25T02:40:00Z'), 'at 03:30');
+    db.close();
+    const table = inZone('Europe/Berlin', 'history', '--db', file).stdout.trim().split('\n');
+    expect(table[1]).toMatch(/^3 .* 2026-10-25 03:30:00 +2026-10-25 03:40:00 /);
+    expect(table[2]).toMatch(/^2 .* 2026-10-25 02:30:00\+01:00 {2}2026-10-25 02:40:00\+01:00 /);
+    expect(table[3]).toMatch(/^1 .* 2026-10-25 02:30:00\+02:00 {2}2026-10-25 02:40:00\+02:00 /);
+    // The start as printed, pasted into --since, is that instant.
+    const pasted = inZone('Europe/Berlin', 'history', '--db', file, '--json', '--since', '2026-10-25 02:30:00+01:00', '--until', '2026-10-25 02:35:00+01:00');
+    expect((JSON.parse(pasted.stdout) as Array<{ id: number }>).map((row) => row.id)).toEqual([2]);
+    // The timeline's axis drops the seconds, not the offset.
+    const timeline = inZone('Europe/Berlin', 'timeline', '--db', file, '--since', '2026-10-25T02:10+02:00', '--until', '2026-10-25T02:50+01:00', '--width', '60');
+    expect(timeline.stdout.split('\n')[0]).toMatch(/^ +10-25 02:10\+02:00 +10-25 02:50\+01:00$/);
+  });
+});

@@ -29,6 +29,39 @@ export function currentWindowStart(window: MaintenanceWindowPlan, matches: (date
   return undefined;
 }
 
+/** Minutes east of UTC at `at`, in `timeZone` (local time without one). */
+export function offsetMinutes(at: number, timeZone: string | undefined): number {
+  if (timeZone === undefined) return -new Date(at).getTimezoneOffset();
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
+  const match = /([+-])(\d\d):(\d\d)/.exec(name);
+  return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0;
+}
+
+/**
+ * A start in the local time the clocks skip when daylight saving starts (02:00-03:00 on the spring
+ * change in Europe/Berlin: `0 2 * * Sun` on its last Sunday of March) never comes, so node-cron
+ * never fires it. cron(8) runs such a job at the change; so do the windows. Returns the change's
+ * instant when the clocks went forward in (from, to] and a skipped wall-clock time matches
+ * (`wallMatches` reads the Date's UTC fields as the wall clock).
+ */
+export function skippedWindowStart(cron: string, wallMatches: (wall: Date) => boolean, offsetAt: (at: number) => number, from: number, to: number): number | undefined {
+  const before = offsetAt(from);
+  const after = offsetAt(to);
+  if (after <= before) return undefined;
+  let lo = from; // offset `before` here
+  let hi = to; // and `after` here: halve down to the change's millisecond
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (offsetAt(mid) === before) lo = mid;
+    else hi = mid;
+  }
+  const step = stepOf(cron);
+  for (let wall = hi + before * 60_000; wall < hi + after * 60_000; wall += step) {
+    if (wallMatches(new Date(wall))) return hi;
+  }
+  return undefined;
+}
+
 export class MaintenanceWindows {
   private tasks: ScheduledTask[] = [];
   private plan: Plan | undefined;
@@ -55,10 +88,21 @@ export class MaintenanceWindows {
         logger: cronLogger,
         unref: true,
       });
-      this.tasks.push(task);
-      const start = currentWindowStart(window, (date) => task.match(date), this.now());
+      // The same expression read on the wall clock (UTC fields), and a minute's look for a change
+      // of the clocks that skipped a start (skippedWindowStart); cheap, and unref'd like the task.
+      const wallClock = createTask(window.cron, () => undefined, { timezone: 'UTC', logger: cronLogger });
+      const skipped = (from: number, to: number) => skippedWindowStart(window.cron, (wall) => wallClock.match(wall), (at) => offsetMinutes(at, window.timeZone), from, to);
+      const watch = createTask('* * * * *', (context) => {
+        const at = context.date.getTime();
+        const start = skipped(at - 60_000, at);
+        if (start !== undefined) this.open(window, start);
+      }, { name: `maintenance:${window.name}:clock-change`, logger: cronLogger, unref: true });
+      this.tasks.push(task, wallClock, watch);
+      const now = this.now();
+      const start = currentWindowStart(window, (date) => task.match(date), now) ?? skipped(now - window.durationMs, now);
       if (start !== undefined) this.open(window, start);
       void task.start();
+      void watch.start();
     }
   }
 

@@ -3,7 +3,30 @@ export function formatTime(ms: number, utc = false): string {
   const date = new Date(ms);
   if (utc) return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
   const pad = (value: number) => String(value).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  const local = (at: Date) => `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+  const text = local(date);
+  // When the clocks go back, an hour of local times happens twice (02:30 CEST and 02:30 CET in
+  // Europe/Berlin): those get their UTC offset, so two rows are told apart and the text pasted
+  // into --since means the same instant. Other times stay as they were.
+  if (!clocksChangeNear(ms)) return text;
+  const shift = (new Date(ms + 43_200_000).getTimezoneOffset() - new Date(ms - 43_200_000).getTimezoneOffset()) * 60_000;
+  if (shift > 0 && (local(new Date(ms - shift)) === text || local(new Date(ms + shift)) === text)) {
+    const east = -date.getTimezoneOffset();
+    return `${text}${east < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(east) / 60))}:${pad(Math.abs(east) % 60)}`;
+  }
+  return text;
+}
+
+/** UTC days (and half a day either side) with a change of the local offset: most days have none. */
+const offsetChanges = new Map<number, boolean>();
+function clocksChangeNear(ms: number): boolean {
+  const day = Math.floor(ms / 86_400_000);
+  let changes = offsetChanges.get(day);
+  if (changes === undefined) {
+    changes = new Date(day * 86_400_000 - 43_200_000).getTimezoneOffset() !== new Date((day + 1) * 86_400_000 + 43_200_000).getTimezoneOffset();
+    offsetChanges.set(day, changes);
+  }
+  return changes;
 }
 
 /** Renders rows as columns separated by two spaces; the last column is not padded. */

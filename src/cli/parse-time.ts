@@ -24,8 +24,15 @@ export function parseTimeArgument(text: string, now: number = Date.now()): numbe
   }
   if (hour! > 23 || minute! > 59 || second! > 59) throw new Error(`cannot read time ${JSON.stringify(text)}: no such time of day`);
   if (zone === undefined) {
-    // No zone: local time, as an operator reading a local clock expects (a bare date: local midnight).
-    return new Date(year!, month! - 1, day!, hour, minute, second, ms).getTime();
+    // No zone: local time, as an operator reading a local clock expects (a bare date: local midnight,
+    // or the day's first instant where the clocks skip midnight). A clock time the clocks skip when
+    // daylight saving starts (02:30 on the spring change in Europe/Berlin) is refused, as 2026-02-30
+    // is, rather than silently moved an hour on; one they pass twice is its first occurrence.
+    const date = new Date(year!, month! - 1, day!, hour, minute, second, ms);
+    if (match[4] !== undefined && (date.getHours() !== hour || date.getMinutes() !== minute)) {
+      throw new Error(`cannot read time ${JSON.stringify(text)}: there is no such local time (the clocks skip it when daylight saving starts); give the zone (…Z, …+01:00) or a time outside the skipped hour`);
+    }
+    return date.getTime();
   }
   const utc = Date.UTC(year!, month! - 1, day!, hour, minute, second, ms);
   if (zone === 'Z') return utc;

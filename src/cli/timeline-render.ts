@@ -128,7 +128,9 @@ function shortened(id: string, width: number): string {
  * times when they fit, else without seconds, then without the year, then the start alone.
  */
 function axis(start: string, end: string, barWidth: number): string {
-  const shorter = [(t: string) => t, (t: string) => t.replace(/:\d\d(?=Z?$)/, ''), (t: string) => t.replace(/:\d\d(?=Z?$)/, '').replace(/^\d{4}-/, '')];
+  // The seconds are the `:SS` after HH:MM, before a `Z` or a `+01:00` (formatTime's repeated hour).
+  const noSeconds = (t: string) => t.replace(/( \d\d:\d\d):\d\d/, '$1');
+  const shorter = [(t: string) => t, noSeconds, (t: string) => noSeconds(t).replace(/^\d{4}-/, '')];
   for (const form of shorter) {
     const [a, b] = [form(start), form(end)];
     if (a.length + 1 + b.length <= barWidth) return `${a}${' '.repeat(barWidth - a.length - b.length)}${b}`;
