@@ -17,6 +17,14 @@ const options = z.strictObject({
   tls_verify: z.boolean().default(true),
 });
 
+/** The URL as errors show it (log, attempts log): without a password or query, where tokens live. */
+function shownUrl(text: string): string {
+  const url = new URL(text);
+  if (url.password) url.password = '***';
+  if (url.search) url.search = '…';
+  return url.href;
+}
+
 function body(event: AlertEvent | AlertEvent[], ctx: AlertContext): string {
   return JSON.stringify(Array.isArray(event) ? { alert: ctx.alert, kind: 'digest', events: event } : { alert: ctx.alert, ...event });
 }
@@ -41,11 +49,11 @@ async function post(payload: string, opts: z.output<typeof options>, ctx: AlertC
       ...(opts.tls_verify ? {} : { dispatcher: insecureAgent() }),
     });
   } catch (err) {
-    throw new Error(`${opts.method} ${opts.url}: ${describeError(err)}`);
+    throw new Error(`${opts.method} ${shownUrl(opts.url)}: ${describeError(err)}`);
   }
   const text = (await answerExcerpt(response.body)).trim();
   if (response.statusCode < 200 || response.statusCode > 299) {
-    throw new Error(`${opts.method} ${opts.url}: HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`);
+    throw new Error(`${opts.method} ${shownUrl(opts.url)}: HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`);
   }
 }
 

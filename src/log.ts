@@ -40,6 +40,18 @@ export function createLogger(options: LogOptions): RootLogger {
   return options.format === 'json' ? jsonLogger(options) : textLogger(options);
 }
 
+const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
+/**
+ * A message as log text: messages carry probed servers' answers and control-socket users' words,
+ * so control characters are written out (no terminal escapes) and a line break starts an indented
+ * continuation (with its priority under journald), never a line that looks like an entry of its own.
+ */
+function logText(msg: string, continuation: string): string {
+  if (!UNSAFE.test(msg)) return msg;
+  return msg.replace(/(\r?\n)+$/, '').replace(/\r?\n|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => (c.endsWith('\n') ? continuation : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
 function textLogger(options: LogOptions): RootLogger {
   let minimum = RANK[options.level];
   const write = options.write ?? ((line: string) => process.stdout.write(line));
@@ -47,8 +59,8 @@ function textLogger(options: LogOptions): RootLogger {
   const make = (prefix: string): Logger => {
     const at = (level: LogLevel) => (msg: string) => {
       if (RANK[level] < minimum) return;
-      if (journald) write(`${JOURNAL_PRIORITY[level]}${LABEL[level]} ${prefix}${msg}\n`);
-      else write(`${new Date().toISOString()} ${LABEL[level]} ${prefix}${msg}\n`);
+      if (journald) write(`${JOURNAL_PRIORITY[level]}${LABEL[level]} ${prefix}${logText(msg, `\n${JOURNAL_PRIORITY[level]}    `)}\n`);
+      else write(`${new Date().toISOString()} ${LABEL[level]} ${prefix}${logText(msg, '\n    ')}\n`);
     };
     return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
   };

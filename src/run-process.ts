@@ -1,7 +1,7 @@
 // Runs an external program the safe way: an argument array (never a shell string), its own
 // process group so a timeout kills it and everything it started (SIGTERM, then SIGKILL),
 // output captured up to a bound and the rest drained, so a flood or a hang costs one result.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 export interface ProcessOptions {
@@ -76,12 +76,17 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** A C string cannot hold NUL, and spawn() throws on one: drop them (check output from a probed server reaches here). */
+const withoutNul = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '') : text);
+
 export function runProcess(options: ProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
   const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   const stdout = new BoundedBuffer(limit);
   const stderr = options.mergeStderr ? stdout : new BoundedBuffer(limit);
-  const env = options.env ?? { PATH: process.env.PATH };
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.env ?? { PATH: process.env.PATH })) if (value !== undefined) env[name] = withoutNul(value);
+  const args = (options.args ?? []).map(withoutNul);
 
   return new Promise((resolve) => {
     let timedOut = false;
@@ -92,12 +97,19 @@ export function runProcess(options: ProcessOptions): Promise<ProcessResult> {
     let pipeTimer: NodeJS.Timeout | undefined;
     let settled = false;
 
-    const child = spawn(options.command, options.args ?? [], {
-      cwd: options.cwd,
-      env: env as NodeJS.ProcessEnv,
-      detached: true, // own process group: a timeout kills its children too
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(options.command, args, {
+        cwd: options.cwd,
+        env,
+        detached: true, // own process group: a timeout kills its children too
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      });
+    } catch (err) {
+      // An option spawn() refuses outright: a program that could not be started, like ENOENT.
+      resolve({ exitCode: null, signal: null, stdout: '', stderr: '', truncated: false, timedOut: false, aborted: false, durationMs: performance.now() - started, spawnError: err as Error });
+      return;
+    }
 
     const terminate = () => {
       killGroup(child.pid, 'SIGTERM');

@@ -4,6 +4,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import webhook from '../alerts/webhook.js';
+import type { AlertContext, AlertEvent } from '../src/plugin.js';
 import { startTcpServer } from './helpers/servers.js';
 import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -156,5 +158,18 @@ alerts:
     await waitFor(() => sent.length === 2, 'both connections closed');
     // What the server got out before the close: socket buffers, not the 20 s the timeout allows.
     for (const bytes of sent) expect(bytes).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it("a failed attempt's error (logged, kept in the attempts log) does not carry the URL's credentials or query", async () => {
+    const receiver = await startReceiver();
+    const url = receiver.url.replace('http://', 'http://hook:s3cret-pass@') + '?token=s3cret-token';
+    const opts = webhook.options.parse({ url });
+    const ctx = { alert: 'hook', deliveryId: '1', attempt: 1, signal: new AbortController().signal, timeoutMs: 5_000 } as unknown as AlertContext;
+    const event = { kind: 'test', target: { id: 'web/a' } } as unknown as AlertEvent;
+    const error = await webhook.fire(event, opts, ctx).then(() => undefined, (err: Error) => err.message);
+    expect(receiver.received).toHaveLength(1);
+    expect(error).toMatch(/HTTP 503/);
+    expect(error).toContain(':***@127.0.0.1');
+    expect(error).not.toMatch(/s3cret/);
   });
 });

@@ -44,4 +44,18 @@ describe('logging to journald', () => {
     createLogger({ format: 'text', level: 'info', journald: true, write: (line) => lines.push(line) }).warn('x');
     expect(lines).toEqual(['<4>WARN  x\n']);
   });
+
+  it("a message's line breaks and control characters (a probed server's answer) cannot forge an entry or drive a terminal", () => {
+    const hostile = 'HTTP 500: oops\n2024-01-01T00:00:00.000Z INFO  web/a DOWN → UP\r\n<6>INFO  forged\x1b]0;owned\x07\x1b[2J\n';
+    for (const journald of [true, false]) {
+      const lines: string[] = [];
+      createLogger({ format: 'text', level: 'info', journald, write: (line) => lines.push(line) }).error(hostile);
+      const written = lines.join('').split('\n').slice(0, -1);
+      expect(written).toHaveLength(3);
+      for (const line of written) expect(line).toMatch(journald ? /^<3>/ : /^\d{4}-\d\d-\d\dT[\d:.]+Z ERROR |^ {4}/);
+      expect(written.slice(1).every((line) => line.startsWith(journald ? '<3>    ' : '    '))).toBe(true);
+      expect(lines.join('')).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+      expect(lines.join('')).toContain('forged\\x1b]0;owned\\x07\\x1b[2J');
+    }
+  });
 });

@@ -73,4 +73,20 @@ describe('runProcess', () => {
     const leftover = Number(readFileSync(pidFile, 'utf8'));
     await waitFor(() => !alive(leftover), `the leftover ${leftover} to be gone`, 3_000);
   });
+  it('a NUL byte in the environment or an argument (check output from a probed server) does not stop the program from running', async () => {
+    // A C string cannot hold NUL: spawn() would throw, and every alert carrying that text would fail for ever.
+    const result = await runProcess({
+      command: 'sh',
+      args: ['-c', 'printf "%s|%s" "$MON_LAST_OUTPUT" "$1"', 'sh', 'arg\0ument'],
+      env: { PATH: process.env.PATH, MON_LAST_OUTPUT: 'bad\0answer' },
+    });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'badanswer|argument' });
+    expect(result.spawnError).toBeUndefined();
+  });
+
+  it('a spawn that throws (an invalid option) is a spawnError, not a rejected promise', async () => {
+    const result = await runProcess({ command: 'sh', args: ['-c', 'true'], cwd: 'a\0b' });
+    expect(result.exitCode).toBeNull();
+    expect(result.spawnError).toBeInstanceOf(Error);
+  });
 });

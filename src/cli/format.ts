@@ -29,8 +29,22 @@ function clocksChangeNear(ms: number): boolean {
   return changes;
 }
 
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+const CONTROLS = /[\x00-\x1f\x7f-\x9f]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A cell with its control characters written out (`\x1b`, `\n`): cells hold text from probed
+ * servers and other users of the control socket, which must not drive the terminal or forge rows.
+ */
+export function printable(text: string): string {
+  if (!CONTROL.test(text)) return text;
+  return text.replace(CONTROLS, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Renders rows as columns separated by two spaces; the last column is not padded. */
 export function table(headers: string[], rows: string[][]): string {
+  rows = rows.map((row) => row.map(printable));
   // Plain loops: a report can have ten thousand rows, and this runs once, before any JIT warms up.
   const widths = headers.map((header) => header.length);
   for (const row of rows) {

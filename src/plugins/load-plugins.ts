@@ -67,6 +67,18 @@ async function importPlugin(file: string): Promise<unknown> {
   return import(`${pathToFileURL(file).href}?v=${version}`);
 }
 
+/**
+ * Why a plugin file or directory is not safe to run code from, if it is not: plugins run inside
+ * the daemon (often root), so one that another user can write or owns would hand them its rights.
+ */
+async function unsafeProblem(file: string): Promise<string | undefined> {
+  const { mode, uid } = await stat(file);
+  if (mode & 0o002) return `${file} is writable by every user (mode ${(mode & 0o777).toString(8)}): not loaded`;
+  const euid = process.geteuid?.();
+  if (euid !== undefined && uid !== 0 && uid !== euid) return `${file} is owned by uid ${uid}, neither root nor this user: not loaded`;
+  return undefined;
+}
+
 /** Adds the plugins found in `dirs` to a copy of `base`; problems come back as config issues. */
 /**
  * The line of a load error worth printing. esbuild's "Transform failed with 1 error:" has the
@@ -87,15 +99,26 @@ export async function loadPluginDirs(
   if (dirs.length) registerPluginHooks();
   for (const dir of dirs) {
     let files: string[];
+    let dirProblem: string | undefined;
     try {
       files = (await readdir(dir)).filter(isModuleFile).sort();
+      dirProblem = await unsafeProblem(dir);
     } catch (err) {
       issues.push({ file: dir, path: [], message: `cannot read plugin directory: ${(err as Error).message}` });
+      continue;
+    }
+    if (dirProblem) {
+      issues.push({ file: dir, path: [], message: dirProblem });
       continue;
     }
     for (const name of files) {
       const file = path.join(dir, name);
       try {
+        const unsafe = await unsafeProblem(file);
+        if (unsafe) {
+          issues.push({ file, path: [], message: unsafe });
+          continue;
+        }
         const module = (await importPlugin(file)) as { default?: unknown };
         const plugin = module.default;
         const problem = pluginProblem(plugin) ?? addPlugin(registry, plugin as AnyPlugin, file, false);

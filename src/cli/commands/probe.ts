@@ -13,7 +13,7 @@ import type { CheckPlugin, CheckResult, Target } from '../../plugin.js';
 import { loadBuiltinPlugins, loadPluginDirs } from '../../plugins/load-plugins.js';
 import { runCheck } from '../../runner.js';
 import { examples } from '../config-option.js';
-import { table } from '../format.js';
+import { printable, table } from '../format.js';
 
 interface ProbeOptions {
   config?: string;
@@ -147,7 +147,7 @@ function printDetails(jobs: ProbeJob[], results: CheckResult[]): void {
     if (result.perf) lines.push(`perfdata: ${Object.entries(result.perf).map(([key, value]) => `${key}=${value}`).join(' ')}`);
     if (!lines.length) return;
     console.log(`\n${job.label}:`);
-    for (const line of lines) console.log(`  ${line}`);
+    for (const line of lines) console.log(`  ${printable(line)}`);
   });
 }
 
