@@ -42,9 +42,18 @@ export function printable(text: string): string {
   return text.replace(CONTROLS, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** Renders rows as columns separated by two spaces; the last column is not padded. */
+/**
+ * Renders rows as columns separated by two spaces; the last column is not padded. Cells hold text
+ * from probed servers and other users of the control socket: a table with a control character in
+ * a line is drawn again from printable cells (a test per line, not per cell: ten thousand rows).
+ */
 export function table(headers: string[], rows: string[][]): string {
-  rows = rows.map((row) => row.map(printable));
+  const lines = tableLines(headers, rows);
+  if (lines.some((line) => CONTROL.test(line))) return tableLines(headers, rows.map((row) => row.map(printable))).join('\n');
+  return lines.join('\n');
+}
+
+function tableLines(headers: string[], rows: string[][]): string[] {
   // Plain loops: a report can have ten thousand rows, and this runs once, before any JIT warms up.
   const widths = headers.map((header) => header.length);
   for (const row of rows) {
@@ -62,7 +71,7 @@ export function table(headers: string[], rows: string[][]): string {
   const lines = new Array<string>(rows.length + 1);
   lines[0] = line(headers);
   for (let i = 0; i < rows.length; i++) lines[i + 1] = line(rows[i]!);
-  return lines.join('\n');
+  return lines;
 }
 
 /** Availability as a percentage, truncated (never rounded up to 100%): 0.99995 → `99.995%`. */
