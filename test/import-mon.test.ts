@@ -69,7 +69,7 @@ describe("vigil import mon on Debian's mon.cf files", () => {
     expect(config.services.http).toMatchObject({ timeout: '30s', check: { type: 'http', port: 80, path: '/', expect_status: '200 301 302 401' } });
     expect(config.services.http.alerts).toEqual([{ alert: 'mail-root-localhost', every: '0s', numalerts: 10 }]);
     expect(config.services.smtp).toMatchObject({ timeout: '1m', check: { type: 'tcp', port: 25 } });
-    expect(config.alerts['mail-root-localhost']).toEqual({ type: 'exec', convention: 'mon', command: '/usr/lib/mon/alert.d/mail.alert', args: ['root@localhost'], digest: '1s' });
+    expect(config.alerts['mail-root-localhost']).toEqual({ type: 'exec', convention: 'mon', command: '/usr/lib/mon/alert.d/mail.alert', args: ['root@localhost'], digest: '1s', retries: 0 });
 
     // The trap service and mon's client-server settings are listed, not dropped silently.
     const untranslated = (report.untranslated as Json[]).map((item) => `${item.line} ${item.text}`);

@@ -96,6 +96,10 @@ export class MonAlerts {
     // mon runs an alert once per monitor run, naming every failing host: the alerts of one second
     // go out together, one run per service and kind.
     alert.digest = '1s';
+    // mon runs an alert once and ignores its exit status; retried, a script that exits non-zero
+    // when nothing is wrong (an LVS script's ipvsadm -d of a server already out) would hold the up
+    // alert behind it.
+    alert.retries = 0;
     if (Object.keys(env).length) alert.env = env;
     this.out.section('alerts')[name] = alert;
     const twin = names.length ? `; the same alert as ${names[0]}, defined again because a service routes to an alert once` : '';
