@@ -1,6 +1,6 @@
 // `vigil run`: the foreground daemon. Loads the config, resumes history, runs the supervisor,
 // reloads on SIGHUP (keeping the old config if the new one is bad), stops cleanly on SIGTERM/SIGINT.
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ConfigError, formatIssue } from './config/config-error.js';
@@ -17,7 +17,7 @@ import { startHistory, type StartedHistory } from './history/start-history.js';
 import { RetentionSchedule } from './history/retention-schedule.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
-import { pidFileProblem } from './pid-file.js';
+import { pidFileProblem, writePidFile } from './pid-file.js';
 import { guardProcess } from './process-guards.js';
 import { settingsAppliedLive, settingsNeedingRestart } from './reload-settings.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
@@ -225,7 +225,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   });
   if (options.pidFile) {
     try {
-      writeFileSync(options.pidFile, `${process.pid}\n`);
+      writePidFile(options.pidFile);
     } catch (err) {
       log.error(`pid file ${options.pidFile} not written: ${describeError(err)}`); // checked at start: something changed since
     }

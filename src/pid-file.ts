@@ -1,7 +1,7 @@
 // Pid files: the one `--pid-file` names, and the lock beside the history database. A file that
 // names a process still running (a vigil, as far as /proc tells) belongs to that daemon; one whose
 // process is gone was left by a daemon that did not stop cleanly (kill -9, a crash) and is stale.
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The pid written in `file`, or undefined when there is no file or no pid in it. */
@@ -55,4 +55,21 @@ export function pidFileProblem(file: string): string | undefined {
     return `pid file ${file} names pid ${pid}, a vigil that is still running: stop it first, or give this daemon another --pid-file`;
   }
   return undefined;
+}
+
+/**
+ * Writes this process's pid to `file` without following a link there: written beside it under a
+ * new name (O_EXCL: a link planted at that name is refused) and renamed over it, which replaces a
+ * link rather than writes through it. A root daemon with its pid file in a directory others can
+ * write would otherwise overwrite whatever file a planted link named.
+ */
+export function writePidFile(file: string): void {
+  const fresh = `${file}.${process.pid}.new`;
+  try {
+    writeFileSync(fresh, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
+    renameSync(fresh, file);
+  } catch (err) {
+    rmSync(fresh, { force: true });
+    throw err;
+  }
 }

@@ -1,7 +1,7 @@
 // `vigil run` against what an operator or a plugin gets wrong: a plugin's stray rejection or throw,
 // a handle it leaks, a pid file in a missing directory, two daemons on one history database, a
 // reload of settings that apply only at start.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOutages } from './helpers/history-db.js';
 import { startTcpServer, type TestServer } from './helpers/servers.js';
@@ -95,6 +95,18 @@ describe('vigil run refuses what it cannot keep', () => {
     expect(daemon.lines.filter((line) => line.trim())).toEqual([expect.stringMatching(/ERROR not started: pid file .*nodir\/vigil\.pid: directory .*nodir does not exist/)]);
     expect(existsSync(tmp.path('vigil.sock'))).toBe(false);
     expect(existsSync(tmp.path('history.db'))).toBe(false);
+  });
+
+  it('a --pid-file that is a link to another file: the link is replaced by the pid file, the file it named is left alone', async () => {
+    const victim = tmp.write('precious.conf', 'do not overwrite\n');
+    symlinkSync(victim, tmp.path('vigil.pid'));
+    const daemon = start(tmp.write('vigil.yaml', config()), ['--pid-file', tmp.path('vigil.pid')]);
+    await daemon.waitForLine(/running:/);
+    expect(readFileSync(victim, 'utf8')).toBe('do not overwrite\n');
+    expect(lstatSync(tmp.path('vigil.pid')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(tmp.path('vigil.pid'), 'utf8')).toBe(`${daemon.pid}\n`);
+    expect(await daemon.stop()).toBe(0);
+    expect(existsSync(tmp.path('vigil.pid'))).toBe(false);
   });
 
   it('a second daemon on the same history database is refused, naming the first; it starts once the first is killed -9', async () => {
