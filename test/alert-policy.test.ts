@@ -461,11 +461,13 @@ describe('alert policy across a restart', () => {
   });
 
   it('a target flapping when the daemon stopped stays held, and settles by its rule after the restart', async () => {
-    const service = '    alerts: [rec, pool]\n    flapping: { changes: 3, within: 1s }';
+    const service = '    alerts: [rec, pool]\n    flapping: { changes: 3, within: 2s }';
     run = await startScripted(oneHost(service, '  rec: { type: record }\n  pool: { type: record-state }'), ['a']);
     await upFirst('a');
     script('a', 'down', 'up', 'down', 'up', 'down', 'up');
     await waitFor(() => run!.kinds('rec').includes('flapping'), 'flapping alert');
+    // Every scripted change made before the stop: one left for after it would be a change of its own.
+    await waitFor(() => shared.hosts.a!.sequence.length === 1, 'the scripted changes made');
     await run.restart();
     expect(run.supervisor.flagsOf('web/a')?.flapping).toBeTruthy();
     // A whole window without a change ends it: the settled state goes out, and the pool takes it back.
