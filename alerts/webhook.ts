@@ -17,12 +17,13 @@ const options = z.strictObject({
   tls_verify: z.boolean().default(true),
 });
 
-/** The URL as errors show it (log, attempts log): without a password or query, where tokens live. */
+/**
+ * The URL as errors show it (log, attempts log in history.db): its origin only. Tokens live in the
+ * password, the query and the path (Slack's /services/T…/B…/secret); the alert's name says which.
+ */
 function shownUrl(text: string): string {
   const url = new URL(text);
-  if (url.password) url.password = '***';
-  if (url.search) url.search = '…';
-  return url.href;
+  return `${url.protocol}//${url.username ? `${url.username}:***@` : ''}${url.host}${url.pathname !== '/' || url.search ? '/…' : ''}`;
 }
 
 function body(event: AlertEvent | AlertEvent[], ctx: AlertContext): string {
