@@ -149,7 +149,7 @@ export class AlertEngine {
         this.flaps.set(id, fresh);
       }
     }
-    await this.lifecycle.setAlerts(plan.alerts);
+    await this.lifecycle.setAlerts(plan.alerts, plan.targets);
     this.queue.forgetRemovedAlerts();
     this.windows.apply(plan);
   }

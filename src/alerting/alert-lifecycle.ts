@@ -4,7 +4,7 @@
 // not fatal.
 import { describeError } from '../describe-error.js';
 import type { ActionRecord, AlertServices, AlertStopContext, Logger, PluginStatus, ResultNotice, RoutedTarget } from '../plugin.js';
-import type { AlertPlan } from '../plan.js';
+import type { AlertPlan, TargetPlan } from '../plan.js';
 
 /** What the daemon lends alert plugins (see AlertServices in plugin.ts). */
 export interface AlertHost {
@@ -13,12 +13,26 @@ export interface AlertHost {
   reportStatus(alert: string, status: PluginStatus | undefined): void;
 }
 
-// A changed set of routed targets counts as a change: the plugin starts again and sees it.
-const sameAlert = (a: AlertPlan, b: AlertPlan) =>
-  a.plugin === b.plugin && JSON.stringify(a.options) === JSON.stringify(b.options) && a.routedTargets.join('\n') === b.routedTargets.join('\n');
+type Targets = ReadonlyMap<string, TargetPlan>;
+
+/** Where a routed target is and its configured weight: a plugin that keeps a pool (ipvs) reads them at start. */
+const endpointOf = (targets: Targets, id: string) => {
+  const target = targets.get(id)?.target;
+  return target && `${target.address}|${target.port ?? ''}|${target.weight ?? ''}`;
+};
+
+// A changed set of routed targets counts as a change: the plugin starts again and sees it. So does
+// a routed target that kept its name but moved (address, port) or changed weight: otherwise the
+// LVS table would keep the old destination and weight.
+const sameAlert = (a: AlertPlan, b: AlertPlan, before: Targets, after: Targets) =>
+  a.plugin === b.plugin &&
+  JSON.stringify(a.options) === JSON.stringify(b.options) &&
+  a.routedTargets.join('\n') === b.routedTargets.join('\n') &&
+  b.routedTargets.every((id) => endpointOf(before, id) === endpointOf(after, id));
 
 export class AlertLifecycle {
   private alerts = new Map<string, AlertPlan>();
+  private targets: Targets = new Map();
 
   constructor(
     private readonly log: Logger,
@@ -29,16 +43,19 @@ export class AlertLifecycle {
     return this.alerts.get(name);
   }
 
-  async setAlerts(next: Map<string, AlertPlan>): Promise<void> {
+  async setAlerts(next: Map<string, AlertPlan>, targets: Targets): Promise<void> {
+    const restart = new Set<string>();
     for (const [name, alert] of this.alerts) {
       const replacement = next.get(name);
-      if (!replacement || !sameAlert(alert, replacement)) await this.stop(alert, replacement ? 'replaced' : 'removed');
+      if (replacement && sameAlert(alert, replacement, this.targets, targets)) continue;
+      if (replacement) restart.add(name);
+      await this.stop(alert, replacement ? 'replaced' : 'removed');
     }
     const previous = this.alerts;
     this.alerts = next;
+    this.targets = targets;
     for (const [name, alert] of next) {
-      const before = previous.get(name);
-      if (!before || !sameAlert(before, alert)) await this.start(alert);
+      if (!previous.has(name) || restart.has(name)) await this.start(alert);
     }
   }
 
