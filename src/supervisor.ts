@@ -108,6 +108,10 @@ function jobsFor(service: ServicePlan, targetIds: string[]): Map<string, JobPayl
   return jobs;
 }
 
+const endpointText = (target: Target) => (target.port === undefined ? target.address : `${target.address}:${target.port}`);
+/** The target kept its name but now points at another address or port. */
+const movedTo = (before: Target, after: Target) => before.address !== after.address || before.port !== after.port;
+
 export class Supervisor extends EventEmitter {
   private plan: Plan | undefined;
   private readonly targets = new Map<string, TargetRecord>();
@@ -258,6 +262,19 @@ export class Supervisor extends EventEmitter {
     for (const [id, planned] of next.targets) {
       const record = this.targets.get(id);
       const rules = { rise: planned.timing.rise, fall: planned.timing.fall, initialState: planned.service.initialState };
+      if (record && movedTo(record.planned.target, planned.target)) {
+        // Same name, another machine: what was known of the old one (state, outage, its
+        // acknowledgement) says nothing of this one. It starts afresh, like a target just added.
+        const closed = this.options.history.closeForRemovedTarget(id, now, `address changed to ${endpointText(planned.target)}`);
+        this.options.log.info(`${id} moved to ${endpointText(planned.target)}: checked afresh${closed ? `; closed outage #${closed.id}` : ''}`);
+        record.planned = planned;
+        record.machine = new TargetStateMachine(rules, now);
+        if (record.flags.acknowledged) {
+          delete record.flags.acknowledged;
+          this.emit('flags', { targetId: id, flags: record.flags });
+        }
+        continue;
+      }
       if (record) {
         record.planned = planned;
         record.machine.rules = rules; // state and counters carry over
@@ -365,9 +382,12 @@ export class Supervisor extends EventEmitter {
       const record = this.targets.get(payload.targetIds[0]!);
       if (!record) return;
       const { plugin, options } = record.planned.check;
+      const target = record.planned.target;
       runOptions.timeoutMs = record.planned.timing.timeoutMs;
-      const result = await runCheck(plugin, record.planned.target, options, runOptions);
+      const result = await runCheck(plugin, target, options, runOptions);
       if (this.inFlight.cancelled) return;
+      // A reload meanwhile removed the target or moved it elsewhere: this result is the old machine's.
+      if (this.targets.get(target.id) !== record || movedTo(target, record.planned.target)) return;
       rememberRun(payload.previous, isSuccess(result), result.message, result.detail, this.now());
       this.observe(record, result);
       return;

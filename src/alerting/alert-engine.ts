@@ -127,7 +127,9 @@ export class AlertEngine {
       // one the target may have changed meanwhile: they start over. Failure times always come
       // back: `within` windows judge them by their age.
       const brief = memory?.savedAt !== undefined && this.options.now() - memory.savedAt <= Math.max(BRIEF_STOP_MS, BRIEF_STOP_CHECKS * timing.intervalMs);
-      if (facts) facts.target = target;
+      // Same name at another address (the supervisor started it afresh): so do its facts.
+      const moved = facts && (facts.target.address !== target.address || facts.target.port !== target.port);
+      if (facts && !moved) facts.target = target;
       else {
         const fresh = new TargetFacts(target, states.get(id) ?? 'unknown', outageFacts(this.options.history.openOutage(id)));
         if (memory?.facts) fresh.restore(memory.facts, brief);

@@ -269,8 +269,8 @@ export class HistoryStore {
    * Closes the open outage of a target that left the configuration, and forgets its state: if it
    * comes back it starts afresh, not DOWN without an outage to record its downtime in.
    */
-  closeForRemovedTarget(key: string, at: number): ClosedOutage | undefined {
-    const closed = this.endOutage(key, at, 'target removed from the configuration');
+  closeForRemovedTarget(key: string, at: number, message = 'target removed from the configuration'): ClosedOutage | undefined {
+    const closed = this.endOutage(key, at, message);
     const row = this.targets.get(key);
     if (row && row.state !== 'unknown') {
       row.state = 'unknown';

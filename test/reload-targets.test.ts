@@ -1,0 +1,72 @@
+// Reloads that edit targets in place, against the real `bin/vigil` and HTTP servers on loopback:
+// what an operator's edit does to a target's state, its outage and its operator flags.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readOutages } from './helpers/history-db.js';
+import { closedPort, startHttpServer } from './helpers/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+type Server = Awaited<ReturnType<typeof startHttpServer>>;
+
+let tmp: ReturnType<typeof tempDir>;
+let up: Server;
+let deadPort: number;
+let configFile: string;
+const daemons: VigilDaemon[] = [];
+
+function config(web1Port: number, hosts = '') {
+  return `history: { path: ./history.db, flush_interval: 50ms }
+defaults: { interval: 100ms, timeout: 500ms, rise: 2, fall: 2, fast_interval: 100ms, spread: 50ms }
+hostgroups:
+  web:
+    - { name: web1, address: 127.0.0.1, port: ${web1Port} }
+${hosts}services:
+  web-http: { group: web, check: { type: http } }
+`;
+}
+
+function start(): VigilDaemon {
+  const daemon = VigilDaemon.run(configFile, [], { cwd: tmp.dir });
+  daemons.push(daemon);
+  return daemon;
+}
+
+const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
+
+async function statusOf(id: string) {
+  const answer = JSON.parse((await vigil('status', '--json')).stdout) as { targets: Array<{ id: string; state: string; flags: Record<string, any> }> };
+  return answer.targets.find((t) => t.id === id);
+}
+
+beforeEach(async () => {
+  tmp = tempDir();
+  up = await startHttpServer();
+  deadPort = await closedPort();
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') for (const daemon of daemons) console.log(daemon.output());
+  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await up.stop();
+  tmp.cleanup();
+});
+
+describe('reload: a target edited in place', () => {
+  it('same name, another address: the old machine\'s outage is closed at the reload and the new one is checked afresh', async () => {
+    configFile = tmp.write('vigil.yaml', config(deadPort));
+    const daemon = start();
+    const down = await daemon.waitForLine(/web-http\/web1 UNKNOWN → DOWN/);
+    await vigil('ack', 'web-http/web1', '-m', 'old box is dead');
+    tmp.write('vigil.yaml', config(up.port));
+    const reload = await vigil('reload');
+    expect(reload.code).toBe(0);
+    const moved = await daemon.waitForLine(/web-http\/web1 moved to 127\.0\.0\.1:\d+: checked afresh; closed outage #1/, { from: down.index });
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/, { from: moved.index });
+    expect(daemon.output().slice(daemon.output().indexOf(moved.line))).not.toMatch(/DOWN → UP/);
+    await waitFor(() => readOutages(tmp.path('history.db'))[0]?.ended_at != null, 'the outage closed');
+    const [outage] = readOutages(tmp.path('history.db'));
+    expect(outage!.end_message).toBe(`address changed to 127.0.0.1:${up.port}`);
+    expect((await statusOf('web-http/web1'))!.flags).toEqual({}); // the acknowledgement was for the old machine's outage
+  });
+});
