@@ -1,5 +1,6 @@
 // Reloads that edit targets in place, against the real `bin/vigil` and HTTP servers on loopback:
 // what an operator's edit does to a target's state, its outage and its operator flags.
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOutages } from './helpers/history-db.js';
 import { closedPort, startHttpServer } from './helpers/servers.js';
@@ -68,5 +69,29 @@ describe('reload: a target edited in place', () => {
     const [outage] = readOutages(tmp.path('history.db'));
     expect(outage!.end_message).toBe(`address changed to 127.0.0.1:${up.port}`);
     expect((await statusOf('web-http/web1'))!.flags).toEqual({}); // the acknowledgement was for the old machine's outage
+  });
+});
+
+describe('reload: operator flags', () => {
+  it('a target removed while disabled and in maintenance comes back without them, and its maintenance period is closed', async () => {
+    const web2 = `    - { name: web2, address: 127.0.0.1, port: ${up.port} }\n`;
+    configFile = tmp.write('vigil.yaml', config(up.port, web2));
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/);
+    expect((await vigil('disable', 'web-http/web2')).code).toBe(0);
+    expect((await vigil('maintenance', 'start', '--host', 'web2', '--for', '1h')).code).toBe(0);
+    tmp.write('vigil.yaml', config(up.port));
+    expect((await vigil('reload')).code).toBe(0);
+    tmp.write('vigil.yaml', config(up.port, web2));
+    expect((await vigil('reload')).code).toBe(0);
+    expect((await statusOf('web-http/web2'))!.flags).toEqual({});
+    await waitFor(() => {
+      const db = new Database(tmp.path('history.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM maintenance_periods WHERE ended_at IS NULL').get() as { n: number }).n === 0;
+      } finally {
+        db.close();
+      }
+    }, 'the maintenance period closed');
   });
 });

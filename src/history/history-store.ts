@@ -10,6 +10,8 @@ import { openWritableDatabase } from './open-database.js';
 import { historyOpenError } from './open-errors.js';
 import { WriteQueue } from './write-queue.js';
 
+const REMOVED = 'target removed from the configuration';
+
 export interface OpenOutage {
   id: number;
   startedAt: number;
@@ -269,8 +271,11 @@ export class HistoryStore {
    * Closes the open outage of a target that left the configuration, and forgets its state: if it
    * comes back it starts afresh, not DOWN without an outage to record its downtime in.
    */
-  closeForRemovedTarget(key: string, at: number, message = 'target removed from the configuration'): ClosedOutage | undefined {
+  closeForRemovedTarget(key: string, at: number, message = REMOVED): ClosedOutage | undefined {
     const closed = this.endOutage(key, at, message);
+    // Operator flags were set on the machine that left: one that comes back later under the name
+    // is not silently disabled or in maintenance (and the maintenance period ends now).
+    if (message === REMOVED) this.recordFlags(key, {}, at);
     const row = this.targets.get(key);
     if (row && row.state !== 'unknown') {
       row.state = 'unknown';
