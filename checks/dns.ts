@@ -9,6 +9,7 @@ import {
   addressFromUrl,
   answerBudgetMs,
   answerTimeLeftMs,
+  type CheckContext,
   checkPort,
   type CheckResult,
   defineCheck,
@@ -22,6 +23,7 @@ import {
   portFromUrl,
   portOption,
   regexOption,
+  setDeadline,
   z,
 } from 'vigil/plugin';
 
@@ -127,19 +129,24 @@ function normalizeExpected(value: string): string[] {
 
 // ---- transports ----
 
-/** DNS over TCP: the message with a two-byte length in front, the reply likewise (RFC 1035 4.2.2). */
-function queryTcp(address: string, port: number, query: Buffer, opts: DnsOptions, signal: AbortSignal): Promise<Buffer> {
+/**
+ * DNS over TCP: the message with a two-byte length in front, the reply likewise (RFC 1035 4.2.2).
+ * Gives up a little before the check's timeout, as the UDP wait does, so the message says so.
+ */
+function queryTcp(address: string, port: number, query: Buffer, opts: DnsOptions, ctx: CheckContext): Promise<Buffer> {
+  const waitMs = answerBudgetMs(ctx);
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: address, port, localAddress: opts.source_address });
     let received = Buffer.alloc(0);
     const finish = (err: Error | undefined, reply?: Buffer) => {
-      signal.removeEventListener('abort', onAbort);
+      removeOnAbort();
+      cancelDeadline();
       socket.destroy();
       if (err) reject(err);
       else resolve(reply!);
     };
-    const onAbort = () => finish(new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const removeOnAbort = ctx.onAbort((reason) => finish(reason));
+    const cancelDeadline = setDeadline(() => finish(new Error(`no reply over TCP within ${formatDuration(waitMs)}`)), answerTimeLeftMs(ctx, waitMs));
     socket.on('connect', () => socket.write(Buffer.concat([Buffer.from([query.length >> 8, query.length & 0xff]), query])));
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
@@ -234,14 +241,15 @@ export default defineCheck({
         raw = outcome.reply;
         // TC: the answer did not fit in a datagram; ask again over TCP, as resolvers do.
         if (raw.length >= 3 && (raw[2]! & 0x02) !== 0) {
-          raw = await queryTcp(target.address, port, wire, opts, ctx.signal);
           via = 'tcp';
+          raw = await queryTcp(target.address, port, wire, opts, ctx);
         }
       } else {
-        raw = await queryTcp(target.address, port, wire, opts, ctx.signal);
+        raw = await queryTcp(target.address, port, wire, opts, ctx);
       }
     } catch (err) {
-      return { status: 'down', message: `${summary}: ${describeError(err)}` };
+      const retry = via === opts.transport ? '' : 'truncated over UDP, ';
+      return { status: 'down', message: `${summary}: ${retry}${describeError(err)}` };
     }
 
     let reply: Reply;

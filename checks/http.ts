@@ -296,10 +296,10 @@ async function check(target: Target, opts: HttpOptions, ctx: CheckContext): Prom
   let response: HttpResponse;
   for (let redirects = 0; ; redirects++) {
     const origin = hopOrigin(hop);
-    const sameOrigin = origin === firstOrigin;
+    const firstHop = origin === firstOrigin && headers.host === hostHeader;
     let tls: ConnectionOptions | undefined;
     try {
-      if (hop.scheme === 'https') tls = await tlsConnectOptions(opts, sameOrigin ? hostHeader : headers.host!);
+      if (hop.scheme === 'https') tls = await tlsConnectOptions(opts, headers.host);
     } catch (err) {
       return { status: 'unknown', message: describeError(err) }; // our configuration, not the server
     }
@@ -315,7 +315,7 @@ async function check(target: Target, opts: HttpOptions, ctx: CheckContext): Prom
       keepalive: opts.keepalive,
       localAddress: opts.source_address,
       tls,
-      reuseKey: sameOrigin ? target.id : undefined,
+      reuseKey: firstHop ? target.id : undefined,
     }, ctx);
     const location = headerText(response.headers.location);
     if (!opts.follow_redirects || !REDIRECT_STATUSES.has(response.status) || !location) break;
@@ -325,9 +325,14 @@ async function check(target: Target, opts: HttpOptions, ctx: CheckContext): Prom
       method = 'GET';
       body = undefined;
     }
+    // The check stays on its real server, as check_http's `-f sticky` does: the Location's host
+    // is most often the public name, which leads to the VIP (the pool, not this server), so it
+    // only becomes the Host header. Same scheme, same port (LVS may map the public port to this
+    // one); a new scheme, the Location's port or that scheme's default.
     if (next.origin !== origin) headers = { ...headers, host: next.host };
     const scheme = next.protocol === 'https:' ? 'https' : 'http';
-    hop = { scheme, address: next.hostname.replace(/^\[|\]$/g, ''), port: Number(next.port) || (scheme === 'https' ? 443 : 80), path: `${next.pathname}${next.search}` };
+    const nextPort = scheme === hop.scheme ? hop.port : Number(next.port) || (scheme === 'https' ? 443 : 80);
+    hop = { scheme, address: target.address, port: nextPort, path: `${next.pathname}${next.search}` };
   }
   const latencyMs = performance.now() - started;
   const line = `HTTP ${response.status} from ${hopOrigin(hop)}${hop.path}`;

@@ -1,12 +1,14 @@
 // The dns check against the real dnsmasq from Debian serving the test's own records, plus tiny
 // fake servers for what a healthy server never does (wrong id, wrong question, silence).
+import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dnsCheck from '../checks/dns.js';
 import { DNSMASQ, startDnsmasq, type Dnsmasq } from './helpers/dnsmasq.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
-import { startUdpServer } from './helpers/servers.js';
+import { freeTcpAndUdpPort, startUdpServer } from './helpers/servers.js';
 
 const BIG_TXT = Array.from({ length: 40 }, (_, i) => `--txt-record=big.example.test,record ${i} padded to make the answer longer than 512 bytes`);
 const RECORDS = [
@@ -145,5 +147,35 @@ describe('dns check: replies a healthy server never sends', () => {
     const port = await fakeDns(() => undefined);
     const result = await runOnce(dnsCheck, makeTarget('127.0.0.1', port), { name: 'www.example.test', query_type: 'A' }, 300);
     expect(result).toMatchObject({ status: 'down', message: `www.example.test A @127.0.0.1:${port}: no reply within 270ms` });
+  });
+
+  it('a TCP server that accepts and never answers: no reply over TCP, said before the timeout, and the connection closed', async () => {
+    // Truncated over UDP, then silence over TCP on the same port (the retry) — and TCP alone.
+    const port = await freeTcpAndUdpPort();
+    const open = new Set<net.Socket>();
+    const tcp = net.createServer((socket) => {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+      socket.resume();
+    });
+    const udp = dgram.createSocket('udp4');
+    udp.on('message', (msg, from) => {
+      const query = dnsPacket.decode(msg);
+      udp.send(dnsPacket.encode({ type: 'response', id: query.id, flags: dnsPacket.TRUNCATED_RESPONSE, questions: query.questions }), from.port, from.address);
+    });
+    await new Promise<void>((resolve) => tcp.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => udp.bind(port, '127.0.0.1', resolve));
+    try {
+      const target = makeTarget('127.0.0.1', port);
+      const retried = await runOnce(dnsCheck, target, { name: 'big.example.test', query_type: 'TXT' }, 300);
+      expect(retried).toMatchObject({ status: 'down', message: `big.example.test TXT @127.0.0.1:${port}: truncated over UDP, no reply over TCP within 270ms` });
+      const tcpOnly = await runOnce(dnsCheck, target, { name: 'big.example.test', query_type: 'TXT', transport: 'tcp' }, 300);
+      expect(tcpOnly).toMatchObject({ status: 'down', message: `big.example.test TXT @127.0.0.1:${port}: no reply over TCP within 270ms` });
+      await expect.poll(() => open.size).toBe(0);
+    } finally {
+      for (const socket of open) socket.destroy();
+      await new Promise((resolve) => tcp.close(resolve));
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+    }
   });
 });

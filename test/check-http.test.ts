@@ -45,6 +45,10 @@ function handler(seen: Seen[]) {
       if (path === '/redirect') return void res.writeHead(302, { location: '/page' }).end();
       if (path === '/see-other') return void res.writeHead(303, { location: '/page' }).end();
       if (path === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
+      // Absolute redirects to the public name, another host, and HTTPS (port from the query).
+      if (path === '/to-name') return void res.writeHead(301, { location: `http://www.example.test:${req.socket.localPort}/page` }).end();
+      if (path === '/to-other-host') return void res.writeHead(301, { location: `http://127.0.0.2:${req.socket.localPort}/page` }).end();
+      if (path === '/to-https') return void res.writeHead(301, { location: `https://www.example.test:${req.url!.split('?port=')[1]}/page` }).end();
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     });
   };
@@ -189,6 +193,29 @@ describe('http check: what the answer must be', () => {
     expect(plainSeen.at(-1)).toMatchObject({ method: 'GET', url: '/page' });
     const loop = await runOnce(httpCheck, local(plainPort), { path: '/loop', follow_redirects: true, max_redirects: 3 });
     expect(loop).toMatchObject({ status: 'down', message: 'more than 3 redirects, last to /loop' });
+  });
+
+  it('a followed redirect stays on the real server, whatever host its Location names', async () => {
+    // A Location with the public name leads to the VIP, with another address to another server:
+    // neither says anything about this real server. The request goes to it with that Host instead.
+    const elsewhere: Seen[] = [];
+    const other = http.createServer(handler(elsewhere));
+    await new Promise<void>((resolve, reject) => other.once('error', reject).listen(plainPort, '127.0.0.2', resolve));
+    try {
+      const byName = await runOnce(httpCheck, local(plainPort), { path: '/to-name', follow_redirects: true, expect_body: 'ready' });
+      expect(byName).toMatchObject({ status: 'up', message: `HTTP 200 from http://127.0.0.1:${plainPort}/page` });
+      expect(plainSeen.at(-1)).toMatchObject({ url: '/page', headers: expect.objectContaining({ host: `www.example.test:${plainPort}` }) });
+      const otherHost = await runOnce(httpCheck, local(plainPort), { path: '/to-other-host', follow_redirects: true });
+      expect(otherHost).toMatchObject({ status: 'up', message: `HTTP 200 from http://127.0.0.1:${plainPort}/page` });
+      expect(plainSeen.at(-1)!.headers.host).toBe(`127.0.0.2:${plainPort}`);
+      // A change of scheme goes to the Location's port on the same address, with its name as SNI.
+      const toHttps = await runOnce(httpCheck, local(plainPort), { path: `/to-https?port=${securePort}`, follow_redirects: true, tls_ca: pki.caFile });
+      expect(toHttps).toMatchObject({ status: 'up', message: `HTTP 200 from https://127.0.0.1:${securePort}/page` });
+      expect((tlsSeen.at(-1)!.socket as TLSSocket).servername).toBe('www.example.test');
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('a slow answer is a warning past warn_latency, up below it', async () => {
