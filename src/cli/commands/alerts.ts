@@ -4,6 +4,7 @@ import { Command, Option } from '../commander.js';
 import { ConfigError, formatIssue } from '../../config/config-error.js';
 import { formatDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { hasAlertTables, queryAttempts, queryQueue, type AttemptRow, type QueuedRow } from '../../history/attempt-query.js';
 import { configOption, examples, passConfigDown } from '../config-option.js';
 import { formatTime, table } from '../format.js';
@@ -119,7 +120,14 @@ function logCommand(): Command {
               limit,
             })
           : [];
-        db.close();
+        // A --service or --host never recorded is a typo, not "nothing sent": refused with the names
+        // that exist, as the other reports do. Only asked when nothing matched (a test alert's
+        // --target need not be a recorded target).
+        try {
+          if (!rows.length) expectKnownTargets(db, { service: options.service, host: options.host });
+        } finally {
+          db.close();
+        }
         if (options.json) return console.log(JSON.stringify(rows.map(attemptJson), null, 2));
         if (!rows.length) return console.log('no alert attempts match');
         console.log(
