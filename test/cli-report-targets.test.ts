@@ -63,6 +63,11 @@ describe('reports: a name that matches nothing', () => {
     expect([known.code, known.stdout, known.stderr]).toEqual([0, '[]\n', '']);
   });
 
+  it('alerts log: --until before --since is refused, as in the other reports', () => {
+    const inverted = runVigil(['alerts', 'log', '--db', dbFile, '--since', '1d', '--until', '2d']);
+    expect([inverted.code, inverted.stdout, inverted.stderr]).toEqual([1, '', 'vigil alerts log: --until (2d) must be after --since (1d)\n']);
+  });
+
   it('a known name with nothing in the window is still an answer, not an error', () => {
     const quiet = runVigil(['history', '--db', dbFile, '--service', 'dns', '--since', '2025-03-01T00:00:00Z', '--until', '2025-03-01T01:00:00Z']);
     expect([quiet.code, quiet.stdout, quiet.stderr]).toEqual([0, 'no outages match\n', '']);

@@ -10,6 +10,7 @@ import { configOption, examples, passConfigDown } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { parseTimeArgument } from '../parse-time.js';
+import { expectOrdered } from '../report-options.js';
 
 interface ReadOptions {
   config: string;
@@ -107,6 +108,9 @@ function logCommand(): Command {
       try {
         const limit = Number(options.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit: expected a positive whole number, got ${options.limit}`);
+        const since = options.since === undefined ? undefined : parseTimeArgument(options.since, now);
+        const until = options.until === undefined ? undefined : parseTimeArgument(options.until, now);
+        expectOrdered(options, since, until);
         const db = await openHistoryForReading(options);
         const rows = hasAlertTables(db)
           ? queryAttempts(db, {
@@ -114,8 +118,8 @@ function logCommand(): Command {
               service: options.service,
               host: options.host,
               kind: options.kind,
-              since: options.since === undefined ? undefined : parseTimeArgument(options.since, now),
-              until: options.until === undefined ? undefined : parseTimeArgument(options.until, now),
+              since,
+              until,
               failedOnly: options.failed,
               limit,
             })
