@@ -1,7 +1,7 @@
 // Arguments the CLI refuses or reads differently from what one might guess, each with a clear word:
 // two formats at once, options where a subcommand's parent is given them, an empty VIGIL_CONFIG,
 // keepalived's notify states, action kinds, the same target named twice.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, symlinkSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,5 +57,18 @@ describe('CLI arguments', () => {
     const copied = spawnSync(process.execPath, [tmp.path('vigil-copy'), '--version'], { encoding: 'utf8' });
     expect(copied.status).toBe(1);
     expect(copied.stderr).toMatch(/^vigil: no compiled CLI at .*: run `npm install` .*link this launcher \(ln -s \/opt\/vigil\/bin\/vigil \/usr\/local\/bin\/vigil\) rather than copy it\n$/);
+  });
+
+  it('vigil schema read only in part (| head) ends quietly, exit 0, as the reports do', async () => {
+    // 120 KB in one write, more than a pipe holds: the reader goes away while it is still written.
+    const child = spawn(process.execPath, [VIGIL_BIN, 'schema'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const firstChunk = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    child.stdout.destroy();
+    const code = await exited;
+    expect(firstChunk).toMatch(/^\{/);
+    expect([code, stderr]).toEqual([0, '']);
   });
 });

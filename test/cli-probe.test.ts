@@ -49,6 +49,14 @@ describe('vigil probe', () => {
     expect(bad.code).toBe(3);
   });
 
+  it('a usage error (unknown option, missing value) is UNKNOWN (3), not WARNING (1); --help is 0', async () => {
+    const unknownOption = await runVigilAsync(['probe', '--bogus', 'tcp://127.0.0.1:1']);
+    expect([unknownOption.code, unknownOption.stderr]).toEqual([3, "error: unknown option '--bogus'\n"]);
+    expect((await runVigilAsync(['probe', '--type'])).code).toBe(3);
+    expect((await runVigilAsync(['probe', 'tcp://127.0.0.1:1', 'extra'])).code).toBe(3);
+    expect((await runVigilAsync(['probe', '--help'])).code).toBe(0);
+  });
+
   it('an unknown scheme names the known ones', async () => {
     const result = await runVigilAsync(['probe', 'gopher://127.0.0.1/']);
     expect(result.stderr).toMatch(/no check understands gopher:\/\/ URLs; known schemes: .*http.*tcp/);

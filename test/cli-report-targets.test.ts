@@ -55,6 +55,19 @@ describe('reports: a name that matches nothing', () => {
     expect(report(name, '--host', '10.0.0.12:81').stderr).toMatch(/no target matches host 10\.0\.0\.12:81 \(hosts: /);
   });
 
+  it('alerts log: a --service or --host never recorded is the same error; a known one with no attempt is an answer', () => {
+    const service = runVigil(['alerts', 'log', '--db', dbFile, '--service', 'nosuch', '--json']);
+    expect([service.code, service.stdout, service.stderr]).toEqual([1, '', 'vigil alerts log: no target matches service nosuch (services: dns, web-http)\n']);
+    expect(runVigil(['alerts', 'log', '--db', dbFile, '--host', 'web9']).stderr).toMatch(/^vigil alerts log: no target matches host web9 \(hosts: ns1, ns2, web1, web2\)/);
+    const known = runVigil(['alerts', 'log', '--db', dbFile, '--host', '10.0.0.12', '--json']);
+    expect([known.code, known.stdout, known.stderr]).toEqual([0, '[]\n', '']);
+  });
+
+  it('alerts log: --until before --since is refused, as in the other reports', () => {
+    const inverted = runVigil(['alerts', 'log', '--db', dbFile, '--since', '1d', '--until', '2d']);
+    expect([inverted.code, inverted.stdout, inverted.stderr]).toEqual([1, '', 'vigil alerts log: --until (2d) must be after --since (1d)\n']);
+  });
+
   it('a known name with nothing in the window is still an answer, not an error', () => {
     const quiet = runVigil(['history', '--db', dbFile, '--service', 'dns', '--since', '2025-03-01T00:00:00Z', '--until', '2025-03-01T01:00:00Z']);
     expect([quiet.code, quiet.stdout, quiet.stderr]).toEqual([0, 'no outages match\n', '']);

@@ -110,3 +110,15 @@ export function formatLatency(ms: number | undefined | null): string {
   if (ms < 1_000) return `${Math.round(ms)}ms`;
   return `${+(ms / 1000).toFixed(1)}s`;
 }
+
+/**
+ * A reader that goes away (`vigil schema | head`) ends the command quietly with exit 0, as any
+ * Unix tool (keeping an exit code already set): process.stdout.write, unlike console.log, raises
+ * EPIPE as an unhandled error with a stack trace.
+ */
+export function quietOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit();
+    throw err;
+  });
+}

@@ -4,11 +4,13 @@ import { Command, Option } from '../commander.js';
 import { ConfigError, formatIssue } from '../../config/config-error.js';
 import { formatDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
+import { expectKnownTargets } from '../../history/target-names.js';
 import { hasAlertTables, queryAttempts, queryQueue, type AttemptRow, type QueuedRow } from '../../history/attempt-query.js';
 import { configOption, examples, passConfigDown } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { parseTimeArgument } from '../parse-time.js';
+import { expectOrdered } from '../report-options.js';
 
 interface ReadOptions {
   config: string;
@@ -106,6 +108,9 @@ function logCommand(): Command {
       try {
         const limit = Number(options.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit: expected a positive whole number, got ${options.limit}`);
+        const since = options.since === undefined ? undefined : parseTimeArgument(options.since, now);
+        const until = options.until === undefined ? undefined : parseTimeArgument(options.until, now);
+        expectOrdered(options, since, until);
         const db = await openHistoryForReading(options);
         const rows = hasAlertTables(db)
           ? queryAttempts(db, {
@@ -113,13 +118,20 @@ function logCommand(): Command {
               service: options.service,
               host: options.host,
               kind: options.kind,
-              since: options.since === undefined ? undefined : parseTimeArgument(options.since, now),
-              until: options.until === undefined ? undefined : parseTimeArgument(options.until, now),
+              since,
+              until,
               failedOnly: options.failed,
               limit,
             })
           : [];
-        db.close();
+        // A --service or --host never recorded is a typo, not "nothing sent": refused with the names
+        // that exist, as the other reports do. Only asked when nothing matched (a test alert's
+        // --target need not be a recorded target).
+        try {
+          if (!rows.length) expectKnownTargets(db, { service: options.service, host: options.host });
+        } finally {
+          db.close();
+        }
         if (options.json) return console.log(JSON.stringify(rows.map(attemptJson), null, 2));
         if (!rows.length) return console.log('no alert attempts match');
         console.log(

@@ -7,6 +7,7 @@ import { checkReport, importSummary } from '../../import/import-report.js';
 import type { SourceFormat } from '../../import/import-result.js';
 import { FORMATS, ImportError, renderAndValidate, translate } from '../../import/run-import.js';
 import { examples } from '../config-option.js';
+import { quietOnClosedPipe } from '../format.js';
 
 interface ImportCommandOptions {
   output?: string;
@@ -66,6 +67,7 @@ export function importCommand(): Command {
         process.exitCode = 2;
       }
       if (options.output) writeFileSync(options.output, yaml);
+      quietOnClosedPipe();
       if (options.json) {
         const { format: _f, file: _file, config, ...report } = result;
         console.log(JSON.stringify({ ok: errors.length === 0, format, file, output: options.output, ...report, config, errors }, null, 2));

@@ -168,6 +168,9 @@ export function probeCommand(): Command {
     .option('--plugin-dir <dir>', 'load user plugins from this directory (repeatable)', collect, [])
     .option('--json', 'print results as JSON')
     .option('-v, --verbose', 'also print each result\'s detail (answers, script output) and perfdata')
+    // commander exits 1 on a usage error (unknown option, missing value): for a Nagios plugin that
+    // is WARNING, so a typo in a monitoring command line would pass for a warning. UNKNOWN instead.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.unknown))
     .addHelpText(
       'after',
       examples([

@@ -3,6 +3,7 @@ import { Command } from '../commander.js';
 import { configJsonSchema } from '../../config/json-schema.js';
 import { loadBuiltinPlugins } from '../../plugins/load-plugins.js';
 import { examples } from '../config-option.js';
+import { quietOnClosedPipe } from '../format.js';
 
 export function schemaCommand(): Command {
   return new Command('schema')
@@ -12,6 +13,9 @@ export function schemaCommand(): Command {
     .action(async (options: { output?: string }) => {
       const text = `${JSON.stringify(configJsonSchema(await loadBuiltinPlugins()), null, 2)}\n`;
       if (options.output) writeFileSync(options.output, text);
-      else process.stdout.write(text);
+      else {
+        quietOnClosedPipe();
+        process.stdout.write(text);
+      }
     });
 }
