@@ -288,6 +288,22 @@ alerts: { rec: { type: record } }
   });
 });
 
+describe('alert policy: targets that leave the configuration', () => {
+  it('a target removed after its down alert and added back later owes no up alert: its removal closed that outage', async () => {
+    const both = oneHost('    alerts: [rec]', '  rec: { type: record }').replace('pool: [a]', 'pool: [a, b]');
+    run = await startScripted(both, ['a', 'b']);
+    await upFirst('a', 'b');
+    script('a', 'down');
+    await waitFor(() => run!.kinds('rec', 'web/a').length === 1, 'down alert');
+    await run.reload(both.replace('pool: [a, b]', 'pool: [b]'));
+    script('a', 'up');
+    await run.reload(both);
+    await waitFor(() => stateOf('web/a') === 'up', 'a UP after it is added back');
+    await checksPass('a', 5);
+    expect(run.kinds('rec', 'web/a')).toEqual(['down']);
+  });
+});
+
 describe('alert policy: maintenance', () => {
   it('manual maintenance: checks and history go on, no alert fires; at the end what is still true goes out', async () => {
     run = await startScripted(

@@ -119,6 +119,7 @@ export class AlertEngine {
     this.plan = plan;
     const states = new Map(this.options.host.states().map(({ target, machine }) => [target.id, machine.state]));
     for (const id of [...this.facts.keys()]) if (!plan.targets.has(id)) (this.facts.delete(id), this.flaps.delete(id));
+    this.forgetRemovedRoutes(plan);
     for (const [id, { target, service, timing }] of plan.targets) {
       const facts = this.facts.get(id);
       const memory = this.memories.get(id);
@@ -154,6 +155,19 @@ export class AlertEngine {
     await this.lifecycle.setAlerts(plan.alerts, plan.targets);
     this.queue.forgetRemovedAlerts();
     this.windows.apply(plan);
+  }
+
+  /**
+   * What the routes of targets no longer configured had told (at a reload, or while the daemon was
+   * stopped): their outage was closed when they left, so a target added back later owes no up alert.
+   */
+  private forgetRemovedRoutes(plan: Plan): void {
+    for (const key of [...this.routeStates.keys()]) {
+      const [alert, target] = key.split('\u0000') as [string, string];
+      if (plan.targets.has(target)) continue;
+      this.routeStates.delete(key);
+      this.store.forgetRouteState(alert, target);
+    }
   }
 
   /** Starts delivering (including what the last run left queued) and sends startup alerts. */

@@ -200,6 +200,10 @@ export class AlertStore {
     );
   }
 
+  forgetRouteState(alert: string, target: string): void {
+    this.history.writes.push('DELETE FROM alert_state WHERE alert = ? AND target = ?', [alert, target]);
+  }
+
   insertDelivery(delivery: Delivery): void {
     this.history.writes.push(
       'INSERT INTO alert_queue (id, alert, target, kind, events, attempts, next_at, created_at, collecting, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

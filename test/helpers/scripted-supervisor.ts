@@ -99,6 +99,8 @@ export interface ScriptedRun {
   stop(): Promise<void>;
   /** Starts a fresh supervisor on the same config and database (a daemon restart). */
   restart(): Promise<void>;
+  /** Applies `config` (the YAML after `plugin_dirs` and `history`, as for startScripted): a reload. */
+  reload(config: string): Promise<void>;
   /**
    * A crash and a restart: the database as it was on disk at this moment (what was committed so
    * far) is what the new supervisor finds; nothing the stop would have saved. `whileDown` runs
@@ -116,7 +118,8 @@ export async function startScripted(config: string, hosts: string[]): Promise<Sc
   tmp.write('plugins/scripted.js', SCRIPTED_CHECK);
   tmp.write('plugins/record.js', recordingAlert('record', 'notify'));
   tmp.write('plugins/record-state.js', recordingAlert('record-state', 'state'));
-  const file = tmp.write('vigil.yaml', `plugin_dirs: [./plugins]\nhistory: { path: ./history.db, flush_interval: 20ms }\n${config}`);
+  const withPrefix = (yaml: string) => `plugin_dirs: [./plugins]\nhistory: { path: ./history.db, flush_interval: 20ms }\n${yaml}`;
+  const file = tmp.write('vigil.yaml', withPrefix(config));
   shared.recorded.length = 0;
   shared.failures = {};
   shared.hang.clear();
@@ -152,6 +155,10 @@ export async function startScripted(config: string, hosts: string[]): Promise<Sc
       await run.stop();
       await open();
       running = true;
+    },
+    async reload(yaml: string) {
+      tmp.write('vigil.yaml', withPrefix(yaml));
+      await run.supervisor.apply(buildPlan(await loadConfig(file)));
     },
     async crashAndRestart(whileDown?: () => void) {
       await run.history.db.backup(tmp.path('crashed.db')); // what was committed; the queue is lost
