@@ -284,7 +284,7 @@ export class Supervisor extends EventEmitter {
       const machine = new TargetStateMachine(rules, now, this.options.history.restoredState(id));
       this.targets.set(id, { planned, machine, flags: this.options.history.restoredFlags(id) ?? {} });
     }
-    if (!previous) this.closeOrphanedOutages(now);
+    if (!previous) this.forgetOrphans(now);
     this.syncJobs(previous, now);
     await this.alerts.apply(next);
     this.maintenanceExpiry.arm(); // restored maintenance may have ended while the daemon was down
@@ -319,8 +319,8 @@ export class Supervisor extends EventEmitter {
     this.options.history.flush();
   }
 
-  private closeOrphanedOutages(now: number): void {
-    for (const key of this.options.history.orphanedOutages(new Set(this.targets.keys()))) {
+  private forgetOrphans(now: number): void {
+    for (const key of this.options.history.orphans(new Set(this.targets.keys()))) {
       const closed = this.options.history.closeForRemovedTarget(key, now);
       if (closed) this.options.log.info(`${key} is no longer configured; closed its open outage #${closed.id}`);
     }

@@ -94,4 +94,21 @@ describe('reload: operator flags', () => {
       }
     }, 'the maintenance period closed');
   });
+
+  it('a target taken out of the config while the daemon was stopped loses its flags at the next start; added back later it is checked', async () => {
+    const web2 = `    - { name: web2, address: 127.0.0.1, port: ${up.port} }\n`;
+    configFile = tmp.write('vigil.yaml', config(up.port, web2));
+    let daemon = start();
+    await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/);
+    expect((await vigil('disable', 'web-http/web2')).code).toBe(0);
+    expect(await daemon.stop()).toBe(0);
+    tmp.write('vigil.yaml', config(up.port)); // edited while stopped
+    daemon = start();
+    await daemon.waitForLine(/running:/);
+    expect(await daemon.stop()).toBe(0);
+    tmp.write('vigil.yaml', config(up.port, web2));
+    daemon = start();
+    await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/); // checked again, not silently disabled
+    expect((await statusOf('web-http/web2'))!.flags).toEqual({});
+  });
 });

@@ -107,9 +107,12 @@ export class HistoryStore {
     return this.openOutages.get(key);
   }
 
-  /** Open outages whose target is not in `keys` (removed from the config). */
-  orphanedOutages(keys: Set<string>): string[] {
-    return [...this.openOutages.keys()].filter((key) => !keys.has(key));
+  /**
+   * Targets no longer in `keys` (removed from the config while the daemon was stopped) that left
+   * something behind: an open outage, or operator flags (with a maintenance period open).
+   */
+  orphans(keys: Set<string>): string[] {
+    return [...new Set([...this.openOutages.keys(), ...this.savedFlags.keys()])].filter((key) => !keys.has(key));
   }
 
   /** The operator flags a target had when the daemon last stopped (disabled, maintenance, acknowledged). */
