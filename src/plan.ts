@@ -100,6 +100,11 @@ export function targetId(service: string, hostName: string): string {
   return `${service}/${hostName}`;
 }
 
+/** A target that kept its name but now points at another address or port: another machine. */
+export function targetMoved(before: Target, after: Target): boolean {
+  return before.address !== after.address || before.port !== after.port;
+}
+
 /** An alert's plan: its plugin and options, the policy its routes start from, how it is delivered. */
 export function buildAlertPlan(loaded: LoadedConfig, name: string, alert: AlertConfig, periods: Map<string, TimePeriod>): AlertPlan {
   const plugin = loaded.registry.alerts.get(alert.type)!.plugin;

@@ -6,8 +6,9 @@ import { AlertEngine } from './alerting/alert-engine.js';
 import { hostMatches } from './control/target-match.js';
 import { MaintenanceExpiry } from './maintenance-expiry.js';
 import { formatDuration } from './config/duration.js';
+import { joinHostPort } from './config/host-entry.js';
 import type { ClosedOutage, HistoryStore, OpenOutage } from './history/history-store.js';
-import { describeDiff, diffPlans, targetId, type AlertPlan, type CheckTiming, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
+import { describeDiff, diffPlans, targetId, targetMoved, type AlertPlan, type CheckTiming, type Plan, type PlanDiff, type ServicePlan, type TargetPlan } from './plan.js';
 import type { ActionRecord, CheckResult, Logger, PluginStatus, PreviousRuns, RoutedTarget, Target } from './plugin.js';
 import { InFlightChecks, runCheck, runGroupCheck } from './runner.js';
 import { Scheduler, type NextRun } from './scheduler.js';
@@ -107,10 +108,6 @@ function jobsFor(service: ServicePlan, targetIds: string[]): Map<string, JobPayl
   else for (const id of targetIds) jobs.set(id, { service: service.name, targetIds: [id], previous: {} });
   return jobs;
 }
-
-const endpointText = (target: Target) => (target.port === undefined ? target.address : `${target.address}:${target.port}`);
-/** The target kept its name but now points at another address or port. */
-const movedTo = (before: Target, after: Target) => before.address !== after.address || before.port !== after.port;
 
 export class Supervisor extends EventEmitter {
   private plan: Plan | undefined;
@@ -262,11 +259,12 @@ export class Supervisor extends EventEmitter {
     for (const [id, planned] of next.targets) {
       const record = this.targets.get(id);
       const rules = { rise: planned.timing.rise, fall: planned.timing.fall, initialState: planned.service.initialState };
-      if (record && movedTo(record.planned.target, planned.target)) {
+      if (record && targetMoved(record.planned.target, planned.target)) {
         // Same name, another machine: what was known of the old one (state, outage, its
         // acknowledgement) says nothing of this one. It starts afresh, like a target just added.
-        const closed = this.options.history.closeForRemovedTarget(id, now, `address changed to ${endpointText(planned.target)}`);
-        this.options.log.info(`${id} moved to ${endpointText(planned.target)}: checked afresh${closed ? `; closed outage #${closed.id}` : ''}`);
+        const endpoint = joinHostPort(planned.target.address, planned.target.port);
+        const closed = this.options.history.closeForMovedTarget(id, now, endpoint);
+        this.options.log.info(`${id} moved to ${endpoint}: checked afresh${closed ? `; closed outage #${closed.id}` : ''}`);
         record.planned = planned;
         record.machine = new TargetStateMachine(rules, now);
         if (record.flags.acknowledged) {
@@ -387,7 +385,7 @@ export class Supervisor extends EventEmitter {
       const result = await runCheck(plugin, target, options, runOptions);
       if (this.inFlight.cancelled) return;
       // A reload meanwhile removed the target or moved it elsewhere: this result is the old machine's.
-      if (this.targets.get(target.id) !== record || movedTo(target, record.planned.target)) return;
+      if (this.targets.get(target.id) !== record || targetMoved(target, record.planned.target)) return;
       rememberRun(payload.previous, isSuccess(result), result.message, result.detail, this.now());
       this.observe(record, result);
       return;

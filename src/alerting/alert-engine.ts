@@ -6,7 +6,7 @@
 import type { EventEmitter } from 'node:events';
 import type { HistoryStore, OpenOutage, ClosedOutage } from '../history/history-store.js';
 import type { CheckResult, Logger, ResultNotice, Target, TargetState } from '../plugin.js';
-import type { Plan, ServicePlan } from '../plan.js';
+import { targetMoved, type Plan, type ServicePlan } from '../plan.js';
 import { isSuccess } from '../state-machine.js';
 import type { ResultEvent, TargetFlags, TransitionEvent } from '../supervisor.js';
 import { buildAlertEvent } from './alert-event.js';
@@ -129,8 +129,7 @@ export class AlertEngine {
       // back: `within` windows judge them by their age.
       const brief = memory?.savedAt !== undefined && this.options.now() - memory.savedAt <= Math.max(BRIEF_STOP_MS, BRIEF_STOP_CHECKS * timing.intervalMs);
       // Same name at another address (the supervisor started it afresh): so do its facts.
-      const moved = facts && (facts.target.address !== target.address || facts.target.port !== target.port);
-      if (facts && !moved) facts.target = target;
+      if (facts && !targetMoved(facts.target, target)) facts.target = target;
       else {
         const fresh = new TargetFacts(target, states.get(id) ?? 'unknown', outageFacts(this.options.history.openOutage(id)));
         if (memory?.facts) fresh.restore(memory.facts, brief);

@@ -10,8 +10,6 @@ import { openWritableDatabase } from './open-database.js';
 import { historyOpenError } from './open-errors.js';
 import { WriteQueue } from './write-queue.js';
 
-const REMOVED = 'target removed from the configuration';
-
 export interface OpenOutage {
   id: number;
   startedAt: number;
@@ -271,14 +269,26 @@ export class HistoryStore {
   }
 
   /**
-   * Closes the open outage of a target that left the configuration, and forgets its state: if it
-   * comes back it starts afresh, not DOWN without an outage to record its downtime in.
+   * Closes the open outage of a target that left the configuration, and forgets its state and its
+   * operator flags: if it comes back it starts afresh — not DOWN without an outage to record its
+   * downtime in, not silently disabled or in maintenance (the maintenance period ends now).
    */
-  closeForRemovedTarget(key: string, at: number, message = REMOVED): ClosedOutage | undefined {
+  closeForRemovedTarget(key: string, at: number): ClosedOutage | undefined {
+    const closed = this.startAfresh(key, at, 'target removed from the configuration');
+    this.recordFlags(key, {}, at);
+    return closed;
+  }
+
+  /**
+   * A target that kept its name but moved to `endpoint`, another machine: the old one's outage is
+   * closed and its state forgotten. Its flags stay, set by the operator on the name.
+   */
+  closeForMovedTarget(key: string, at: number, endpoint: string): ClosedOutage | undefined {
+    return this.startAfresh(key, at, `address changed to ${endpoint}`);
+  }
+
+  private startAfresh(key: string, at: number, message: string): ClosedOutage | undefined {
     const closed = this.endOutage(key, at, message);
-    // Operator flags were set on the machine that left: one that comes back later under the name
-    // is not silently disabled or in maintenance (and the maintenance period ends now).
-    if (message === REMOVED) this.recordFlags(key, {}, at);
     const row = this.targets.get(key);
     if (row && row.state !== 'unknown') {
       row.state = 'unknown';
