@@ -18,8 +18,11 @@ interface Explanation {
   remedy: string;
 }
 
+/** Another connection holds a lock (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
+const isLockCode = (code: string) => code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+
 function explain(code: string): Explanation | undefined {
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+  if (isLockCode(code)) {
     return { cause: 'it is locked by another program', remedy: 'close what holds it (an sqlite3 shell, a backup, another vigil)' };
   }
   if (code === 'SQLITE_FULL') return { cause: 'the disk is full', remedy: 'free space on its file system' };
@@ -38,17 +41,17 @@ function explain(code: string): Explanation | undefined {
 /** Turns whatever opening `file` threw into a HistoryOpenError that names the file, the cause and the remedy. */
 export function historyOpenError(file: string, err: unknown): HistoryOpenError {
   if (err instanceof HistoryOpenError) return err;
-  const code = (err as { code?: unknown }).code;
+  const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
-  const known = typeof code === 'string' ? explain(code) : undefined;
-  if (!known) return new HistoryOpenError(`cannot open history database ${file}: ${message}`, typeof code === 'string' ? code : undefined);
-  return new HistoryOpenError(`cannot open history database ${file}: ${known.cause} (${message}); ${known.remedy}`, code as string);
+  const known = code === undefined ? undefined : explain(code);
+  if (!known) return new HistoryOpenError(`cannot open history database ${file}: ${message}`, code);
+  return new HistoryOpenError(`cannot open history database ${file}: ${known.cause} (${message}); ${known.remedy}`, code);
 }
 
 /** Whether opening failed only because another connection holds a lock: waiting may cure it. */
 export function isLockedError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  const code = errorCode(err);
+  return code !== undefined && isLockCode(code);
 }
 
 /**
