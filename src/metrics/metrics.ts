@@ -17,6 +17,21 @@ export function lagBuckets(): number[] {
   return buckets;
 }
 
+/** A counter that follows a running total kept elsewhere, read at scrape time. */
+function runningTotal(name: string, help: string, total: () => number, registers: client.Registry[]): void {
+  let seen = 0;
+  new client.Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      const now = total();
+      this.inc(now - seen);
+      seen = now;
+    },
+  });
+}
+
 export class Metrics {
   readonly registry = new client.Registry();
   private readonly checks: client.Counter<'service' | 'status'>;
@@ -41,18 +56,12 @@ export class Metrics {
     this.lag = new client.Histogram({ name: 'vigil_check_start_lag_seconds', help: 'How late each check started against its due time', buckets: lagBuckets(), registers });
     this.transitions = new client.Counter({ name: 'vigil_transitions_total', help: 'State changes, by new state', labelNames: ['service', 'to'], registers });
 
-    let overrunsSeen = 0;
-    const overruns = new client.Counter({
-      name: 'vigil_scheduler_overruns_total',
-      help: 'Scheduled check slots skipped because the previous run of that target was still going',
+    runningTotal(
+      'vigil_scheduler_overruns_total',
+      'Scheduled check slots skipped because the previous run of that target was still going',
+      () => supervisor.schedulerStats().overruns,
       registers,
-      collect() {
-        const total = supervisor.schedulerStats().overruns;
-        this.inc(total - overrunsSeen);
-        overrunsSeen = total;
-      },
-    });
-    void overruns;
+    );
     new client.Gauge({
       name: 'vigil_scheduler_checks',
       help: 'Checks running now, and due checks waiting for a free slot (max_concurrent)',
@@ -91,17 +100,12 @@ export class Metrics {
         this.set(history.db.memory ? 0 : 1);
       },
     });
-    let droppedSeen = 0;
-    new client.Counter({
-      name: 'vigil_history_dropped_writes_total',
-      help: 'History writes lost: the oldest dropped from a full in-memory queue, or one the database refuses for good',
+    runningTotal(
+      'vigil_history_dropped_writes_total',
+      'History writes lost: the oldest dropped from a full in-memory queue, or one the database refuses for good',
+      () => history.writes.dropped,
       registers,
-      collect() {
-        const total = history.writes.dropped;
-        this.inc(total - droppedSeen);
-        droppedSeen = total;
-      },
-    });
+    );
     this.targets = new TargetMetrics(supervisor);
     registerAlertMetrics(supervisor, registers);
     registerIpvsMetrics(supervisor, registers);
