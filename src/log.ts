@@ -1,6 +1,7 @@
 // Logging: one readable line per event by default, or structured JSON (pino) with --log-format json.
 import { fstatSync } from 'node:fs';
 import { pino } from 'pino';
+import { hexEscaped } from './control-characters.js';
 import type { Logger } from './plugin.js';
 
 export type LogFormat = 'text' | 'json';
@@ -49,7 +50,7 @@ const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
  */
 function logText(msg: string, continuation: string): string {
   if (!UNSAFE.test(msg)) return msg;
-  return msg.replace(/(\r?\n)+$/, '').replace(/\r?\n|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => (c.endsWith('\n') ? continuation : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return msg.replace(/(\r?\n)+$/, '').replace(/\r?\n|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => (c.endsWith('\n') ? continuation : hexEscaped(c)));
 }
 
 function textLogger(options: LogOptions): RootLogger {

@@ -1,4 +1,5 @@
 // Output helpers shared by the CLI commands: aligned tables for people, times in local or UTC.
+import { writtenOut } from '../control-characters.js';
 export function formatTime(ms: number, utc = false): string {
   const date = new Date(ms);
   if (utc) return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
@@ -31,7 +32,6 @@ function clocksChangeNear(ms: number): boolean {
 
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 const CONTROLS = /[\x00-\x1f\x7f-\x9f]/g;
-const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**
  * A cell with its control characters written out (`\x1b`, `\n`): cells hold text from probed
@@ -39,7 +39,7 @@ const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
  */
 export function printable(text: string): string {
   if (!CONTROL.test(text)) return text;
-  return text.replace(CONTROLS, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(CONTROLS, writtenOut);
 }
 
 /**
