@@ -13,6 +13,9 @@ import type { TargetFlags } from '../supervisor.js';
 
 export const API_PREFIX = '/v1';
 
+/** The order `status` lists targets in, live or from the database: 127.0.2.2 before 127.0.2.10. */
+export const byTargetId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id, 'en', { numeric: true });
+
 /** Which targets a command means: any combination; at least one must be given. */
 export interface Selector {
   service?: string;

@@ -5,6 +5,7 @@ import type { Logger } from '../plugin.js';
 import type { ResultEvent, Supervisor } from '../supervisor.js';
 import {
   API_PREFIX,
+  byTargetId,
   type AckAnswer,
   type ChangeAnswer,
   type CheckNowAnswer,
@@ -108,7 +109,7 @@ export function createControlHandler(context: ControlContext): (request: Control
         ...(outage ? { outage: { id: outage.id, startedAt: outage.startedAt, cause: outage.cause } } : {}),
       });
     }
-    targets.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })); // 127.0.2.2 before 127.0.2.10
+    targets.sort(byTargetId);
     return { daemon: context.info, targets };
   }
 

@@ -2,7 +2,7 @@
 // so and shows the last known state from the history database (exit code 3).
 import { Command } from '../commander.js';
 import { existsSync } from 'node:fs';
-import { API_PREFIX, type DaemonInfo, type StatusAnswer, type TargetStatus } from '../../control/control-api.js';
+import { API_PREFIX, byTargetId, type DaemonInfo, type StatusAnswer, type TargetStatus } from '../../control/control-api.js';
 import { DaemonUnreachable } from '../../control/control-client.js';
 import { openReadOnlyDatabase } from '../../history/open-database.js';
 import { lastRecordedCheckMinute, queryStoredStatus, type StoredStatus } from '../../history/status-query.js';
@@ -115,9 +115,6 @@ function lastKnownHeading(file: string, lastCheckMinute: number | null, options:
   return `last known state from history ${file} (the daemon did not answer); ${checked}`;
 }
 
-/** Live order: 127.0.2.2 before 127.0.2.10. */
-const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id, 'en', { numeric: true });
-
 export function statusCommand(): Command {
   const command = new Command('status').description('live state of every target from the running daemon (or the last known state from history)').argument('[target]', 'SERVICE or SERVICE/HOST');
   addSelectorOptions(command);
@@ -158,7 +155,7 @@ export function statusCommand(): Command {
         } catch (err) {
           return reportFailure('status', err); // a name that matches nothing, as the daemon would say: exit 1
         }
-        const stored = queryStoredStatus(db, filter).map(fromStored).sort(byId);
+        const stored = queryStoredStatus(db, filter).map(fromStored).sort(byTargetId);
         const lastCheckMinute = lastRecordedCheckMinute(db);
         db.close();
         process.exitCode = unreachable ? exitCodeOf(unreachable) : EXIT_DAEMON_UNREACHABLE;
