@@ -5,7 +5,7 @@ import { describeError } from '../../describe-error.js';
 import { countOutages, iterateOutages, queryOutages, type OutageFilter, type OutageRow } from '../../history/outage-query.js';
 import { expectKnownTargets } from '../../history/target-names.js';
 import { configOption, examples } from '../config-option.js';
-import { formatTime, table } from '../format.js';
+import { formatTime, quietOnClosedPipe, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { CSV_HEADER_LINE, DTLOG_HEADER, outageCsvLine, outageDtlogLine, outageToJson } from '../outage-formats.js';
 import { parseTimeArgument } from '../parse-time.js';
@@ -47,10 +47,7 @@ interface TextLayout {
  * quietly, as it would any Unix tool.
  */
 async function writeLines(rows: Iterable<OutageRow>, line: (row: OutageRow) => string, layout: TextLayout = {}): Promise<number> {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
+  quietOnClosedPipe();
   let chunk = '';
   let count = 0;
   let previous: string | undefined; // held until the next row shows whether it is the last
