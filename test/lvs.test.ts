@@ -35,7 +35,7 @@ afterEach(async (context) => {
 
 const rs = (i: number) => `127.0.0.1:${servers[i]!.port}`;
 
-function config(extra = '', options: { ipvsadm?: string; top?: string; resync?: string } = {}): string {
+function config(extra = '', options: { ipvsadm?: string; top?: string; resync?: string; scheduler?: string; realServers?: string } = {}): string {
   return `history: { path: ./history.db, flush_interval: 50ms }
 lvs: { ipvsadm: ${options.ipvsadm ?? IPVSADM_DOUBLE}, resync_interval: ${options.resync ?? '1s'}, command_timeout: 2s }
 ${options.top ?? ''}
@@ -43,7 +43,7 @@ virtual_servers:
   web:
     virtual: ${VIP}
     forwarding: nat
-    scheduler: wrr
+    scheduler: ${options.scheduler ?? 'wrr'}
     interval: 200ms
     timeout: 1s
     fast_interval: 100ms
@@ -51,9 +51,9 @@ virtual_servers:
     rise: 2
     fall: 2
     real_servers:
-      - { name: web1, address: 127.0.0.1, port: ${servers[0]!.port} }
+${options.realServers ?? `      - { name: web1, address: 127.0.0.1, port: ${servers[0]!.port} }
       - { name: web2, address: 127.0.0.1, port: ${servers[1]!.port}, weight: 2 }
-      - { name: web3, address: 127.0.0.1, port: ${servers[2]!.port} }
+      - { name: web3, address: 127.0.0.1, port: ${servers[2]!.port} }`}
     check: { type: http, path: /health }
 ${extra}`;
 }
@@ -443,24 +443,8 @@ export default defineCheck({
 
 /** Two real servers, web1 as given: for reloads that edit it in place. */
 function twoServers(web1: string, options: { scheduler?: string } = {}): string {
-  return `history: { path: ./history.db, flush_interval: 50ms }
-lvs: { ipvsadm: ${IPVSADM_DOUBLE}, resync_interval: 1s, command_timeout: 2s }
-virtual_servers:
-  web:
-    virtual: ${VIP}
-    forwarding: nat
-    scheduler: ${options.scheduler ?? 'wrr'}
-    interval: 200ms
-    timeout: 1s
-    fast_interval: 100ms
-    spread: 50ms
-    rise: 2
-    fall: 2
-    real_servers:
-      - { name: web1, ${web1} }
-      - { name: web2, address: 127.0.0.1, port: ${servers[1]!.port}, weight: 2 }
-    check: { type: http, path: /health }
-`;
+  const realServers = `      - { name: web1, ${web1} }\n      - { name: web2, address: 127.0.0.1, port: ${servers[1]!.port}, weight: 2 }`;
+  return config('', { ...options, realServers });
 }
 
 /** Waits until the daemon has read the table twice more: a sync has run to its end since now. */
