@@ -11,7 +11,13 @@ export function checkConfigCommand(): Command {
     .description('validate a config file: exit 0 when valid, else print every error and exit 1')
     .addOption(configOption())
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', examples(['vigil check-config -c /etc/vigil/vigil.yaml', 'vigil check-config -c new.yaml && systemctl reload vigil']))
+    .addHelpText(
+      'after',
+      `${examples(['vigil check-config -c /etc/vigil/vigil.yaml', 'vigil check-config -c new.yaml && systemctl reload vigil'])}
+TypeScript plugins in plugin_dirs are type-checked too: a type error is a warning on stderr
+(file:line:column); the config is still OK, since the plugin runs as written.
+`,
+    )
     .action(async (options: { config: string; json?: boolean }) => {
       try {
         const loaded = await loadConfig(options.config);
