@@ -62,10 +62,16 @@ function tableLines(headers: string[], rows: string[][]): string[] {
       if (length > widths[i]!) widths[i] = length;
     }
   }
+  // Padding taken from a list of blank strings, one per length: a lookup where padEnd is a call.
+  const blanks = [''];
+  for (let length = 1; length <= Math.max(...widths) + 2; length++) blanks.push(blanks[length - 1] + ' ');
   const last = headers.length - 1;
   const line = (cells: string[]) => {
     let text = '';
-    for (let i = 0; i < last; i++) text += `${(cells[i] ?? '').padEnd(widths[i]!)}  `;
+    for (let i = 0; i < last; i++) {
+      const cell = cells[i] ?? '';
+      text += cell + blanks[widths[i]! - cell.length + 2];
+    }
     return (text + (cells[last] ?? '')).trimEnd();
   };
   const lines = new Array<string>(rows.length + 1);
@@ -77,10 +83,16 @@ function tableLines(headers: string[], rows: string[][]): string[] {
 /** Availability as a percentage, truncated (never rounded up to 100%): 0.99995 → `99.995%`. */
 export function formatPercent(ratio: number | null): string {
   if (ratio === null) return '-';
-  // thousandths / 1000 prints with at most three decimals and no trailing zeros (99.9, 100, 0.001):
-  // the shortest text that reads back as that number. No regular expression on 10,000 rows.
-  const truncated = Math.floor(ratio * 100_000) / 1_000;
-  return `${truncated}%`;
+  // Whole thousandths of a percent, written with at most three decimals and no trailing zeros
+  // (99.9, 100, 0.001). Integers only: a report prints 10,000 of these, and turning a fraction
+  // into text is the slow part.
+  const thousandths = Math.floor(ratio * 100_000);
+  const whole = Math.floor(thousandths / 1_000);
+  const decimals = thousandths - whole * 1_000;
+  if (decimals === 0) return `${whole}%`;
+  if (decimals % 100 === 0) return `${whole}.${decimals / 100}%`;
+  if (decimals % 10 === 0) return `${whole}.${decimals < 100 ? '0' : ''}${decimals / 10}%`;
+  return `${whole}.${decimals < 10 ? '00' : decimals < 100 ? '0' : ''}${decimals}%`;
 }
 
 /** How long ago, for people: `4s ago`, `12m ago`. */
@@ -92,15 +104,18 @@ export function formatAgo(ms: number, now: number): string {
 export function formatShortDuration(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
-  // Plain variables, not a destructured array: a report formats 50,000 of these, uncompiled.
+  // Plain variables and one string per branch: a report formats 50,000 of these, uncompiled.
   const seconds = Math.round(ms / 1000);
-  const d = Math.floor(seconds / 86_400);
-  const h = Math.floor(seconds / 3_600) % 24;
-  const m = Math.floor(seconds / 60) % 60;
-  const s = seconds % 60;
-  if (d) return `${d}d${h ? `${h}h` : ''}`;
-  if (h) return `${h}h${m ? `${m}m` : ''}`;
-  return `${m}m${s ? `${s}s` : ''}`;
+  const days = Math.floor(seconds / 86_400);
+  if (days) {
+    const hours = Math.floor(seconds / 3_600) % 24;
+    return hours ? `${days}d${hours}h` : `${days}d`;
+  }
+  const hours = Math.floor(seconds / 3_600);
+  const minutes = Math.floor(seconds / 60) % 60;
+  if (hours) return minutes ? `${hours}h${minutes}m` : `${hours}h`;
+  const rest = seconds % 60;
+  return rest ? `${minutes}m${rest}s` : `${minutes}m`;
 }
 
 /** Latency for a table: `0.42ms`, `12ms`, `1.2s`. */
