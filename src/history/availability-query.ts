@@ -76,10 +76,10 @@ type GroupRow = [name: string, service: string | null, host: string | null, grp:
 
 // The columns a row of each grouping carries: the same four names, null where it carries none.
 const GROUP_COLUMNS: Record<Grouping, string> = {
-  target: 'key, service, host, grp',
-  service: 'service, service, NULL, min(grp)',
-  host: 'host, NULL, host, NULL',
-  group: 'grp, NULL, NULL, grp',
+  target: 'key AS name, service, host, grp',
+  service: 'service AS name, service, NULL AS host, min(grp) AS grp',
+  host: 'host AS name, NULL AS service, host, NULL AS grp',
+  group: 'grp AS name, NULL AS service, NULL AS host, grp',
 };
 
 export function queryAvailability(db: Database, filter: AvailabilityFilter, now: number = Date.now()): AvailabilityRow[] {
@@ -112,10 +112,15 @@ export function queryAvailability(db: Database, filter: AvailabilityFilter, now:
      GROUP BY t.id`;
   const grouped =
     by === 'target'
-      ? `SELECT ${GROUP_COLUMNS.target}, 1, watched, outages, downtime, longest FROM (${perTarget}) ORDER BY key`
-      : `SELECT ${GROUP_COLUMNS[by]}, count(*), sum(watched), sum(outages), sum(downtime), max(longest)
-           FROM (${perTarget}) GROUP BY ${by === 'group' ? 'grp' : by} ORDER BY min(key)`;
-  const groupRows = db.prepare(grouped).raw().all(params) as GroupRow[];
+      ? `SELECT ${GROUP_COLUMNS.target}, 1 AS targets, watched, outages, downtime, longest, key AS first FROM (${perTarget})`
+      : `SELECT ${GROUP_COLUMNS[by]}, count(*) AS targets, sum(watched) AS watched, sum(outages) AS outages, sum(downtime) AS downtime,
+                max(longest) AS longest, min(key) AS first
+           FROM (${perTarget}) GROUP BY ${by === 'group' ? 'grp' : by}`;
+  // The rows come back as one JSON text, in the order of each row's first target: better-sqlite3
+  // builds a row value by value (90,000 calls for 10,000 targets), JSON.parse builds them all in one.
+  const groupRows = JSON.parse(
+    db.prepare(`SELECT json_group_array(json_array(name, service, host, grp, targets, watched, outages, downtime, longest) ORDER BY first) FROM (${grouped})`).pluck().get(params) as string,
+  ) as GroupRow[];
   if (!groupRows.length) return [];
 
   // The pieces the sums left out, for the few targets they concern, tallied on those targets' rows.
