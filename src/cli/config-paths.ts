@@ -3,12 +3,11 @@
 // A config with a YAML syntax error (the usual state of one half-way through an edit) still gives
 // what could be read of these two keys, with a warning: `vigil reload` must be able to reach the
 // daemon to hear it refuse the file, and `vigil status` must work meanwhile.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as Yaml from 'yaml';
 import { resolveControlSocket, resolveHistoryPath } from '../config/paths.js';
 import { describeYamlError } from '../config/yaml-error-text.js';
-import { requireCommonJs } from '../require-commonjs.js';
+import { fs, requireCommonJs } from '../require-commonjs.js';
 
 export interface ConfigPaths {
   historyPath: string;
@@ -27,7 +26,7 @@ export async function readConfigPaths(configFile: string): Promise<ConfigPaths> 
   if (known) return known;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new Error(`cannot read config ${file}: ${reason} (give -c FILE, or set VIGIL_CONFIG)`);

@@ -1,9 +1,9 @@
 // The `vigil` command line. Each command's module is loaded only when that command runs (all of
 // them for help), so `vigil status` or `vigil history` does not pay for the daemon's code.
 import { Command } from './commander.js';
-import { setFlagsFromString } from 'node:v8';
 import { VERSION } from '../version.js';
 import { examples } from './config-option.js';
+import { requireCommonJs } from '../require-commonjs.js';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand(),
@@ -57,7 +57,7 @@ const requested = process.argv[2];
 // daemon runs for months, and reading a config of 10,000 targets (check-config, probe -c, import)
 // takes a third longer without it.
 const HISTORY_REPORTS = new Set(['history', 'availability', 'checks', 'timeline', 'alerts', 'actions', 'vrrp', 'status']);
-if (requested !== undefined && HISTORY_REPORTS.has(requested)) setFlagsFromString('--no-opt');
+if (requested !== undefined && HISTORY_REPORTS.has(requested)) (requireCommonJs('node:v8') as typeof import('node:v8')).setFlagsFromString('--no-opt');
 const versionOnly = requested === '--version' || requested === '-V';
 const wanted = versionOnly ? [] : requested !== undefined && requested in COMMANDS ? [COMMANDS[requested]!] : Object.values(COMMANDS);
 for (const load of wanted) program.addCommand(await load());

@@ -1,12 +1,21 @@
 // Opens the history database: WAL so the CLI reads while the daemon writes, schema migrated.
 import type BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { historyOpenError } from './open-errors.js';
 import { migrate, READABLE_FROM_VERSION, SCHEMA_VERSION } from './migrations.js';
-import { requireCommonJs } from '../require-commonjs.js';
+import { fs, requireCommonJs } from '../require-commonjs.js';
 
 const Database = requireCommonJs('better-sqlite3') as typeof BetterSqlite3;
+
+// better-sqlite3 finds its compiled addon through the `bindings` package, which looks in other
+// directories first, failing in each: it is named here where npm builds it, when it is there.
+const addon = (() => {
+  try {
+    return requireCommonJs.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  } catch {
+    return undefined; // left to better-sqlite3 to find, or to explain
+  }
+})();
 
 /** While running, a locked database must not stall the event loop: fail fast and retry later. */
 export const RUNTIME_BUSY_TIMEOUT_MS = 50;
@@ -30,8 +39,8 @@ const INCREMENTAL_AUTO_VACUUM = 2;
 export function openWritableDatabase(file: string, notice: (message: string) => void = () => undefined): BetterSqlite3.Database {
   let db: BetterSqlite3.Database | undefined;
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    db = new Database(file, { timeout: OPEN_BUSY_TIMEOUT_MS });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    db = new Database(file, { timeout: OPEN_BUSY_TIMEOUT_MS, nativeBinding: addon });
     prepare(db, file, notice);
     return db;
   } catch (err) {
@@ -66,7 +75,7 @@ export function openReadOnlyDatabase(file: string): BetterSqlite3.Database {
   let db: BetterSqlite3.Database;
   let version: number;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true, timeout: 2_000 });
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: 2_000, nativeBinding: addon });
     version = db.pragma('user_version', { simple: true }) as number;
   } catch (err) {
     const reason = (err as { code?: string }).code === 'SQLITE_CANTOPEN' ? 'no such database (has the daemon run yet?)' : (err as Error).message;
