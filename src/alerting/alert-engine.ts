@@ -131,6 +131,7 @@ export class AlertEngine {
       // Same name at another address (the supervisor started it afresh): so do its facts.
       if (facts && !targetMoved(facts.target, target)) facts.target = target;
       else {
+        if (facts) this.forgetRoutesOfMoved(id);
         const fresh = new TargetFacts(target, states.get(id) ?? 'unknown', outageFacts(this.options.history.openOutage(id)));
         if (memory?.facts) fresh.restore(memory.facts, brief);
         this.facts.set(id, fresh);
@@ -166,6 +167,24 @@ export class AlertEngine {
       if (plan.targets.has(target)) continue;
       this.routeStates.delete(key);
       this.store.forgetRouteState(alert, target);
+    }
+  }
+
+  /**
+   * What the routes of a target that moved had told of the old machine: the move closed its outage,
+   * as a removal does, so (as after a removal) no up alert is owed for it, and the actions hear of
+   * the new machine as of a target just added.
+   */
+  private forgetRoutesOfMoved(id: string): void {
+    for (const [key, state] of [...this.routeStates]) {
+      const [alert, target] = key.split('\u0000') as [string, string];
+      if (target !== id) continue;
+      if (state.downSent) {
+        const outage = state.outageId === undefined ? 'the old address' : `outage #${state.outageId} of the old address`;
+        this.log.info(`${id} moved: no up alert to ${alert} for ${outage}, which the move closed`, { event: 'alert-dropped', alert, target: id });
+      }
+      this.routeStates.delete(key);
+      this.store.forgetRouteState(alert, id);
     }
   }
 
