@@ -383,21 +383,32 @@ export class Supervisor extends EventEmitter {
       const target = record.planned.target;
       runOptions.timeoutMs = record.planned.timing.timeoutMs;
       const result = await runCheck(plugin, target, options, runOptions);
-      if (this.inFlight.cancelled) return;
-      // A reload meanwhile removed the target or moved it elsewhere: this result is the old machine's.
-      if (this.targets.get(target.id) !== record || targetMoved(target, record.planned.target)) return;
+      if (this.inFlight.cancelled || !this.stillChecks(record, target)) return;
       rememberRun(payload.previous, isSuccess(result), result.message, result.detail, this.now());
       this.observe(record, result);
       return;
     }
-    const records = payload.targetIds.map((id) => this.targets.get(id)).filter((record) => record !== undefined);
-    if (!records.length) return;
-    const results = await runGroupCheck(service.plugin, records.map((r) => r.planned.target), service.options, runOptions);
+    const checked = payload.targetIds.flatMap((id) => {
+      const record = this.targets.get(id);
+      return record ? [{ record, target: record.planned.target }] : [];
+    });
+    if (!checked.length) return;
+    const results = await runGroupCheck(service.plugin, checked.map(({ target }) => target), service.options, runOptions);
     if (this.inFlight.cancelled) return;
-    const failed = records.filter((record) => !isSuccess(results.get(record.planned.target.id)!)).map((record) => record.planned.target.name);
-    const first = results.get(records[0]!.planned.target.id)!;
+    const current = checked.filter(({ record, target }) => this.stillChecks(record, target));
+    if (!current.length) return;
+    const failed = current.filter(({ target }) => !isSuccess(results.get(target.id)!)).map(({ target }) => target.name);
+    const first = results.get(current[0]!.target.id)!;
     rememberRun(payload.previous, failed.length === 0, failed.join(' '), first.detail, this.now()); // mon's summary: the failed hosts
-    for (const record of records) this.observe(record, results.get(record.planned.target.id)!);
+    for (const { record, target } of current) this.observe(record, results.get(target.id)!);
+  }
+
+  /**
+   * Whether a result for `target` (as it was when its check began) still counts: not when a reload
+   * meanwhile removed the target or moved it to another machine, as the result is the old one's.
+   */
+  private stillChecks(record: TargetRecord, target: Target): boolean {
+    return this.targets.get(target.id) === record && !targetMoved(target, record.planned.target);
   }
 
   private observe(record: TargetRecord, result: CheckResult): void {
