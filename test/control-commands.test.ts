@@ -97,6 +97,41 @@ describe('control commands on the live daemon', () => {
   });
 
 
+  it('every: 0s alerts at each failed check and at nothing else: disable, enable, maintenance and ack send no repeat of their own', async () => {
+    const log = tmp.path('alerts.log');
+    // A plain exec alert appends "<kind> <target> <count>" per delivery.
+    tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET $VIGIL_COUNT" >> ${log}\n`);
+    const { chmodSync, readFileSync, existsSync } = await import('node:fs');
+    chmodSync(tmp.path('alert.sh'), 0o755);
+    writeFileSync(
+      configFile,
+      config().replace('rare-http: { group: rare, interval: 1h, spread: 10ms, check: { type: http } }', 'rare-http: { group: rare, interval: 1h, spread: 10ms, fall: 1, check: { type: http }, alerts: [{ alert: pager, every: 0s }] }') +
+        `alerts:\n  pager: { type: exec, convention: plain, command: ${tmp.path('alert.sh')} }\n`,
+    );
+    slow.behaviour.status = 503; // rare-http is DOWN at its first check, then checked again in an hour
+    const rare = `rare-http/127.0.0.1:${slow.port}`;
+    const daemon = start();
+    const down = await daemon.waitForLine(/rare-http\/\S+ UNKNOWN → DOWN/);
+    const lastCheckAt = async () => (await statusOf(rare)).target.lastCheckAt as number;
+    expect((await vigil('disable', rare)).code).toBe(0);
+    const checkedBefore = await lastCheckAt();
+    expect((await vigil('enable', rare)).code).toBe(0); // checks it again soon: a failed check, a repeat
+    await waitFor(async () => (await lastCheckAt()) > checkedBefore, 'the check that enable scheduled');
+    expect((await vigil('maintenance', 'start', rare)).code).toBe(0);
+    expect((await vigil('maintenance', 'stop', rare)).code).toBe(0);
+    expect((await vigil('check-now', rare)).code).toBe(0); // a failed check: a repeat
+    expect((await vigil('ack', rare, '-m', 'known')).code).toBe(0);
+    expect((await vigil('check-now', rare)).code).toBe(0); // acknowledged: no repeat
+    // Whatever was decided before the reload is logged before its end.
+    expect((await vigil('reload')).code).toBe(0);
+    const done = await daemon.waitForLine(/reload done/, { from: down.index });
+    const decided = daemon.lines.slice(down.index, done.index).flatMap((line) => /rare-http\/\S+: (\w+) alert to pager/.exec(line)?.[1] ?? []);
+    expect(decided).toEqual(['down', 'repeat', 'repeat']);
+    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+    await waitFor(() => lines().length >= 3, 'three alerts delivered');
+    expect(lines()).toEqual([`down ${rare} 1`, `repeat ${rare} 2`, `repeat ${rare} 3`]);
+  });
+
   it('disable: the host is not probed any more, also after a restart; enable: it is again', async () => {
     let daemon = start();
     await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);

@@ -220,7 +220,7 @@ export class AlertEngine {
     // A result that disagrees with the state is followed by a transition (or is not yet one):
     // deciding now would, say, send a repeat for a target that is coming back.
     const agrees = isSuccess(result) ? facts.state === 'up' : facts.state === 'down';
-    if (agrees) this.evaluate(target.id);
+    if (agrees) this.evaluate(target.id, true);
     this.parents.answered(target.id);
   }
 
@@ -232,7 +232,7 @@ export class AlertEngine {
       const flap = this.flaps.get(target.id)?.onTransition(transition.at);
       if (flap) this.flapChanged(target.id, flap);
     }
-    this.evaluate(target.id);
+    this.evaluate(target.id, true);
   }
 
   /** Every result goes to the routed alerts that observe results, unless maintenance holds them. */
@@ -289,8 +289,8 @@ export class AlertEngine {
     });
   }
 
-  /** Asks every route of the target what to send now, and sends it. */
-  private evaluate(id: string): void {
+  /** Asks every route of the target what to send now, and sends it; `atCheck`: at a result of its check. */
+  private evaluate(id: string, atCheck = false): void {
     const plan = this.plan;
     const facts = this.facts.get(id);
     const service = plan?.targets.get(id)?.service;
@@ -300,6 +300,7 @@ export class AlertEngine {
     const maintenance = this.inMaintenance(flags, now);
     const base: Omit<Situation, 'held'> = {
       now,
+      atCheck,
       state: facts.state,
       previousState: facts.previousState,
       outageId: facts.state === 'down' ? facts.outage?.id : undefined,
