@@ -274,6 +274,61 @@ describe('control commands on the live daemon', () => {
     expect(unknown.stderr).toMatch(/no target matches service nope \(services: rare-http, web-http\)/);
   });
 
+  it('--json answers: the shapes docs/cli.md gives; a refusal prints no JSON', async () => {
+    const json = async (...args: string[]) => {
+      const result = await vigil(...args, '--json');
+      expect(result.stderr).toBe('');
+      return { code: result.code, answer: JSON.parse(result.stdout) };
+    };
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await web2.stop();
+    await daemon.waitForLine(/web-http\/web2 \S+ → DOWN/);
+    const [web1Id, web2Id] = ['web-http/web1', 'web-http/web2'];
+
+    expect(await json('disable', web1Id, '--reason', 'disk')).toEqual({ code: 0, answer: { matched: [web1Id], changed: [web1Id] } });
+    expect(await json('disable', web1Id)).toEqual({ code: 0, answer: { matched: [web1Id], changed: [] } });
+    expect(await json('enable', 'web-http')).toEqual({ code: 0, answer: { matched: [web1Id, web2Id], changed: [web1Id] } });
+
+    const acked = await json('ack', 'web-http', '-m', 'disk', '--by', 'alice');
+    expect(acked).toEqual({ code: 0, answer: { acknowledged: [{ target: web2Id, outageId: expect.any(Number) }], notDown: [web1Id] } });
+    const again = await json('ack', web2Id, '-m', 'again');
+    expect(again.answer.acknowledged[0].replaced).toEqual({ at: expect.any(Number), by: 'alice', comment: 'disk' });
+    const nothing = await vigil('ack', web1Id, '-m', 'x', '--json');
+    expect([nothing.code, nothing.stdout, nothing.stderr]).toEqual([1, '', `vigil ack: nothing to acknowledge: ${web1Id} is not DOWN\n`]);
+
+    const started = await json('maintenance', 'start', web2Id, '--for', '2h', '--reason', 'kernel');
+    expect(started).toEqual({ code: 0, answer: { matched: [web2Id], changed: [web2Id], updated: [], maintenance: { [web2Id]: { until: expect.any(Number), reason: 'kernel' } } } });
+    expect(await json('maintenance', 'start', 'web-http')).toEqual({
+      code: 0,
+      answer: { matched: [web1Id, web2Id], changed: [web1Id], updated: [], maintenance: { [web1Id]: {}, [web2Id]: started.answer.maintenance[web2Id] } },
+    });
+    const reworded = await json('maintenance', 'start', web2Id, '--reason', 'firmware');
+    expect(reworded.answer).toMatchObject({ changed: [web2Id], updated: [web2Id], maintenance: { [web2Id]: { reason: 'firmware' } } });
+    expect(await json('maintenance', 'stop', 'web-http')).toEqual({ code: 0, answer: { matched: [web1Id, web2Id], changed: [web1Id, web2Id] } });
+
+    const checked = await json('check-now', 'web-http');
+    expect(checked.code).toBe(0);
+    expect(checked.answer.scheduled.sort()).toEqual([web1Id, web2Id]);
+    expect(checked.answer.pending).toEqual([]);
+    expect(checked.answer.results.sort((a: { target: string }, b: { target: string }) => a.target.localeCompare(b.target))).toEqual([
+      { target: web1Id, status: 'up', message: `HTTP 200 from http://127.0.0.1:${web1.port}/`, latencyMs: expect.any(Number), state: 'up' },
+      { target: web2Id, status: 'down', message: expect.stringMatching(/^connection refused/), latencyMs: expect.any(Number), state: 'down' },
+    ]);
+    expect((await json('check-now', web1Id, '--no-wait')).answer).toEqual({ scheduled: [web1Id], results: [], pending: [] });
+    await vigil('disable', web1Id);
+    expect(await json('check-now', web1Id)).toEqual({ code: 1, answer: { scheduled: [], results: [], pending: [] } }); // nothing checked: exit 1 as without --json
+
+    writeFileSync(configFile, config('300ms'));
+    expect(await json('reload')).toEqual({
+      code: 0,
+      answer: { ok: true, changes: ['~ service web-http: interval 100ms → 300ms; down_interval 100ms → 300ms', '1 target(s) unchanged'], errors: [], restartNeeded: [] },
+    });
+    const unknown = await vigil('disable', 'nosuch', '--json');
+    expect([unknown.code, unknown.stdout]).toEqual([1, '']);
+    expect(unknown.stderr).toMatch(/^vigil disable: no target matches service nosuch/);
+  });
+
   it('reload: a changed config is applied and the changes listed; a broken one is refused with its errors', async () => {
     const daemon = start();
     await daemon.waitForLine(/running/);
