@@ -103,7 +103,7 @@ export function targetId(service: string, hostName: string): string {
 const endpointOf = (target: Target) => joinHostPort(target.address, target.port);
 
 /** A target that kept its name but now points at another address or port: another machine. */
-export function targetMoved(before: Target, after: Target): boolean {
+export function targetMoved(before: Pick<Target, 'address' | 'port'>, after: Pick<Target, 'address' | 'port'>): boolean {
   return before.address !== after.address || before.port !== after.port;
 }
 

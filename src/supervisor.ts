@@ -262,9 +262,7 @@ export class Supervisor extends EventEmitter {
       if (record && targetMoved(record.planned.target, planned.target)) {
         // Same name, another machine: what was known of the old one (state, outage, its
         // acknowledgement) says nothing of this one. It starts afresh, like a target just added.
-        const endpoint = joinHostPort(planned.target.address, planned.target.port);
-        const closed = this.options.history.closeForMovedTarget(id, now, endpoint);
-        this.options.log.info(`${id} moved to ${endpoint}: checked afresh${closed ? `; closed outage #${closed.id}` : ''}`);
+        this.startMovedAfresh(planned.target, now, '');
         record.planned = planned;
         record.machine = new TargetStateMachine(rules, now);
         if (record.flags.acknowledged) {
@@ -278,6 +276,10 @@ export class Supervisor extends EventEmitter {
         record.machine.rules = rules; // state and counters carry over
         continue;
       }
+      // The config was edited while the daemon was stopped to put another machine under this name:
+      // as at a reload (its state and open outage, as restored, would be the old machine's).
+      const recorded = this.options.history.recordedEndpoint(id);
+      if (!previous && recorded && targetMoved(recorded, planned.target)) this.startMovedAfresh(planned.target, now, ' while the daemon was stopped');
       this.options.history.ensureTarget(planned.target, now);
       const machine = new TargetStateMachine(rules, now, this.options.history.restoredState(id));
       this.targets.set(id, { planned, machine, flags: this.options.history.restoredFlags(id) ?? {} });
@@ -288,6 +290,14 @@ export class Supervisor extends EventEmitter {
     this.maintenanceExpiry.arm(); // restored maintenance may have ended while the daemon was down
     if (diff) for (const line of describeDiff(diff)) this.options.log.info(`reload: ${line}`);
     return diff;
+  }
+
+  /** Closes the old machine's outage and forgets its state; the alert engine hears of it ('moved'). */
+  private startMovedAfresh(target: Target, now: number, when: string): void {
+    const endpoint = joinHostPort(target.address, target.port);
+    const closed = this.options.history.closeForMovedTarget(target.id, now, endpoint);
+    this.options.log.info(`${target.id} moved to ${endpoint}${when}: checked afresh${closed ? `; closed outage #${closed.id}` : ''}`);
+    this.emit('moved', { targetId: target.id });
   }
 
   start(): void {

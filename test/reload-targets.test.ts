@@ -143,4 +143,21 @@ describe('reload: the alerts of a target that moved', () => {
     await waitFor(() => alerts().length >= 3, 'the up alert of the new machine');
     expect(alerts()).toEqual(['down web-http/web1 1', 'down web-http/web1 2', 'up web-http/web1 2']);
   });
+
+  it('moved while the daemon was stopped: the next start closes the old outage, checks the new machine afresh and owes no up alert', async () => {
+    configFile = tmp.write('vigil.yaml', alerting(deadPort));
+    let daemon = start();
+    await waitFor(() => alerts().length === 1, 'the down alert of the old machine');
+    expect(await daemon.stop()).toBe(0);
+    tmp.write('vigil.yaml', alerting(up.port)); // edited while stopped
+    daemon = start();
+    const moved = await daemon.waitForLine(/web-http\/web1 moved to 127\.0\.0\.1:\d+ while the daemon was stopped: checked afresh; closed outage #1/);
+    await daemon.waitForLine(/web-http\/web1 moved: no up alert to pager for outage #1 of the old address, which the move closed/);
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/, { from: moved.index });
+    up.behaviour.status = 503;
+    await waitFor(() => alerts().length >= 2, 'the down alert of the new machine');
+    expect(alerts()).toEqual(['down web-http/web1 1', 'down web-http/web1 2']);
+    const [outage] = readOutages(tmp.path('history.db'));
+    expect(outage!.end_message).toBe(`address changed to 127.0.0.1:${up.port}`);
+  });
 });

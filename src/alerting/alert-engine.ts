@@ -107,6 +107,7 @@ export class AlertEngine {
     options.host.on('result', (event: ResultEvent) => this.onResult(event));
     options.host.on('transition', (event: TransitionEvent) => this.onTransition(event));
     options.host.on('flags', ({ targetId }: { targetId: string }) => this.evaluate(targetId));
+    options.host.on('moved', ({ targetId }: { targetId: string }) => this.forgetRoutesOfMoved(targetId));
   }
 
   /** Deliveries waiting or being retried. */
@@ -131,7 +132,6 @@ export class AlertEngine {
       // Same name at another address (the supervisor started it afresh): so do its facts.
       if (facts && !targetMoved(facts.target, target)) facts.target = target;
       else {
-        if (facts) this.forgetRoutesOfMoved(id);
         const fresh = new TargetFacts(target, states.get(id) ?? 'unknown', outageFacts(this.options.history.openOutage(id)));
         if (memory?.facts) fresh.restore(memory.facts, brief);
         this.facts.set(id, fresh);
