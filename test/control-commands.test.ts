@@ -112,7 +112,7 @@ describe('control commands on the live daemon', () => {
     const rare = `rare-http/127.0.0.1:${slow.port}`;
     const daemon = start();
     const down = await daemon.waitForLine(/rare-http\/\S+ UNKNOWN → DOWN/);
-    const lastCheckAt = async () => (await statusOf(rare)).target.lastCheckAt as number;
+    const lastCheckAt = async () => (JSON.parse((await vigil('status', '--json')).stdout).targets as Array<{ id: string; lastCheckAt: number }>).find((t) => t.id === rare)!.lastCheckAt;
     expect((await vigil('disable', rare)).code).toBe(0);
     const checkedBefore = await lastCheckAt();
     expect((await vigil('enable', rare)).code).toBe(0); // checks it again soon: a failed check, a repeat
