@@ -17,7 +17,7 @@ import type { TimePeriod } from './alerting/time-period.js';
 import type { AlertConfig } from './alerting/alert-policy.js';
 import type { ConfigSources, LoadedConfig } from './config/load-config.js';
 import { formatDuration } from './config/duration.js';
-import { parseHostEntry, type Host } from './config/host-entry.js';
+import { joinHostPort, parseHostEntry, type Host } from './config/host-entry.js';
 import type { Config, ServiceConfig } from './config/schema.js';
 import { allOfChecks } from './check-all.js';
 import { expandVirtualServers } from './lvs/virtual-server-plan.js';
@@ -100,8 +100,10 @@ export function targetId(service: string, hostName: string): string {
   return `${service}/${hostName}`;
 }
 
+const endpointOf = (target: Target) => joinHostPort(target.address, target.port);
+
 /** A target that kept its name but now points at another address or port: another machine. */
-export function targetMoved(before: Target, after: Target): boolean {
+export function targetMoved(before: Pick<Target, 'address' | 'port'>, after: Pick<Target, 'address' | 'port'>): boolean {
   return before.address !== after.address || before.port !== after.port;
 }
 
@@ -218,7 +220,7 @@ export interface PlanDiff {
   changedServices: Map<string, string[]>;
   addedTargets: string[];
   removedTargets: string[];
-  /** Targets whose own check or timing (a real server's) changed while their service did not, with what changed. */
+  /** Targets that moved (same name, another address or port), or whose own check or timing (a real server's) changed while their service did not, with what changed. */
   changedTargets: Map<string, string[]>;
   unchangedTargets: number;
 }
@@ -263,12 +265,17 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   const same = sameJsonOnce();
   for (const [id, planned] of after.targets) {
     const previous = before.targets.get(id);
-    if (!previous || changedServices.has(planned.service.name)) continue;
+    if (!previous) continue;
     const changes: string[] = [];
-    if (previous.check.checkType !== planned.check.checkType || !same(previous.check.options, planned.check.options)) changes.push('its own check changed');
-    if (!same(previous.timing, planned.timing)) changes.push('its own timing changed');
+    // Another machine under the same name, whatever else changed: it is checked afresh.
+    if (targetMoved(previous.target, planned.target)) changes.push(`moved ${endpointOf(previous.target)} → ${endpointOf(planned.target)}`);
+    const serviceChanged = changedServices.has(planned.service.name);
+    if (!serviceChanged) {
+      if (previous.check.checkType !== planned.check.checkType || !same(previous.check.options, planned.check.options)) changes.push('its own check changed');
+      if (!same(previous.timing, planned.timing)) changes.push('its own timing changed');
+    }
     if (changes.length) changedTargets.set(id, changes);
-    else unchangedTargets++;
+    else if (!serviceChanged) unchangedTargets++;
   }
   return {
     addedServices: [...after.services.keys()].filter((name) => !before.services.has(name)),

@@ -262,9 +262,7 @@ export class Supervisor extends EventEmitter {
       if (record && targetMoved(record.planned.target, planned.target)) {
         // Same name, another machine: what was known of the old one (state, outage, its
         // acknowledgement) says nothing of this one. It starts afresh, like a target just added.
-        const endpoint = joinHostPort(planned.target.address, planned.target.port);
-        const closed = this.options.history.closeForMovedTarget(id, now, endpoint);
-        this.options.log.info(`${id} moved to ${endpoint}: checked afresh${closed ? `; closed outage #${closed.id}` : ''}`);
+        this.startMovedAfresh(planned.target, now, '');
         record.planned = planned;
         record.machine = new TargetStateMachine(rules, now);
         if (record.flags.acknowledged) {
@@ -278,6 +276,10 @@ export class Supervisor extends EventEmitter {
         record.machine.rules = rules; // state and counters carry over
         continue;
       }
+      // The config was edited while the daemon was stopped to put another machine under this name:
+      // as at a reload (its state and open outage, as restored, would be the old machine's).
+      const recorded = this.options.history.recordedEndpoint(id);
+      if (!previous && recorded && targetMoved(recorded, planned.target)) this.startMovedAfresh(planned.target, now, ' while the daemon was stopped');
       this.options.history.ensureTarget(planned.target, now);
       const machine = new TargetStateMachine(rules, now, this.options.history.restoredState(id));
       this.targets.set(id, { planned, machine, flags: this.options.history.restoredFlags(id) ?? {} });
@@ -288,6 +290,14 @@ export class Supervisor extends EventEmitter {
     this.maintenanceExpiry.arm(); // restored maintenance may have ended while the daemon was down
     if (diff) for (const line of describeDiff(diff)) this.options.log.info(`reload: ${line}`);
     return diff;
+  }
+
+  /** Closes the old machine's outage and forgets its state; the alert engine hears of it ('moved'). */
+  private startMovedAfresh(target: Target, now: number, when: string): void {
+    const endpoint = joinHostPort(target.address, target.port);
+    const closed = this.options.history.closeForMovedTarget(target.id, now, endpoint);
+    this.options.log.info(`${target.id} moved to ${endpoint}${when}: checked afresh${closed ? `; closed outage #${closed.id}` : ''}`);
+    this.emit('moved', { targetId: target.id });
   }
 
   start(): void {
@@ -383,21 +393,32 @@ export class Supervisor extends EventEmitter {
       const target = record.planned.target;
       runOptions.timeoutMs = record.planned.timing.timeoutMs;
       const result = await runCheck(plugin, target, options, runOptions);
-      if (this.inFlight.cancelled) return;
-      // A reload meanwhile removed the target or moved it elsewhere: this result is the old machine's.
-      if (this.targets.get(target.id) !== record || targetMoved(target, record.planned.target)) return;
+      if (this.inFlight.cancelled || !this.stillChecks(record, target)) return;
       rememberRun(payload.previous, isSuccess(result), result.message, result.detail, this.now());
       this.observe(record, result);
       return;
     }
-    const records = payload.targetIds.map((id) => this.targets.get(id)).filter((record) => record !== undefined);
-    if (!records.length) return;
-    const results = await runGroupCheck(service.plugin, records.map((r) => r.planned.target), service.options, runOptions);
+    const checked = payload.targetIds.flatMap((id) => {
+      const record = this.targets.get(id);
+      return record ? [{ record, target: record.planned.target }] : [];
+    });
+    if (!checked.length) return;
+    const results = await runGroupCheck(service.plugin, checked.map(({ target }) => target), service.options, runOptions);
     if (this.inFlight.cancelled) return;
-    const failed = records.filter((record) => !isSuccess(results.get(record.planned.target.id)!)).map((record) => record.planned.target.name);
-    const first = results.get(records[0]!.planned.target.id)!;
+    const current = checked.filter(({ record, target }) => this.stillChecks(record, target));
+    if (!current.length) return;
+    const failed = current.filter(({ target }) => !isSuccess(results.get(target.id)!)).map(({ target }) => target.name);
+    const first = results.get(current[0]!.target.id)!;
     rememberRun(payload.previous, failed.length === 0, failed.join(' '), first.detail, this.now()); // mon's summary: the failed hosts
-    for (const record of records) this.observe(record, results.get(record.planned.target.id)!);
+    for (const { record, target } of current) this.observe(record, results.get(target.id)!);
+  }
+
+  /**
+   * Whether a result for `target` (as it was when its check began) still counts: not when a reload
+   * meanwhile removed the target or moved it to another machine, as the result is the old one's.
+   */
+  private stillChecks(record: TargetRecord, target: Target): boolean {
+    return this.targets.get(target.id) === record && !targetMoved(target, record.planned.target);
   }
 
   private observe(record: TargetRecord, result: CheckResult): void {

@@ -203,6 +203,7 @@ describe('route decisions', () => {
   const route: RoutePlan = { alert: 'pager', mode: 'notify', policy: { after: { consecutive: 3 }, up: true, startup: false } };
   const situation = (over: Partial<Situation>): Situation => ({
     now: 1_000_000,
+    atCheck: true,
     state: 'down',
     previousState: 'up',
     outageId: 5,
@@ -234,6 +235,14 @@ describe('route decisions', () => {
     expect(at(1_000_000 + 3_300_000)).toBeUndefined(); // the check 55 minutes later
     const early = at(1_000_000 + 3_600_000 - 3); // the check an hour later, 3 ms ahead of its phase
     expect(isDecision(early) && early.kind).toBe('repeat');
+  });
+
+  it('every: 0s repeats at each check, not when asked again by a flag change', () => {
+    const everyCheck: RoutePlan = { ...route, policy: { ...route.policy, everyMs: 0 } };
+    const alerted: RouteState = { outageId: 5, downSent: true, sent: 1, lastSentAt: 1_000_000, told: 'down' };
+    const check = decide(everyCheck, alerted, situation({ consecutiveFailures: 9, now: 1_000_100 }));
+    expect(isDecision(check) && check.kind).toBe('repeat');
+    expect(decide(everyCheck, alerted, situation({ consecutiveFailures: 9, now: 1_000_100, atCheck: false }))).toBeUndefined();
   });
 
   it('a new outage starts counting again; a recovery owes an up alert only after a down alert', () => {

@@ -97,6 +97,41 @@ describe('control commands on the live daemon', () => {
   });
 
 
+  it('every: 0s alerts at each failed check and at nothing else: disable, enable, maintenance and ack send no repeat of their own', async () => {
+    const log = tmp.path('alerts.log');
+    // A plain exec alert appends "<kind> <target> <count>" per delivery.
+    tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET $VIGIL_COUNT" >> ${log}\n`);
+    const { chmodSync, readFileSync, existsSync } = await import('node:fs');
+    chmodSync(tmp.path('alert.sh'), 0o755);
+    writeFileSync(
+      configFile,
+      config().replace('rare-http: { group: rare, interval: 1h, spread: 10ms, check: { type: http } }', 'rare-http: { group: rare, interval: 1h, spread: 10ms, fall: 1, check: { type: http }, alerts: [{ alert: pager, every: 0s }] }') +
+        `alerts:\n  pager: { type: exec, convention: plain, command: ${tmp.path('alert.sh')} }\n`,
+    );
+    slow.behaviour.status = 503; // rare-http is DOWN at its first check, then checked again in an hour
+    const rare = `rare-http/127.0.0.1:${slow.port}`;
+    const daemon = start();
+    const down = await daemon.waitForLine(/rare-http\/\S+ UNKNOWN → DOWN/);
+    const lastCheckAt = async () => (JSON.parse((await vigil('status', '--json')).stdout).targets as Array<{ id: string; lastCheckAt: number }>).find((t) => t.id === rare)!.lastCheckAt;
+    expect((await vigil('disable', rare)).code).toBe(0);
+    const checkedBefore = await lastCheckAt();
+    expect((await vigil('enable', rare)).code).toBe(0); // checks it again soon: a failed check, a repeat
+    await waitFor(async () => (await lastCheckAt()) > checkedBefore, 'the check that enable scheduled');
+    expect((await vigil('maintenance', 'start', rare)).code).toBe(0);
+    expect((await vigil('maintenance', 'stop', rare)).code).toBe(0);
+    expect((await vigil('check-now', rare)).code).toBe(0); // a failed check: a repeat
+    expect((await vigil('ack', rare, '-m', 'known')).code).toBe(0);
+    expect((await vigil('check-now', rare)).code).toBe(0); // acknowledged: no repeat
+    // Whatever was decided before the reload is logged before its end.
+    expect((await vigil('reload')).code).toBe(0);
+    const done = await daemon.waitForLine(/reload done/, { from: down.index });
+    const decided = daemon.lines.slice(down.index, done.index).flatMap((line) => /rare-http\/\S+: (\w+) alert to pager/.exec(line)?.[1] ?? []);
+    expect(decided).toEqual(['down', 'repeat', 'repeat']);
+    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+    await waitFor(() => lines().length >= 3, 'three alerts delivered');
+    expect(lines()).toEqual([`down ${rare} 1`, `repeat ${rare} 2`, `repeat ${rare} 3`]);
+  });
+
   it('disable: the host is not probed any more, also after a restart; enable: it is again', async () => {
     let daemon = start();
     await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
@@ -237,6 +272,61 @@ describe('control commands on the live daemon', () => {
     const unknown = await vigil('check-now', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no target matches service nope \(services: rare-http, web-http\)/);
+  });
+
+  it('--json answers: the shapes docs/cli.md gives; a refusal prints no JSON', async () => {
+    const json = async (...args: string[]) => {
+      const result = await vigil(...args, '--json');
+      expect(result.stderr).toBe('');
+      return { code: result.code, answer: JSON.parse(result.stdout) };
+    };
+    const daemon = start();
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await web2.stop();
+    await daemon.waitForLine(/web-http\/web2 \S+ → DOWN/);
+    const [web1Id, web2Id] = ['web-http/web1', 'web-http/web2'];
+
+    expect(await json('disable', web1Id, '--reason', 'disk')).toEqual({ code: 0, answer: { matched: [web1Id], changed: [web1Id] } });
+    expect(await json('disable', web1Id)).toEqual({ code: 0, answer: { matched: [web1Id], changed: [] } });
+    expect(await json('enable', 'web-http')).toEqual({ code: 0, answer: { matched: [web1Id, web2Id], changed: [web1Id] } });
+
+    const acked = await json('ack', 'web-http', '-m', 'disk', '--by', 'alice');
+    expect(acked).toEqual({ code: 0, answer: { acknowledged: [{ target: web2Id, outageId: expect.any(Number) }], notDown: [web1Id] } });
+    const again = await json('ack', web2Id, '-m', 'again');
+    expect(again.answer.acknowledged[0].replaced).toEqual({ at: expect.any(Number), by: 'alice', comment: 'disk' });
+    const nothing = await vigil('ack', web1Id, '-m', 'x', '--json');
+    expect([nothing.code, nothing.stdout, nothing.stderr]).toEqual([1, '', `vigil ack: nothing to acknowledge: ${web1Id} is not DOWN\n`]);
+
+    const started = await json('maintenance', 'start', web2Id, '--for', '2h', '--reason', 'kernel');
+    expect(started).toEqual({ code: 0, answer: { matched: [web2Id], changed: [web2Id], updated: [], maintenance: { [web2Id]: { until: expect.any(Number), reason: 'kernel' } } } });
+    expect(await json('maintenance', 'start', 'web-http')).toEqual({
+      code: 0,
+      answer: { matched: [web1Id, web2Id], changed: [web1Id], updated: [], maintenance: { [web1Id]: {}, [web2Id]: started.answer.maintenance[web2Id] } },
+    });
+    const reworded = await json('maintenance', 'start', web2Id, '--reason', 'firmware');
+    expect(reworded.answer).toMatchObject({ changed: [web2Id], updated: [web2Id], maintenance: { [web2Id]: { reason: 'firmware' } } });
+    expect(await json('maintenance', 'stop', 'web-http')).toEqual({ code: 0, answer: { matched: [web1Id, web2Id], changed: [web1Id, web2Id] } });
+
+    const checked = await json('check-now', 'web-http');
+    expect(checked.code).toBe(0);
+    expect(checked.answer.scheduled.sort()).toEqual([web1Id, web2Id]);
+    expect(checked.answer.pending).toEqual([]);
+    expect(checked.answer.results.sort((a: { target: string }, b: { target: string }) => a.target.localeCompare(b.target))).toEqual([
+      { target: web1Id, status: 'up', message: `HTTP 200 from http://127.0.0.1:${web1.port}/`, latencyMs: expect.any(Number), state: 'up' },
+      { target: web2Id, status: 'down', message: expect.stringMatching(/^connection refused/), latencyMs: expect.any(Number), state: 'down' },
+    ]);
+    expect((await json('check-now', web1Id, '--no-wait')).answer).toEqual({ scheduled: [web1Id], results: [], pending: [] });
+    await vigil('disable', web1Id);
+    expect(await json('check-now', web1Id)).toEqual({ code: 1, answer: { scheduled: [], results: [], pending: [] } }); // nothing checked: exit 1 as without --json
+
+    writeFileSync(configFile, config('300ms'));
+    expect(await json('reload')).toEqual({
+      code: 0,
+      answer: { ok: true, changes: ['~ service web-http: interval 100ms → 300ms; down_interval 100ms → 300ms', '1 target(s) unchanged'], errors: [], restartNeeded: [] },
+    });
+    const unknown = await vigil('disable', 'nosuch', '--json');
+    expect([unknown.code, unknown.stdout]).toEqual([1, '']);
+    expect(unknown.stderr).toMatch(/^vigil disable: no target matches service nosuch/);
   });
 
   it('reload: a changed config is applied and the changes listed; a broken one is refused with its errors', async () => {

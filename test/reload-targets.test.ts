@@ -1,5 +1,6 @@
 // Reloads that edit targets in place, against the real `bin/vigil` and HTTP servers on loopback:
 // what an operator's edit does to a target's state, its outage and its operator flags.
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOutages } from './helpers/history-db.js';
@@ -110,5 +111,53 @@ describe('reload: operator flags', () => {
     daemon = start();
     await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/); // checked again, not silently disabled
     expect((await statusOf('web-http/web2'))!.flags).toEqual({});
+  });
+});
+
+describe('reload: the alerts of a target that moved', () => {
+  /** A config whose service alerts through a plain exec script appending "<kind> <target> <outage>" per alert. */
+  function alerting(web1Port: number): string {
+    const script = tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET $VIGIL_OUTAGE_ID" >> ${tmp.path('alerts.log')}\n`);
+    chmodSync(script, 0o755);
+    return config(web1Port).replace('check: { type: http } }', 'check: { type: http }, alerts: [pager] }') + `alerts:\n  pager: { type: exec, convention: plain, command: ${script} }\n`;
+  }
+  const alerts = () => (existsSync(tmp.path('alerts.log')) ? readFileSync(tmp.path('alerts.log'), 'utf8').trim().split('\n') : []);
+
+  it('the old machine\'s outage, alerted down, ends with the move and owes no up alert; the new machine\'s outages are alerted as its own', async () => {
+    configFile = tmp.write('vigil.yaml', alerting(deadPort));
+    const daemon = start();
+    await waitFor(() => alerts().length === 1, 'the down alert of the old machine');
+    expect(alerts()).toEqual(['down web-http/web1 1']);
+    tmp.write('vigil.yaml', alerting(up.port));
+    const reload = await vigil('reload');
+    expect(reload.code).toBe(0);
+    expect(reload.stdout).toContain(`~ target web-http/web1: moved 127.0.0.1:${deadPort} → 127.0.0.1:${up.port}`);
+    expect(reload.stdout).toContain('0 target(s) unchanged');
+    const moved = await daemon.waitForLine(/web-http\/web1 moved to 127\.0\.0\.1:\d+: checked afresh; closed outage #1/);
+    await daemon.waitForLine(/web-http\/web1 moved: no up alert to pager for outage #1 of the old address, which the move closed/);
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/, { from: moved.index });
+    // The new machine fails and comes back: its own outage is alerted, down then up.
+    up.behaviour.status = 503;
+    await waitFor(() => alerts().length >= 2, 'the down alert of the new machine');
+    up.behaviour.status = 200;
+    await waitFor(() => alerts().length >= 3, 'the up alert of the new machine');
+    expect(alerts()).toEqual(['down web-http/web1 1', 'down web-http/web1 2', 'up web-http/web1 2']);
+  });
+
+  it('moved while the daemon was stopped: the next start closes the old outage, checks the new machine afresh and owes no up alert', async () => {
+    configFile = tmp.write('vigil.yaml', alerting(deadPort));
+    let daemon = start();
+    await waitFor(() => alerts().length === 1, 'the down alert of the old machine');
+    expect(await daemon.stop()).toBe(0);
+    tmp.write('vigil.yaml', alerting(up.port)); // edited while stopped
+    daemon = start();
+    const moved = await daemon.waitForLine(/web-http\/web1 moved to 127\.0\.0\.1:\d+ while the daemon was stopped: checked afresh; closed outage #1/);
+    await daemon.waitForLine(/web-http\/web1 moved: no up alert to pager for outage #1 of the old address, which the move closed/);
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/, { from: moved.index });
+    up.behaviour.status = 503;
+    await waitFor(() => alerts().length >= 2, 'the down alert of the new machine');
+    expect(alerts()).toEqual(['down web-http/web1 1', 'down web-http/web1 2']);
+    const [outage] = readOutages(tmp.path('history.db'));
+    expect(outage!.end_message).toBe(`address changed to 127.0.0.1:${up.port}`);
   });
 });

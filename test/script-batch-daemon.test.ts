@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closedPort } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
-import { VigilDaemon } from './helpers/vigil-process.js';
+import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 
 const TCP_MONITOR = '/usr/lib/mon/mon.d/tcp.monitor';
 const tmp = tempDir();
@@ -100,6 +100,53 @@ services:
     expect(after).toMatchObject({ first: '0', summary: '' }); // the failure streak ended
     expect(Number(after.failure)).toBeGreaterThan(1_700_000_000); // the last failure is still known
     await daemon.stop();
+  });
+});
+
+describe('a batch check in flight when a reload moves one of its hosts', () => {
+  it("the moved host's result from the old address is discarded; the other host's counts", async () => {
+    const started = tmp.path('slow-started');
+    const release = tmp.path('slow-release');
+    // A mon monitor that, given the old address 127.0.0.2, waits until told to go on and then
+    // reports both hosts failing; given any other hosts, all pass.
+    const monitor = tmp.write(
+      'slow.monitor',
+      `#!/bin/sh
+case " $* " in *" 127.0.0.2 "*)
+  touch ${started}
+  while [ ! -e ${release} ]; do sleep 0.05; done
+  echo "127.0.0.1 127.0.0.2"; echo "127.0.0.1 failed in the slow run"; echo "127.0.0.2 failed in the slow run"; exit 1;;
+esac
+exit 0
+`,
+    );
+    chmodSync(monitor, 0o755);
+    const config = (web1: string) => `history: { path: ./history-moved.db, flush_interval: 50ms }
+control: { socket: ./moved.sock }
+defaults: { interval: 200ms, timeout: 20s, fall: 1, rise: 1, fast_interval: 100ms, spread: 10ms }
+hostgroups:
+  pool:
+    - { name: web1, address: ${web1} }
+    - { name: web2, address: 127.0.0.1 }
+services:
+  pool-mon:
+    group: pool
+    batch: true
+    check: { type: script, convention: mon, command: ${monitor} }
+`;
+    const file = tmp.write('vigil-moved.yaml', config('127.0.0.2'));
+    const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
+    cleanups.push(() => daemon.stop());
+    await waitFor(() => existsSync(started), 'the slow run to start');
+    tmp.write('vigil-moved.yaml', config('127.0.0.3'));
+    expect((await runVigilAsync(['reload', '-c', file])).code).toBe(0);
+    const moved = await daemon.waitForLine(/pool-mon\/web1 moved to 127\.0\.0\.3: checked afresh/);
+    writeFileSync(release, '');
+    // web2 did not move: the slow run's verdict on it stands; the next run passes both.
+    const web2Down = await daemon.waitForLine(/pool-mon\/web2 UNKNOWN → DOWN after 1 failure: 127\.0\.0\.1 failed in the slow run/, { from: moved.index });
+    await daemon.waitForLine(/pool-mon\/web2 DOWN → UP/, { from: web2Down.index });
+    await daemon.waitForLine(/pool-mon\/web1 UNKNOWN → UP/, { from: moved.index });
+    expect(daemon.output()).not.toMatch(/pool-mon\/web1 \S+ → DOWN/); // the old address's failure was not the new machine's
   });
 });
 

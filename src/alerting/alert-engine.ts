@@ -107,6 +107,7 @@ export class AlertEngine {
     options.host.on('result', (event: ResultEvent) => this.onResult(event));
     options.host.on('transition', (event: TransitionEvent) => this.onTransition(event));
     options.host.on('flags', ({ targetId }: { targetId: string }) => this.evaluate(targetId));
+    options.host.on('moved', ({ targetId }: { targetId: string }) => this.forgetRoutesOfMoved(targetId));
   }
 
   /** Deliveries waiting or being retried. */
@@ -169,6 +170,24 @@ export class AlertEngine {
     }
   }
 
+  /**
+   * What the routes of a target that moved had told of the old machine: the move closed its outage,
+   * as a removal does, so (as after a removal) no up alert is owed for it, and the actions hear of
+   * the new machine as of a target just added.
+   */
+  private forgetRoutesOfMoved(id: string): void {
+    for (const [key, state] of [...this.routeStates]) {
+      const [alert, target] = key.split('\u0000') as [string, string];
+      if (target !== id) continue;
+      if (state.downSent) {
+        const outage = state.outageId === undefined ? 'the old address' : `outage #${state.outageId} of the old address`;
+        this.log.info(`${id} moved: no up alert to ${alert} for ${outage}, which the move closed`, { event: 'alert-dropped', alert, target: id });
+      }
+      this.routeStates.delete(key);
+      this.store.forgetRouteState(alert, id);
+    }
+  }
+
   /** Starts delivering (including what the last run left queued) and sends startup alerts. */
   start(): void {
     if (this.started) return;
@@ -201,7 +220,7 @@ export class AlertEngine {
     // A result that disagrees with the state is followed by a transition (or is not yet one):
     // deciding now would, say, send a repeat for a target that is coming back.
     const agrees = isSuccess(result) ? facts.state === 'up' : facts.state === 'down';
-    if (agrees) this.evaluate(target.id);
+    if (agrees) this.evaluate(target.id, true);
     this.parents.answered(target.id);
   }
 
@@ -213,7 +232,7 @@ export class AlertEngine {
       const flap = this.flaps.get(target.id)?.onTransition(transition.at);
       if (flap) this.flapChanged(target.id, flap);
     }
-    this.evaluate(target.id);
+    this.evaluate(target.id, true);
   }
 
   /** Every result goes to the routed alerts that observe results, unless maintenance holds them. */
@@ -270,8 +289,8 @@ export class AlertEngine {
     });
   }
 
-  /** Asks every route of the target what to send now, and sends it. */
-  private evaluate(id: string): void {
+  /** Asks every route of the target what to send now, and sends it; `atCheck`: at a result of its check. */
+  private evaluate(id: string, atCheck = false): void {
     const plan = this.plan;
     const facts = this.facts.get(id);
     const service = plan?.targets.get(id)?.service;
@@ -281,6 +300,7 @@ export class AlertEngine {
     const maintenance = this.inMaintenance(flags, now);
     const base: Omit<Situation, 'held'> = {
       now,
+      atCheck,
       state: facts.state,
       previousState: facts.previousState,
       outageId: facts.state === 'down' ? facts.outage?.id : undefined,

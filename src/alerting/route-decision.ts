@@ -26,6 +26,11 @@ export const EMPTY_ROUTE_STATE: RouteState = { downSent: false, sent: 0 };
 /** How the target stands at the moment of the decision. */
 export interface Situation {
   now: number;
+  /**
+   * Decided at a result of the target's own check. Repeats go out only then (`every`: at the first
+   * check after so long): a flag change or a parent's answer sends none of its own.
+   */
+  atCheck: boolean;
   state: TargetState;
   /** The state before the current one. */
   previousState: TargetState;
@@ -101,7 +106,7 @@ export function decideNotify(route: RoutePlan, state: RouteState, s: Situation):
     const capped = policy.numalerts !== undefined && current.sent >= policy.numalerts;
     const due = policy.everyMs !== undefined && s.now - (current.lastSentAt ?? 0) >= policy.everyMs - repeatSlackMs(policy.everyMs);
     const changed = !!policy.repeatOnChange && failure !== undefined && current.lastSummary !== undefined && failure !== current.lastSummary;
-    if ((due || changed) && !capped && !quiet) return sent(current, 'repeat', 'down', s, 'down', failure);
+    if ((due || changed) && s.atCheck && !capped && !quiet) return sent(current, 'repeat', 'down', s, 'down', failure);
     return current === state ? undefined : current;
   }
 

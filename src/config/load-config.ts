@@ -166,6 +166,14 @@ async function readSources(file: string, readYaml: YamlReader, issues: ConfigIss
 }
 
 /**
+ * The config as written, its includes merged in, without validating it or loading plugins (for
+ * the CLI's hints); undefined when the file cannot be read or parsed.
+ */
+export async function readMergedConfig(file: string): Promise<Record<string, unknown> | undefined> {
+  return (await readSources(path.resolve(file), readYamlHere, []))?.merged;
+}
+
+/**
  * Loads and validates a config file. Throws ConfigError listing every problem found. `readYaml`
  * reads each file's text: here by default; the daemon's reloads pass a YamlWorker's.
  */

@@ -27,7 +27,8 @@ export interface KnownNames {
   hosts: string[];
 }
 
-function listed(values: string[]): string {
+/** Names for an error message: sorted, without repeats, the first dozen. */
+export function listed(values: string[]): string {
   const unique = [...new Set(values)].sort();
   return unique.length > 12 ? `${unique.slice(0, 12).join(', ')}, … (${unique.length})` : unique.join(', ');
 }

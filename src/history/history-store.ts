@@ -101,6 +101,15 @@ export class HistoryStore {
     return row && row.state !== 'unknown' ? { state: row.state, since: row.since } : undefined;
   }
 
+  /**
+   * Where the target was last checked, as recorded: what a start compares with the config to see
+   * a move made while the daemon was stopped. Undefined when not known (recorded before version 7).
+   */
+  recordedEndpoint(key: string): { address: string; port: number | undefined } | undefined {
+    const row = this.targets.get(key);
+    return row?.address == null ? undefined : { address: row.address, port: row.port ?? undefined };
+  }
+
   openOutage(key: string): OpenOutage | undefined {
     return this.openOutages.get(key);
   }

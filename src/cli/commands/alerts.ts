@@ -1,16 +1,20 @@
 // `vigil alerts log | queue | test`: every delivery attempt and its result ("did the pager get
 // it?"), what still waits to be retried, and a test alert sent through a configured alert.
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
 import { Command, Option } from '../commander.js';
 import { ConfigError, formatIssue } from '../../config/config-error.js';
 import { formatDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
 import { expectKnownTargets } from '../../history/target-names.js';
+import { recordedAlertNames } from '../../history/recorded-names.js';
 import { hasAlertTables, queryAttempts, queryQueue, type AttemptRow, type QueuedRow } from '../../history/attempt-query.js';
 import { configOption, examples, passConfigDown } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { parseTimeArgument } from '../parse-time.js';
 import { expectOrdered } from '../report-options.js';
+import { expectKnownName } from '../unknown-name.js';
 
 interface ReadOptions {
   config: string;
@@ -36,6 +40,15 @@ function fail(command: string, err: unknown): void {
     console.error(`vigil alerts ${command}: the configuration has errors${command === 'test' ? '' : '; give --db FILE to read a database directly'}`);
   } else console.error(`vigil alerts ${command}: ${describeError(err)}`);
   process.exitCode = 1;
+}
+
+/** An alert is known when the config defines it or the database recorded it (one since removed from the config). */
+async function expectKnownAlert(db: Database, name: string, configFile: string): Promise<void> {
+  const recorded = recordedAlertNames(db);
+  if (recorded.includes(name)) return;
+  // Read only now, on the way to an error: --db may be given with no config at hand (then: what was recorded).
+  const names = await (await import('../../config/alert-names.js')).configuredAlertNames(configFile);
+  expectKnownName({ one: 'alert', many: 'alerts' }, name, { recorded, configured: names && { file: path.resolve(configFile), names } });
 }
 
 function outcome(row: AttemptRow, utc?: boolean): string {
@@ -124,11 +137,12 @@ function logCommand(): Command {
               limit,
             })
           : [];
-        // A --service or --host never recorded is a typo, not "nothing sent": refused with the names
-        // that exist, as the other reports do. Only asked when nothing matched (a test alert's
-        // --target need not be a recorded target).
+        // A --service, --host or --alert that exists nowhere is a typo, not "nothing sent": refused
+        // with the names that exist, as the other reports do. Only asked when nothing matched (a
+        // test alert's --target need not be a recorded target).
         try {
           if (!rows.length) expectKnownTargets(db, { service: options.service, host: options.host });
+          if (!rows.length && options.alert !== undefined) await expectKnownAlert(db, options.alert, options.config);
         } finally {
           db.close();
         }

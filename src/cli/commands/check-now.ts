@@ -28,13 +28,13 @@ export function checkNowCommand(): Command {
           results: answers.flatMap((a) => a.results),
           pending: answers.flatMap((a) => a.pending),
         };
+        if (!answer.scheduled.length) process.exitCode = 1; // with --json too: a script sees nothing was checked
         if (options.json) {
           console.log(JSON.stringify(answer, null, 2));
           return;
         }
         if (!answer.scheduled.length) {
           console.log('nothing was checked: the targets are disabled (vigil enable) or their service is');
-          process.exitCode = 1;
           return;
         }
         if (!options.wait) {

@@ -2,10 +2,12 @@
 import { Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryActions, queryVrrp } from '../../history/lvs-query.js';
+import { recordedVrrpNames } from '../../history/recorded-names.js';
 import { configOption, examples } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { parseTimeArgument } from '../parse-time.js';
+import { expectKnownName } from '../unknown-name.js';
 
 interface Common {
   config: string;
@@ -50,7 +52,14 @@ export function vrrpCommand(): Command {
       run('vrrp', async () => {
         const db = await openHistoryForReading(options);
         const rows = queryVrrp(db, { since: options.since ? parseTimeArgument(options.since, Date.now()) : undefined, node: options.node, name: options.instance, limit: parseLimit(options.limit) });
-        db.close();
+        try {
+          // A director or instance never recorded is a typo, not "no changes". The config does not
+          // name them (keepalived does, and vrrp-notify records them): what was recorded is what is known.
+          if (!rows.length && options.node !== undefined) expectKnownName({ one: 'node', many: 'nodes' }, options.node, { recorded: recordedVrrpNames(db, 'node') });
+          if (!rows.length && options.instance !== undefined) expectKnownName({ one: 'VRRP instance or group', many: 'instances' }, options.instance, { recorded: recordedVrrpNames(db, 'name') });
+        } finally {
+          db.close();
+        }
         if (options.json) return console.log(JSON.stringify(rows.map((row) => ({ ...row, at: new Date(row.at).toISOString() })), null, 2));
         if (!rows.length) return console.log('no VRRP state changes recorded');
         console.log(table(['TIME', 'NODE', 'KIND', 'NAME', 'STATE', 'PRIORITY'], rows.map((row) => [formatTime(row.at, options.utc), row.node, row.kind, row.name, row.state, row.priority === null ? '' : String(row.priority)])));
