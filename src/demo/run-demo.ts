@@ -1,7 +1,7 @@
 // `vigil demo`: real backends on loopback, a config written for them, the real daemon watching
 // them, and a chaos loop that stops and restarts backends so transitions and outages appear.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -40,6 +40,17 @@ function demoConfig(backends: Backend[], intervalMs: number) {
   };
 }
 
+function untilFileExists(file: string): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (!existsSync(file)) return;
+      clearInterval(poll);
+      resolve();
+    }, 50);
+    poll.unref(); // the daemon's process keeps the demo alive while it waits; if it exits, nothing waits
+  });
+}
+
 function say(text: string): void {
   const label = process.stdout.isTTY ? '\x1b[36mdemo:\x1b[0m' : 'demo:';
   process.stdout.write(`${label} ${text}\n`);
@@ -64,9 +75,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   say(`in another shell:  ./bin/vigil history -c ${relativeConfig}    (Ctrl-C here to stop)`);
 
   // Its own process group, so Ctrl-C reaches only the demo, which then stops the daemon cleanly.
-  const daemon: ChildProcess = spawn(process.execPath, [vigilBin, 'run', '-c', configFile], { stdio: 'inherit', detached: true });
+  // The pid file appears once the daemon runs: the chaos (and --duration) start then, so a slow
+  // start does not miss the first break and mend.
+  const pidFile = path.join(dir, 'vigil.pid');
+  rmSync(pidFile, { force: true });
+  const daemon: ChildProcess = spawn(process.execPath, [vigilBin, 'run', '-c', configFile, '--pid-file', pidFile], { stdio: 'inherit', detached: true });
   process.once('exit', () => daemon.exitCode === null && daemon.kill('SIGTERM'));
   const daemonExited = new Promise<number>((resolve) => daemon.once('exit', (code) => resolve(code ?? 1)));
+  await Promise.race([untilFileExists(pidFile), daemonExited]);
 
   let turn = 0;
   // Alternates: break one backend (stop it, or make a web server answer 503), then mend it.
