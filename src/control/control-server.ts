@@ -142,7 +142,7 @@ function answerClientError(limits: ControlLimits, log: Logger): (err: NodeJS.Err
   };
 }
 
-/** The request body, at most `maxBytes` (413 beyond, from the declared length before any is read). */
+/** The request body, at most `maxBytes` (413 beyond: at once for a declared length, before any is read). */
 function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
   const tooLarge = (bytes: string) => new ControlError(413, `request body of ${bytes} bytes is larger than the control API takes (${maxBytes} bytes)`);
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -153,7 +153,8 @@ function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> 
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= maxBytes) return void chunks.push(chunk);
-      // The rest is read and dropped by Node until the answer (connection: close) is sent.
+      // Node reads the rest and drops it (the parser knows where the body ends), within the
+      // request's time limit: closing at once would lose the 413 for a client still writing.
       req.off('data', onData);
       reject(tooLarge(`more than ${maxBytes}`));
     };
@@ -174,9 +175,7 @@ async function serve(
 ): Promise<void> {
   const reply = (status: number, body: unknown) => {
     const text = JSON.stringify(body);
-    // A body not read to its end would be parsed as the next request: close after a 413.
-    const close = status === 413 ? { connection: 'close' } : {};
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...close });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
   try {
