@@ -24,7 +24,7 @@ export function formatIssue(issue: ConfigIssue): string {
  * column (the checks that find them run section by section, not top to bottom). Stable, so issues
  * without a line keep their order.
  */
-function inReadingOrder(issues: ConfigIssue[]): ConfigIssue[] {
+export function inReadingOrder(issues: ConfigIssue[]): ConfigIssue[] {
   const fileOrder = new Map<string, number>();
   for (const issue of issues) if (!fileOrder.has(issue.file)) fileOrder.set(issue.file, fileOrder.size);
   return [...issues].sort(

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { loadBuiltinPlugins, loadPluginDirs } from '../plugins/load-plugins.js';
 import type { PluginRegistry } from '../plugins/registry.js';
-import { ConfigError, type ConfigIssue, type ConfigPath } from './config-error.js';
+import { ConfigError, inReadingOrder, type ConfigIssue, type ConfigPath } from './config-error.js';
 import { locate, type Position } from './locate.js';
 import { parseYaml, readYamlHere, type ParsedYaml, type YamlReader } from './parse-yaml.js';
 import { resolveControlSocket, resolveHistoryPath } from './paths.js';
@@ -45,6 +45,8 @@ export interface LoadedConfig {
   alertOptions: Map<string, Record<string, unknown>>;
   /** What the config was read from: its files, and the included directories whose *.yaml it read. */
   sources: ConfigSources;
+  /** Not errors, but worth changing: secrets written in the config file. */
+  warnings: ConfigIssue[];
 }
 
 export interface ConfigSources {
@@ -211,7 +213,8 @@ export async function loadConfig(file: string, readYaml: YamlReader = readYamlHe
   if (issues.length || !parsed.success) throw new ConfigError(issues);
   const config = resolvePaths(parsed.data, path.dirname(absolute));
   const configSources = { files: sources.files.map((source) => source.file), directories: sources.directories };
-  return { config, file: absolute, registry, checkOptions: checked.checkOptions, alertOptions: checked.alertOptions, sources: configSources };
+  const warnings = inReadingOrder(checked.warnings.map((raw) => sources.issue(raw)));
+  return { config, file: absolute, registry, checkOptions: checked.checkOptions, alertOptions: checked.alertOptions, sources: configSources, warnings };
 }
 
 function resolvePaths(config: Config, dir: string): Config {

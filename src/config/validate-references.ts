@@ -6,6 +6,7 @@ import type { PluginRegistry } from '../plugins/registry.js';
 import { POLICY_KEYS } from './alert-policy-schema.js';
 import { listOptions } from '../check-all.js';
 import { didYouMean } from './did-you-mean.js';
+import { inlineSecrets } from './inline-secrets.js';
 import { parseHostEntry } from './host-entry.js';
 import { resolvePathOptions } from './resolve-path-options.js';
 import { hostEntrySchema } from './schema.js';
@@ -14,6 +15,8 @@ import { describeZodIssues, type RawIssue } from './zod-issues.js';
 
 export interface ReferenceCheck {
   issues: RawIssue[];
+  /** Not errors: secrets written inline (see inline-secrets.ts). */
+  warnings: RawIssue[];
   checkOptions: Map<string, Record<string, unknown>>;
   alertOptions: Map<string, Record<string, unknown>>;
 }
@@ -30,6 +33,7 @@ export function validatePluginOptions(
   where: (string | number)[],
   issues: RawIssue[],
   baseDir: string,
+  warnings?: RawIssue[],
 ): Record<string, unknown> | undefined {
   if (!isObject(reference) || typeof reference.type !== 'string') return undefined; // the schema reports it
   const registered = table.get(reference.type);
@@ -48,6 +52,7 @@ export function validatePluginOptions(
     issues.push(...describeZodIssues(result.error.issues, registered.plugin.options, options, where));
     return undefined;
   }
+  warnings?.push(...inlineSecrets(registered.plugin.options, options, where));
   return resolvePathOptions(registered.plugin.options, result.data as Record<string, unknown>, baseDir);
 }
 
@@ -61,10 +66,11 @@ export function validateCheck(
   where: (string | number)[],
   issues: RawIssue[],
   baseDir: string,
+  warnings?: RawIssue[],
 ): Record<string, unknown> | undefined {
-  if (!Array.isArray(reference)) return validatePluginOptions('check', reference, table, where, issues, baseDir);
+  if (!Array.isArray(reference)) return validatePluginOptions('check', reference, table, where, issues, baseDir, warnings);
   const parts = reference.map((part, index) => {
-    const options = validatePluginOptions('check', part, table, [...where, index], issues, baseDir);
+    const options = validatePluginOptions('check', part, table, [...where, index], issues, baseDir, warnings);
     return options && { type: (part as Section).type as string, options };
   });
   if (!parts.every((part) => part !== undefined)) return undefined;
@@ -88,6 +94,7 @@ function checkHostGroups(hostgroups: Section, issues: RawIssue[]): void {
 /** `baseDir`: the config file's directory, which relative paths in plugin options start from. */
 export function validateReferences(raw: Section, registry: PluginRegistry, baseDir: string): ReferenceCheck {
   const issues: RawIssue[] = [];
+  const warnings: RawIssue[] = [];
   const checkOptions = new Map<string, Record<string, unknown>>();
   const alertOptions = new Map<string, Record<string, unknown>>();
   const hostgroups = sectionOf(raw, 'hostgroups');
@@ -106,7 +113,7 @@ export function validateReferences(raw: Section, registry: PluginRegistry, baseD
         message: `no host group named '${service.group}'${didYouMean(service.group, groups)}; defined: ${groups.join(', ') || '(none)'}`,
       });
     }
-    const options = validateCheck(service.check, registry.checks, [...where, 'check'], issues, baseDir);
+    const options = validateCheck(service.check, registry.checks, [...where, 'check'], issues, baseDir, warnings);
     if (options) checkOptions.set(name, options);
     const type = isObject(service.check) ? service.check.type : undefined;
     const plugin = typeof type === 'string' ? registry.checks.get(type)?.plugin : undefined;
@@ -118,8 +125,8 @@ export function validateReferences(raw: Section, registry: PluginRegistry, baseD
   }
 
   for (const [name, alert] of Object.entries(alerts)) {
-    const options = validatePluginOptions('alert', alert, registry.alerts, ['alerts', name], issues, baseDir);
+    const options = validatePluginOptions('alert', alert, registry.alerts, ['alerts', name], issues, baseDir, warnings);
     if (options) alertOptions.set(name, options);
   }
-  return { issues, checkOptions, alertOptions };
+  return { issues, warnings, checkOptions, alertOptions };
 }

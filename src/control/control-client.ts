@@ -7,7 +7,7 @@ import http from 'node:http';
 /** The daemon cannot be reached: `reason` tells the operator why. */
 export class DaemonUnreachable extends Error {
   constructor(
-    readonly reason: 'not-running' | 'stale' | 'no-access' | 'no-answer',
+    readonly reason: 'not-running' | 'stale' | 'no-access' | 'no-answer' | 'closed',
     message: string,
   ) {
     super(message);
@@ -53,7 +53,7 @@ export function controlRequest<T>(
     // The request has been sent: a daemon that is stopped (SIGSTOP) or busy may still act on it.
     const sent = method === 'POST' ? ': the request was sent and may still be applied; check vigil status' : ' (stopped or overloaded?)';
     req.on('timeout', () => req.destroy(new DaemonUnreachable('no-answer', `the daemon did not answer within ${formatSeconds(timeoutMs)} on ${socketPath}${sent}`)));
-    req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof DaemonUnreachable ? err : describeConnectError(err, socketPath)));
+    req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof DaemonUnreachable ? err : describeConnectError(err, socketPath, method)));
     req.end(payload);
   });
 }
@@ -70,8 +70,16 @@ function formatSeconds(ms: number): string {
   return `${+(ms / 1000).toFixed(3)}s`;
 }
 
-function describeConnectError(err: NodeJS.ErrnoException, socketPath: string): Error {
+function describeConnectError(err: NodeJS.ErrnoException, socketPath: string, method: string): Error {
   switch (err.code) {
+    // Closed before any answer: what the daemon does past its limit of open connections.
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new DaemonUnreachable(
+        'closed',
+        `the daemon closed the connection on ${socketPath} without answering: it refuses connections past its limit (too many clients connected at once; its log says so), or it stopped; try again` +
+          (method === 'POST' ? ' (if it stopped, the request may have been applied: check vigil status)' : ''),
+      );
     case 'ENOENT':
       return new DaemonUnreachable('not-running', `the vigil daemon is not running (no control socket at ${socketPath})`);
     case 'ECONNREFUSED':

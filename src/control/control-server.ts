@@ -1,17 +1,20 @@
 // The control API's server: node:http on a unix socket, mode 0660 (never world-accessible). A
 // socket file left by a daemon that died is removed at start; a live one means another daemon is
-// running, and this one refuses to start rather than share its history database.
-import http from 'node:http';
+// running, and this one refuses to start rather than share its history database. A client gets
+// bounded time, bytes and connections (control-limits.ts), and every refusal is a JSON answer.
+import http, { STATUS_CODES } from 'node:http';
 import net from 'node:net';
 import { chmodSync, lstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../plugin.js';
 import { ControlError, type ControlRequest, type ControlResponse } from './control-handlers.js';
+import { controlLimits, type ControlLimits } from './control-limits.js';
+import { throttledWarning } from './throttled-warning.js';
 
 export const SOCKET_MODE = 0o660;
 /** Linux's sun_path holds 108 bytes, the terminating NUL included. */
 const MAX_SOCKET_PATH_BYTES = 107;
-const MAX_BODY_BYTES = 64 * 1024;
 
 /** Connects to find out whether a daemon answers on the socket. */
 function probe(socketPath: string): Promise<'live' | 'stale' | 'no access'> {
@@ -58,9 +61,27 @@ export class ControlServer {
     readonly socketPath: string,
   ) {}
 
-  static async listen(socketPath: string, handle: (request: ControlRequest) => Promise<ControlResponse>, log: Logger): Promise<ControlServer> {
-    const server = http.createServer((req, res) => void serve(req, res, handle, log));
-    server.keepAliveTimeout = 1_000;
+  static async listen(
+    socketPath: string,
+    handle: (request: ControlRequest) => Promise<ControlResponse>,
+    log: Logger,
+    limits: ControlLimits = controlLimits(),
+  ): Promise<ControlServer> {
+    const server = http.createServer(
+      {
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        connectionsCheckingInterval: limits.checkIntervalMs,
+        maxHeaderSize: limits.maxHeaderBytes,
+      },
+      (req, res) => void serve(req, res, handle, log, limits),
+    );
+    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    // Past the limit Node closes the new connection at once, before reading it; the CLI says why.
+    server.maxConnections = limits.maxConnections;
+    const refused = throttledWarning(log);
+    server.on('drop', () => refused(`control socket: refused a connection: ${limits.maxConnections} are open already (stuck or misbehaving clients?)`));
+    server.on('clientError', answerClientError(limits, log));
     // The umask makes the socket 0660 from the moment it exists (bind happens inside listen()).
     const previousUmask = process.umask(0o117);
     try {
@@ -91,24 +112,78 @@ export class ControlServer {
   }
 }
 
-async function serve(req: http.IncomingMessage, res: http.ServerResponse, handle: (request: ControlRequest) => Promise<ControlResponse>, log: Logger): Promise<void> {
+const seconds = (ms: number) => `${+(ms / 1000).toFixed(3)}s`;
+
+/**
+ * What Node's parser refused (headers too large, no complete request in time, not HTTP) is
+ * answered as JSON too, since every answer of the API is; then the connection is closed.
+ */
+function answerClientError(limits: ControlLimits, log: Logger): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+  const timedOut = throttledWarning(log);
+  const malformed = throttledWarning(log);
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy(); // the client is gone
+    let status = 400;
+    let reason = `not a valid HTTP request (${err.code ?? err.message})`;
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = 408;
+      reason = `no complete request: headers are due within ${seconds(limits.headersTimeoutMs)} of connecting, the body within ${seconds(limits.requestTimeoutMs)}`;
+      timedOut(`control socket: closed a connection that sent no complete request in time (a stuck or misbehaving client)`);
+    } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+      status = 431;
+      reason = `request headers larger than ${limits.maxHeaderBytes} bytes`;
+      malformed(`control socket: refused a request: ${reason}`);
+    } else {
+      malformed(`control socket: refused a request: ${reason}`);
+    }
+    const text = JSON.stringify({ error: reason });
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n`;
+    socket.end(head + text, () => socket.destroy());
+  };
+}
+
+/** The request body, at most `maxBytes` (413 beyond: at once for a declared length, before any is read). */
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = (bytes: string) => new ControlError(413, `request body of ${bytes} bytes is larger than the control API takes (${maxBytes} bytes)`);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) return Promise.reject(tooLarge(String(declared)));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      // Node reads the rest and drops it (the parser knows where the body ends), within the
+      // request's time limit: closing at once would lose the 413 for a client still writing.
+      req.off('data', onData);
+      reject(tooLarge(`more than ${maxBytes}`));
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+    // Without 'end' first: the client went away half-way (nobody is left to answer).
+    req.once('close', () => reject(new ControlError(400, 'the client closed the connection before its request was complete')));
+  });
+}
+
+async function serve(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  handle: (request: ControlRequest) => Promise<ControlResponse>,
+  log: Logger,
+  limits: ControlLimits,
+): Promise<void> {
   const reply = (status: number, body: unknown) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
   try {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) throw new ControlError(413, `request body larger than ${MAX_BODY_BYTES} bytes`);
-      chunks.push(chunk);
-    }
+    const received = await readBody(req, limits.maxBodyBytes);
     let body: unknown;
-    if (size) {
+    if (received.length) {
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        body = JSON.parse(received.toString('utf8'));
       } catch {
         throw new ControlError(400, 'request body is not valid JSON');
       }

@@ -38,7 +38,7 @@ export function validateVirtualServers(raw: Raw, registry: PluginRegistry, check
     if (!isObject(entry)) continue;
     const where = ['virtual_servers', name];
     if (name in services) issues.push({ path: where, message: `a service named '${name}' exists too; a virtual server is checked as a service of its own name, so the names must differ`, atKey: true });
-    const checkOptions = validateCheck(entry.check, registry.checks, [...where, 'check'], issues, baseDir);
+    const checkOptions = validateCheck(entry.check, registry.checks, [...where, 'check'], issues, baseDir, checked.warnings);
     if (checkOptions) checked.checkOptions.set(name, checkOptions);
 
     const parsed = virtualServerEntrySchema.safeParse(entry);
@@ -65,7 +65,7 @@ export function validateVirtualServers(raw: Raw, registry: PluginRegistry, check
       names.add(serverName);
       // A real server's own check: its options kept under its target id, as a service's under its name.
       if (isObject(server) && server.check !== undefined) {
-        const own = validateCheck(server.check, registry.checks, [...where, 'real_servers', index, 'check'], issues, baseDir);
+        const own = validateCheck(server.check, registry.checks, [...where, 'real_servers', index, 'check'], issues, baseDir, checked.warnings);
         if (own) checked.checkOptions.set(targetId(name, serverName), own);
       }
     });

@@ -4,6 +4,7 @@ import { register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConfigIssue } from '../config/config-error.js';
+import { unsafePluginPath, type DirectoryVerdicts } from './plugin-path-safety.js';
 import { copyRegistry, emptyRegistry, type PluginRegistry } from './registry.js';
 import { pluginProblem, type AnyPlugin } from './validate-plugin.js';
 
@@ -68,19 +69,6 @@ async function importPlugin(file: string): Promise<unknown> {
 }
 
 /**
- * Why a plugin file or directory is not safe to run code from, if it is not: plugins run inside
- * the daemon (often root), so one that another user can write or owns would hand them its rights.
- */
-async function unsafeProblem(file: string): Promise<string | undefined> {
-  const { mode, uid } = await stat(file);
-  if (mode & 0o002) return `${file} is writable by every user (mode ${(mode & 0o777).toString(8)}): not loaded`;
-  const euid = process.geteuid?.();
-  if (euid !== undefined && uid !== 0 && uid !== euid) return `${file} is owned by uid ${uid}, neither root nor this user: not loaded`;
-  return undefined;
-}
-
-/** Adds the plugins found in `dirs` to a copy of `base`; problems come back as config issues. */
-/**
  * The line of a load error worth printing. esbuild's "Transform failed with 1 error:" has the
  * error itself, with its line and column, on the next line.
  */
@@ -90,6 +78,7 @@ function loadFailure(err: Error): string {
   return lines[0] ?? String(err);
 }
 
+/** Adds the plugins found in `dirs` to a copy of `base`; problems come back as config issues. */
 export async function loadPluginDirs(
   dirs: string[],
   base: PluginRegistry,
@@ -97,12 +86,13 @@ export async function loadPluginDirs(
   const registry = copyRegistry(base);
   const issues: ConfigIssue[] = [];
   if (dirs.length) registerPluginHooks();
+  const verdicts: DirectoryVerdicts = new Map();
   for (const dir of dirs) {
     let files: string[];
     let dirProblem: string | undefined;
     try {
       files = (await readdir(dir)).filter(isModuleFile).sort();
-      dirProblem = await unsafeProblem(dir);
+      dirProblem = await unsafePluginPath(dir, verdicts);
     } catch (err) {
       issues.push({ file: dir, path: [], message: `cannot read plugin directory: ${(err as Error).message}` });
       continue;
@@ -114,7 +104,7 @@ export async function loadPluginDirs(
     for (const name of files) {
       const file = path.join(dir, name);
       try {
-        const unsafe = await unsafeProblem(file);
+        const unsafe = await unsafePluginPath(file, verdicts);
         if (unsafe) {
           issues.push({ file, path: [], message: unsafe });
           continue;

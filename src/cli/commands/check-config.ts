@@ -16,6 +16,8 @@ export function checkConfigCommand(): Command {
       `${examples(['vigil check-config -c /etc/vigil/vigil.yaml', 'vigil check-config -c new.yaml && systemctl reload vigil'])}
 TypeScript plugins in plugin_dirs are type-checked too: a type error is a warning on stderr
 (file:line:column); the config is still OK, since the plugin runs as written.
+A secret written in the config (a password, a RADIUS secret) is a warning too, with its file,
+line and key: <key>_file or <key>_env keep it out of the config.
 `,
     )
     .action(async (options: { config: string; json?: boolean }) => {
@@ -23,7 +25,7 @@ TypeScript plugins in plugin_dirs are type-checked too: a type error is a warnin
         const loaded = await loadConfig(options.config);
         const plan = buildPlan(loaded);
         const summary = { services: plan.services.size, targets: plan.targets.size, alerts: plan.alerts.size };
-        const warnings = await pluginTypeWarnings(loaded.registry);
+        const warnings = [...loaded.warnings.map(formatIssue), ...(await pluginTypeWarnings(loaded.registry))];
         if (options.json) console.log(JSON.stringify({ ok: true, file: plan.file, ...summary, ...(warnings.length ? { warnings } : {}) }));
         else {
           for (const warning of warnings) console.error(`warning: ${warning}`);

@@ -1,0 +1,119 @@
+// Secrets out of the config file: the radius check's shared secret and user password and the ldap
+// check's bind password come from an environment variable or a file (as mail's password), shown
+// with the real daemon against the real FreeRADIUS and OpenLDAP; and `vigil check-config` warns
+// about every secret still written in the config, with its file, line and key.
+import { chmodSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD, startSlapd, type LdapServer } from './helpers/ldap-server.js';
+import { RADIUS_PASSWORD, RADIUS_SECRET, RADIUS_USER, startFreeradius, type RadiusServer } from './helpers/radius-server.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const tmp = tempDir();
+let radius: RadiusServer;
+let ldap: LdapServer;
+let daemon: VigilDaemon | undefined;
+
+beforeAll(async () => {
+  [radius, ldap] = await Promise.all([startFreeradius(), startSlapd()]);
+}, 60_000);
+
+afterAll(async () => {
+  await daemon?.stop();
+  await Promise.all([radius?.stop(), ldap?.stop()]);
+  tmp.cleanup();
+});
+
+const advice = (key: string) =>
+  `a secret written in the config file, where everyone who can read the file can read it: put it in a file only the daemon's user can read (${key}_file) or in the daemon's environment (${key}_env)`;
+
+describe('secrets of the radius and ldap checks', () => {
+  it('come from a file or the environment: the real daemon authenticates with them, and check-config has nothing to say', async () => {
+    const secretFile = tmp.write('radius-secret', `${RADIUS_SECRET}\n`);
+    chmodSync(secretFile, 0o600);
+    tmp.write('ldap-password', `${MONITOR_PASSWORD}\n`);
+    const config = tmp.write(
+      'from-elsewhere.yaml',
+      `history: { path: ./history.db, flush_interval: 50ms }
+defaults: { interval: 300ms, timeout: 2s, rise: 1, fall: 1, spread: 50ms }
+hostgroups:
+  radius: [{ name: radius1, address: 127.0.0.1, port: ${radius.port} }]
+  ldap: [{ name: ldap1, address: 127.0.0.1, port: ${ldap.port} }]
+services:
+  radius-auth:
+    group: radius
+    check: { type: radius, user: ${RADIUS_USER}, password_env: VIGIL_TEST_RADIUS_PASSWORD, secret_file: ./radius-secret }
+  ldap-bind:
+    group: ldap
+    check: { type: ldap, bind_dn: '${MONITOR_DN}', password_file: ./ldap-password, base: '${LDAP_BASE}' }
+  ldap-bind-env:
+    group: ldap
+    check: { type: ldap, bind_dn: '${MONITOR_DN}', password_env: VIGIL_TEST_LDAP_PASSWORD, base: '${LDAP_BASE}' }
+`,
+    );
+    const env = { VIGIL_TEST_RADIUS_PASSWORD: RADIUS_PASSWORD, VIGIL_TEST_LDAP_PASSWORD: MONITOR_PASSWORD };
+    const checked = await runVigilAsync(['check-config', '-c', config], { env });
+    expect(checked).toEqual({ code: 0, stdout: `${config}: OK (3 service(s), 3 target(s), 0 alert(s))\n`, stderr: '' });
+
+    daemon = VigilDaemon.run(config, [], { cwd: tmp.dir, env });
+    await daemon.waitForLine(/running:/);
+    await waitFor(async () => {
+      const status = await runVigilAsync(['status', '-c', config, '--json']);
+      const states = (JSON.parse(status.stdout) as { targets: Array<{ state: string }> }).targets.map((target) => target.state);
+      return states.length === 3 && states.every((state) => state === 'up');
+    }, () => `every target UP; daemon output:\n${daemon!.output()}\nFreeRADIUS:\n${radius.log()}`);
+    expect(radius.log()).toMatch(/Login OK: \[monitor/);
+    await daemon.stop();
+  });
+
+  it('check-config warns about each secret written inline, with file, line and key, and the config stays valid', async () => {
+    tmp.write(
+      'lvs.yaml',
+      `virtual_servers:
+  db:
+    virtual: 192.0.2.20:5432
+    check: { type: tcp }
+    real_servers:
+      - name: db1
+        address: 10.0.0.21
+        check: { type: pgsql, user: monitor, password: inline-too }
+`,
+    );
+    const config = tmp.write(
+      'inline.yaml',
+      `include: [lvs.yaml]
+hostgroups: { servers: [{ name: s1, address: 127.0.0.1 }] }
+services:
+  radius-auth:
+    group: servers
+    check: { type: radius, user: monitor, password: check-me, secret: s3cret }
+  ldap-and-port:
+    group: servers
+    check:
+      - { type: tcp, port: 389 }
+      - type: ldap
+        bind_dn: cn=monitor,dc=example,dc=test
+        password: check-me
+  radius-from-file:
+    group: servers
+    check: { type: radius, user: monitor, password_env: RADIUS_PASSWORD, secret_file: /etc/vigil/radius-secret }
+`,
+    );
+    const lvs = tmp.path('lvs.yaml');
+    const expected = [
+      `${config}:6:43: services.radius-auth.check.password: ${advice('password')}`,
+      `${config}:6:63: services.radius-auth.check.secret: ${advice('secret')}`,
+      `${config}:13:9: services.ldap-and-port.check[1].password: ${advice('password')}`,
+      `${lvs}:8:46: virtual_servers.db.real_servers[0].check.password: ${advice('password')}`,
+    ];
+    const text = await runVigilAsync(['check-config', '-c', config]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(`${config}: OK (4 service(s), 4 target(s), 1 alert(s))\n`);
+    expect(text.stderr).toBe(expected.map((line) => `warning: ${line}\n`).join(''));
+
+    const json = await runVigilAsync(['check-config', '-c', config, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, warnings: expected });
+  });
+});
