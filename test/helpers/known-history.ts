@@ -43,3 +43,27 @@ export function writeKnownHistory(file: string): void {
   db.prepare('UPDATE outages SET ack_at = ?, ack_by = ?, ack_comment = ? WHERE id = 5').run(T('13:05'), 'alice', 'replacing the disk, see ticket 42');
   db.close();
 }
+
+/**
+ * The daemon's runs over that day (`addKnownDaemonRuns`), and so the time nobody watched:
+ *
+ *   run 1  2025-02-01 → 02-28 23:55 stopped     gap 02-28 23:55 → 00:05  (inside outage 1; the window's edge)
+ *   run 2  00:05 → seen last 10:10 (a crash)    gap 10:10 → 10:20        (inside outage 2)
+ *   run 3  10:20 → 13:30 stopped                gap 13:30 → 14:30        (half in web2's maintenance; inside outage 5)
+ *   run 4  14:30 → 17:00 stopped                gap 17:00 → 19:00        (everything up)
+ *   run 5  19:00 → 23:30 stopped                gap 23:30 → on           (inside ns1's open outage 6)
+ */
+export const KNOWN_RUNS: Array<[startedAt: number, seenAt: number, stoppedAt: number | null]> = [
+  [Date.parse('2025-02-01T00:00:00Z'), Date.parse('2025-02-28T23:55:00Z'), Date.parse('2025-02-28T23:55:00Z')],
+  [T('00:05'), T('10:10'), null],
+  [T('10:20'), T('13:30'), T('13:30')],
+  [T('14:30'), T('17:00'), T('17:00')],
+  [T('19:00'), T('23:30'), T('23:30')],
+];
+
+export function addDaemonRuns(file: string, runs: Array<[startedAt: number, seenAt: number, stoppedAt: number | null]> = KNOWN_RUNS): void {
+  const db = new Database(file);
+  const insert = db.prepare('INSERT INTO daemon_runs (started_at, seen_at, stopped_at, pid) VALUES (?, ?, ?, ?)');
+  db.transaction(() => runs.forEach(([startedAt, seenAt, stoppedAt], i) => insert.run(startedAt, seenAt, stoppedAt, 4000 + i)))();
+  db.close();
+}

@@ -1,0 +1,168 @@
+// Time no daemon watched — Nagios's "Time Undetermined: Nagios Not Running". The daemon records
+// its runs (daemon-run.ts); a gap is the time from one run's end (its clean stop, else the last
+// time it was seen running) to the next run's start, and after the last run once it has ended.
+// Before the first recorded run nothing is known, so nothing is left out there (a database
+// upgraded from schema version 8 has no runs until its daemon starts again).
+//
+// Availability leaves gaps out of watched time and out of outages, as it leaves maintenance out.
+// Gaps are global and few, so their cost is too: the sums SQL makes stay as they are, and only the
+// outages that overlap a gap, and the targets configured for part of the gaps' span, are redone.
+import type { Database } from 'better-sqlite3';
+import { isOtherVigilRunning, pidIn } from '../pid-file.js';
+import { RUN_REFRESH_MS } from './daemon-run.js';
+import { groupName, type Grouping } from './grouping.js';
+import { targetCondition, type TargetFilter } from './outage-query.js';
+
+export type Interval = [number, number];
+
+/**
+ * A run not stopped cleanly whose "seen" is older than this has ended (a crash, SIGKILL, power
+ * loss): a few refreshes, plus the longest history.flush_interval (60 s) before one is written.
+ */
+export const RUN_GONE_AFTER_MS = 4 * RUN_REFRESH_MS + 60_000;
+
+export class UnwatchedTime {
+  /** Sorted, apart, inside the window. */
+  readonly gaps: Interval[];
+  readonly totalMs: number;
+
+  constructor(
+    private readonly db: Database,
+    readonly since: number,
+    readonly until: number,
+    now: number,
+  ) {
+    this.gaps = clip(gapsBetweenRuns(db, since, now), since, until);
+    this.totalMs = this.gaps.reduce((sum, [a, b]) => sum + (b - a), 0);
+  }
+
+  /** How much of [a, b] was watched. */
+  watchedIn(a: number, b: number): number {
+    let length = b - a;
+    for (const [c, d] of this.gaps) if (c < b && d > a) length -= Math.min(b, d) - Math.max(a, c);
+    return length;
+  }
+
+  /** How much of these (apart) intervals fell in gaps. */
+  unwatchedIn(intervals: Interval[]): number {
+    let total = 0;
+    for (const [a, b] of intervals) total += b - a - this.watchedIn(a, b);
+    return total;
+  }
+
+  /**
+   * Each row's unwatched time: every gap for each of its targets, less the parts of the gaps a
+   * target missed by being configured after the first one began or removed before the last one
+   * ended — the only targets read here.
+   */
+  ofRows(by: Grouping, filter: TargetFilter): (name: string, targets: number) => number {
+    const params: Record<string, unknown> = { first: this.gaps[0]![0], last: this.gaps[this.gaps.length - 1]![1] };
+    const conditions = ['(t.created_at > @first OR t.removed_at < @last)', ...targetCondition(this.db, filter, params)];
+    const partly = this.db
+      .prepare(`SELECT t.key, t.service, t.grp, t.host, t.created_at AS createdAt, t.removed_at AS removedAt FROM targets t WHERE ${conditions.join(' AND ')}`)
+      .all(params) as Array<{ key: string; service: string; grp: string; host: string; createdAt: number | null; removedAt: number | null }>;
+    const missed = new Map<string, number>();
+    for (const target of partly) {
+      // The watched stretch as availability's SQL reckons it: the window ∩ [first seen, removed).
+      const from = Math.max(this.since, target.createdAt ?? this.since);
+      const to = Math.max(from, Math.min(this.until, target.removedAt ?? this.until));
+      const name = groupName(by, target);
+      missed.set(name, (missed.get(name) ?? 0) + this.totalMs - (to - from - this.watchedIn(from, to)));
+    }
+    return (name, targets) => targets * this.totalMs - (missed.get(name) ?? 0);
+  }
+
+  /**
+   * The closed outages wholly inside the window (so counted whole by availability's sums) that
+   * overlap a gap, each once: [target id, started at, ended at].
+   */
+  summedOutagesInGaps(): Array<[targetId: number, startedAt: number, endedAt: number]> {
+    const longest = (this.db.prepare('SELECT max(duration_ms) FROM outages').pluck().get() as number | null) ?? 0;
+    const overlapping = this.db
+      .prepare(
+        `SELECT id, target_id, started_at, ended_at FROM outages INDEXED BY outages_window
+          WHERE started_at >= max(@since, @from - @longest) AND started_at < @to AND ended_at > @from AND ended_at <= @until`,
+      )
+      .raw();
+    const found = new Map<number, [number, number, number]>();
+    for (const [from, to] of this.gaps) {
+      for (const [id, targetId, startedAt, endedAt] of overlapping.all({ since: this.since, until: this.until, from, to, longest }) as Array<[number, number, number, number]>) {
+        found.set(id, [targetId, startedAt, endedAt]);
+      }
+    }
+    return [...found.values()];
+  }
+
+  /**
+   * Per row named, its longest closed outage wholly inside the window that touches no gap, of its
+   * targets not in `excluded`: what a row's longest is once the outages across gaps are taken out.
+   */
+  longestAwayFromGaps(by: Grouping, names: string[], filter: TargetFilter, excluded: number[]): Map<string, number> {
+    const column = { target: 't.key', service: 't.service', host: 't.host', group: 't.grp' }[by];
+    const params: Record<string, unknown> = { since: this.since, until: this.until, names: JSON.stringify(names), excluded: JSON.stringify(excluded) };
+    const apart = this.gaps.map(([from, to], i) => {
+      Object.assign(params, { [`from${i}`]: from, [`to${i}`]: to });
+      return `(o.ended_at <= @from${i} OR o.started_at >= @to${i})`;
+    });
+    const conditions = [`${column} IN (SELECT value FROM json_each(@names))`, 't.id NOT IN (SELECT value FROM json_each(@excluded))', ...targetCondition(this.db, filter, params)];
+    const rows = this.db
+      .prepare(
+        `SELECT ${column}, max(o.ended_at - o.started_at) FROM targets t
+           JOIN outages o INDEXED BY outages_target_window
+             ON o.target_id = t.id AND o.started_at >= @since AND o.started_at < @until AND o.ended_at <= @until AND ${apart.join(' AND ')}
+          WHERE ${conditions.join(' AND ')}
+          GROUP BY ${column}`,
+      )
+      .raw()
+      .all(params) as Array<[string, number]>;
+    return new Map(rows);
+  }
+}
+
+/** The gaps between the runs recorded from the last one begun by `since` on, and after the last if it has ended. */
+function gapsBetweenRuns(db: Database, since: number, now: number): Interval[] {
+  if (!hasRuns(db)) return [];
+  const runs = db
+    .prepare(
+      `SELECT started_at, max(started_at, coalesce(stopped_at, seen_at)), stopped_at IS NOT NULL, seen_at FROM daemon_runs
+        WHERE started_at >= coalesce((SELECT max(started_at) FROM daemon_runs WHERE started_at <= @since), -9e15)
+        ORDER BY started_at`,
+    )
+    .raw()
+    .all({ since }) as Array<[startedAt: number, endedAt: number, stopped: number, seenAt: number]>;
+  if (!runs.length) return [];
+  const gaps: Interval[] = [];
+  let reached = runs[0]![1];
+  for (const [startedAt, endedAt] of runs) {
+    if (startedAt > reached) gaps.push([reached, startedAt]);
+    if (endedAt > reached) reached = endedAt;
+  }
+  const [, , stopped, seenAt] = runs[runs.length - 1]!;
+  const gone = stopped || now - seenAt > RUN_GONE_AFTER_MS;
+  if (gone && !daemonHoldsLock(db)) gaps.push([reached, Infinity]);
+  return gaps;
+}
+
+/**
+ * Whether a running vigil holds this database's lock (history-lock.ts): then it is watching, even
+ * if its run is not written yet or "seen" is stale (the database locked by a long backup).
+ */
+function daemonHoldsLock(db: Database): boolean {
+  const pid = pidIn(`${db.name}.lock`);
+  return pid !== undefined && isOtherVigilRunning(pid);
+}
+
+/** Whether the file records runs (schema version 9); the reports read older files too. */
+function hasRuns(db: Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'daemon_runs'").get() !== undefined;
+}
+
+function clip(gaps: Interval[], since: number, until: number): Interval[] {
+  const inside: Interval[] = [];
+  for (const [a, b] of gaps) {
+    const from = Math.max(a, since);
+    const to = Math.min(b, until);
+    if (to > from) inside.push([from, to]);
+  }
+  return inside;
+}
