@@ -13,16 +13,23 @@
 //     outage 6  23:00 → still open
 //   dns/ns2 (group resolvers)        removed from the config at 06:00, no outages
 import Database from 'better-sqlite3';
-import { migrate } from '../../src/history/migrations.js';
+import { migrate, MIGRATIONS } from '../../src/history/migrations.js';
 
 export const T = (time: string) => Date.parse(`2025-03-01T${time}:00Z`);
 export const DAY_START = T('00:00');
 export const DAY_END = Date.parse('2025-03-02T00:00:00Z');
 
-export function writeKnownHistory(file: string): void {
+/** `version`: the schema to write it in (default the current one), for upgrade tests. */
+export function writeKnownHistory(file: string, { version }: { version?: number } = {}): void {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  migrate(db);
+  if (version === undefined) migrate(db);
+  else {
+    db.transaction(() => {
+      for (const migration of MIGRATIONS.filter((m) => m.version <= version)) migration.up(db);
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
   const longAgo = Date.parse('2025-02-01T00:00:00Z');
   const target = db.prepare(
     'INSERT INTO targets (id, key, service, grp, host, state, since, updated_at, created_at, removed_at, interval_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
