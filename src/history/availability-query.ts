@@ -161,10 +161,11 @@ function countWatchedParts(unwatched: UnwatchedTime, outages: Array<[number, num
     if (endedAt - startedAt >= tally.longestMs) longestGone.add(name);
     watchedParts.push([tally, unwatched.watchedIn(startedAt, endedAt)]);
   }
-  if (longestGone.size) {
-    const longest = unwatched.longestAwayFromGaps(by, [...longestGone], filter, maintained);
-    for (const name of longestGone) tallyOf.get(name)!.longestMs = longest.get(name) ?? 0;
-  }
+  // Asked of the rows that have other outages left (the tally counts them now).
+  const askFor = new Map<string, number>();
+  for (const name of longestGone) if (tallyOf.get(name)!.outages > 0) askFor.set(name, tallyOf.get(name)!.outages);
+  const longest = askFor.size ? unwatched.longestAwayFromGaps(by, askFor, filter, maintained) : undefined;
+  for (const name of longestGone) tallyOf.get(name)!.longestMs = longest?.get(name) ?? 0;
   for (const [tally, watched] of watchedParts) if (watched > 0) addOutage(tally, watched);
 }
 

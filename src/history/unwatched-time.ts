@@ -96,9 +96,22 @@ export class UnwatchedTime {
   /**
    * Per row named, its longest closed outage wholly inside the window that touches no gap, of its
    * targets not in `excluded`: what a row's longest is once the outages across gaps are taken out.
+   * `rows` gives each row's number of such outages (at least one). A row of few is read along its
+   * targets; for a row of many, the outages longest first until one of its own comes: a short way
+   * down when it has many, where reading them all would cost as much as the report.
    */
-  longestAwayFromGaps(by: Grouping, names: string[], filter: TargetFilter, excluded: number[]): Map<string, number> {
-    const column = { target: 't.key', service: 't.service', host: 't.host', group: 't.grp' }[by];
+  longestAwayFromGaps(by: Grouping, rows: Map<string, number>, filter: TargetFilter, excluded: number[]): Map<string, number> {
+    // Reading a row costs its outages; the way down the longest costs about all outages / the row's.
+    const many = Math.sqrt((this.db.prepare('SELECT max(id) FROM outages').pluck().get() as number | null) ?? 0);
+    const few = [...rows].filter(([, outages]) => outages < many).map(([name]) => name);
+    const found = few.length ? this.longestAlongTargets(by, few, filter, excluded) : new Map<string, number>();
+    const rest = [...rows.keys()].filter((name) => !found.has(name));
+    if (rest.length) for (const [name, longest] of this.longestFromTheTop(by, rest, filter, excluded)) found.set(name, longest);
+    return found;
+  }
+
+  private longestAlongTargets(by: Grouping, names: string[], filter: TargetFilter, excluded: number[]): Map<string, number> {
+    const column = COLUMN[by];
     const params: Record<string, unknown> = { since: this.since, until: this.until, names: JSON.stringify(names), excluded: JSON.stringify(excluded) };
     const apart = this.gaps.map(([from, to], i) => {
       Object.assign(params, { [`from${i}`]: from, [`to${i}`]: to });
@@ -117,7 +130,29 @@ export class UnwatchedTime {
       .all(params) as Array<[string, number]>;
     return new Map(rows);
   }
+
+  private longestFromTheTop(by: Grouping, names: string[], filter: TargetFilter, excluded: number[]): Map<string, number> {
+    const params: Record<string, unknown> = { names: JSON.stringify(names), excluded: JSON.stringify(excluded) };
+    const conditions = [`${COLUMN[by]} IN (SELECT value FROM json_each(@names))`, 't.id NOT IN (SELECT value FROM json_each(@excluded))', ...targetCondition(this.db, filter, params)];
+    const rowOf = new Map(this.db.prepare(`SELECT t.id, ${COLUMN[by]} FROM targets t WHERE ${conditions.join(' AND ')}`).raw().all(params) as Array<[number, string]>);
+    const left = new Set(names);
+    const found = new Map<string, number>();
+    const longestFirst = this.db.prepare('SELECT target_id, started_at, ended_at FROM outages INDEXED BY outages_duration WHERE duration_ms IS NOT NULL ORDER BY duration_ms DESC').raw();
+    for (const [targetId, startedAt, endedAt] of longestFirst.iterate() as IterableIterator<[number, number, number]>) {
+      const name = rowOf.get(targetId);
+      // As the sums take them: closed, wholly inside the window; and away from every gap.
+      if (name === undefined || !left.has(name) || startedAt < this.since || startedAt >= this.until || endedAt > this.until) continue;
+      if (this.watchedIn(startedAt, endedAt) < endedAt - startedAt) continue;
+      found.set(name, endedAt - startedAt);
+      left.delete(name);
+      if (!left.size) break;
+    }
+    return found;
+  }
 }
+
+/** The column naming a target's row, per grouping. */
+const COLUMN: Record<Grouping, string> = { target: 't.key', service: 't.service', host: 't.host', group: 't.grp' };
 
 /** The gaps between the runs recorded from the last one begun by `since` on, and after the last if it has ended. */
 function gapsBetweenRuns(db: Database, since: number, now: number): Interval[] {
