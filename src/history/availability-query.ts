@@ -248,11 +248,13 @@ function addMaintainedTargets(db: Database, tallyOf: Map<string, Tally>, by: Gro
     const merged = mergeClipped(maintenance.get(id)!, watchedFrom, watchedTo);
     const maintenanceMs = merged.reduce((sum, [a, b]) => sum + (b - a), 0) - unwatched.unwatchedIn(merged);
     tally.maintenanceMs += maintenanceMs;
-    const leftOut = unwatched.totalMs ? mergeClipped([...merged, ...unwatched.gaps], watchedFrom, watchedTo) : merged;
+    let withGaps: Interval[] | undefined; // maintenance and gaps, for the few outages across a gap
     for (const [startedAt, endedAt] of ofTarget.all({ targetId: id, since, until, now, earliest }) as Interval[]) {
       const inside: Interval = [Math.max(startedAt, watchedFrom), Math.min(endedAt, watchedTo)];
       if (inside[1] <= inside[0]) continue;
-      const counted = inside[1] - inside[0] - overlap(inside, leftOut);
+      const acrossGap = unwatched.watchedIn(inside[0], inside[1]) < inside[1] - inside[0];
+      if (acrossGap) withGaps ??= mergeClipped([...merged, ...unwatched.gaps], watchedFrom, watchedTo);
+      const counted = inside[1] - inside[0] - overlap(inside, acrossGap ? withGaps! : merged);
       if (counted > 0) addOutage(tally, counted);
     }
   }

@@ -36,10 +36,19 @@ export class UnwatchedTime {
     this.totalMs = this.gaps.reduce((sum, [a, b]) => sum + (b - a), 0);
   }
 
-  /** How much of [a, b] was watched. */
+  /** How much of [a, b] was watched. Asked per outage: the gaps are searched, not walked. */
   watchedIn(a: number, b: number): number {
+    const gaps = this.gaps;
+    // The first gap ending after a (gaps are apart, so their ends are in order too).
+    let low = 0;
+    let high = gaps.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (gaps[middle]![1] <= a) low = middle + 1;
+      else high = middle;
+    }
     let length = b - a;
-    for (const [c, d] of this.gaps) if (c < b && d > a) length -= Math.min(b, d) - Math.max(a, c);
+    for (let i = low; i < gaps.length && gaps[i]![0] < b; i++) length -= Math.min(b, gaps[i]![1]) - Math.max(a, gaps[i]![0]);
     return length;
   }
 
@@ -120,8 +129,9 @@ export class UnwatchedTime {
     const conditions = [`${column} IN (SELECT value FROM json_each(@names))`, 't.id NOT IN (SELECT value FROM json_each(@excluded))', ...targetCondition(this.db, filter, params)];
     const rows = this.db
       .prepare(
+        // CROSS JOIN: the row's targets first, then each one's outages (not all outages, then their targets).
         `SELECT ${column}, max(o.ended_at - o.started_at) FROM targets t
-           JOIN outages o INDEXED BY outages_target_window
+           CROSS JOIN outages o INDEXED BY outages_target_window
              ON o.target_id = t.id AND o.started_at >= @since AND o.started_at < @until AND o.ended_at <= @until AND ${apart.join(' AND ')}
           WHERE ${conditions.join(' AND ')}
           GROUP BY ${column}`,
