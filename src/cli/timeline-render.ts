@@ -55,7 +55,7 @@ function rowBar(row: TimelineRow, since: number, step: number, barWidth: number,
   for (const period of maintenance) touched(period, (i) => watched(i) && (bar[i] = marks.maintenance));
   // Vigil not running: a column it covers half of at least (a restart's minute is no column's news).
   for (const gap of notRunning) touched(gap, (i, from, to) => watched(i) && covered([from, to], [gap]) * 2 >= step && (bar[i] = marks.notRunning));
-  const leftOut = notRunning.length ? merged([...row.maintenance, ...notRunning]) : maintenance;
+  const leftOut = notRunning.length && row.outages.length ? merged([...row.maintenance, ...notRunning]) : maintenance;
   for (const outage of row.outages) {
     touched(outage, (i, from, to) => {
       const down: Interval = [Math.max(outage[0], from), Math.min(outage[1], to)];
