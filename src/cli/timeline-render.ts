@@ -31,7 +31,7 @@ type Marks = (typeof MARKS)['unicode'];
  * columns are only those at the ends: a row costs its intervals, not columns × intervals, so ten
  * thousand rows are drawn in a blink.
  */
-function rowBar(row: TimelineRow, since: number, step: number, barWidth: number, marks: Marks, notRunning: Interval[]): string {
+function rowBar(row: TimelineRow, since: number, step: number, barWidth: number, marks: Marks, notRunning: NotRunning): string {
   const columnFrom = (i: number) => since + i * step;
   const touched = ([a, b]: [number, number], visit: (i: number, from: number, to: number) => void) => {
     const first = Math.max(0, Math.floor((a - since) / step) - 1);
@@ -53,9 +53,9 @@ function rowBar(row: TimelineRow, since: number, step: number, barWidth: number,
   // (as availability leaves an outage wholly inside maintenance out).
   const maintenance = merged(row.maintenance);
   for (const period of maintenance) touched(period, (i) => watched(i) && (bar[i] = marks.maintenance));
-  // Vigil not running: a column it covers half of at least (a restart's minute is no column's news).
-  for (const gap of notRunning) touched(gap, (i, from, to) => watched(i) && covered([from, to], [gap]) * 2 >= step && (bar[i] = marks.notRunning));
-  const leftOut = notRunning.length && row.outages.length ? merged([...row.maintenance, ...notRunning]) : maintenance;
+  // Vigil not running over these columns; down time in the rest of one still shows.
+  for (const i of notRunning.columns) if (watched(i)) bar[i] = marks.notRunning;
+  const leftOut = notRunning.gaps.length && row.outages.length ? merged([...row.maintenance, ...notRunning.gaps]) : maintenance;
   for (const outage of row.outages) {
     touched(outage, (i, from, to) => {
       const down: Interval = [Math.max(outage[0], from), Math.min(outage[1], to)];
@@ -66,6 +66,22 @@ function rowBar(row: TimelineRow, since: number, step: number, barWidth: number,
 }
 
 type Interval = [number, number];
+
+/** When Vigil was not running, and the columns that shows in: the same for every row. */
+interface NotRunning {
+  gaps: Interval[];
+  columns: number[];
+}
+
+/** The columns Vigil was not running for half of at least (a restart's minute is no column's news). */
+function notRunningColumns(gaps: Interval[], since: number, step: number, barWidth: number): number[] {
+  const columns: number[] = [];
+  for (let i = 0; i < barWidth; i++) {
+    const from = since + i * step;
+    if (covered([from, from + step], gaps) * 2 >= step) columns.push(i);
+  }
+  return columns;
+}
 
 /** Sorted, overlaps joined: so time covered twice is not counted twice. */
 function merged(intervals: Interval[]): Interval[] {
@@ -93,7 +109,8 @@ export function renderTimeline(rows: TimelineRow[], availability: Map<string, nu
   const barWidth = view.width - labelWidth - 2 - FIGURE_WIDTH;
   if (barWidth < MIN_BAR_WIDTH) throw new Error(`a width of ${view.width} leaves no room for the timeline; use at least ${labelWidth + 2 + FIGURE_WIDTH + MIN_BAR_WIDTH} (--width)`);
   const step = (view.until - view.since) / barWidth;
-  const notRunning = view.notRunning ?? [];
+  const gaps = view.notRunning ?? [];
+  const notRunning: NotRunning = { gaps, columns: gaps.length ? notRunningColumns(gaps, view.since, step, barWidth) : [] };
 
   const indent = ' '.repeat(labelWidth + 2);
   const lines = [`${indent}${axis(formatTime(view.since, view.utc), formatTime(view.until, view.utc), barWidth)}`];
@@ -106,7 +123,7 @@ export function renderTimeline(rows: TimelineRow[], availability: Map<string, nu
   }
   // The legend, its parts wrapped to the width under the bars.
   const parts = [`${marks.down} down`, `${marks.maintenance} maintenance`, `${marks.up} up`];
-  if (notRunning.length) parts.push(`${marks.notRunning} vigil not running`);
+  if (gaps.length) parts.push(`${marks.notRunning} vigil not running`);
   parts.push('(blank: not watched)', `one column = ${formatShortDuration(step)}`);
   // A part too long to sit under the bars starts further left, so no line passes the width.
   const legendLine = (text: string) => `${' '.repeat(Math.max(0, Math.min(indent.length, view.width - text.length)))}${text}`;
