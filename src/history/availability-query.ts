@@ -139,8 +139,10 @@ export function queryAvailability(db: Database, filter: AvailabilityFilter, now:
   // Each row is built once, with its final figures: without TurboFan (see cli/main.ts), setting a
   // field of ten thousand objects from null to a number afterwards costs more than the query's JS.
   if (!unwatched.totalMs) return groupRows.map((row) => availabilityRow(row, tallyOf.get(row[0]), 0));
-  const unwatchedOf = unwatched.ofRows(by, filter);
-  return groupRows.map((row) => availabilityRow(row, tallyOf.get(row[0]), unwatchedOf(row[0], row[4])));
+  // Every gap for each target of a row, less what targets configured for only part of them missed.
+  const missed = unwatched.missedByRow(by, filter);
+  const gapsMs = unwatched.totalMs;
+  return groupRows.map((row) => availabilityRow(row, tallyOf.get(row[0]), row[4] * gapsMs - (missed.size ? (missed.get(row[0]) ?? 0) : 0)));
 }
 
 /**

@@ -60,11 +60,11 @@ export class UnwatchedTime {
   }
 
   /**
-   * Each row's unwatched time: every gap for each of its targets, less the parts of the gaps a
-   * target missed by being configured after the first one began or removed before the last one
-   * ended — the only targets read here.
+   * A row's unwatched time is every gap for each of its targets, less what its targets missed of
+   * the gaps by being configured after the first one began or removed before the last one ended:
+   * that, per row — only such targets are read.
    */
-  ofRows(by: Grouping, filter: TargetFilter): (name: string, targets: number) => number {
+  missedByRow(by: Grouping, filter: TargetFilter): Map<string, number> {
     const params: Record<string, unknown> = { first: this.gaps[0]![0], last: this.gaps[this.gaps.length - 1]![1] };
     const conditions = ['(t.created_at > @first OR t.removed_at < @last)', ...targetCondition(this.db, filter, params)];
     const partly = this.db
@@ -78,7 +78,7 @@ export class UnwatchedTime {
       const name = groupName(by, target);
       missed.set(name, (missed.get(name) ?? 0) + this.totalMs - (to - from - this.watchedIn(from, to)));
     }
-    return (name, targets) => targets * this.totalMs - (missed.get(name) ?? 0);
+    return missed;
   }
 
   /**
