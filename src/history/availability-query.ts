@@ -1,7 +1,8 @@
 // Availability over a window, per target, service, host or group — from outages and maintenance
 // periods. SQL adds up what covers nearly everything (the watched time and the outages wholly inside
 // the window, grouped as asked); code adds the few pieces that need care: outages cut by either end
-// of the window, open outages, and targets with maintenance in the window.
+// of the window, open outages, targets with maintenance in the window, and outages across a time
+// Vigil was not running.
 //
 // Every figure counts only time inside the window while the target was configured and Vigil ran:
 //   unwatched    window ∩ [first seen, removed from the config) while no daemon ran (unwatched-time.ts)
@@ -171,7 +172,7 @@ function countWatchedParts(unwatched: UnwatchedTime, outages: Array<[number, num
   for (const [tally, watched] of watchedParts) if (watched > 0) addOutage(tally, watched);
 }
 
-/** A grouped row's figures that code adds to: outages cut by the window, maintenance. */
+/** A grouped row's figures that code adds to: outages cut by the window or by a stop, maintenance. */
 interface Tally {
   outages: number;
   downtimeMs: number;
