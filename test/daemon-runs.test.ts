@@ -80,19 +80,19 @@ services:
     const iso = (ms: number) => new Date(ms).toISOString();
 
     const first = await start();
-    const [run1] = await waitFor(() => readRuns(file).length && readRuns(file), 'the first run');
-    expect(run1).toMatchObject({ id: 1, pid: first.pid, stopped_at: null, seen_at: run1!.started_at });
+    const run1 = await waitFor(() => readRuns(file)[0], 'the first run');
+    expect(run1).toMatchObject({ id: 1, pid: first.pid, stopped_at: null, seen_at: run1.started_at });
     // Running: nothing unwatched. Even when "seen" looks old (writes held up by a locked database),
     // a vigil holding the database's lock is running.
     expect((await report()).unwatched).toEqual([]);
     const writer = new Database(file);
-    writer.prepare('UPDATE daemon_runs SET seen_at = ? WHERE id = 1').run(run1!.started_at - 3_600_000);
+    writer.prepare('UPDATE daemon_runs SET seen_at = ? WHERE id = 1').run(run1.started_at - 3_600_000);
     writer.close();
     expect((await report()).unwatched).toEqual([]);
 
     expect(await first.stop()).toBe(0);
     const [stopped1] = readRuns(file);
-    expect(stopped1!.stopped_at).toBeGreaterThanOrEqual(run1!.started_at);
+    expect(stopped1!.stopped_at).toBeGreaterThanOrEqual(run1.started_at);
     expect(stopped1!.seen_at).toBe(stopped1!.stopped_at);
     // Stopped cleanly: from then on nobody watches.
     const afterStop = await report();
