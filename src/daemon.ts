@@ -12,6 +12,7 @@ import type { ReloadAnswer } from './control/control-api.js';
 import { createControlHandler } from './control/control-handlers.js';
 import { claimSocket, ControlServer } from './control/control-server.js';
 import { describeError } from './describe-error.js';
+import { DaemonRun } from './history/daemon-run.js';
 import { HistoryRecorder } from './history/history-recorder.js';
 import { startHistory, type StartedHistory } from './history/start-history.js';
 import { RetentionSchedule } from './history/retention-schedule.js';
@@ -114,6 +115,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   await supervisor.apply(plan);
   planApplied(plan);
   supervisor.start();
+  // From here on the targets are watched: availability leaves out the time between runs.
+  const run = DaemonRun.start(history);
   // Reloads run one at a time; one asked for during a reload (SIGHUP or `vigil reload`) runs once
   // more afterwards, and every caller waiting gets the outcome of a reload that started after it asked.
   let reloading: Promise<ReloadAnswer> | undefined;
@@ -196,6 +199,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     const onStop = async (signal: NodeJS.Signals) => {
       if (stopping) {
         log.warn(`${signal} again: exiting now`);
+        run.stop();
         history.flush();
         historyLock?.release();
         process.exit(1);
@@ -211,6 +215,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       metricsServer?.close();
       await supervisor.stop(Math.min(longest, MAX_STOP_GRACE_MS));
       recorder.stop();
+      run.stop();
       await retention.stop();
       const unsaved = history.close();
       historyLock?.release();

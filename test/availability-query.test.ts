@@ -1,7 +1,8 @@
 // Availability adds most outages up in SQL and a few pieces in code (outages cut by the window's
-// ends, open outages, targets in maintenance). Here every figure, for every grouping, over many
-// windows, is checked against the plainest possible reckoning: each target's outages one by one,
-// clipped to its watched time, less its maintenance.
+// ends, open outages, targets in maintenance, outages across the daemon's stops). Here every
+// figure, for every grouping, over many windows, is checked against the plainest possible
+// reckoning: each target's outages one by one, clipped to its watched time, less its maintenance
+// and less the time no daemon ran (the generator stops it now and then, and once for two days).
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryAvailability, type AvailabilityRow } from '../src/history/availability-query.js';
@@ -38,9 +39,29 @@ afterAll(() => {
   tmp.cleanup();
 });
 
+/** When no daemon ran: from each run's end (its stop, else its last "seen") to the next one's start. */
+function daemonStops(): Interval[] {
+  const runs = db.prepare('SELECT started_at, coalesce(stopped_at, seen_at) FROM daemon_runs ORDER BY started_at').raw().all() as Interval[];
+  return runs.slice(1).map(([startedAt], i): Interval => [runs[i]![1], startedAt]);
+}
+
+/** How much of [a, b] the intervals cover, time covered twice counted once. */
+function coveredOnce(a: number, b: number, intervals: Interval[]): number {
+  const cuts = intervals.map(([c, d]): Interval => [Math.max(a, c), Math.min(b, d)]).filter(([c, d]) => d > c).sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let reached = a;
+  for (const [c, d] of cuts) {
+    if (d <= reached) continue;
+    total += d - Math.max(c, reached);
+    reached = d;
+  }
+  return total;
+}
+
 /** Every target's figures worked out one outage at a time, then added up per group. */
 function reckon(since: number, until: number, by: Grouping, only?: { service?: string }): AvailabilityRow[] {
   until = Math.min(until, END);
+  const stops = daemonStops();
   const targets = (db.prepare('SELECT id, key, service, grp, host, created_at AS createdAt, removed_at AS removedAt FROM targets ORDER BY key').all() as Target[]).filter(
     (target) => only?.service === undefined || target.service === only.service,
   );
@@ -51,18 +72,7 @@ function reckon(since: number, until: number, by: Grouping, only?: { service?: s
     const maintenance = (db.prepare('SELECT started_at, coalesce(ended_at, ?) FROM maintenance_periods WHERE target_id = ?').raw().all(END, target.id) as Interval[])
       .map(([a, b]): Interval => [Math.max(a, from), Math.min(b, to)])
       .filter(([a, b]) => b > a);
-    const inMaintenance = (a: number, b: number) => {
-      // Merged: mark each maintained millisecond range once.
-      const cuts = maintenance.map(([c, d]): Interval => [Math.max(a, c), Math.min(b, d)]).filter(([c, d]) => d > c).sort((x, y) => x[0] - y[0]);
-      let total = 0;
-      let reached = a;
-      for (const [c, d] of cuts) {
-        if (d <= reached) continue;
-        total += d - Math.max(c, reached);
-        reached = d;
-      }
-      return total;
-    };
+    const leftOut = [...maintenance, ...stops];
     const name = by === 'target' ? target.key : by === 'service' ? target.service : by === 'host' ? target.host : target.grp;
     let row = rows.get(name);
     if (!row) {
@@ -71,20 +81,22 @@ function reckon(since: number, until: number, by: Grouping, only?: { service?: s
         service: by === 'target' || by === 'service' ? target.service : undefined,
         host: by === 'target' || by === 'host' ? target.host : undefined,
         group: by === 'host' ? undefined : target.grp,
-        targets: 0, watchedMs: 0, maintenanceMs: 0, countedMs: 0, downtimeMs: 0, outages: 0, availability: null, mttrMs: null, mtbfMs: null, longestMs: 0,
+        targets: 0, watchedMs: 0, unwatchedMs: 0, maintenanceMs: 0, countedMs: 0, downtimeMs: 0, outages: 0, availability: null, mttrMs: null, mtbfMs: null, longestMs: 0,
       };
       rows.set(name, row);
     }
-    const maintained = inMaintenance(from, to);
+    const notRunning = coveredOnce(from, to, stops);
+    const maintained = coveredOnce(from, to, leftOut) - notRunning; // maintenance while watched
     row.targets++;
-    row.watchedMs += to - from;
+    row.watchedMs += to - from - notRunning;
+    row.unwatchedMs += notRunning;
     row.maintenanceMs += maintained;
-    row.countedMs += to - from - maintained;
+    row.countedMs += to - from - notRunning - maintained;
     for (const [startedAt, endedAt] of db.prepare('SELECT started_at, coalesce(ended_at, ?) FROM outages WHERE target_id = ?').raw().all(END, target.id) as Interval[]) {
       const a = Math.max(startedAt, from);
       const b = Math.min(endedAt, to);
       if (b <= a) continue;
-      const counted = b - a - inMaintenance(a, b);
+      const counted = b - a - coveredOnce(a, b, leftOut);
       if (counted <= 0) continue;
       row.outages++;
       row.downtimeMs += counted;
@@ -112,15 +124,27 @@ function windows(): Interval[] {
     ...starts.slice(0, 4).map(([a, b]): Interval => [a + 1, b - 1]), // inside one outage
     ...starts.slice(0, 4).map(([a, b]): Interval => [a, b]), // exactly one outage
     ...starts.slice(4, 8).map(([a, b]): Interval => [b, b + DAY]), // from the end of one
+    ...daemonStops().flatMap(([a, b]): Interval[] => [
+      [a - 6 * 3_600_000, b + 6 * 3_600_000], // around a stop
+      [a + 1, b - 1], // inside one
+      [a + Math.floor((b - a) / 2), b + DAY], // from inside one
+      [a - DAY, a + Math.floor((b - a) / 2)], // ending inside one
+    ]),
   ];
 }
 
 describe('availability query', () => {
-  it('the database has what makes the code paths work: cut, open, maintained, late and removed targets', () => {
+  it('the database has what makes the code paths work: cut, open, maintained, late and removed targets, outages across stops', () => {
     expect(db.prepare('SELECT count(*) FROM outages WHERE ended_at IS NULL').pluck().get()).toBeGreaterThan(0);
     expect(db.prepare('SELECT count(*) FROM targets WHERE removed_at IS NOT NULL').pluck().get()).toBeGreaterThan(0);
     expect(db.prepare('SELECT count(*) FROM targets WHERE created_at IS NOT NULL').pluck().get()).toBeGreaterThan(0);
     expect(db.prepare('SELECT count(*) FROM maintenance_periods').pluck().get()).toBeGreaterThan(0);
+    const stops = daemonStops();
+    expect(stops.length).toBeGreaterThanOrEqual(2);
+    const acrossStops = (db.prepare('SELECT started_at, coalesce(ended_at, ?) FROM outages').raw().all(END) as Interval[]).filter(([a, b]) => coveredOnce(a, b, stops) > 0);
+    expect(acrossStops.length).toBeGreaterThan(0);
+    const maintainedInStops = (db.prepare('SELECT started_at, coalesce(ended_at, ?) FROM maintenance_periods').raw().all(END) as Interval[]).filter(([a, b]) => coveredOnce(a, b, stops) > 0);
+    expect(maintainedInStops.length).toBeGreaterThan(0);
   });
 
   for (const by of ['target', 'service', 'host', 'group'] as const) {
@@ -132,7 +156,7 @@ describe('availability query', () => {
         for (let i = 0; i < expected.length; i++) {
           const want = expected[i]!;
           const got = actual[i]!;
-          for (const field of ['targets', 'watchedMs', 'maintenanceMs', 'countedMs', 'downtimeMs', 'outages', 'longestMs'] as const) {
+          for (const field of ['targets', 'watchedMs', 'unwatchedMs', 'maintenanceMs', 'countedMs', 'downtimeMs', 'outages', 'longestMs'] as const) {
             expect(got[field], `${by} ${want.name} ${field}, window ${since}..${until}`).toBe(want[field]);
           }
           expect([got.service, got.host, got.group]).toEqual([want.service, want.host, want.group]);

@@ -8,6 +8,7 @@ import { historyIdOf, MIGRATIONS, SCHEMA_VERSION } from '../src/history/migratio
 import { openReadOnlyDatabase, openWritableDatabase } from '../src/history/open-database.js';
 import { queryOutages } from '../src/history/outage-query.js';
 import { readTransitions } from './helpers/history-db.js';
+import { writeKnownHistory } from './helpers/known-history.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync } from './helpers/vigil-process.js';
 
@@ -63,6 +64,17 @@ function dump(file: string) {
       transitions: db.prepare('SELECT id, target_id, at, from_state, to_state, message FROM transitions ORDER BY id').all(),
       outages: db.prepare('SELECT id, target_id, started_at, ended_at, duration_ms, cause, end_message FROM outages ORDER BY id').all(),
     };
+  } finally {
+    db.close();
+  }
+}
+
+/** Every row of every table (views left out), each table's rows in a stable order. */
+function dumpEveryTable(file: string): Record<string, unknown[]> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+    return Object.fromEntries(tables.map((table) => [table, (db.prepare(`SELECT * FROM "${table}"`).all() as unknown[]).map((row) => JSON.stringify(row)).sort()]));
   } finally {
     db.close();
   }
@@ -190,6 +202,36 @@ describe('schema migration', () => {
     expect(historyIdOf(fresh)).toMatch(/^[0-9a-f]{24}$/);
     expect(historyIdOf(fresh)).not.toBe(id);
     fresh.close();
+  });
+
+  it('version 9 adds the daemon runs and keeps every row of every table; no runs, so nothing is left out as unwatched', async () => {
+    const file = tmp.path('history.db');
+    writeKnownHistory(file, { version: 8 });
+    const old = new Database(file);
+    expect(old.pragma('user_version', { simple: true })).toBe(8);
+    // Rows in the tables the known history leaves empty too.
+    old.prepare("INSERT INTO alert_attempts (delivery_id, alert, target, kind, attempt, at, duration_ms, ok) VALUES (1, 'ops', 'web-http/web1', 'down', 1, 5, 5, 1)").run();
+    old.prepare("INSERT INTO target_flags (target_id, flags, updated_at) VALUES (2, '{\"disabled\":{\"at\":1}}', 1)").run();
+    old.prepare("INSERT INTO alert_memory (target, memory, saved_at) VALUES ('web-http/web1', '{}', 1)").run();
+    old.close();
+    const before = dumpEveryTable(file);
+    expect(before.outages).toHaveLength(6);
+    const report = async () => JSON.parse((await runVigilAsync(['availability', '--db', file, '--json', '--since', '2025-03-01T00:00:00Z', '--until', '2025-03-02T00:00:00Z'])).stdout);
+    const reportBefore = await report(); // a version-8 file is read as it is
+
+    HistoryStore.open({ path: file, flushIntervalMs: 1_000, maxQueue: 1_000, log }).close();
+    const after = dumpEveryTable(file);
+    expect(after.daemon_runs).toEqual([]);
+    delete after.daemon_runs;
+    expect(after).toEqual(before);
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(9);
+    db.close();
+    // Before the first run recorded nothing is known: the figures are those version 8 gave.
+    const reportAfter = await report();
+    expect(reportAfter).toEqual(reportBefore);
+    expect(reportAfter.unwatched).toEqual([]);
+    expect(reportAfter.rows.map((row: { unwatchedMs: number }) => row.unwatchedMs)).toEqual([0, 0, 0, 0]);
   });
 
   it('the CLI, which reads without upgrading, says an older file needs the daemon to upgrade it', async () => {

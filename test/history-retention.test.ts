@@ -91,6 +91,25 @@ describe('retention', () => {
     db.close();
   });
 
+  it("daemon runs go with the outages' retention, by their end; the last one ended before the cutoff stays", async () => {
+    const db = openWritableDatabase(tmp.path('history.db'));
+    const cut = NOW - keepDays.outages * DAY;
+    const run = db.prepare('INSERT INTO daemon_runs (id, started_at, seen_at, stopped_at, pid) VALUES (?, ?, ?, ?, 1)');
+    run.run(1, cut - 30 * DAY, cut - 20 * DAY, cut - 20 * DAY);
+    run.run(2, cut - 19 * DAY, cut - 10 * DAY, null); // crashed: ended when last seen
+    run.run(3, cut - 9 * DAY, cut - 1, cut - 1); // the last before the cutoff: the stop after it reaches into kept time
+    run.run(4, cut + DAY, NOW, null); // running
+    const report = await new Retention(db, policy, log, { stepRows: 1 }).run(NOW);
+    expect(report.deleted).toEqual({ daemon_runs: 2 });
+    expect(db.prepare('SELECT id FROM daemon_runs ORDER BY id').pluck().all()).toEqual([3, 4]);
+    expect((await new Retention(db, policy, log).run(NOW)).deleted).toEqual({});
+    // Kept as long as outages are: forever, if they are.
+    run.run(1, cut - 30 * DAY, cut - 20 * DAY, cut - 20 * DAY);
+    expect((await new Retention(db, { ...policy, outages: null }, log).run(NOW)).deleted).toEqual({});
+    expect(db.prepare('SELECT count(*) FROM daemon_runs').pluck().get()).toBe(3);
+    db.close();
+  });
+
   it('gives freed pages back to the file system a few at a time', async () => {
     const file = tmp.path('history.db');
     const db = openWritableDatabase(file);

@@ -27,10 +27,30 @@ describe('synthetic history', () => {
     const overlapping = db.prepare('SELECT count(*) AS n FROM outages a JOIN outages b ON a.target_id = b.target_id AND a.id < b.id AND b.started_at < coalesce(a.ended_at, 9e15)').get();
     expect(overlapping).toEqual({ n: 0 });
 
-    // Availability over the whole span agrees with the raw rows summed independently here.
-    const raw = db.prepare('SELECT sum(min(coalesce(ended_at, @end), @end) - max(started_at, @since)) AS down FROM outages WHERE coalesce(ended_at, @end) > @since').get({ since: end - 30 * 86_400_000, end }) as { down: number };
-    const rows = queryAvailability(db, { since: end - 30 * 86_400_000, until: end }, end);
-    expect(rows.reduce((sum, row) => sum + row.downtimeMs, 0)).toBe(raw.down - maintenanceOverlap(db));
+    // The daemon's runs: restarts, and one long stop; the last run still going at the end.
+    expect(summary.daemonRuns).toBeGreaterThanOrEqual(2);
+    const runs = db.prepare('SELECT started_at, coalesce(stopped_at, seen_at) AS endedAt, stopped_at FROM daemon_runs ORDER BY id').raw().all() as Array<[number, number, number | null]>;
+    expect(runs).toHaveLength(summary.daemonRuns);
+    expect(runs[0]![0]).toBe(summary.start);
+    expect(runs.at(-1)).toEqual([expect.any(Number), end, null]);
+    const stops = runs.slice(1).map(([startedAt], i): [number, number] => [runs[i]![1], startedAt]);
+    expect(stops.some(([a, b]) => b - a >= 2 * 86_400_000)).toBe(true);
+    // No outage begins or ends while the daemon is stopped.
+    const outages = db.prepare('SELECT target_id, started_at, ended_at FROM outages').raw().all() as Array<[number, number, number | null]>;
+    const inStop = (at: number) => stops.some(([a, b]) => at >= a && at < b);
+    expect(outages.filter(([, a, b]) => inStop(a) || (b !== null && inStop(b)))).toEqual([]);
+
+    // Availability over the whole span agrees with the raw rows summed independently here: each
+    // outage's time, less what falls in its target's maintenance or in a stop.
+    const since = end - 30 * 86_400_000;
+    const maintenance = db.prepare('SELECT target_id, started_at, ended_at FROM maintenance_periods').raw().all() as Array<[number, number, number]>;
+    let down = 0;
+    for (const [targetId, startedAt, endedAt] of outages) {
+      const [a, b] = [Math.max(startedAt, since), Math.min(endedAt ?? end, end)];
+      if (b > a) down += b - a - coveredOnce(a, b, [...maintenance.filter(([id]) => id === targetId).map(([, c, d]): [number, number] => [c, d]), ...stops]);
+    }
+    const rows = queryAvailability(db, { since, until: end }, end);
+    expect(rows.reduce((sum, row) => sum + row.downtimeMs, 0)).toBe(down);
     db.close();
   });
 
@@ -43,13 +63,14 @@ describe('synthetic history', () => {
   });
 });
 
-/** Outage time inside maintenance periods (which availability leaves out). */
-function maintenanceOverlap(db: Database.Database): number {
-  const row = db
-    .prepare(
-      `SELECT coalesce(sum(max(0, min(coalesce(o.ended_at, 9e15), m.ended_at) - max(o.started_at, m.started_at))), 0) AS ms
-         FROM maintenance_periods m JOIN outages o ON o.target_id = m.target_id`,
-    )
-    .get() as { ms: number };
-  return row.ms;
+/** How much of [a, b] the intervals cover, time covered twice counted once. */
+function coveredOnce(a: number, b: number, intervals: Array<[number, number]>): number {
+  let total = 0;
+  let reached = a;
+  for (const [c, d] of [...intervals].sort((x, y) => x[0] - y[0])) {
+    const from = Math.max(c, reached);
+    const to = Math.min(d, b);
+    if (to > from) (total += to - from), (reached = to);
+  }
+  return total;
 }

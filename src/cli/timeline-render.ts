@@ -1,5 +1,5 @@
 // Draws `vigil timeline`: one row per target, time running left to right across the terminal,
-// each column a slice of the window marked down, maintenance, up, or not watched.
+// each column a slice of the window marked down, maintenance, up, Vigil not running, or not watched.
 import type { TimelineRow } from '../history/timeline-query.js';
 import { formatShortDuration, formatTime } from './format.js';
 
@@ -10,11 +10,13 @@ export interface TimelineView {
   width: number;
   ascii?: boolean;
   utc?: boolean;
+  /** When Vigil was not running (apart, sorted): the same for every row. */
+  notRunning?: Array<[number, number]>;
 }
 
 const MARKS = {
-  unicode: { down: '█', maintenance: '░', up: '·', unwatched: ' ' },
-  ascii: { down: '#', maintenance: 'm', up: '.', unwatched: ' ' },
+  unicode: { down: '█', maintenance: '░', up: '·', notRunning: '╌', unwatched: ' ' },
+  ascii: { down: '#', maintenance: 'm', up: '.', notRunning: '-', unwatched: ' ' },
 };
 
 /** Narrowest bar worth drawing. */
@@ -29,7 +31,7 @@ type Marks = (typeof MARKS)['unicode'];
  * columns are only those at the ends: a row costs its intervals, not columns × intervals, so ten
  * thousand rows are drawn in a blink.
  */
-function rowBar(row: TimelineRow, since: number, step: number, barWidth: number, marks: Marks): string {
+function rowBar(row: TimelineRow, since: number, step: number, barWidth: number, marks: Marks, notRunning: NotRunning): string {
   const columnFrom = (i: number) => since + i * step;
   const touched = ([a, b]: [number, number], visit: (i: number, from: number, to: number) => void) => {
     const first = Math.max(0, Math.floor((a - since) / step) - 1);
@@ -51,16 +53,35 @@ function rowBar(row: TimelineRow, since: number, step: number, barWidth: number,
   // (as availability leaves an outage wholly inside maintenance out).
   const maintenance = merged(row.maintenance);
   for (const period of maintenance) touched(period, (i) => watched(i) && (bar[i] = marks.maintenance));
+  // Vigil not running over these columns; down time in the rest of one still shows.
+  for (const i of notRunning.columns) if (watched(i)) bar[i] = marks.notRunning;
+  const leftOut = notRunning.gaps.length && row.outages.length ? merged([...row.maintenance, ...notRunning.gaps]) : maintenance;
   for (const outage of row.outages) {
     touched(outage, (i, from, to) => {
       const down: Interval = [Math.max(outage[0], from), Math.min(outage[1], to)];
-      if (watched(i) && covered(down, maintenance) < down[1] - down[0]) bar[i] = marks.down;
+      if (watched(i) && covered(down, leftOut) < down[1] - down[0]) bar[i] = marks.down;
     });
   }
   return bar.join('');
 }
 
 type Interval = [number, number];
+
+/** When Vigil was not running, and the columns that shows in: the same for every row. */
+interface NotRunning {
+  gaps: Interval[];
+  columns: number[];
+}
+
+/** The columns Vigil was not running for half of at least (a restart's minute is no column's news). */
+function notRunningColumns(gaps: Interval[], since: number, step: number, barWidth: number): number[] {
+  const columns: number[] = [];
+  for (let i = 0; i < barWidth; i++) {
+    const from = since + i * step;
+    if (covered([from, from + step], gaps) * 2 >= step) columns.push(i);
+  }
+  return columns;
+}
 
 /** Sorted, overlaps joined: so time covered twice is not counted twice. */
 function merged(intervals: Interval[]): Interval[] {
@@ -88,18 +109,22 @@ export function renderTimeline(rows: TimelineRow[], availability: Map<string, nu
   const barWidth = view.width - labelWidth - 2 - FIGURE_WIDTH;
   if (barWidth < MIN_BAR_WIDTH) throw new Error(`a width of ${view.width} leaves no room for the timeline; use at least ${labelWidth + 2 + FIGURE_WIDTH + MIN_BAR_WIDTH} (--width)`);
   const step = (view.until - view.since) / barWidth;
+  const gaps = view.notRunning ?? [];
+  const notRunning: NotRunning = { gaps, columns: gaps.length ? notRunningColumns(gaps, view.since, step, barWidth) : [] };
 
   const indent = ' '.repeat(labelWidth + 2);
   const lines = [`${indent}${axis(formatTime(view.since, view.utc), formatTime(view.until, view.utc), barWidth)}`];
   for (const row of rows) {
     const label = shortened(row.id, labelWidth).padEnd(labelWidth);
-    const bar = rowBar(row, view.since, step, barWidth, marks);
+    const bar = rowBar(row, view.since, step, barWidth, marks, notRunning);
     const ratio = availability.get(row.id);
     const figure = ratio === null || ratio === undefined ? '-' : `${(Math.floor(ratio * 100_000) / 1_000).toFixed(3)}%`;
     lines.push(`${label}  ${bar} ${figure.padStart(FIGURE_WIDTH - 1)}`);
   }
   // The legend, its parts wrapped to the width under the bars.
-  const parts = [`${marks.down} down`, `${marks.maintenance} maintenance`, `${marks.up} up`, '(blank: not watched)', `one column = ${formatShortDuration(step)}`];
+  const parts = [`${marks.down} down`, `${marks.maintenance} maintenance`, `${marks.up} up`];
+  if (gaps.length) parts.push(`${marks.notRunning} vigil not running`);
+  parts.push('(blank: not watched)', `one column = ${formatShortDuration(step)}`);
   // A part too long to sit under the bars starts further left, so no line passes the width.
   const legendLine = (text: string) => `${' '.repeat(Math.max(0, Math.min(indent.length, view.width - text.length)))}${text}`;
   let legend = '';

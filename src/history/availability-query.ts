@@ -1,10 +1,12 @@
 // Availability over a window, per target, service, host or group — from outages and maintenance
 // periods. SQL adds up what covers nearly everything (the watched time and the outages wholly inside
 // the window, grouped as asked); code adds the few pieces that need care: outages cut by either end
-// of the window, open outages, and targets with maintenance in the window.
+// of the window, open outages, targets with maintenance in the window, and outages across a time
+// Vigil was not running.
 //
-// Every figure counts only time inside the window and while the target was configured:
-//   watched      window ∩ [first seen, removed from the config)
+// Every figure counts only time inside the window while the target was configured and Vigil ran:
+//   unwatched    window ∩ [first seen, removed from the config) while no daemon ran (unwatched-time.ts)
+//   watched      window ∩ [first seen, removed from the config), less unwatched
 //   maintenance  watched time in maintenance (excluded from everything else)
 //   counted      watched − maintenance
 //   downtime     outage time inside counted time
@@ -16,6 +18,7 @@
 import type { Database } from 'better-sqlite3';
 import { groupName, type Grouping, type TargetNames } from './grouping.js';
 import { earliestOverlappingStart, targetCondition, type TargetFilter } from './outage-query.js';
+import { UnwatchedTime } from './unwatched-time.js';
 
 export interface AvailabilityFilter extends TargetFilter {
   since: number;
@@ -31,6 +34,8 @@ export interface AvailabilityRow {
   group?: string;
   targets: number;
   watchedMs: number;
+  /** Configured time in the window while Vigil was not running: in no other figure. */
+  unwatchedMs: number;
   maintenanceMs: number;
   countedMs: number;
   downtimeMs: number;
@@ -123,21 +128,56 @@ export function queryAvailability(db: Database, filter: AvailabilityFilter, now:
   ) as GroupRow[];
   if (!groupRows.length) return [];
 
-  // The pieces the sums left out, for the few targets they concern, tallied on those targets' rows.
+  // The pieces the sums left out, for the few targets they concern, tallied on those targets' rows;
+  // and the outages the sums counted whole though Vigil did not run for part of them.
+  const unwatched = new UnwatchedTime(db, since, until, now);
   const cut = cutOutages(db, since, until).filter(([targetId]) => !maintenance.has(targetId));
-  const targets = targetsById(db, filter, [...cut.map(([targetId]) => targetId), ...maintenance.keys()]);
+  const acrossGaps = unwatched.totalMs ? unwatched.summedOutagesInGaps().filter(([targetId]) => !maintenance.has(targetId)) : [];
+  const targets = targetsById(db, filter, [...cut.map(([targetId]) => targetId), ...acrossGaps.map(([targetId]) => targetId), ...maintenance.keys()]);
   const tallyOf = tallies(groupRows, new Set([...targets.values()].map((target) => groupName(by, target))));
+  if (acrossGaps.length) countWatchedParts(unwatched, acrossGaps, tallyOf, by, targets, filter, [...maintenance.keys()]);
   for (const [targetId, startedAt, endedAt] of cut) {
     const target = targets.get(targetId);
-    if (target) addOutage(tallyOf.get(groupName(by, target))!, Math.min(endedAt ?? until, until) - Math.max(startedAt, since));
+    const watched = unwatched.watchedIn(Math.max(startedAt, since), Math.min(endedAt ?? until, until));
+    if (target && watched > 0) addOutage(tallyOf.get(groupName(by, target))!, watched);
   }
-  if (maintenance.size) addMaintainedTargets(db, tallyOf, by, targets, maintenance, since, until, now);
+  if (maintenance.size) addMaintainedTargets(db, tallyOf, by, targets, maintenance, since, until, now, unwatched);
   // Each row is built once, with its final figures: without TurboFan (see cli/main.ts), setting a
   // field of ten thousand objects from null to a number afterwards costs more than the query's JS.
-  return groupRows.map((row) => availabilityRow(row, tallyOf.get(row[0])));
+  if (!unwatched.totalMs) return groupRows.map((row) => availabilityRow(row, tallyOf.get(row[0]), 0));
+  // Every gap for each target of a row, less what targets configured for only part of them missed.
+  const missed = unwatched.missedByRow(by, filter);
+  const gapsMs = unwatched.totalMs;
+  return groupRows.map((row) => availabilityRow(row, tallyOf.get(row[0]), row[4] * gapsMs - (missed.size ? (missed.get(row[0]) ?? 0) : 0)));
 }
 
-/** A grouped row's figures that code adds to: outages cut by the window, maintenance. */
+/**
+ * The outages the sums counted whole that Vigil did not watch all of: taken out of their rows and
+ * counted again by their watched parts (one outage still, if any part was watched). A row whose
+ * longest outage may have been one of them has its longest asked again of the others.
+ */
+function countWatchedParts(unwatched: UnwatchedTime, outages: Array<[number, number, number]>, tallyOf: Map<string, Tally>, by: Grouping, targets: Map<number, NamedTarget>, filter: TargetFilter, maintained: number[]): void {
+  const watchedParts: Array<[Tally, number]> = [];
+  const longestGone = new Set<string>();
+  for (const [targetId, startedAt, endedAt] of outages) {
+    const target = targets.get(targetId);
+    if (!target) continue;
+    const name = groupName(by, target);
+    const tally = tallyOf.get(name)!;
+    tally.outages--;
+    tally.downtimeMs -= endedAt - startedAt;
+    if (endedAt - startedAt >= tally.longestMs) longestGone.add(name);
+    watchedParts.push([tally, unwatched.watchedIn(startedAt, endedAt)]);
+  }
+  // Asked of the rows that have other outages left (the tally counts them now).
+  const askFor = new Map<string, number>();
+  for (const name of longestGone) if (tallyOf.get(name)!.outages > 0) askFor.set(name, tallyOf.get(name)!.outages);
+  const longest = askFor.size ? unwatched.longestAwayFromGaps(by, askFor, filter, maintained) : undefined;
+  for (const name of longestGone) tallyOf.get(name)!.longestMs = longest?.get(name) ?? 0;
+  for (const [tally, watched] of watchedParts) if (watched > 0) addOutage(tally, watched);
+}
+
+/** A grouped row's figures that code adds to: outages cut by the window or by a stop, maintenance. */
 interface Tally {
   outages: number;
   downtimeMs: number;
@@ -157,14 +197,15 @@ function tallies(rows: GroupRow[], names: Set<string>): Map<string, Tally> {
 
 // Indexes, not a destructured parameter: without TurboFan destructuring walks an iterator per row,
 // which costs more than the rest of the function.
-function availabilityRow(row: GroupRow, tally: Tally | undefined): AvailabilityRow {
+function availabilityRow(row: GroupRow, tally: Tally | undefined, unwatchedMs: number): AvailabilityRow {
   const outages = tally ? tally.outages : row[6];
   const downtimeMs = tally ? tally.downtimeMs : (row[7] ?? 0);
   const maintenanceMs = tally ? tally.maintenanceMs : 0;
-  const countedMs = row[5] - maintenanceMs;
+  const watchedMs = row[5] - unwatchedMs;
+  const countedMs = watchedMs - maintenanceMs;
   return {
     name: row[0], service: row[1] ?? undefined, host: row[2] ?? undefined, group: row[3] ?? undefined,
-    targets: row[4], watchedMs: row[5], maintenanceMs, countedMs, downtimeMs, outages,
+    targets: row[4], watchedMs, unwatchedMs, maintenanceMs, countedMs, downtimeMs, outages,
     availability: countedMs > 0 ? (countedMs - downtimeMs) / countedMs : null,
     mttrMs: outages ? downtimeMs / outages : null,
     mtbfMs: outages ? (countedMs - downtimeMs) / outages : null,
@@ -194,8 +235,11 @@ function cutOutages(db: Database, since: number, until: number): Array<[targetId
     .all({ since, until, longest }) as Array<[number, number, number | null]>;
 }
 
-/** Targets in maintenance during the window: maintenance time out, each outage less its maintenance. */
-function addMaintainedTargets(db: Database, tallyOf: Map<string, Tally>, by: Grouping, targets: Map<number, NamedTarget>, maintenance: Map<number, Interval[]>, since: number, until: number, now: number): void {
+/**
+ * Targets in maintenance during the window: maintenance time (while watched) out, each outage less
+ * its maintenance and the time Vigil did not run.
+ */
+function addMaintainedTargets(db: Database, tallyOf: Map<string, Tally>, by: Grouping, targets: Map<number, NamedTarget>, maintenance: Map<number, Interval[]>, since: number, until: number, now: number, unwatched: UnwatchedTime): void {
   const earliest = earliestOverlappingStart(db, since);
   const ofTarget = db
     .prepare(
@@ -210,12 +254,15 @@ function addMaintainedTargets(db: Database, tallyOf: Map<string, Tally>, by: Gro
     const watchedFrom = createdAt !== null && createdAt > since ? createdAt : since;
     const watchedTo = Math.max(watchedFrom, removedAt !== null && removedAt < until ? removedAt : until);
     const merged = mergeClipped(maintenance.get(id)!, watchedFrom, watchedTo);
-    const maintenanceMs = merged.reduce((sum, [a, b]) => sum + (b - a), 0);
+    const maintenanceMs = merged.reduce((sum, [a, b]) => sum + (b - a), 0) - unwatched.unwatchedIn(merged);
     tally.maintenanceMs += maintenanceMs;
+    let withGaps: Interval[] | undefined; // maintenance and gaps, for the few outages across a gap
     for (const [startedAt, endedAt] of ofTarget.all({ targetId: id, since, until, now, earliest }) as Interval[]) {
       const inside: Interval = [Math.max(startedAt, watchedFrom), Math.min(endedAt, watchedTo)];
       if (inside[1] <= inside[0]) continue;
-      const counted = inside[1] - inside[0] - overlap(inside, merged);
+      const acrossGap = unwatched.watchedIn(inside[0], inside[1]) < inside[1] - inside[0];
+      if (acrossGap) withGaps ??= mergeClipped([...merged, ...unwatched.gaps], watchedFrom, watchedTo);
+      const counted = inside[1] - inside[0] - overlap(inside, acrossGap ? withGaps! : merged);
       if (counted > 0) addOutage(tally, counted);
     }
   }

@@ -1,6 +1,9 @@
 // Fills a history database with synthetic but plausible history at benchmark scale (a million
 // outages, ten million transitions), through the real schema, so query speed and file size can be
 // measured on the same layout a daemon produces: rows appended in time order, ids in time order.
+// The daemon is restarted every few weeks (a minute or two without it, now and then after a crash)
+// and stopped once for two days, as daemon_runs records: no outage begins while it is stopped, and
+// one whose end falls in a stop ends when the daemon, back, first sees the target up.
 //
 // Used by bench/ (the history benchmark) and by test/history-scale.test.ts at a small scale.
 import Database from 'better-sqlite3';
@@ -32,6 +35,8 @@ export interface SyntheticHistorySummary {
   openOutages: number;
   transitions: number;
   maintenancePeriods: number;
+  /** Rows of daemon_runs: the stops between them are time nobody watched. */
+  daemonRuns: number;
   aggregateRows: number;
   start: number;
   end: number;
@@ -100,6 +105,34 @@ class EventHeap {
   }
 }
 
+/**
+ * When the daemon was stopped, sorted: a restart every two to five weeks (a minute or two), and one
+ * stop of two days at 60 % of the span (when the span has room for it).
+ */
+function daemonStops(start: number, end: number, rand: () => number): Array<[number, number]> {
+  const long: [number, number] = [Math.round(start + (end - start) * 0.6), Math.round(start + (end - start) * 0.6 + 2 * DAY_MS)];
+  const stops: Array<[number, number]> = end - start >= 10 * DAY_MS ? [long] : [];
+  for (let at = start + (14 + rand() * 21) * DAY_MS; at < end - DAY_MS; at += (14 + rand() * 21) * DAY_MS) {
+    const stop: [number, number] = [Math.round(at), Math.round(at + 60_000 + rand() * 60_000)];
+    if (stop[1] < long[0] - DAY_MS || stop[0] > long[1] + DAY_MS) stops.push(stop);
+  }
+  return stops.sort((a, b) => a[0] - b[0]);
+}
+
+/** The stop `at` falls in, if any. */
+function stopAt(stops: Array<[number, number]>, at: number): [number, number] | undefined {
+  let low = 0;
+  let high = stops.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const [from, to] = stops[middle]!;
+    if (at < from) high = middle - 1;
+    else if (at >= to) low = middle + 1;
+    else return stops[middle];
+  }
+  return undefined;
+}
+
 /** Outage length: mostly seconds to minutes, now and then hours (log-uniform from 5 s to 4 h). */
 function outageLength(rand: () => number): number {
   return Math.round(Math.exp(Math.log(5_000) + rand() * (Math.log(4 * 3_600_000) - Math.log(5_000))));
@@ -113,6 +146,7 @@ export function generateHistory(options: SyntheticHistoryOptions): SyntheticHist
   const end = options.end ?? Date.now();
   const start = end - (options.spanDays ?? 365) * DAY_MS;
   const rand = random(options.seed ?? 1);
+  const stops = daemonStops(start, end, rand);
 
   rmSync(options.file, { force: true });
   rmSync(`${options.file}-wal`, { force: true });
@@ -189,13 +223,18 @@ export function generateHistory(options: SyntheticHistoryOptions): SyntheticHist
         nextStart = nextAfter(at, outageCount - outagesMade); // every pick was busy: this start is lost (rare)
         continue;
       }
+      if (stopAt(stops, at)) {
+        nextStart = nextAfter(at, outageCount - outagesMade); // nobody watched: drawn again, later
+        continue;
+      }
       const id = ++outagesMade;
       nextStart = nextAfter(at, outageCount - outagesMade);
-      const length = outageLength(rand);
-      busyUntil[target] = at + length + 1_000;
+      let endedAt = Math.round(at + outageLength(rand));
+      const stop = stopAt(stops, endedAt);
+      if (stop) endedAt = stop[1] + Math.round(rand() * 5_000); // seen up by the first check after the restart
+      busyUntil[target] = endedAt + 1_000;
       const causeId = (target - 1) * MESSAGES_PER_TARGET + 2 + Math.floor(rand() * 3);
       insertTransition.run(target, when, 1, 2, causeId);
-      const endedAt = Math.round(at + length);
       if (endedAt <= end) {
         insertOutage.run(id, target, when, endedAt, endedAt - when, messageText(causeId), messageText((target - 1) * MESSAGES_PER_TARGET + 1));
         recoveries.push(endedAt, target);
@@ -227,6 +266,18 @@ export function generateHistory(options: SyntheticHistoryOptions): SyntheticHist
     }
   })();
 
+  // The runs between the stops: each stopped cleanly but every third (a crash: its last "seen" is
+  // its end); the last one still running at `end`.
+  const insertRun = db.prepare('INSERT INTO daemon_runs (id, started_at, seen_at, stopped_at, pid) VALUES (?, ?, ?, ?, ?)');
+  db.transaction(() => {
+    let runStart = start;
+    stops.forEach(([from, to], i) => {
+      insertRun.run(i + 1, runStart, from, i % 3 === 2 ? null : from, 1000 + i);
+      runStart = to;
+    });
+    insertRun.run(stops.length + 1, runStart, end, null, 1000 + stops.length);
+  })();
+
   const aggregateRows = fillAggregates(db, targets, end, options.aggregateDays ?? {}, rand);
   db.prepare("UPDATE targets SET state = 'down' WHERE id IN (SELECT target_id FROM outages WHERE ended_at IS NULL)").run();
   db.pragma('journal_mode = WAL');
@@ -238,6 +289,7 @@ export function generateHistory(options: SyntheticHistoryOptions): SyntheticHist
     openOutages,
     transitions: written, // each step of the loop above wrote one transition
     maintenancePeriods: maintenanceCount,
+    daemonRuns: stops.length + 1,
     aggregateRows,
     start,
     end,

@@ -185,6 +185,24 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    description: 'when the daemon ran, so the reports leave the time it did not out of availability',
+    up(db) {
+      db.exec(`
+        -- One row per daemon run. Between one run's end and the next one's start nobody watched:
+        -- availability leaves that time out (Nagios's "Undetermined: not running").
+        CREATE TABLE daemon_runs (
+          id          INTEGER PRIMARY KEY,
+          started_at  INTEGER NOT NULL,       -- ms since epoch: checks began
+          seen_at     INTEGER NOT NULL,       -- last known running (refreshed every minute): a crash's end
+          stopped_at  INTEGER,                -- a clean stop; NULL while running or after a crash
+          pid         INTEGER NOT NULL
+        );
+        CREATE INDEX daemon_runs_started ON daemon_runs(started_at);
+      `);
+    },
+  },
 ];
 
 /** The random id of a history database (made by migration 8), or undefined before it. */

@@ -5,7 +5,7 @@
 //
 // "Older than the window" means: the row's time is before now − retention. The row's time is
 // `at` for transitions, `ended_at` for outages and maintenance periods (open ones are never
-// deleted), and the bucket start for check aggregates.
+// deleted), the end of a daemon run, and the bucket start for check aggregates.
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from '../plugin.js';
 
@@ -71,6 +71,26 @@ function aggregatesRule(kind: string, table: string): RetentionRule {
   };
 }
 
+/**
+ * The daemon's runs (one row per start, tiny) go with the outages they bound: by their end, as long
+ * as outages are kept. The last run that ended before the cutoff stays, so the time Vigil was not
+ * running from its end into the kept history stays known.
+ */
+const daemonRunsRule: RetentionRule = {
+  kind: 'daemon_runs',
+  policy: 'outages',
+  prepare(db) {
+    const step = db.prepare(
+      `DELETE FROM daemon_runs WHERE id IN (
+         SELECT id FROM daemon_runs
+          WHERE coalesce(stopped_at, seen_at) < @cutoff
+            AND started_at < (SELECT max(started_at) FROM daemon_runs WHERE coalesce(stopped_at, seen_at) < @cutoff)
+          LIMIT @limit)`,
+    );
+    return (cutoff, limit) => step.run({ cutoff, limit }).changes;
+  },
+};
+
 /** Every kind of row with a retention period. Other modules add theirs with `addRetentionRule`. */
 const RULES: RetentionRule[] = [
   transitionsRule,
@@ -80,6 +100,7 @@ const RULES: RetentionRule[] = [
   // (started_at, ended_at, target_id) index finds them.
   byTime('outages', 'outages', 'started_at', 'AND ended_at < @cutoff'),
   byTime('maintenance', 'maintenance_periods', 'ended_at'),
+  daemonRunsRule,
   aggregatesRule('checks_minute', 'checks_minute'),
   aggregatesRule('checks_hour', 'checks_hour'),
   aggregatesRule('checks_day', 'checks_day'),

@@ -13,16 +13,23 @@
 //     outage 6  23:00 → still open
 //   dns/ns2 (group resolvers)        removed from the config at 06:00, no outages
 import Database from 'better-sqlite3';
-import { migrate } from '../../src/history/migrations.js';
+import { migrate, MIGRATIONS } from '../../src/history/migrations.js';
 
 export const T = (time: string) => Date.parse(`2025-03-01T${time}:00Z`);
 export const DAY_START = T('00:00');
 export const DAY_END = Date.parse('2025-03-02T00:00:00Z');
 
-export function writeKnownHistory(file: string): void {
+/** `version`: the schema to write it in (default the current one), for upgrade tests. */
+export function writeKnownHistory(file: string, { version }: { version?: number } = {}): void {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  migrate(db);
+  if (version === undefined) migrate(db);
+  else {
+    db.transaction(() => {
+      for (const migration of MIGRATIONS.filter((m) => m.version <= version)) migration.up(db);
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
   const longAgo = Date.parse('2025-02-01T00:00:00Z');
   const target = db.prepare(
     'INSERT INTO targets (id, key, service, grp, host, state, since, updated_at, created_at, removed_at, interval_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -41,5 +48,29 @@ export function writeKnownHistory(file: string): void {
   outage.run(6, 3, T('23:00'), null, null, 'timed out after 2s', null);
   db.prepare('INSERT INTO maintenance_periods (target_id, started_at, ended_at, planned_until, reason) VALUES (2, ?, ?, ?, ?)').run(T('12:00'), T('14:00'), T('14:00'), 'disk swap');
   db.prepare('UPDATE outages SET ack_at = ?, ack_by = ?, ack_comment = ? WHERE id = 5').run(T('13:05'), 'alice', 'replacing the disk, see ticket 42');
+  db.close();
+}
+
+/**
+ * The daemon's runs over that day (`addKnownDaemonRuns`), and so the time nobody watched:
+ *
+ *   run 1  2025-02-01 → 02-28 23:55 stopped     gap 02-28 23:55 → 00:05  (inside outage 1; the window's edge)
+ *   run 2  00:05 → seen last 10:10 (a crash)    gap 10:10 → 10:20        (inside outage 2)
+ *   run 3  10:20 → 13:30 stopped                gap 13:30 → 14:30        (half in web2's maintenance; inside outage 5)
+ *   run 4  14:30 → 17:00 stopped                gap 17:00 → 19:00        (everything up)
+ *   run 5  19:00 → 23:30 stopped                gap 23:30 → on           (inside ns1's open outage 6)
+ */
+export const KNOWN_RUNS: Array<[startedAt: number, seenAt: number, stoppedAt: number | null]> = [
+  [Date.parse('2025-02-01T00:00:00Z'), Date.parse('2025-02-28T23:55:00Z'), Date.parse('2025-02-28T23:55:00Z')],
+  [T('00:05'), T('10:10'), null],
+  [T('10:20'), T('13:30'), T('13:30')],
+  [T('14:30'), T('17:00'), T('17:00')],
+  [T('19:00'), T('23:30'), T('23:30')],
+];
+
+export function addDaemonRuns(file: string, runs: Array<[startedAt: number, seenAt: number, stoppedAt: number | null]> = KNOWN_RUNS): void {
+  const db = new Database(file);
+  const insert = db.prepare('INSERT INTO daemon_runs (started_at, seen_at, stopped_at, pid) VALUES (?, ?, ?, ?)');
+  db.transaction(() => runs.forEach(([startedAt, seenAt, stoppedAt], i) => insert.run(startedAt, seenAt, stoppedAt, 4000 + i)))();
   db.close();
 }

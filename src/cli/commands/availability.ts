@@ -1,10 +1,12 @@
 // `vigil availability`: per target, service, host or group over a window — availability, outages,
-// downtime, MTTR, MTBF, longest outage — with maintenance time left out and shown.
+// downtime, MTTR, MTBF, longest outage — with maintenance time and the time Vigil was not running
+// left out and shown.
 import type { Command } from '../commander.js';
 import { describeError } from '../../describe-error.js';
 import { queryAvailability, type AvailabilityRow } from '../../history/availability-query.js';
 import type { Grouping } from '../../history/grouping.js';
 import { expectKnownTargets } from '../../history/target-names.js';
+import { UnwatchedTime } from '../../history/unwatched-time.js';
 import { examples } from '../config-option.js';
 import { formatPercent, formatShortDuration, formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
@@ -40,8 +42,9 @@ export function availabilityCommand(): Command {
         'vigil availability --by host --json',
         'vigil availability --worst 20                      # the 20 least available targets',
       ])}
-Figures count only time inside the window while the target was configured; maintenance time is
-left out of all of them and shown on its own. MTTR = downtime / outages; MTBF = uptime / outages.
+Figures count only time inside the window while the target was configured and Vigil was running;
+maintenance time is left out of all of them and shown on its own, and so is the time Vigil was not
+running (in the first line). MTTR = downtime / outages; MTBF = uptime / outages.
 `,
     )
     .action(async (options: AvailabilityOptions) => {
@@ -51,14 +54,19 @@ left out of all of them and shown on its own. MTTR = downtime / outages; MTBF = 
         const db = await openHistoryForReading(options);
         expectKnownTargets(db, reportTargets(options));
         const all = queryAvailability(db, { ...reportTargets(options), since, until, by: options.by }, now);
+        const end = Math.min(until, now);
+        const unwatched = new UnwatchedTime(db, since, end, now);
         db.close();
         const rows = options.worst === undefined ? all : worstRows(all, options.worst, lessAvailable);
-        const end = Math.min(until, now);
         if (options.json) {
-          console.log(JSON.stringify({ since: new Date(since).toISOString(), until: new Date(end).toISOString(), by: options.by, rows: rows.map(toJson) }, null, 2));
+          const iso = (ms: number) => new Date(ms).toISOString();
+          const notRunning = unwatched.gaps.map(([a, b]) => ({ start: iso(a), end: iso(b) }));
+          console.log(JSON.stringify({ since: iso(since), until: iso(end), by: options.by, unwatched: notRunning, rows: rows.map(toJson) }, null, 2));
           return;
         }
-        console.log(`${formatTime(since, options.utc)} → ${formatTime(end, options.utc)} (${formatShortDuration(end - since)}), maintenance left out`);
+        // Vigil's own stops are the same for every target (apart from each one's configured time): said once.
+        const notRunning = unwatched.totalMs ? `; vigil not running ${formatShortDuration(unwatched.totalMs)} (left out)` : '';
+        console.log(`${formatTime(since, options.utc)} → ${formatTime(end, options.utc)} (${formatShortDuration(end - since)}), maintenance left out${notRunning}`);
         if (!rows.length) return void console.log('no targets match');
         console.log(
           table(

@@ -5,6 +5,7 @@ import { describeError } from '../../describe-error.js';
 import { queryAvailability } from '../../history/availability-query.js';
 import { expectKnownTargets } from '../../history/target-names.js';
 import { queryTimeline } from '../../history/timeline-query.js';
+import { UnwatchedTime } from '../../history/unwatched-time.js';
 import { examples } from '../config-option.js';
 import { openHistoryForReading } from '../history-database.js';
 import { lessAvailable, reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
@@ -23,7 +24,7 @@ export function timelineCommand(): Command {
   return reportCommand('timeline', { default: '24h', examples: '24h, 7d, 2026-11-01T08:00' })
     .description('one row per target, time across, down time marked: the last hours or days at a glance')
     .option('-w, --width <columns>', 'total width (default: the terminal width)')
-    .option('--ascii', 'ASCII marks (# down, m maintenance, . up) instead of block characters')
+    .option('--ascii', 'ASCII marks (# down, m maintenance, . up, - vigil not running) instead of block characters')
     .addOption(worstOption('N least available targets'))
     .option('--utc', 'print times in UTC instead of local time')
     .option('--json', 'print the outage and maintenance intervals as JSON instead')
@@ -44,6 +45,7 @@ export function timelineCommand(): Command {
         const perTarget = queryAvailability(db, filter, now);
         const availability = new Map(perTarget.map((row) => [row.name, row.availability]));
         let rows = queryTimeline(db, filter, now);
+        const notRunning = new UnwatchedTime(db, since, until, now).gaps;
         db.close();
         if (options.worst !== undefined) {
           const timelineOf = new Map(rows.map((row) => [row.id, row]));
@@ -53,10 +55,10 @@ export function timelineCommand(): Command {
           const iso = (ms: number) => new Date(ms).toISOString();
           const intervals = (list: Array<[number, number]>) => list.map(([a, b]) => ({ start: iso(a), end: iso(b) }));
           const targets = rows.map((row) => ({ target: row.id, availability: availability.get(row.id) ?? null, outages: intervals(row.outages), maintenance: intervals(row.maintenance) }));
-          return void console.log(JSON.stringify({ since: iso(since), until: iso(until), targets }, null, 2));
+          return void console.log(JSON.stringify({ since: iso(since), until: iso(until), unwatched: intervals(notRunning), targets }, null, 2));
         }
         if (!rows.length) return void console.log('no targets match');
-        console.log(renderTimeline(rows, availability, { since, until, width, ascii: options.ascii, utc: options.utc }));
+        console.log(renderTimeline(rows, availability, { since, until, width, ascii: options.ascii, utc: options.utc, notRunning }));
       } catch (err) {
         console.error(`vigil timeline: ${describeError(err)}`);
         process.exitCode = 1;
