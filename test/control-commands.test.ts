@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigilAsync } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Server = Awaited<ReturnType<typeof startHttpServer>>;
@@ -16,7 +16,7 @@ let web1: Server;
 let web2: Server;
 let slow: Server;
 let configFile: string;
-const daemons: VigilDaemon[] = [];
+const daemons = daemonFixture(() => ({ cwd: tmp.dir }));
 
 function config(interval = '100ms') {
   return `history: { path: ./history.db, flush_interval: 50ms }
@@ -32,11 +32,7 @@ services:
 `;
 }
 
-function start(): VigilDaemon {
-  const daemon = VigilDaemon.run(configFile, [], { cwd: tmp.dir });
-  daemons.push(daemon);
-  return daemon;
-}
+const start = () => daemons.start(configFile);
 
 const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
 
@@ -59,7 +55,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await daemons.stopAll();
   await Promise.all([web1.stop(), web2.stop(), slow.stop()]);
   tmp.cleanup();
 });

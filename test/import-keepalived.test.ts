@@ -11,7 +11,7 @@ import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './help
 import { startHttpServer, startTcpServer, type HttpTestServer, type TestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigil } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -28,7 +28,7 @@ let tmp: ReturnType<typeof tempDir>;
 let env: DoubleEnv;
 let web: HttpTestServer[];
 let smtp: TestServer[];
-let daemon: VigilDaemon | undefined;
+const daemons = daemonFixture(() => ({ cwd: tmp.dir, env }));
 const stops: Array<() => Promise<void>> = [];
 
 beforeEach(async () => {
@@ -39,9 +39,7 @@ beforeEach(async () => {
 });
 
 afterEach(async (context) => {
-  if (context.task.result?.state === 'fail' && daemon) console.log(daemon.output());
-  await daemon?.stop();
-  daemon = undefined;
+  await daemons.stopAll(context);
   for (const stop of stops.splice(0)) await stop();
   await Promise.all([...web, ...smtp].map((server) => server.stop()));
   tmp.cleanup();
@@ -428,7 +426,7 @@ describe('vigil import keepalived', () => {
       [['lvs', 'cleanstop'], false],
     ]);
     expect(imported.text).toMatch(/interval: 300ms/);
-    daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
+    const daemon = daemons.start(imported.file);
     const at = (port: number, weight: number) => `127.0.0.1:${port}=${weight}`;
     const waitPool = (vip: string, want: string[], what: string) =>
       waitFor(() => JSON.stringify(pool(env, vip)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, vip))}`);

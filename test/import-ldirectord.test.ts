@@ -11,7 +11,7 @@ import { startKamailio } from './helpers/sip-server.js';
 import { closedPort, startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigil, runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigil, runVigilAsync } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -19,7 +19,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 let tmp: ReturnType<typeof tempDir>;
 let env: DoubleEnv;
 let servers: HttpTestServer[];
-let daemon: VigilDaemon | undefined;
+const daemons = daemonFixture(() => ({ cwd: tmp.dir, env }));
 const stops: Array<() => Promise<void>> = [];
 const VIP = '192.0.2.30:80';
 const FALLBACK = '127.0.0.99:8099';
@@ -31,9 +31,7 @@ beforeEach(async () => {
 });
 
 afterEach(async (context) => {
-  if (context.task.result?.state === 'fail' && daemon) console.log(daemon.output());
-  await daemon?.stop();
-  daemon = undefined;
+  await daemons.stopAll(context);
   for (const stop of stops.splice(0)) await stop();
   await Promise.all(servers.map((server) => server.stop()));
   tmp.cleanup();
@@ -435,7 +433,7 @@ virtual=192.0.2.61:5060
       [['lvs', 'resync_interval'], '1s'],
     ]);
     expect(imported.text).toMatch(/interval: 300ms/);
-    daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
+    const daemon = daemons.start(imported.file);
     const rs = (i: number, weight: number) => `127.0.0.1:${servers[i]!.port}=${weight}`;
     const waitPool = (want: string[], what: string) =>
       waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, VIP))}`);
@@ -506,7 +504,7 @@ virtual=${vip}
       [['lvs', 'resync_interval'], '1s'],
     ]);
 
-    daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
+    daemons.start(imported.file);
     const waitPool = (want: string[], what: string) =>
       waitFor(() => JSON.stringify(pool(env, vip)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, vip))}`);
     await waitPool([`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database in, the closed port quiesced');

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOutages } from './helpers/history-db.js';
 import { closedPort, startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigilAsync } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Server = Awaited<ReturnType<typeof startHttpServer>>;
@@ -14,7 +14,7 @@ let tmp: ReturnType<typeof tempDir>;
 let up: Server;
 let deadPort: number;
 let configFile: string;
-const daemons: VigilDaemon[] = [];
+const daemons = daemonFixture(() => ({ cwd: tmp.dir }));
 
 function config(web1Port: number, hosts = '') {
   return `history: { path: ./history.db, flush_interval: 50ms }
@@ -27,11 +27,7 @@ ${hosts}services:
 `;
 }
 
-function start(): VigilDaemon {
-  const daemon = VigilDaemon.run(configFile, [], { cwd: tmp.dir });
-  daemons.push(daemon);
-  return daemon;
-}
+const start = () => daemons.start(configFile);
 
 const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
 
@@ -47,8 +43,7 @@ beforeEach(async () => {
 });
 
 afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') for (const daemon of daemons) console.log(daemon.output());
-  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await daemons.stopAll(context);
   await up.stop();
   tmp.cleanup();
 });
