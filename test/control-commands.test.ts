@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { daemonFixture, runVigilAsync } from './helpers/vigil-process.js';
+import { controlCommands, daemonFixture } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Server = Awaited<ReturnType<typeof startHttpServer>>;
@@ -33,14 +33,7 @@ services:
 }
 
 const start = () => daemons.start(configFile);
-
-const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
-
-async function statusOf(id: string) {
-  const result = await vigil('status', '--json');
-  const answer = JSON.parse(result.stdout) as { live: boolean; targets: Array<{ id: string; state: string; flags: Record<string, any> }> };
-  return { live: answer.live, code: result.code, target: answer.targets.find((t) => t.id === id)! };
-}
+const { vigil, statusOf } = controlCommands(() => configFile);
 
 /** Lets `checks` more requests reach `server` — time for any check in flight elsewhere to land. */
 async function letChecksRun(server: Server, checks: number) {

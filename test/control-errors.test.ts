@@ -5,7 +5,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closedPort, startHttpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { daemonFixture, runVigilAsync, VIGIL_BIN } from './helpers/vigil-process.js';
+import { controlCommands, daemonFixture, runVigilAsync, VIGIL_BIN } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -35,8 +35,7 @@ afterEach(async () => {
 });
 
 const start = () => daemons.start(configFile);
-
-const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
+const { vigil } = controlCommands(() => configFile);
 
 /** A socket file nobody listens on: what a daemon killed with SIGKILL leaves. */
 async function leaveStaleSocket(path: string): Promise<void> {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOutages } from './helpers/history-db.js';
 import { closedPort, startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { daemonFixture, runVigilAsync } from './helpers/vigil-process.js';
+import { controlCommands, daemonFixture } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Server = Awaited<ReturnType<typeof startHttpServer>>;
@@ -28,13 +28,7 @@ ${hosts}services:
 }
 
 const start = () => daemons.start(configFile);
-
-const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
-
-async function statusOf(id: string) {
-  const answer = JSON.parse((await vigil('status', '--json')).stdout) as { targets: Array<{ id: string; state: string; flags: Record<string, any> }> };
-  return answer.targets.find((t) => t.id === id);
-}
+const { vigil, statusOf } = controlCommands(() => configFile);
 
 beforeEach(async () => {
   tmp = tempDir();
@@ -63,7 +57,7 @@ describe('reload: a target edited in place', () => {
     await waitFor(() => readOutages(tmp.path('history.db'))[0]?.ended_at != null, 'the outage closed');
     const [outage] = readOutages(tmp.path('history.db'));
     expect(outage!.end_message).toBe(`address changed to 127.0.0.1:${up.port}`);
-    expect((await statusOf('web-http/web1'))!.flags).toEqual({}); // the acknowledgement was for the old machine's outage
+    expect((await statusOf('web-http/web1')).target.flags).toEqual({}); // the acknowledgement was for the old machine's outage
   });
 });
 
@@ -79,7 +73,7 @@ describe('reload: operator flags', () => {
     expect((await vigil('reload')).code).toBe(0);
     tmp.write('vigil.yaml', config(up.port, web2));
     expect((await vigil('reload')).code).toBe(0);
-    expect((await statusOf('web-http/web2'))!.flags).toEqual({});
+    expect((await statusOf('web-http/web2')).target.flags).toEqual({});
     await waitFor(() => {
       const db = new Database(tmp.path('history.db'), { readonly: true });
       try {
@@ -104,6 +98,6 @@ describe('reload: operator flags', () => {
     tmp.write('vigil.yaml', config(up.port, web2));
     daemon = start();
     await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/); // checked again, not silently disabled
-    expect((await statusOf('web-http/web2'))!.flags).toEqual({});
+    expect((await statusOf('web-http/web2')).target.flags).toEqual({});
   });
 });

@@ -115,3 +115,15 @@ export function daemonFixture(where: () => { cwd?: string; env?: NodeJS.ProcessE
     },
   };
 }
+
+/** The CLI against the daemon of the test's config file, run without blocking the test (which serves too). */
+export function controlCommands(configFile: () => string) {
+  const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile()]);
+  /** A target's entry in `vigil status --json`, with the command's exit code and whether the daemon answered. */
+  async function statusOf(id: string) {
+    const result = await vigil('status', '--json');
+    const answer = JSON.parse(result.stdout) as { live: boolean; targets: Array<{ id: string; state: string; flags: Record<string, any> }> };
+    return { live: answer.live, code: result.code, target: answer.targets.find((t) => t.id === id)! };
+  }
+  return { vigil, statusOf };
+}
