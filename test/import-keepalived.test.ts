@@ -7,7 +7,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importConfig, importReport } from './helpers/import-config.js';
-import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { changes, doubleEnv, IPVSADM_DOUBLE, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { startHttpServer, startTcpServer, type HttpTestServer, type TestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -428,16 +428,14 @@ describe('vigil import keepalived', () => {
     expect(imported.text).toMatch(/interval: 300ms/);
     const daemon = daemons.start(imported.file);
     const at = (port: number, weight: number) => `127.0.0.1:${port}=${weight}`;
-    const waitPool = (vip: string, want: string[], what: string) =>
-      waitFor(() => JSON.stringify(pool(env, vip)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, vip))}`);
 
-    await waitPool(WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'the web pool');
-    await waitPool(SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'the smtp pool');
-    await waitPool(APP, [at(MISC_PORTS[0]!, 3), at(MISC_PORTS[1]!, 1)], 'the app pool with the misc_dynamic weight');
+    await waitForPool(env, WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'the web pool');
+    await waitForPool(env, SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'the smtp pool');
+    await waitForPool(env, APP, [at(MISC_PORTS[0]!, 3), at(MISC_PORTS[1]!, 1)], 'the app pool with the misc_dynamic weight');
 
     // HTTP_GET: removed (keepalived's default), its notify_down run with its own arguments, re-added.
     web[1]!.behaviour.status = 503;
-    await waitPool(WEB, [at(web[0]!.port, 2)], 'web2 removed');
+    await waitForPool(env, WEB, [at(web[0]!.port, 2)], 'web2 removed');
     expect(changes(env)).toContainEqual(['-d', '-t', WEB, '-r', `127.0.0.1:${web[1]!.port}`]);
     await waitFor(() => existsSync(tmp.path('hooks.log')), 'notify_down ran');
     // notification_email + smtp_server: the change is mailed, as keepalived mails it.
@@ -445,25 +443,25 @@ describe('vigil import keepalived', () => {
     await waitFor(() => mails.some((mail) => down.test(mail.headers.subject ?? '')), `a mail with a subject like ${down}`);
     expect(mails.find((mail) => down.test(mail.headers.subject ?? ''))).toMatchObject({ mailFrom: 'lvs@example.com', rcptTo: ['ops@example.com'] });
     web[1]!.behaviour.status = 200;
-    await waitPool(WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'web2 re-added');
+    await waitForPool(env, WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'web2 re-added');
 
     // Every web server down: the sorry server replaces them; one back: it goes.
     await Promise.all(web.map((server) => server.stop()));
-    await waitPool(WEB, [`${SORRY}=1`], 'only the sorry server');
+    await waitForPool(env, WEB, [`${SORRY}=1`], 'only the sorry server');
     await web[0]!.start();
-    await waitPool(WEB, [at(web[0]!.port, 2)], 'web1 back, sorry server out');
+    await waitForPool(env, WEB, [at(web[0]!.port, 2)], 'web1 back, sorry server out');
 
     // TCP_CHECK with inhibit_on_failure: weight 0, then back.
     await smtp[0]!.stop();
-    await waitPool(SMTP, [at(smtp[0]!.port, 0), at(smtp[1]!.port, 1)], 'smtp1 quiesced');
+    await waitForPool(env, SMTP, [at(smtp[0]!.port, 0), at(smtp[1]!.port, 1)], 'smtp1 quiesced');
     await smtp[0]!.start();
-    await waitPool(SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'smtp1 back');
+    await waitForPool(env, SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'smtp1 back');
 
     // MISC_CHECK misc_dynamic: exit 1 is down (removed), exit 9 is up with weight 7.
     setWeightExit(MISC_PORTS[1]!, 1);
-    await waitPool(APP, [at(MISC_PORTS[0]!, 3)], 'app2 removed');
+    await waitForPool(env, APP, [at(MISC_PORTS[0]!, 3)], 'app2 removed');
     setWeightExit(MISC_PORTS[1]!, 9);
-    await waitPool(APP, [at(MISC_PORTS[0]!, 3), at(MISC_PORTS[1]!, 7)], 'app2 back at weight 7');
+    await waitForPool(env, APP, [at(MISC_PORTS[0]!, 3), at(MISC_PORTS[1]!, 7)], 'app2 back at weight 7');
     expect(await daemon.stop()).toBe(0);
   });
 });

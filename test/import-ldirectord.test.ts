@@ -3,7 +3,7 @@
 // failed servers quiesced, restored on recovery, the fallback in while all are down.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importConfig, importReport } from './helpers/import-config.js';
-import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { changes, doubleEnv, IPVSADM_DOUBLE, pool, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
 import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD as LDAP_MONITOR_PASSWORD, startSlapd } from './helpers/ldap-server.js';
 import { RADIUS_PASSWORD, RADIUS_SECRET, RADIUS_USER, startFreeradius } from './helpers/radius-server.js';
@@ -435,26 +435,24 @@ virtual=192.0.2.61:5060
     expect(imported.text).toMatch(/interval: 300ms/);
     const daemon = daemons.start(imported.file);
     const rs = (i: number, weight: number) => `127.0.0.1:${servers[i]!.port}=${weight}`;
-    const waitPool = (want: string[], what: string) =>
-      waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, VIP))}`);
     const full = [rs(0, 2), rs(1, 1), rs(2, 1)];
-    await waitPool(full, 'every real server in at its weight');
+    await waitForPool(env, VIP, full, 'every real server in at its weight');
 
     // negotiate: the answer is 200 but the body no longer matches receive="ok".
     servers[1]!.behaviour.body = 'maintenance\n';
-    await waitPool([rs(0, 2), rs(1, 0), rs(2, 1)], 'www2 quiesced (weight 0), not removed');
+    await waitForPool(env, VIP, [rs(0, 2), rs(1, 0), rs(2, 1)], 'www2 quiesced (weight 0), not removed');
     const quiesce = changes(env).findIndex((argv) => argv.join(' ') === `-e -t ${VIP} -r 127.0.0.1:${servers[1]!.port} -m -w 0`);
     expect(quiesce).toBeGreaterThan(0);
     const subject = `[vigil] DOWN: real server 127.0.0.1:${servers[1]!.port} of www is DOWN`;
     await waitFor(() => mails.some((mail) => mail.headers.subject === subject), `a mail with the subject ${subject}`);
     expect(mails.find((mail) => mail.headers.subject === subject)).toMatchObject({ mailFrom: 'lvs@example.com', rcptTo: ['ops@example.com'] });
     servers[1]!.behaviour.body = 'ok\n';
-    await waitPool(full, 'www2 back at weight 1');
+    await waitForPool(env, VIP, full, 'www2 back at weight 1');
 
     await Promise.all(servers.map((server) => server.stop()));
-    await waitPool([rs(0, 0), rs(1, 0), rs(2, 0), `${FALLBACK}=1`], 'every real server quiesced and the fallback in');
+    await waitForPool(env, VIP, [rs(0, 0), rs(1, 0), rs(2, 0), `${FALLBACK}=1`], 'every real server quiesced and the fallback in');
     await servers[2]!.start();
-    await waitPool([rs(0, 0), rs(1, 0), rs(2, 1)], 'www3 back and the fallback out');
+    await waitForPool(env, VIP, [rs(0, 0), rs(1, 0), rs(2, 1)], 'www3 back and the fallback out');
     const tail = changes(env).slice(-2);
     expect(tail).toEqual([
       ['-e', '-t', VIP, '-r', `127.0.0.1:${servers[2]!.port}`, '-m', '-w', '1'],
@@ -505,16 +503,14 @@ virtual=${vip}
     ]);
 
     daemons.start(imported.file);
-    const waitPool = (want: string[], what: string) =>
-      waitFor(() => JSON.stringify(pool(env, vip)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, vip))}`);
-    await waitPool([`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database in, the closed port quiesced');
+    await waitForPool(env, vip, [`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database in, the closed port quiesced');
     // The query stops returning a row: the database server is quiesced, as ldirectord would. (After
     // the panic guard's window — about a second here — from the closed port's failure: two
     // failures within it would look like this director's own network failing.)
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     await db.admin("UPDATE health SET status = 'draining'");
-    await waitPool([`127.0.0.1:${db.port}=0`, `127.0.0.1:${down}=0`], 'the draining database quiesced');
+    await waitForPool(env, vip, [`127.0.0.1:${db.port}=0`, `127.0.0.1:${down}=0`], 'the draining database quiesced');
     await db.admin("UPDATE health SET status = 'ok'");
-    await waitPool([`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database back in');
+    await waitForPool(env, vip, [`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database back in');
   });
 });

@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { translateMon } from '../src/import/translate-mon.js';
 import { importConfig, importReport } from './helpers/import-config.js';
-import { changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble } from './helpers/ipvsadm-double.js';
+import { changes, doubleEnv, IPVSADM_DOUBLE, runDouble, waitForPool } from './helpers/ipvsadm-double.js';
 import { readOutages } from './helpers/history-db.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
 import { LDAP_BASE, startSlapd } from './helpers/ldap-server.js';
@@ -540,7 +540,7 @@ ${service('rs2')}`,
       expect(servers[1]!.requests.some((request) => request.headers['user-agent'] === 'mon.d/http.monitor')).toBe(true);
 
       await servers[1]!.stop();
-      await waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify([`${hosts[0]}:${port}=1`]), `rs2 removed; table ${JSON.stringify(pool(env, VIP))}`);
+      await waitForPool(env, VIP, [`${hosts[0]}:${port}=1`], 'rs2 removed');
       expect(changes(env)).toEqual([['-d', '-t', VIP, '-r', `${hosts[1]}:${port}`]]);
       await waitFor(() => existsSync(dir.path('alerts.log')) && /^failure rs2 rs2-tcp /m.test(readFileSync(dir.path('alerts.log'), 'utf8')), 'file.alert logged the tcp failure');
       const log = readFileSync(dir.path('alerts.log'), 'utf8');
@@ -549,7 +549,7 @@ ${service('rs2')}`,
       await waitFor(() => readOutages(dir.path('history.db')).some((o) => o.key === `rs2-tcp/${hosts[1]}` && /could not connect/.test(o.cause)), "tcp.monitor's failure recorded");
 
       await servers[1]!.start();
-      await waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify(full), `rs2 back; table ${JSON.stringify(pool(env, VIP))}`);
+      await waitForPool(env, VIP, full, 'rs2 back');
       expect(changes(env)).toEqual([
         ['-d', '-t', VIP, '-r', `${hosts[1]}:${port}`],
         ['-a', '-t', VIP, '-r', `${hosts[1]}:${port}`, '-m', '-w', '1'],

@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { calls, changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { calls, changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { readOutages } from './helpers/history-db.js';
 import { startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -61,8 +61,7 @@ ${extra}`;
 const start = (text: string) => daemons.start(tmp.write('vigil.yaml', text));
 
 const full = () => [`${rs(0)}=1`, `${rs(1)}=2`, `${rs(2)}=1`].sort();
-const waitPool = (want: () => string[], what: string) =>
-  waitFor(() => JSON.stringify(pool(env)) === JSON.stringify([...want()].sort()), () => `${what}; table: ${JSON.stringify(pool(env))}`);
+const waitPool = (want: () => string[], what: string) => waitForPool(env, VIP, want(), what);
 
 function actionRows(kind?: string) {
   const db = new Database(tmp.path('history.db'), { readonly: true });
