@@ -3,10 +3,10 @@
 // servers on loopback and the ipvsadm double — removal (or weight 0 with inhibit_on_failure) on
 // failure, re-added on recovery, the sorry server while all are down, weights from misc_dynamic.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importConfig, importReport } from './helpers/import-config.js';
+import { importConfig, importReport, importValidConfig } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { startHttpServer, startTcpServer, type HttpTestServer, type TestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
@@ -200,9 +200,7 @@ describe('vigil import keepalived', () => {
     ]);
     const check = runVigil(['import', 'keepalived', source, '--check']);
     expect(check.stdout).toMatch(/VRRP stays with keepalived \(this file has VRRP blocks\)[\s\S]*vrrp_script vigil \{\n\s+script "\/usr\/local\/bin\/vigil track --db \/var\/lib\/vigil\/history\.db --quiet"/);
-    const out = tmp.path('vigil.yaml');
-    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    importValidConfig('keepalived', source, tmp.path('vigil.yaml'));
   });
 
   it('unknown keywords are listed with their lines; a missing protocol is reported as keepalived 2.2 reads it', () => {
@@ -285,10 +283,7 @@ describe('vigil import keepalived', () => {
       { type: 'http', path: '/mrtg/', expect_status: '200-299', digest: '9b3a0c85a887a256d6939da88aabd8cd', port: 8080 },
     ]);
     expect(servers['tcp-192.168.200.100-80'].real_servers).toEqual(['192.168.201.100:80', '192.168.201.101:80']);
-    const out = tmp.path('ssl-get.yaml');
-    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(/# every one must pass: SSL_GET: HTTPS GET of \/, status in 200-299, body MD5 as digest \+ SSL_GET: HTTPS GET of \/mrtg\/, status in 200-299, body MD5 as digest/);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    expect(importValidConfig('keepalived', source, tmp.path('ssl-get.yaml'))).toMatch(/# every one must pass: SSL_GET: HTTPS GET of \/, status in 200-299, body MD5 as digest \+ SSL_GET: HTTPS GET of \/mrtg\/, status in 200-299, body MD5 as digest/);
   });
 
   it('SMTP_CHECK: greeting, HELO and QUIT (221); a host block on the real server is its check, one on another host is listed once (keepalived.conf.SMTP_CHECK)', () => {
@@ -331,9 +326,7 @@ describe('vigil import keepalived', () => {
       { type: 'tcp', port: 8443 }, // connect_port: the check's port wins over the real server's
       { type: 'script', convention: 'exit_code', command: '/usr/local/bin/db-ok' },
     ]);
-    const out = tmp.path('checkers.yaml');
-    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    importValidConfig('keepalived', source, tmp.path('checkers.yaml'));
   });
 
   it('a real server whose checker differs from the first one\'s gets a check of its own, and its checker\'s timing', () => {
@@ -358,10 +351,7 @@ describe('vigil import keepalived', () => {
     ]);
     expect(server).toMatchObject({ timeout: '2s', fast_interval: '3s' });
     expect(report.behaviour.map((item: Json) => item.change)).not.toContainEqual(expect.stringMatching(/10\.0\.0\.3/));
-    const out = tmp.path('per-server.yaml');
-    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(/check: \{ type: tcp \} # per-server\.conf:25 its own checker: TCP_CHECK/);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    expect(importValidConfig('keepalived', source, tmp.path('per-server.yaml'))).toMatch(/check: \{ type: tcp \} # per-server\.conf:25 its own checker: TCP_CHECK/);
 
     // A checker's connect_port is the check's port: the real server on another one gets a check of its own.
     const tcp = (address: string, port: number) => `    real_server ${address} 80 {\n        TCP_CHECK {\n            connect_port ${port}\n        }\n    }\n`;
@@ -400,9 +390,7 @@ describe('vigil import keepalived', () => {
     expect(report.config.virtual_servers['tcp-192.0.2.63-80']).toMatchObject({ timeout: '2s', fall: 3, fast_interval: '1s', check: { type: 'icmp' } });
     expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([[10, 'bindto 127.0.0.1', expect.stringMatching(/no source_address/)]]);
     const out = tmp.path('ping.yaml');
-    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(/# PING_CHECK: an icmp check, one echo request/);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    expect(importValidConfig('keepalived', source, out)).toMatch(/# PING_CHECK: an icmp check, one echo request/);
     if (process.getuid?.() !== 0) return context.skip('needs root (or CAP_NET_RAW) for a raw ICMP socket');
     const probe = runVigil(['probe', '-c', out]);
     expect(probe.stdout).toMatch(/^UP\s+tcp-192\.0\.2\.63-80\/127\.0\.0\.1:80\s+[\d.]+ms\s+1\/1 replies, rtt /m);

@@ -2,7 +2,7 @@
 // check, translated and then run against real HTTP servers on loopback and the ipvsadm double —
 // failed servers quiesced, restored on recovery, the fallback in while all are down.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importConfig, importReport } from './helpers/import-config.js';
+import { importConfig, importReport, importValidConfig } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
 import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD as LDAP_MONITOR_PASSWORD, startSlapd } from './helpers/ldap-server.js';
@@ -101,9 +101,7 @@ describe('vigil import ldirectord', () => {
     const check = runVigil(['import', 'ldirectord', source, '--check']);
     expect(check.stdout).toMatch(/ldirectord\.cf:11\n {6}virtual=192\.0\.2\.30:80: quiescent=yes is kept: a failed real server stays in the table with weight 0 \(on_down: quiesce\)/);
     expect(check.stdout).toMatch(/To fill in before use:\n {2}alerts\.ldirectord-mail\.host: the SMTP server/);
-    const out = tmp.path('vigil.yaml');
-    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    importValidConfig('ldirectord', source, tmp.path('vigil.yaml'));
   });
 
   it('reports a blank line inside a virtual section (ldirectord refuses the lines after it) and unknown settings, with lines', () => {
@@ -131,9 +129,7 @@ describe('vigil import ldirectord', () => {
       { address: '10.0.0.2', port: 80, weight: 2, check: { ...server.check, path: '/health', expect_body: 'ok' } },
       '10.0.0.3:80',
     ]);
-    const out = tmp.path('per-real.yaml');
-    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    importValidConfig('ldirectord', source, tmp.path('per-real.yaml'));
   });
 
   it('a second virtual= for the same service is a problem in the source (ldirectord refuses it), not a second virtual server', () => {
@@ -236,9 +232,7 @@ describe('vigil import ldirectord', () => {
         change: 'virtual=192.168.6.240:8080: checkcommand="/usr/local/bin/check-app --strict": ldirectord execs the whole string as one program name (with its four arguments), which fails, so its check always failed; Vigil runs /usr/local/bin/check-app with --strict before the four arguments',
       }),
     );
-    const out = tmp.path('external.yaml');
-    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    importValidConfig('ldirectord', source, tmp.path('external.yaml'));
   });
 
   it('httpmethod=HEAD with receive= (a HEAD answer has no body) keeps HEAD without expect_body, and --check says so', () => {

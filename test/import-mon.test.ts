@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { translateMon } from '../src/import/translate-mon.js';
-import { importConfig, importReport } from './helpers/import-config.js';
+import { importConfig, importReport, importValidConfig } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, runDouble, waitForPool } from './helpers/ipvsadm-double.js';
 import { readOutages } from './helpers/history-db.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
@@ -91,9 +91,7 @@ describe("vigil import mon on Debian's mon.cf files", () => {
   it("translates mon's big example.cf: labelled periods, depend, ';;', upalert alone, a watch without hostgroup", (context) => {
     if (!haveMon) return context.skip(skipReason);
     const source = tmp.write('example.cf', gunzipSync(readFileSync(EXAMPLE_CF)).toString('utf8'));
-    const out = tmp.path('example.yaml');
-    expect(runVigil(['import', 'mon', source, '-o', out]).code).toBe(0);
-    expect(checkConfig(out).code).toBe(0);
+    importValidConfig('mon', source, tmp.path('example.yaml'));
     const report = importReport('mon', source);
     const { services, hostgroups, periods } = report.config as Json;
     expect(Object.keys(services)).toHaveLength(22);
@@ -391,10 +389,7 @@ describe("mon's fping.monitor and ping.monitor become the built-in icmp check", 
     expect(behaviour).toContain('-T: the monitor adds a traceroute of each unreachable host to the alert');
     expect(behaviour).toContain('the icmp check sends all 2, 200 ms apart, and takes a reply to any of them');
     expect(report.untranslated).toEqual([]);
-    const out = tmp.path('icmp-mon.yaml');
-    expect(runVigil(['import', 'mon', source, '-o', out]).code).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(/# icmp-mon\.cf:6 monitor fping\.monitor -r 1 -t 500 -T\n\s+# replaced by the built-in icmp check/);
-    expect(checkConfig(out).code).toBe(0);
+    expect(importValidConfig('mon', source, tmp.path('icmp-mon.yaml'))).toMatch(/# icmp-mon\.cf:6 monitor fping\.monitor -r 1 -t 500 -T\n\s+# replaced by the built-in icmp check/);
 
     // -a judges the group, -s fails slow hosts (warn_latency only warns), -h prints the usage, -6
     // pings IPv6 addresses; a flag the monitor does not know, a host of its own, a count out of range.

@@ -15,6 +15,16 @@ export function importReport(format: string, source: string, args: string[] = []
   return JSON.parse(result.stdout) as ImportReport;
 }
 
+/**
+ * `vigil import FORMAT SOURCE -o OUT`, which must succeed, and `vigil check-config` on what it
+ * wrote, which must accept it; returns what it wrote.
+ */
+export function importValidConfig(format: string, source: string, out: string): string {
+  expect(runVigil(['import', format, source, '-o', out]).code).toBe(0);
+  expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  return readFileSync(out, 'utf8');
+}
+
 export interface ImportedConfig {
   file: string;
   text: string;
