@@ -2,7 +2,7 @@
 // check, translated and then run against real HTTP servers on loopback and the ipvsadm double —
 // failed servers quiesced, restored on recovery, the fallback in while all are down.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importConfig, importReport, importValidConfig } from './helpers/import-config.js';
+import { importConfig, importReport, importValidConfig, probeImported } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, pool, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
 import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD as LDAP_MONITOR_PASSWORD, startSlapd } from './helpers/ldap-server.js';
@@ -316,7 +316,7 @@ virtual=192.0.2.42:636
     expect(behaviour).toContain('service=ldap with login= but no passwd=: ldirectord binds anonymously, and so does Vigil');
 
     // The imported checks, run once against the slapd: cn=monitor reads ou=private, anonymous the root DSE.
-    const probe = await runVigilAsync(['probe', '-c', importConfig('ldirectord', source, tmp.path('ldap.yaml')).file, '--host', '127.0.0.1']);
+    const probe = await probeImported('ldirectord', source, tmp.path('ldap.yaml'), ['--host', '127.0.0.1']);
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.40-389/\\S+\\s+[\\d.]+ms\\s+ldap 127\\.0\\.0\\.1:${slapd.port}: search of ou=private,dc=example,dc=test returned 1 entry$`, 'm'));
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.41-389/\\S+\\s+[\\d.]+ms\\s+ldap 127\\.0\\.0\\.1:${slapd.port}: search of the root DSE returned 1 entry$`, 'm'));
     expect(probe.code).toBe(0);
@@ -377,7 +377,7 @@ virtual=192.0.2.53:80
     expect(behaviour).toContain('service=radius without secret=: ldirectord sends an empty shared secret, which no RADIUS server accepts; a UDP probe stands in');
 
     // The imported checks, run once against FreeRADIUS: the monitor user is accepted, a wrong password rejected (down, as ldirectord).
-    const probe = await runVigilAsync(['probe', '-c', importConfig('ldirectord', source, tmp.path('radius.yaml')).file, '--host', '127.0.0.1']);
+    const probe = await probeImported('ldirectord', source, tmp.path('radius.yaml'), ['--host', '127.0.0.1']);
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+udp-192\\.0\\.2\\.50-1812/\\S+\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Accept$`, 'm'));
     expect(probe.stdout).toMatch(new RegExp(`^DOWN\\s+udp-192\\.0\\.2\\.51-1812/\\S+\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Reject \\(Reply-Message "Login incorrect"\\), expected Access-Accept$`, 'm'));
     expect(probe.code).toBe(2);
@@ -410,7 +410,7 @@ virtual=192.0.2.61:5060
     expect(report.untranslated).toEqual([]);
     expect(JSON.stringify(report.behaviour)).toContain('service=sip: ldirectord wants the status line \\"SIP/2.0 200 OK\\" to the letter');
 
-    const probe = await runVigilAsync(['probe', '-c', importConfig('ldirectord', source, tmp.path('sip.yaml')).file, '--host', '127.0.0.1']);
+    const probe = await probeImported('ldirectord', source, tmp.path('sip.yaml'), ['--host', '127.0.0.1']);
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+udp-192\\.0\\.2\\.60-5060/\\S+\\s+[\\d.]+ms\\s+sip 127\\.0\\.0\\.1:${kamailio.port}: SIP/2\\.0 200 OK$`, 'm'));
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.61-5060/\\S+\\s+[\\d.]+ms\\s+sip 127\\.0\\.0\\.1:${kamailio.port} \\(tcp\\): SIP/2\\.0 200 OK$`, 'm'));
     expect(probe.code).toBe(0);

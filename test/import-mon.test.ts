@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { translateMon } from '../src/import/translate-mon.js';
-import { importConfig, importReport, importValidConfig } from './helpers/import-config.js';
+import { importConfig, importReport, importValidConfig, probeImported } from './helpers/import-config.js';
 import { changes, doubleEnv, IPVSADM_DOUBLE, runDouble, waitForPool } from './helpers/ipvsadm-double.js';
 import { readOutages } from './helpers/history-db.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
@@ -276,7 +276,7 @@ describe("mon's msql-mysql.monitor becomes the built-in mysql check", () => {
       const report = importReport('mon', source);
       expect(report.config.services.mysql.check).toEqual({ type: 'mysql', port: db.port, user: MONITOR_USER, database: 'app', query: 'SHOW TABLES', password_file: passwordFile });
       expect(report.config.services.mysql.timeout).toBe('1m'); // the monitor's default --timeout
-      const probe = runVigil(['probe', '-c', importConfig('mon', source, tmp.path('mysql-mon.yaml')).file]);
+      const probe = await probeImported('mon', source, tmp.path('mysql-mon.yaml'));
       expect(probe.stdout).toMatch(new RegExp(`UP\\s+mysql/127\\.0\\.0\\.1\\s+[\\d.]+ms\\s+mysql 127\\.0\\.0\\.1:${db.port}: SHOW TABLES returned 1 row`));
       expect(probe.code).toBe(0);
       const msql = importReport('mon', tmp.write('msql-mon.cf', cf('msql')));
@@ -303,10 +303,10 @@ describe("mon's ldap.monitor becomes the built-in ldap check", () => {
         filter: '(uid=alice)',
         expect_attribute: { name: 'cn', value: 'Alice' },
       });
-      const up = runVigil(['probe', '-c', importConfig('mon', source, tmp.path('ldap-mon.yaml')).file]);
+      const up = await probeImported('mon', source, tmp.path('ldap-mon.yaml'));
       expect(up.stdout).toMatch(/^UP\s+ldap\/127\.0\.0\.1\s/m);
       expect(up.code).toBe(0);
-      const wrong = runVigil(['probe', '-c', importConfig('mon', tmp.write('ldap-mon-wrong.cf', cf('cn', 'Bob')), tmp.path('ldap-mon-wrong.yaml')).file]);
+      const wrong = await probeImported('mon', tmp.write('ldap-mon-wrong.cf', cf('cn', 'Bob')), tmp.path('ldap-mon-wrong.yaml'));
       expect(wrong.stdout).toMatch(/^DOWN\s+ldap\/127\.0\.0\.1\s.*has cn: "Alice", expected "Bob"$/m);
       expect(wrong.code).toBe(2);
     } finally {
@@ -338,7 +338,7 @@ describe("mon's radius.monitor becomes the built-in radius check", () => {
       const behaviour = JSON.stringify(report.behaviour);
       expect(behaviour).toContain('--secret and --password are written into the config as mon.cf had them');
       expect(behaviour).toContain('--dictionary is not needed');
-      const probe = runVigil(['probe', '-c', importConfig('mon', source, tmp.path('radius-mon.yaml')).file]);
+      const probe = await probeImported('mon', source, tmp.path('radius-mon.yaml'));
       expect(probe.stdout).toMatch(new RegExp(`UP\\s+radius/127\\.0\\.0\\.1\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Accept`));
       expect(probe.code).toBe(0);
 
@@ -414,9 +414,8 @@ describe("mon's fping.monitor and ping.monitor become the built-in icmp check", 
     );
   });
 
-  it.skipIf(process.getuid?.() !== 0)('the imported icmp checks are up on loopback (vigil probe; needs root for a raw socket)', () => {
-    const out = importConfig('mon', tmp.write('icmp-probe.cf', monCf(...translated)), tmp.path('icmp-probe.yaml')).file;
-    const probe = runVigil(['probe', '-c', out]);
+  it.skipIf(process.getuid?.() !== 0)('the imported icmp checks are up on loopback (vigil probe; needs root for a raw socket)', async () => {
+    const probe = await probeImported('mon', tmp.write('icmp-probe.cf', monCf(...translated)), tmp.path('icmp-probe.yaml'));
     for (const [i, replies] of [2, 4, 4, 1, 3].entries()) {
       expect(probe.stdout).toMatch(new RegExp(`^UP\\s+ping${i + 1}/127\\.0\\.0\\.1\\s+[\\d.]+ms\\s+${replies}/${replies} replies, rtt `, 'm'));
     }

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { parseDocument } from 'yaml';
-import { runVigil, type CliResult } from './vigil-process.js';
+import { runVigil, runVigilAsync, type CliResult } from './vigil-process.js';
 
 export type ImportReport = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -40,4 +40,9 @@ export function importConfig(format: string, source: string, out: string, args: 
   const text = doc.toString({ lineWidth: 0 });
   writeFileSync(out, text);
   return { file: out, text, result };
+}
+
+/** `vigil probe` (without blocking the test) on what `vigil import FORMAT SOURCE -o OUT` writes; `args` go to the probe. */
+export function probeImported(format: string, source: string, out: string, args: string[] = []): Promise<CliResult> {
+  return runVigilAsync(['probe', '-c', importConfig(format, source, out).file, ...args]);
 }
