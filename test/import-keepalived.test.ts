@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importConfig, importReport, importValidConfig } from './helpers/import-config.js';
-import { changes, doubleEnv, IPVSADM_DOUBLE, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { importConfig, importReport, importValidConfig, lvsTrialEdits } from './helpers/import-config.js';
+import { changes, doubleEnv, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { startHttpServer, startTcpServer, type HttpTestServer, type TestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -408,9 +408,7 @@ describe('vigil import keepalived', () => {
     stops.push(relay.stop);
     const source = tmp.write('keepalived.conf', keepalivedConf(script, relay.port));
     const imported = importConfig('keepalived', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
-      [['history', 'path'], tmp.path('history.db')],
-      [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
-      [['lvs', 'resync_interval'], '1s'],
+      ...lvsTrialEdits(tmp.path('history.db')),
       [['lvs', 'cleanstop'], false],
     ]);
     expect(imported.text).toMatch(/interval: 300ms/);

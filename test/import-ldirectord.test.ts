@@ -2,8 +2,8 @@
 // check, translated and then run against real HTTP servers on loopback and the ipvsadm double —
 // failed servers quiesced, restored on recovery, the fallback in while all are down.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importConfig, importReport, importValidConfig, probeImported } from './helpers/import-config.js';
-import { changes, doubleEnv, IPVSADM_DOUBLE, pool, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { importConfig, importReport, importValidConfig, lvsTrialEdits, probeImported } from './helpers/import-config.js';
+import { changes, doubleEnv, pool, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
 import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD as LDAP_MONITOR_PASSWORD, startSlapd } from './helpers/ldap-server.js';
 import { RADIUS_PASSWORD, RADIUS_SECRET, RADIUS_USER, startFreeradius } from './helpers/radius-server.js';
@@ -421,11 +421,7 @@ virtual=192.0.2.61:5060
     const relay = await startSmtpServer('relay', mails);
     stops.push(relay.stop);
     const source = tmp.write('ldirectord.cf', ldirectordCf(`smtp=127.0.0.1:${relay.port}\nemailalertfrom="lvs@example.com"\n`));
-    const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
-      [['history', 'path'], tmp.path('history.db')],
-      [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
-      [['lvs', 'resync_interval'], '1s'],
-    ]);
+    const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], lvsTrialEdits(tmp.path('history.db')));
     expect(imported.text).toMatch(/interval: 300ms/);
     const daemon = daemons.start(imported.file);
     const rs = (i: number, weight: number) => `127.0.0.1:${servers[i]!.port}=${weight}`;
@@ -490,11 +486,7 @@ virtual=${vip}
       query: "SELECT status FROM health WHERE status = 'ok'",
     });
     expect(JSON.stringify(report.behaviour)).toContain('passwd= is written into the config as ldirectord.cf had it');
-    const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
-      [['history', 'path'], tmp.path('history.db')],
-      [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
-      [['lvs', 'resync_interval'], '1s'],
-    ]);
+    const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], lvsTrialEdits(tmp.path('history.db')));
 
     daemons.start(imported.file);
     await waitForPool(env, vip, [`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database in, the closed port quiesced');

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { parseDocument } from 'yaml';
+import { IPVSADM_DOUBLE } from './ipvsadm-double.js';
 import { runVigil, runVigilAsync, type CliResult } from './vigil-process.js';
 
 export type ImportReport = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -31,8 +32,20 @@ export interface ImportedConfig {
   result: CliResult;
 }
 
+/** A path in the imported YAML (['lvs', 'ipvsadm']) and the value to set there. */
+export type ConfigEdit = [Array<string | number>, unknown];
+
+/** The edits that let an imported LVS director run in a test: its history in `historyFile`, the ipvsadm double, a resync every second. */
+export function lvsTrialEdits(historyFile: string): ConfigEdit[] {
+  return [
+    [['history', 'path'], historyFile],
+    [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
+    [['lvs', 'resync_interval'], '1s'],
+  ];
+}
+
 /** `vigil import FORMAT SOURCE -o OUT ARGS…`, then sets each `edits` path (['lvs', 'ipvsadm']) in the YAML. */
-export function importConfig(format: string, source: string, out: string, args: string[] = [], edits: Array<[Array<string | number>, unknown]> = []): ImportedConfig {
+export function importConfig(format: string, source: string, out: string, args: string[] = [], edits: ConfigEdit[] = []): ImportedConfig {
   const result = runVigil(['import', format, source, '-o', out, ...args]);
   if (result.code !== 0) throw new Error(`vigil import ${format} failed (${result.code}):\n${result.stderr}`);
   const doc = parseDocument(readFileSync(out, 'utf8'));
