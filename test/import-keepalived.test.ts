@@ -18,6 +18,8 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 const VRRP_INTERFACE = Object.keys(os.networkInterfaces()).find((name) => name !== 'lo');
 const KEEPALIVED = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((file) => existsSync(file));
+/** keepalived's own check of a config file (`keepalived -t -f`); only where KEEPALIVED is installed. */
+const keepalivedTest = (file: string) => spawnSync(KEEPALIVED!, ['-t', '-f', file], { encoding: 'utf8' });
 const WEB = '192.0.2.40:80';
 const SMTP = '192.0.2.41:25';
 const APP = '192.0.2.42:8000';
@@ -159,7 +161,7 @@ describe('vigil import keepalived', () => {
   it('a config keepalived -t accepts becomes virtual servers with the same checks, timing and LVS settings', (context) => {
     if (!KEEPALIVED) return context.skip('keepalived is not installed (test/install-system-packages.sh installs it)');
     const source = tmp.write('keepalived.conf', keepalivedConf(weightScript()));
-    const validated = spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' });
+    const validated = keepalivedTest(source);
     expect(validated.stderr + validated.stdout).toBe('');
     expect(validated.status).toBe(0);
 
@@ -220,7 +222,7 @@ describe('vigil import keepalived', () => {
     const block = (real: string) =>
       `virtual_server 10.10.10.2 1358 {\n    delay_loop 6\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n\n    real_server ${real} 1358 {\n        weight 1\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n}\n`;
     const source = tmp.write('dup.conf', block('192.168.200.2') + block('192.168.200.3'));
-    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).status).toBe(0); // keepalived -t does not see it
+    if (KEEPALIVED) expect(keepalivedTest(source).status).toBe(0); // keepalived -t does not see it
     const report = importReport('keepalived', source);
     expect(Object.keys(report.config.virtual_servers)).toEqual(['tcp-10.10.10.2-1358']);
     expect(report.config.virtual_servers['tcp-10.10.10.2-1358'].real_servers).toEqual(['192.168.200.2:1358']);
@@ -237,7 +239,7 @@ describe('vigil import keepalived', () => {
       'persistence0.conf',
       'virtual_server 10.10.10.2 1358 {\n    delay_loop 6\n    lb_algo rr\n    lb_kind NAT\n    persistence_timeout 0\n    protocol TCP\n\n    real_server 192.168.200.2 1358 {\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n}\n',
     );
-    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).stderr).toContain('persistence_timeout invalid');
+    if (KEEPALIVED) expect(keepalivedTest(source).stderr).toContain('persistence_timeout invalid');
     const report = importReport('keepalived', source);
     expect(report.config.virtual_servers['tcp-10.10.10.2-1358']).not.toHaveProperty('persistent');
     expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
@@ -253,7 +255,7 @@ describe('vigil import keepalived', () => {
       'k8s.conf',
       `virtual_server 10.4.7.10 6443 {\n    delay_loop 6\n    lb_algo loadbalance\n    lb_kind DR\n    protocol TCP\n${real('10.4.7.11')}${real('10.4.7.12')}}\n`,
     );
-    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).stderr).toContain("Invalid lvs_scheduler 'loadbalance'");
+    if (KEEPALIVED) expect(keepalivedTest(source).stderr).toContain("Invalid lvs_scheduler 'loadbalance'");
     const report = importReport('keepalived', source);
     expect(report.config.virtual_servers['tcp-10.4.7.10-6443']).not.toHaveProperty('scheduler');
     expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
@@ -385,7 +387,7 @@ describe('vigil import keepalived', () => {
       'ping.conf',
       `virtual_server 192.0.2.63 80 {\n    delay_loop 5\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server 127.0.0.1 80 {\n        PING_CHECK {\n            connect_timeout 2\n            retry 2\n            bindto 127.0.0.1\n        }\n    }\n}\n`,
     );
-    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).status).toBe(0);
+    if (KEEPALIVED) expect(keepalivedTest(source).status).toBe(0);
     const report = importReport('keepalived', source);
     expect(report.config.virtual_servers['tcp-192.0.2.63-80']).toMatchObject({ timeout: '2s', fall: 3, fast_interval: '1s', check: { type: 'icmp' } });
     expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([[10, 'bindto 127.0.0.1', expect.stringMatching(/no source_address/)]]);
