@@ -35,6 +35,11 @@ function checkConfig(file: string) {
   return runVigil(['check-config', '-c', file]);
 }
 
+/** A mon.cf that watches one host group, 127.0.0.1, with one service: its interval and its monitor. */
+function oneServiceCf(group: string, service: string, interval: string, monitor: string): string {
+  return [`hostgroup ${group} 127.0.0.1`, '', `watch ${group}`, `    service ${service}`, `        interval ${interval}`, `        monitor ${monitor}`, ''].join('\n');
+}
+
 describe("vigil import mon on Debian's mon.cf files", () => {
   it("translates /etc/mon/mon.cf into a config that passes check-config, with what mon does kept", (context) => {
     if (!haveMon) return context.skip(skipReason);
@@ -270,8 +275,8 @@ describe("mon's msql-mysql.monitor becomes the built-in mysql check", () => {
     const db = await startMariadb();
     try {
       const passwordFile = tmp.write('mysql.pw', `${MONITOR_PASSWORD}\n`);
-      const monitor = (mode: string) => `monitor msql-mysql.monitor --mode ${mode} --username ${MONITOR_USER} --password ${passwordFile} --database app --port ${db.port}`;
-      const cf = (mode: string) => ['hostgroup db 127.0.0.1', '', 'watch db', '    service mysql', '        interval 30s', `        ${monitor(mode)}`, ''].join('\n');
+      const cf = (mode: string) =>
+        oneServiceCf('db', 'mysql', '30s', `msql-mysql.monitor --mode ${mode} --username ${MONITOR_USER} --password ${passwordFile} --database app --port ${db.port}`);
       const source = tmp.write('mysql-mon.cf', cf('mysql'));
       const report = importReport('mon', source);
       expect(report.config.services.mysql.check).toEqual({ type: 'mysql', port: db.port, user: MONITOR_USER, database: 'app', query: 'SHOW TABLES', password_file: passwordFile });
@@ -292,8 +297,7 @@ describe("mon's ldap.monitor becomes the built-in ldap check", () => {
     const slapd = await startSlapd();
     try {
       const cf = (attribute: string, value: string) =>
-        ['hostgroup directory 127.0.0.1', '', 'watch directory', '    service ldap', '        interval 30s',
-          `        monitor ldap.monitor --port ${slapd.port} --basedn ou=people,${LDAP_BASE} --filter uid=alice --attribute ${attribute} --value ${value}`, ''].join('\n');
+        oneServiceCf('directory', 'ldap', '30s', `ldap.monitor --port ${slapd.port} --basedn ou=people,${LDAP_BASE} --filter uid=alice --attribute ${attribute} --value ${value}`);
       const source = tmp.write('ldap-mon.cf', cf('cn', 'Alice'));
       expect((importReport('mon', source).config as Json).services.ldap.check).toEqual({
         type: 'ldap',
@@ -319,7 +323,7 @@ describe("mon's radius.monitor becomes the built-in radius check", () => {
   it('--username, --password, --secret, --port, --attempts: an Access-Request run against a real FreeRADIUS; the defaults kept, an abbreviation stays the monitor', async () => {
     const radiusd = await startFreeradius();
     try {
-      const watch = (monitor: string) => ['hostgroup radius 127.0.0.1', '', 'watch radius', '    service radius', '        interval 1m', `        monitor ${monitor}`, ''].join('\n');
+      const watch = (monitor: string) => oneServiceCf('radius', 'radius', '1m', monitor);
       const source = tmp.write(
         'radius-mon.cf',
         watch(`radius.monitor --username ${RADIUS_USER} --password=${RADIUS_PASSWORD} --secret ${RADIUS_SECRET} --port ${radiusd.port} --attempts 2 --dictionary /etc/radius/dictionary`),
