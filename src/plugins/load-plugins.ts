@@ -4,9 +4,9 @@ import { register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ConfigIssue } from '../config/config-error.js';
-import { pluginApiFiles, runningFromSource } from './plugin-api-files.js';
 import { copyRegistry, emptyRegistry, type PluginRegistry } from './registry.js';
 import { pluginProblem, type AnyPlugin } from './validate-plugin.js';
+import { pluginApiFiles, runningFromSource } from './plugin-api-files.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
