@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dnsCheck from '../checks/dns.js';
 import { DNSMASQ, startDnsmasq, type Dnsmasq } from './helpers/dnsmasq.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
-import { freeTcpAndUdpPort, startUdpServer } from './helpers/servers.js';
+import { freeTcpAndUdpPort, udpServersClosedAfterAll } from './helpers/servers.js';
 
 const BIG_TXT = Array.from({ length: 40 }, (_, i) => `--txt-record=big.example.test,record ${i} padded to make the answer longer than 512 bytes`);
 const RECORDS = [
@@ -28,7 +28,6 @@ const RECORDS = [
 ];
 
 let dns: Dnsmasq;
-const fakes: Array<{ close(): Promise<void> }> = [];
 const skipReason = existsSync(DNSMASQ) ? undefined : `${DNSMASQ} not installed (dnsmasq-base)`;
 
 beforeAll(async () => {
@@ -36,21 +35,21 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await dns?.stop();
-  for (const fake of fakes) await fake.close();
 });
 
 const server = () => makeTarget(dns.address, dns.port);
 const ask = (options: Record<string, unknown>, timeoutMs?: number) => runOnce(dnsCheck, server(), options, timeoutMs);
 
+const serveUdp = udpServersClosedAfterAll();
+
 /** A fake DNS server on loopback: `respond` turns the decoded query into a reply (or undefined: silence). */
 async function fakeDns(respond: (query: dnsPacket.DecodedPacket) => dnsPacket.Packet | undefined, seen: dnsPacket.DecodedPacket[] = []): Promise<number> {
-  const fake = await startUdpServer((msg) => {
+  const fake = await serveUdp((msg) => {
     const query = dnsPacket.decode(msg);
     seen.push(query);
     const reply = respond(query);
     return reply && dnsPacket.encode(reply);
   });
-  fakes.push(fake);
   return fake.port;
 }
 

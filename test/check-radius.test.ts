@@ -21,20 +21,18 @@ import {
   type RadiusServer,
 } from './helpers/radius-server.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
-import { freeUdpPort, startUdpServer } from './helpers/servers.js';
+import { freeUdpPort, udpServersClosedAfterAll } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { runVigilAsync } from './helpers/vigil-process.js';
 
 const check = radiusCheck as unknown as CheckPlugin;
 const tmp = tempDir();
 let server: RadiusServer;
-const udpServers: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   server = await startFreeradius();
 }, 60_000);
 afterAll(async () => {
-  for (const udp of udpServers) await udp.close();
   await server?.stop();
   tmp.cleanup();
 });
@@ -44,12 +42,7 @@ const monitor = { user: RADIUS_USER, password: RADIUS_PASSWORD, secret: RADIUS_S
 // FreeRADIUS holds an Access-Reject back for reject_delay (Debian's default: 1s): time enough for it.
 const run = (options: Record<string, unknown>, port = server.port, timeoutMs = 3_000) => runOnce(check, makeTarget('127.0.0.1', port), options, timeoutMs);
 
-/** startUdpServer, closed after the tests. */
-async function serveUdp(answer: (request: Buffer) => Buffer | undefined) {
-  const udp = await startUdpServer(answer);
-  udpServers.push(udp);
-  return udp;
-}
+const serveUdp = udpServersClosedAfterAll();
 
 /**
  * A reply to `request` as RFC 2865 3 and RFC 3579 3.2 make one: the attributes, a

@@ -8,29 +8,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sipCheck from '../checks/sip.js';
 import type { CheckPlugin } from '../src/plugin.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
-import { freeUdpPort, startUdpServer } from './helpers/servers.js';
+import { freeUdpPort, udpServersClosedAfterAll } from './helpers/servers.js';
 import { startKamailio, type SipServer } from './helpers/sip-server.js';
 import { runVigilAsync } from './helpers/vigil-process.js';
 
 const check = sipCheck as unknown as CheckPlugin;
 let server: SipServer;
-const udpServers: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   server = await startKamailio();
 }, 60_000);
 afterAll(async () => {
-  for (const udp of udpServers) await udp.close();
   await server?.stop();
 });
 
 const where = (port = server.port, tcp = false) => `sip 127.0.0.1:${port}${tcp ? ' (tcp)' : ''}`;
 const run = (options: Record<string, unknown>, port = server.port, timeoutMs = 3_000) => runOnce(check, makeTarget('127.0.0.1', port), options, timeoutMs);
 
-/** startUdpServer speaking text, closed after the tests; `received` as text. */
+const serveDatagrams = udpServersClosedAfterAll();
+
+/** A UDP server speaking text, closed after the tests; `received` as text. */
 async function serveUdp(answer: (request: string) => string | undefined) {
-  const udp = await startUdpServer((request) => answer(request.toString('utf8')));
-  udpServers.push(udp);
+  const udp = await serveDatagrams((request) => answer(request.toString('utf8')));
   return {
     port: udp.port,
     get received() {

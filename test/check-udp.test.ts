@@ -1,49 +1,27 @@
 // The udp check against real UDP servers on loopback: payloads in text and hex, every way of
 // judging the reply, ICMP port unreachable, and no reply (down, or accepted when declared).
-import dgram from 'node:dgram';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import udpCheck from '../checks/udp.js';
 import { makeTarget, runOnce } from './helpers/run-check.js';
+import { freeUdpPort, udpServersClosedAfterAll } from './helpers/servers.js';
 
-const sockets: dgram.Socket[] = [];
-
-/** A UDP server on 127.0.0.1 answering each datagram with `reply(datagram)` (undefined: silence). */
-async function serveUdp(reply: (msg: Buffer, from: dgram.RemoteInfo) => Buffer | string | undefined): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  sockets.push(socket);
-  socket.on('message', (msg, from) => {
-    const answer = reply(msg, from);
-    if (answer !== undefined) socket.send(answer, from.port, from.address);
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return socket.address().port;
-}
-
-/** A UDP port with nothing bound to it: the kernel answers with ICMP port unreachable. */
-async function closedUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
+/** UDP servers on 127.0.0.1 answering each datagram with `answer(datagram, from)` (undefined: silence). */
+const serveUdp = udpServersClosedAfterAll();
 
 const ports: Record<string, number> = {};
 const received: Array<{ msg: Buffer; from: string }> = [];
 
 beforeAll(async () => {
-  ports.echo = await serveUdp((msg, from) => {
-    received.push({ msg, from: from.address });
-    return `PONG ${msg.toString()}`;
-  });
+  ports.echo = (
+    await serveUdp((msg, from) => {
+      received.push({ msg, from: from.address });
+      return `PONG ${msg.toString()}`;
+    })
+  ).port;
   // A made-up binary protocol: reply CA FE <counter> 07 to anything.
   let counter = 0;
-  ports.binary = await serveUdp(() => Buffer.from([0xca, 0xfe, counter++ & 0xff, 0x07]));
-  ports.silent = await serveUdp(() => undefined);
-});
-
-afterAll(() => {
-  for (const socket of sockets) socket.close();
+  ports.binary = (await serveUdp(() => Buffer.from([0xca, 0xfe, counter++ & 0xff, 0x07]))).port;
+  ports.silent = (await serveUdp(() => undefined)).port;
 });
 
 const local = (port: number) => makeTarget('127.0.0.1', port);
@@ -90,7 +68,7 @@ describe('udp check: replies', () => {
 
 describe('udp check: no reply and ICMP', () => {
   it('ICMP port unreachable is down at once, whatever no_reply_ok says', async () => {
-    const port = await closedUdpPort();
+    const port = await freeUdpPort();
     const expected = { status: 'down', message: `port unreachable: ICMP error from 127.0.0.1:${port}` };
     expect(await runOnce(udpCheck, local(port), { payload: 'PING' })).toMatchObject(expected);
     expect(await runOnce(udpCheck, local(port), { payload: 'PING', no_reply_ok: true })).toMatchObject(expected);

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { controlCommands, daemonFixture } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Server = Awaited<ReturnType<typeof startHttpServer>>;
@@ -16,7 +16,7 @@ let web1: Server;
 let web2: Server;
 let slow: Server;
 let configFile: string;
-const daemons: VigilDaemon[] = [];
+const daemons = daemonFixture(() => ({ cwd: tmp.dir }));
 
 function config(interval = '100ms') {
   return `history: { path: ./history.db, flush_interval: 50ms }
@@ -32,19 +32,8 @@ services:
 `;
 }
 
-function start(): VigilDaemon {
-  const daemon = VigilDaemon.run(configFile, [], { cwd: tmp.dir });
-  daemons.push(daemon);
-  return daemon;
-}
-
-const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
-
-async function statusOf(id: string) {
-  const result = await vigil('status', '--json');
-  const answer = JSON.parse(result.stdout) as { live: boolean; targets: Array<{ id: string; state: string; flags: Record<string, any> }> };
-  return { live: answer.live, code: result.code, target: answer.targets.find((t) => t.id === id)! };
-}
+const start = () => daemons.start(configFile);
+const { vigil, statusOf } = controlCommands(() => configFile);
 
 /** Lets `checks` more requests reach `server` — time for any check in flight elsewhere to land. */
 async function letChecksRun(server: Server, checks: number) {
@@ -59,7 +48,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await daemons.stopAll();
   await Promise.all([web1.stop(), web2.stop(), slow.stop()]);
   tmp.cleanup();
 });

@@ -5,14 +5,14 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closedPort, startHttpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon, VIGIL_BIN } from './helpers/vigil-process.js';
+import { controlCommands, daemonFixture, runVigilAsync, VIGIL_BIN } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let web: TestServer;
 let configFile: string;
 let socket: string;
-const daemons: VigilDaemon[] = [];
+const daemons = daemonFixture(() => ({ cwd: tmp.dir }));
 
 beforeEach(async () => {
   tmp = tempDir();
@@ -29,18 +29,13 @@ services: { web-http: { group: web, check: { type: http } } }
 });
 
 afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await daemons.stopAll();
   await web.stop();
   tmp.cleanup();
 });
 
-function start(): VigilDaemon {
-  const daemon = VigilDaemon.run(configFile, [], { cwd: tmp.dir });
-  daemons.push(daemon);
-  return daemon;
-}
-
-const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
+const start = () => daemons.start(configFile);
+const { vigil } = controlCommands(() => configFile);
 
 /** A socket file nobody listens on: what a daemon killed with SIGKILL leaves. */
 async function leaveStaleSocket(path: string): Promise<void> {

@@ -6,12 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOutages } from './helpers/history-db.js';
 import { startTcpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigilAsync } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let tcp: TestServer;
-const daemons: VigilDaemon[] = [];
+const { start, stopAll } = daemonFixture(() => ({ cwd: tmp.dir }));
 
 /** A check plugin that misbehaves outside its result, as `mode` says, and is up. */
 const MISCHIEF = `import { defineCheck, z } from 'vigil/plugin';
@@ -40,12 +40,6 @@ services:
 ${extra}`;
 }
 
-function start(file: string, extra: string[] = []): VigilDaemon {
-  const daemon = VigilDaemon.run(file, extra, { cwd: tmp.dir });
-  daemons.push(daemon);
-  return daemon;
-}
-
 beforeEach(async () => {
   tmp = tempDir();
   mkdirSync(tmp.path('plugins'));
@@ -54,7 +48,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await stopAll();
   await tcp.stop();
   tmp.cleanup();
 });

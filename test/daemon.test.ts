@@ -6,12 +6,12 @@ import { readOutages, readTransitions } from './helpers/history-db.js';
 import { startHttpServer, startTcpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigilAsync } from './helpers/vigil-process.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let web: TestServer;
 let cache: TestServer;
-const daemons: VigilDaemon[] = [];
+const { start, stopAll } = daemonFixture(() => ({ cwd: tmp.dir }));
 
 function config(overrides: { interval?: string; extra?: string } = {}) {
   return `history:
@@ -39,12 +39,6 @@ services:
 ${overrides.extra ?? ''}`;
 }
 
-function start(file: string, extra: string[] = []): VigilDaemon {
-  const daemon = VigilDaemon.run(file, extra, { cwd: tmp.dir });
-  daemons.push(daemon);
-  return daemon;
-}
-
 beforeEach(async () => {
   tmp = tempDir();
   web = await startHttpServer();
@@ -52,7 +46,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await stopAll();
   await web.stop();
   await cache.stop();
   tmp.cleanup();

@@ -7,12 +7,12 @@ import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'v
 import { readOutages, readTransitions } from './helpers/history-db.js';
 import { startHttpServer, type TestServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigilAsync } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let web: TestServer;
-const daemons: VigilDaemon[] = [];
+const daemons = daemonFixture();
 
 const config = (dbPath: string) => `history: { path: ${dbPath}, flush_interval: 50ms }
 defaults: { interval: 100ms, timeout: 500ms, rise: 1, fall: 2, spread: 50ms }
@@ -22,12 +22,15 @@ services:
   web-http: { group: web, check: { type: http } }
 `;
 
+/** Writes the config, with the history database at `dbPath`, and starts the daemon on it. */
+const startWithHistoryAt = (dbPath: string) => daemons.start(tmp.write('vigil.yaml', config(dbPath)));
+
 beforeEach(async () => {
   tmp = tempDir();
   web = await startHttpServer();
 });
 afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await daemons.stopAll();
   await web.stop();
   tmp.cleanup();
 });
@@ -45,7 +48,7 @@ async function onSmallDisk(context: TestContext, body: (mountPoint: string) => P
   try {
     await body(mountPoint);
   } finally {
-    await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+    await daemons.stopAll();
     execFileSync('umount', ['-l', mountPoint]);
   }
 }
@@ -64,8 +67,7 @@ function fillDisk(mountPoint: string): string {
 describe('history under duress', () => {
   it('a locked database: writes are queued, the daemon keeps checking, and they land after the lock goes', async () => {
     const dbFile = tmp.path('history.db');
-    const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
-    daemons.push(daemon);
+    const daemon = startWithHistoryAt(dbFile);
     await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
     await waitFor(() => readOutages(dbFile).length === 0 && true, 'the database to exist');
 
@@ -90,8 +92,7 @@ describe('history under duress', () => {
   it('a full disk: writes are queued and land once space is freed', async (context) => {
     await onSmallDisk(context, async (mountPoint) => {
       const dbFile = `${mountPoint}/history.db`;
-      const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
-      daemons.push(daemon);
+      const daemon = startWithHistoryAt(dbFile);
       await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
       await waitFor(() => readOutages(dbFile).length === 0 && true, 'the database to exist');
       const filler = fillDisk(mountPoint);
@@ -112,8 +113,7 @@ describe('history under duress', () => {
 describe('history writes that can never succeed', () => {
   it('a write the database refuses for good (a constraint) is dropped on its own, named in an error; the rest still land', async () => {
     const dbFile = tmp.path('history.db');
-    const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
-    daemons.push(daemon);
+    const daemon = startWithHistoryAt(dbFile);
     await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
     await waitFor(() => readTransitions(dbFile).length === 1, 'the first transition written');
     // Someone else takes the outage id the daemon will use next (what a second writer did).
@@ -135,8 +135,7 @@ describe('history writes that can never succeed', () => {
 describe('a history database that cannot be opened at start', () => {
   it('a file that is not a database: refused, naming the file, the cause and what to do', async () => {
     const dbFile = tmp.write('history.db', 'precious notes, not a database\n'.repeat(200));
-    const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
-    daemons.push(daemon);
+    const daemon = startWithHistoryAt(dbFile);
     expect(await daemon.exited).toBe(1);
     expect(daemon.output()).toContain(
       `ERROR not started: cannot open history database ${dbFile}: the file is not a SQLite database (file is not a database); move it away (vigil creates a new one), or set history.path to the right file`,
@@ -149,8 +148,7 @@ describe('a history database that cannot be opened at start', () => {
   async function runsWithoutHistory(dbFile: string, cause: RegExp): Promise<void> {
     const socket = tmp.path('vigil.sock');
     const file = tmp.write('vigil.yaml', `${config(dbFile)}control: { socket: ${socket} }\nmetrics: { listen: "127.0.0.1:0" }\n`);
-    const daemon = VigilDaemon.run(file);
-    daemons.push(daemon);
+    const daemon = daemons.start(file);
     const { line } = await daemon.waitForLine(/ERROR history not recorded: /);
     const metrics = (await daemon.waitForLine(/metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/)).line.match(/http:\/\/\S+/)![0];
     expect(await (await fetch(metrics)).text()).toMatch(/^vigil_history_recorded 0$/m);
@@ -199,8 +197,7 @@ describe('a history database that cannot be opened at start', () => {
     locker.prepare('BEGIN EXCLUSIVE').run(); // a fresh file, not yet in WAL mode: nobody may even read it
     let locked = true;
     try {
-      const daemon = VigilDaemon.run(tmp.write('vigil.yaml', config(dbFile)));
-      daemons.push(daemon);
+      const daemon = startWithHistoryAt(dbFile);
       await daemon.waitForLine(
         new RegExp(`WARN  cannot open history database ${dbFile}: it is locked by another program \\(database is locked\\); close what holds it .*; trying again \\(1 of \\d+\\)`),
         { timeoutMs: 30_000 },

@@ -3,21 +3,23 @@
 // servers on loopback and the ipvsadm double — removal (or weight 0 with inhibit_on_failure) on
 // failure, re-added on recovery, the sorry server while all are down, weights from misc_dynamic.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importConfig, importReport } from './helpers/import-config.js';
-import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { importConfig, importReport, importValidConfig, lvsTrialEdits } from './helpers/import-config.js';
+import { changes, doubleEnv, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { startHttpServer, startTcpServer, type HttpTestServer, type TestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigil } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const VRRP_INTERFACE = Object.keys(os.networkInterfaces()).find((name) => name !== 'lo');
 const KEEPALIVED = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((file) => existsSync(file));
+/** keepalived's own check of a config file (`keepalived -t -f`); only where KEEPALIVED is installed. */
+const keepalivedTest = (file: string) => spawnSync(KEEPALIVED!, ['-t', '-f', file], { encoding: 'utf8' });
 const WEB = '192.0.2.40:80';
 const SMTP = '192.0.2.41:25';
 const APP = '192.0.2.42:8000';
@@ -28,7 +30,7 @@ let tmp: ReturnType<typeof tempDir>;
 let env: DoubleEnv;
 let web: HttpTestServer[];
 let smtp: TestServer[];
-let daemon: VigilDaemon | undefined;
+const daemons = daemonFixture(() => ({ cwd: tmp.dir, env }));
 const stops: Array<() => Promise<void>> = [];
 
 beforeEach(async () => {
@@ -39,9 +41,7 @@ beforeEach(async () => {
 });
 
 afterEach(async (context) => {
-  if (context.task.result?.state === 'fail' && daemon) console.log(daemon.output());
-  await daemon?.stop();
-  daemon = undefined;
+  await daemons.stopAll(context);
   for (const stop of stops.splice(0)) await stop();
   await Promise.all([...web, ...smtp].map((server) => server.stop()));
   tmp.cleanup();
@@ -161,7 +161,7 @@ describe('vigil import keepalived', () => {
   it('a config keepalived -t accepts becomes virtual servers with the same checks, timing and LVS settings', (context) => {
     if (!KEEPALIVED) return context.skip('keepalived is not installed (test/install-system-packages.sh installs it)');
     const source = tmp.write('keepalived.conf', keepalivedConf(weightScript()));
-    const validated = spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' });
+    const validated = keepalivedTest(source);
     expect(validated.stderr + validated.stdout).toBe('');
     expect(validated.status).toBe(0);
 
@@ -202,9 +202,7 @@ describe('vigil import keepalived', () => {
     ]);
     const check = runVigil(['import', 'keepalived', source, '--check']);
     expect(check.stdout).toMatch(/VRRP stays with keepalived \(this file has VRRP blocks\)[\s\S]*vrrp_script vigil \{\n\s+script "\/usr\/local\/bin\/vigil track --db \/var\/lib\/vigil\/history\.db --quiet"/);
-    const out = tmp.path('vigil.yaml');
-    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    importValidConfig('keepalived', source, tmp.path('vigil.yaml'));
   });
 
   it('unknown keywords are listed with their lines; a missing protocol is reported as keepalived 2.2 reads it', () => {
@@ -224,7 +222,7 @@ describe('vigil import keepalived', () => {
     const block = (real: string) =>
       `virtual_server 10.10.10.2 1358 {\n    delay_loop 6\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n\n    real_server ${real} 1358 {\n        weight 1\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n}\n`;
     const source = tmp.write('dup.conf', block('192.168.200.2') + block('192.168.200.3'));
-    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).status).toBe(0); // keepalived -t does not see it
+    if (KEEPALIVED) expect(keepalivedTest(source).status).toBe(0); // keepalived -t does not see it
     const report = importReport('keepalived', source);
     expect(Object.keys(report.config.virtual_servers)).toEqual(['tcp-10.10.10.2-1358']);
     expect(report.config.virtual_servers['tcp-10.10.10.2-1358'].real_servers).toEqual(['192.168.200.2:1358']);
@@ -241,7 +239,7 @@ describe('vigil import keepalived', () => {
       'persistence0.conf',
       'virtual_server 10.10.10.2 1358 {\n    delay_loop 6\n    lb_algo rr\n    lb_kind NAT\n    persistence_timeout 0\n    protocol TCP\n\n    real_server 192.168.200.2 1358 {\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n}\n',
     );
-    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).stderr).toContain('persistence_timeout invalid');
+    if (KEEPALIVED) expect(keepalivedTest(source).stderr).toContain('persistence_timeout invalid');
     const report = importReport('keepalived', source);
     expect(report.config.virtual_servers['tcp-10.10.10.2-1358']).not.toHaveProperty('persistent');
     expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
@@ -257,7 +255,7 @@ describe('vigil import keepalived', () => {
       'k8s.conf',
       `virtual_server 10.4.7.10 6443 {\n    delay_loop 6\n    lb_algo loadbalance\n    lb_kind DR\n    protocol TCP\n${real('10.4.7.11')}${real('10.4.7.12')}}\n`,
     );
-    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).stderr).toContain("Invalid lvs_scheduler 'loadbalance'");
+    if (KEEPALIVED) expect(keepalivedTest(source).stderr).toContain("Invalid lvs_scheduler 'loadbalance'");
     const report = importReport('keepalived', source);
     expect(report.config.virtual_servers['tcp-10.4.7.10-6443']).not.toHaveProperty('scheduler');
     expect(report.problems.map((item: Json) => [item.line, item.message])).toEqual([
@@ -287,10 +285,7 @@ describe('vigil import keepalived', () => {
       { type: 'http', path: '/mrtg/', expect_status: '200-299', digest: '9b3a0c85a887a256d6939da88aabd8cd', port: 8080 },
     ]);
     expect(servers['tcp-192.168.200.100-80'].real_servers).toEqual(['192.168.201.100:80', '192.168.201.101:80']);
-    const out = tmp.path('ssl-get.yaml');
-    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(/# every one must pass: SSL_GET: HTTPS GET of \/, status in 200-299, body MD5 as digest \+ SSL_GET: HTTPS GET of \/mrtg\/, status in 200-299, body MD5 as digest/);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    expect(importValidConfig('keepalived', source, tmp.path('ssl-get.yaml'))).toMatch(/# every one must pass: SSL_GET: HTTPS GET of \/, status in 200-299, body MD5 as digest \+ SSL_GET: HTTPS GET of \/mrtg\/, status in 200-299, body MD5 as digest/);
   });
 
   it('SMTP_CHECK: greeting, HELO and QUIT (221); a host block on the real server is its check, one on another host is listed once (keepalived.conf.SMTP_CHECK)', () => {
@@ -333,9 +328,7 @@ describe('vigil import keepalived', () => {
       { type: 'tcp', port: 8443 }, // connect_port: the check's port wins over the real server's
       { type: 'script', convention: 'exit_code', command: '/usr/local/bin/db-ok' },
     ]);
-    const out = tmp.path('checkers.yaml');
-    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    importValidConfig('keepalived', source, tmp.path('checkers.yaml'));
   });
 
   it('a real server whose checker differs from the first one\'s gets a check of its own, and its checker\'s timing', () => {
@@ -360,10 +353,7 @@ describe('vigil import keepalived', () => {
     ]);
     expect(server).toMatchObject({ timeout: '2s', fast_interval: '3s' });
     expect(report.behaviour.map((item: Json) => item.change)).not.toContainEqual(expect.stringMatching(/10\.0\.0\.3/));
-    const out = tmp.path('per-server.yaml');
-    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(/check: \{ type: tcp \} # per-server\.conf:25 its own checker: TCP_CHECK/);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    expect(importValidConfig('keepalived', source, tmp.path('per-server.yaml'))).toMatch(/check: \{ type: tcp \} # per-server\.conf:25 its own checker: TCP_CHECK/);
 
     // A checker's connect_port is the check's port: the real server on another one gets a check of its own.
     const tcp = (address: string, port: number) => `    real_server ${address} 80 {\n        TCP_CHECK {\n            connect_port ${port}\n        }\n    }\n`;
@@ -397,14 +387,12 @@ describe('vigil import keepalived', () => {
       'ping.conf',
       `virtual_server 192.0.2.63 80 {\n    delay_loop 5\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server 127.0.0.1 80 {\n        PING_CHECK {\n            connect_timeout 2\n            retry 2\n            bindto 127.0.0.1\n        }\n    }\n}\n`,
     );
-    if (KEEPALIVED) expect(spawnSync(KEEPALIVED, ['-t', '-f', source], { encoding: 'utf8' }).status).toBe(0);
+    if (KEEPALIVED) expect(keepalivedTest(source).status).toBe(0);
     const report = importReport('keepalived', source);
     expect(report.config.virtual_servers['tcp-192.0.2.63-80']).toMatchObject({ timeout: '2s', fall: 3, fast_interval: '1s', check: { type: 'icmp' } });
     expect(report.untranslated.map((item: Json) => [item.line, item.text, item.reason])).toEqual([[10, 'bindto 127.0.0.1', expect.stringMatching(/no source_address/)]]);
     const out = tmp.path('ping.yaml');
-    expect(runVigil(['import', 'keepalived', source, '-o', out]).code).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(/# PING_CHECK: an icmp check, one echo request/);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    expect(importValidConfig('keepalived', source, out)).toMatch(/# PING_CHECK: an icmp check, one echo request/);
     if (process.getuid?.() !== 0) return context.skip('needs root (or CAP_NET_RAW) for a raw ICMP socket');
     const probe = runVigil(['probe', '-c', out]);
     expect(probe.stdout).toMatch(/^UP\s+tcp-192\.0\.2\.63-80\/127\.0\.0\.1:80\s+[\d.]+ms\s+1\/1 replies, rtt /m);
@@ -422,24 +410,20 @@ describe('vigil import keepalived', () => {
     stops.push(relay.stop);
     const source = tmp.write('keepalived.conf', keepalivedConf(script, relay.port));
     const imported = importConfig('keepalived', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
-      [['history', 'path'], tmp.path('history.db')],
-      [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
-      [['lvs', 'resync_interval'], '1s'],
+      ...lvsTrialEdits(tmp.path('history.db')),
       [['lvs', 'cleanstop'], false],
     ]);
     expect(imported.text).toMatch(/interval: 300ms/);
-    daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
+    const daemon = daemons.start(imported.file);
     const at = (port: number, weight: number) => `127.0.0.1:${port}=${weight}`;
-    const waitPool = (vip: string, want: string[], what: string) =>
-      waitFor(() => JSON.stringify(pool(env, vip)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, vip))}`);
 
-    await waitPool(WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'the web pool');
-    await waitPool(SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'the smtp pool');
-    await waitPool(APP, [at(MISC_PORTS[0]!, 3), at(MISC_PORTS[1]!, 1)], 'the app pool with the misc_dynamic weight');
+    await waitForPool(env, WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'the web pool');
+    await waitForPool(env, SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'the smtp pool');
+    await waitForPool(env, APP, [at(MISC_PORTS[0]!, 3), at(MISC_PORTS[1]!, 1)], 'the app pool with the misc_dynamic weight');
 
     // HTTP_GET: removed (keepalived's default), its notify_down run with its own arguments, re-added.
     web[1]!.behaviour.status = 503;
-    await waitPool(WEB, [at(web[0]!.port, 2)], 'web2 removed');
+    await waitForPool(env, WEB, [at(web[0]!.port, 2)], 'web2 removed');
     expect(changes(env)).toContainEqual(['-d', '-t', WEB, '-r', `127.0.0.1:${web[1]!.port}`]);
     await waitFor(() => existsSync(tmp.path('hooks.log')), 'notify_down ran');
     // notification_email + smtp_server: the change is mailed, as keepalived mails it.
@@ -447,25 +431,25 @@ describe('vigil import keepalived', () => {
     await waitFor(() => mails.some((mail) => down.test(mail.headers.subject ?? '')), `a mail with a subject like ${down}`);
     expect(mails.find((mail) => down.test(mail.headers.subject ?? ''))).toMatchObject({ mailFrom: 'lvs@example.com', rcptTo: ['ops@example.com'] });
     web[1]!.behaviour.status = 200;
-    await waitPool(WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'web2 re-added');
+    await waitForPool(env, WEB, [at(web[0]!.port, 2), at(web[1]!.port, 1)], 'web2 re-added');
 
     // Every web server down: the sorry server replaces them; one back: it goes.
     await Promise.all(web.map((server) => server.stop()));
-    await waitPool(WEB, [`${SORRY}=1`], 'only the sorry server');
+    await waitForPool(env, WEB, [`${SORRY}=1`], 'only the sorry server');
     await web[0]!.start();
-    await waitPool(WEB, [at(web[0]!.port, 2)], 'web1 back, sorry server out');
+    await waitForPool(env, WEB, [at(web[0]!.port, 2)], 'web1 back, sorry server out');
 
     // TCP_CHECK with inhibit_on_failure: weight 0, then back.
     await smtp[0]!.stop();
-    await waitPool(SMTP, [at(smtp[0]!.port, 0), at(smtp[1]!.port, 1)], 'smtp1 quiesced');
+    await waitForPool(env, SMTP, [at(smtp[0]!.port, 0), at(smtp[1]!.port, 1)], 'smtp1 quiesced');
     await smtp[0]!.start();
-    await waitPool(SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'smtp1 back');
+    await waitForPool(env, SMTP, [at(smtp[0]!.port, 1), at(smtp[1]!.port, 1)], 'smtp1 back');
 
     // MISC_CHECK misc_dynamic: exit 1 is down (removed), exit 9 is up with weight 7.
     setWeightExit(MISC_PORTS[1]!, 1);
-    await waitPool(APP, [at(MISC_PORTS[0]!, 3)], 'app2 removed');
+    await waitForPool(env, APP, [at(MISC_PORTS[0]!, 3)], 'app2 removed');
     setWeightExit(MISC_PORTS[1]!, 9);
-    await waitPool(APP, [at(MISC_PORTS[0]!, 3), at(MISC_PORTS[1]!, 7)], 'app2 back at weight 7');
+    await waitForPool(env, APP, [at(MISC_PORTS[0]!, 3), at(MISC_PORTS[1]!, 7)], 'app2 back at weight 7');
     expect(await daemon.stop()).toBe(0);
   });
 });

@@ -2,8 +2,8 @@
 // check, translated and then run against real HTTP servers on loopback and the ipvsadm double —
 // failed servers quiesced, restored on recovery, the fallback in while all are down.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importConfig, importReport } from './helpers/import-config.js';
-import { changes, doubleEnv, IPVSADM_DOUBLE, pool, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { importConfig, importReport, importValidConfig, lvsTrialEdits, probeImported } from './helpers/import-config.js';
+import { changes, doubleEnv, pool, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
 import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD as LDAP_MONITOR_PASSWORD, startSlapd } from './helpers/ldap-server.js';
 import { RADIUS_PASSWORD, RADIUS_SECRET, RADIUS_USER, startFreeradius } from './helpers/radius-server.js';
@@ -11,7 +11,7 @@ import { startKamailio } from './helpers/sip-server.js';
 import { closedPort, startHttpServer, type HttpTestServer } from './helpers/servers.js';
 import { startSmtpServer, type ArrivedMail } from './helpers/smtp-server.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigil, runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigil, runVigilAsync } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -19,7 +19,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 let tmp: ReturnType<typeof tempDir>;
 let env: DoubleEnv;
 let servers: HttpTestServer[];
-let daemon: VigilDaemon | undefined;
+const daemons = daemonFixture(() => ({ cwd: tmp.dir, env }));
 const stops: Array<() => Promise<void>> = [];
 const VIP = '192.0.2.30:80';
 const FALLBACK = '127.0.0.99:8099';
@@ -31,9 +31,7 @@ beforeEach(async () => {
 });
 
 afterEach(async (context) => {
-  if (context.task.result?.state === 'fail' && daemon) console.log(daemon.output());
-  await daemon?.stop();
-  daemon = undefined;
+  await daemons.stopAll(context);
   for (const stop of stops.splice(0)) await stop();
   await Promise.all(servers.map((server) => server.stop()));
   tmp.cleanup();
@@ -103,9 +101,7 @@ describe('vigil import ldirectord', () => {
     const check = runVigil(['import', 'ldirectord', source, '--check']);
     expect(check.stdout).toMatch(/ldirectord\.cf:11\n {6}virtual=192\.0\.2\.30:80: quiescent=yes is kept: a failed real server stays in the table with weight 0 \(on_down: quiesce\)/);
     expect(check.stdout).toMatch(/To fill in before use:\n {2}alerts\.ldirectord-mail\.host: the SMTP server/);
-    const out = tmp.path('vigil.yaml');
-    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    importValidConfig('ldirectord', source, tmp.path('vigil.yaml'));
   });
 
   it('reports a blank line inside a virtual section (ldirectord refuses the lines after it) and unknown settings, with lines', () => {
@@ -133,9 +129,7 @@ describe('vigil import ldirectord', () => {
       { address: '10.0.0.2', port: 80, weight: 2, check: { ...server.check, path: '/health', expect_body: 'ok' } },
       '10.0.0.3:80',
     ]);
-    const out = tmp.path('per-real.yaml');
-    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    importValidConfig('ldirectord', source, tmp.path('per-real.yaml'));
   });
 
   it('a second virtual= for the same service is a problem in the source (ldirectord refuses it), not a second virtual server', () => {
@@ -238,9 +232,7 @@ describe('vigil import ldirectord', () => {
         change: 'virtual=192.168.6.240:8080: checkcommand="/usr/local/bin/check-app --strict": ldirectord execs the whole string as one program name (with its four arguments), which fails, so its check always failed; Vigil runs /usr/local/bin/check-app with --strict before the four arguments',
       }),
     );
-    const out = tmp.path('external.yaml');
-    expect(runVigil(['import', 'ldirectord', source, '-o', out]).code).toBe(0);
-    expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+    importValidConfig('ldirectord', source, tmp.path('external.yaml'));
   });
 
   it('httpmethod=HEAD with receive= (a HEAD answer has no body) keeps HEAD without expect_body, and --check says so', () => {
@@ -324,7 +316,7 @@ virtual=192.0.2.42:636
     expect(behaviour).toContain('service=ldap with login= but no passwd=: ldirectord binds anonymously, and so does Vigil');
 
     // The imported checks, run once against the slapd: cn=monitor reads ou=private, anonymous the root DSE.
-    const probe = await runVigilAsync(['probe', '-c', importConfig('ldirectord', source, tmp.path('ldap.yaml')).file, '--host', '127.0.0.1']);
+    const probe = await probeImported('ldirectord', source, tmp.path('ldap.yaml'), ['--host', '127.0.0.1']);
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.40-389/\\S+\\s+[\\d.]+ms\\s+ldap 127\\.0\\.0\\.1:${slapd.port}: search of ou=private,dc=example,dc=test returned 1 entry$`, 'm'));
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.41-389/\\S+\\s+[\\d.]+ms\\s+ldap 127\\.0\\.0\\.1:${slapd.port}: search of the root DSE returned 1 entry$`, 'm'));
     expect(probe.code).toBe(0);
@@ -385,7 +377,7 @@ virtual=192.0.2.53:80
     expect(behaviour).toContain('service=radius without secret=: ldirectord sends an empty shared secret, which no RADIUS server accepts; a UDP probe stands in');
 
     // The imported checks, run once against FreeRADIUS: the monitor user is accepted, a wrong password rejected (down, as ldirectord).
-    const probe = await runVigilAsync(['probe', '-c', importConfig('ldirectord', source, tmp.path('radius.yaml')).file, '--host', '127.0.0.1']);
+    const probe = await probeImported('ldirectord', source, tmp.path('radius.yaml'), ['--host', '127.0.0.1']);
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+udp-192\\.0\\.2\\.50-1812/\\S+\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Accept$`, 'm'));
     expect(probe.stdout).toMatch(new RegExp(`^DOWN\\s+udp-192\\.0\\.2\\.51-1812/\\S+\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Reject \\(Reply-Message "Login incorrect"\\), expected Access-Accept$`, 'm'));
     expect(probe.code).toBe(2);
@@ -418,7 +410,7 @@ virtual=192.0.2.61:5060
     expect(report.untranslated).toEqual([]);
     expect(JSON.stringify(report.behaviour)).toContain('service=sip: ldirectord wants the status line \\"SIP/2.0 200 OK\\" to the letter');
 
-    const probe = await runVigilAsync(['probe', '-c', importConfig('ldirectord', source, tmp.path('sip.yaml')).file, '--host', '127.0.0.1']);
+    const probe = await probeImported('ldirectord', source, tmp.path('sip.yaml'), ['--host', '127.0.0.1']);
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+udp-192\\.0\\.2\\.60-5060/\\S+\\s+[\\d.]+ms\\s+sip 127\\.0\\.0\\.1:${kamailio.port}: SIP/2\\.0 200 OK$`, 'm'));
     expect(probe.stdout).toMatch(new RegExp(`^UP\\s+tcp-192\\.0\\.2\\.61-5060/\\S+\\s+[\\d.]+ms\\s+sip 127\\.0\\.0\\.1:${kamailio.port} \\(tcp\\): SIP/2\\.0 200 OK$`, 'm'));
     expect(probe.code).toBe(0);
@@ -429,34 +421,28 @@ virtual=192.0.2.61:5060
     const relay = await startSmtpServer('relay', mails);
     stops.push(relay.stop);
     const source = tmp.write('ldirectord.cf', ldirectordCf(`smtp=127.0.0.1:${relay.port}\nemailalertfrom="lvs@example.com"\n`));
-    const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
-      [['history', 'path'], tmp.path('history.db')],
-      [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
-      [['lvs', 'resync_interval'], '1s'],
-    ]);
+    const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], lvsTrialEdits(tmp.path('history.db')));
     expect(imported.text).toMatch(/interval: 300ms/);
-    daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
+    const daemon = daemons.start(imported.file);
     const rs = (i: number, weight: number) => `127.0.0.1:${servers[i]!.port}=${weight}`;
-    const waitPool = (want: string[], what: string) =>
-      waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, VIP))}`);
     const full = [rs(0, 2), rs(1, 1), rs(2, 1)];
-    await waitPool(full, 'every real server in at its weight');
+    await waitForPool(env, VIP, full, 'every real server in at its weight');
 
     // negotiate: the answer is 200 but the body no longer matches receive="ok".
     servers[1]!.behaviour.body = 'maintenance\n';
-    await waitPool([rs(0, 2), rs(1, 0), rs(2, 1)], 'www2 quiesced (weight 0), not removed');
+    await waitForPool(env, VIP, [rs(0, 2), rs(1, 0), rs(2, 1)], 'www2 quiesced (weight 0), not removed');
     const quiesce = changes(env).findIndex((argv) => argv.join(' ') === `-e -t ${VIP} -r 127.0.0.1:${servers[1]!.port} -m -w 0`);
     expect(quiesce).toBeGreaterThan(0);
     const subject = `[vigil] DOWN: real server 127.0.0.1:${servers[1]!.port} of www is DOWN`;
     await waitFor(() => mails.some((mail) => mail.headers.subject === subject), `a mail with the subject ${subject}`);
     expect(mails.find((mail) => mail.headers.subject === subject)).toMatchObject({ mailFrom: 'lvs@example.com', rcptTo: ['ops@example.com'] });
     servers[1]!.behaviour.body = 'ok\n';
-    await waitPool(full, 'www2 back at weight 1');
+    await waitForPool(env, VIP, full, 'www2 back at weight 1');
 
     await Promise.all(servers.map((server) => server.stop()));
-    await waitPool([rs(0, 0), rs(1, 0), rs(2, 0), `${FALLBACK}=1`], 'every real server quiesced and the fallback in');
+    await waitForPool(env, VIP, [rs(0, 0), rs(1, 0), rs(2, 0), `${FALLBACK}=1`], 'every real server quiesced and the fallback in');
     await servers[2]!.start();
-    await waitPool([rs(0, 0), rs(1, 0), rs(2, 1)], 'www3 back and the fallback out');
+    await waitForPool(env, VIP, [rs(0, 0), rs(1, 0), rs(2, 1)], 'www3 back and the fallback out');
     const tail = changes(env).slice(-2);
     expect(tail).toEqual([
       ['-e', '-t', VIP, '-r', `127.0.0.1:${servers[2]!.port}`, '-m', '-w', '1'],
@@ -500,23 +486,17 @@ virtual=${vip}
       query: "SELECT status FROM health WHERE status = 'ok'",
     });
     expect(JSON.stringify(report.behaviour)).toContain('passwd= is written into the config as ldirectord.cf had it');
-    const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], [
-      [['history', 'path'], tmp.path('history.db')],
-      [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
-      [['lvs', 'resync_interval'], '1s'],
-    ]);
+    const imported = importConfig('ldirectord', source, tmp.path('vigil.yaml'), ['--interval-scale', '0.1'], lvsTrialEdits(tmp.path('history.db')));
 
-    daemon = VigilDaemon.run(imported.file, [], { cwd: tmp.dir, env });
-    const waitPool = (want: string[], what: string) =>
-      waitFor(() => JSON.stringify(pool(env, vip)) === JSON.stringify([...want].sort()), () => `${what}; table: ${JSON.stringify(pool(env, vip))}`);
-    await waitPool([`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database in, the closed port quiesced');
+    daemons.start(imported.file);
+    await waitForPool(env, vip, [`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database in, the closed port quiesced');
     // The query stops returning a row: the database server is quiesced, as ldirectord would. (After
     // the panic guard's window — about a second here — from the closed port's failure: two
     // failures within it would look like this director's own network failing.)
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     await db.admin("UPDATE health SET status = 'draining'");
-    await waitPool([`127.0.0.1:${db.port}=0`, `127.0.0.1:${down}=0`], 'the draining database quiesced');
+    await waitForPool(env, vip, [`127.0.0.1:${db.port}=0`, `127.0.0.1:${down}=0`], 'the draining database quiesced');
     await db.admin("UPDATE health SET status = 'ok'");
-    await waitPool([`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database back in');
+    await waitForPool(env, vip, [`127.0.0.1:${db.port}=1`, `127.0.0.1:${down}=0`], 'the database back in');
   });
 });

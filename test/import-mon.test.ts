@@ -6,8 +6,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { translateMon } from '../src/import/translate-mon.js';
-import { importConfig, importReport } from './helpers/import-config.js';
-import { changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble } from './helpers/ipvsadm-double.js';
+import { importConfig, importReport, importValidConfig, probeImported } from './helpers/import-config.js';
+import { changes, doubleEnv, IPVSADM_DOUBLE, runDouble, waitForPool } from './helpers/ipvsadm-double.js';
 import { readOutages } from './helpers/history-db.js';
 import { MONITOR_PASSWORD, MONITOR_USER, startMariadb } from './helpers/database-servers.js';
 import { LDAP_BASE, startSlapd } from './helpers/ldap-server.js';
@@ -33,6 +33,11 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 function checkConfig(file: string) {
   return runVigil(['check-config', '-c', file]);
+}
+
+/** A mon.cf that watches one host group, 127.0.0.1, with one service: its interval and its monitor. */
+function oneServiceCf(group: string, service: string, interval: string, monitor: string): string {
+  return [`hostgroup ${group} 127.0.0.1`, '', `watch ${group}`, `    service ${service}`, `        interval ${interval}`, `        monitor ${monitor}`, ''].join('\n');
 }
 
 describe("vigil import mon on Debian's mon.cf files", () => {
@@ -91,9 +96,7 @@ describe("vigil import mon on Debian's mon.cf files", () => {
   it("translates mon's big example.cf: labelled periods, depend, ';;', upalert alone, a watch without hostgroup", (context) => {
     if (!haveMon) return context.skip(skipReason);
     const source = tmp.write('example.cf', gunzipSync(readFileSync(EXAMPLE_CF)).toString('utf8'));
-    const out = tmp.path('example.yaml');
-    expect(runVigil(['import', 'mon', source, '-o', out]).code).toBe(0);
-    expect(checkConfig(out).code).toBe(0);
+    importValidConfig('mon', source, tmp.path('example.yaml'));
     const report = importReport('mon', source);
     const { services, hostgroups, periods } = report.config as Json;
     expect(Object.keys(services)).toHaveLength(22);
@@ -272,13 +275,13 @@ describe("mon's msql-mysql.monitor becomes the built-in mysql check", () => {
     const db = await startMariadb();
     try {
       const passwordFile = tmp.write('mysql.pw', `${MONITOR_PASSWORD}\n`);
-      const monitor = (mode: string) => `monitor msql-mysql.monitor --mode ${mode} --username ${MONITOR_USER} --password ${passwordFile} --database app --port ${db.port}`;
-      const cf = (mode: string) => ['hostgroup db 127.0.0.1', '', 'watch db', '    service mysql', '        interval 30s', `        ${monitor(mode)}`, ''].join('\n');
+      const cf = (mode: string) =>
+        oneServiceCf('db', 'mysql', '30s', `msql-mysql.monitor --mode ${mode} --username ${MONITOR_USER} --password ${passwordFile} --database app --port ${db.port}`);
       const source = tmp.write('mysql-mon.cf', cf('mysql'));
       const report = importReport('mon', source);
       expect(report.config.services.mysql.check).toEqual({ type: 'mysql', port: db.port, user: MONITOR_USER, database: 'app', query: 'SHOW TABLES', password_file: passwordFile });
       expect(report.config.services.mysql.timeout).toBe('1m'); // the monitor's default --timeout
-      const probe = runVigil(['probe', '-c', importConfig('mon', source, tmp.path('mysql-mon.yaml')).file]);
+      const probe = await probeImported('mon', source, tmp.path('mysql-mon.yaml'));
       expect(probe.stdout).toMatch(new RegExp(`UP\\s+mysql/127\\.0\\.0\\.1\\s+[\\d.]+ms\\s+mysql 127\\.0\\.0\\.1:${db.port}: SHOW TABLES returned 1 row`));
       expect(probe.code).toBe(0);
       const msql = importReport('mon', tmp.write('msql-mon.cf', cf('msql')));
@@ -294,8 +297,7 @@ describe("mon's ldap.monitor becomes the built-in ldap check", () => {
     const slapd = await startSlapd();
     try {
       const cf = (attribute: string, value: string) =>
-        ['hostgroup directory 127.0.0.1', '', 'watch directory', '    service ldap', '        interval 30s',
-          `        monitor ldap.monitor --port ${slapd.port} --basedn ou=people,${LDAP_BASE} --filter uid=alice --attribute ${attribute} --value ${value}`, ''].join('\n');
+        oneServiceCf('directory', 'ldap', '30s', `ldap.monitor --port ${slapd.port} --basedn ou=people,${LDAP_BASE} --filter uid=alice --attribute ${attribute} --value ${value}`);
       const source = tmp.write('ldap-mon.cf', cf('cn', 'Alice'));
       expect((importReport('mon', source).config as Json).services.ldap.check).toEqual({
         type: 'ldap',
@@ -305,10 +307,10 @@ describe("mon's ldap.monitor becomes the built-in ldap check", () => {
         filter: '(uid=alice)',
         expect_attribute: { name: 'cn', value: 'Alice' },
       });
-      const up = runVigil(['probe', '-c', importConfig('mon', source, tmp.path('ldap-mon.yaml')).file]);
+      const up = await probeImported('mon', source, tmp.path('ldap-mon.yaml'));
       expect(up.stdout).toMatch(/^UP\s+ldap\/127\.0\.0\.1\s/m);
       expect(up.code).toBe(0);
-      const wrong = runVigil(['probe', '-c', importConfig('mon', tmp.write('ldap-mon-wrong.cf', cf('cn', 'Bob')), tmp.path('ldap-mon-wrong.yaml')).file]);
+      const wrong = await probeImported('mon', tmp.write('ldap-mon-wrong.cf', cf('cn', 'Bob')), tmp.path('ldap-mon-wrong.yaml'));
       expect(wrong.stdout).toMatch(/^DOWN\s+ldap\/127\.0\.0\.1\s.*has cn: "Alice", expected "Bob"$/m);
       expect(wrong.code).toBe(2);
     } finally {
@@ -321,7 +323,7 @@ describe("mon's radius.monitor becomes the built-in radius check", () => {
   it('--username, --password, --secret, --port, --attempts: an Access-Request run against a real FreeRADIUS; the defaults kept, an abbreviation stays the monitor', async () => {
     const radiusd = await startFreeradius();
     try {
-      const watch = (monitor: string) => ['hostgroup radius 127.0.0.1', '', 'watch radius', '    service radius', '        interval 1m', `        monitor ${monitor}`, ''].join('\n');
+      const watch = (monitor: string) => oneServiceCf('radius', 'radius', '1m', monitor);
       const source = tmp.write(
         'radius-mon.cf',
         watch(`radius.monitor --username ${RADIUS_USER} --password=${RADIUS_PASSWORD} --secret ${RADIUS_SECRET} --port ${radiusd.port} --attempts 2 --dictionary /etc/radius/dictionary`),
@@ -340,7 +342,7 @@ describe("mon's radius.monitor becomes the built-in radius check", () => {
       const behaviour = JSON.stringify(report.behaviour);
       expect(behaviour).toContain('--secret and --password are written into the config as mon.cf had them');
       expect(behaviour).toContain('--dictionary is not needed');
-      const probe = runVigil(['probe', '-c', importConfig('mon', source, tmp.path('radius-mon.yaml')).file]);
+      const probe = await probeImported('mon', source, tmp.path('radius-mon.yaml'));
       expect(probe.stdout).toMatch(new RegExp(`UP\\s+radius/127\\.0\\.0\\.1\\s+[\\d.]+ms\\s+radius 127\\.0\\.0\\.1:${radiusd.port}: Access-Accept`));
       expect(probe.code).toBe(0);
 
@@ -391,10 +393,7 @@ describe("mon's fping.monitor and ping.monitor become the built-in icmp check", 
     expect(behaviour).toContain('-T: the monitor adds a traceroute of each unreachable host to the alert');
     expect(behaviour).toContain('the icmp check sends all 2, 200 ms apart, and takes a reply to any of them');
     expect(report.untranslated).toEqual([]);
-    const out = tmp.path('icmp-mon.yaml');
-    expect(runVigil(['import', 'mon', source, '-o', out]).code).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(/# icmp-mon\.cf:6 monitor fping\.monitor -r 1 -t 500 -T\n\s+# replaced by the built-in icmp check/);
-    expect(checkConfig(out).code).toBe(0);
+    expect(importValidConfig('mon', source, tmp.path('icmp-mon.yaml'))).toMatch(/# icmp-mon\.cf:6 monitor fping\.monitor -r 1 -t 500 -T\n\s+# replaced by the built-in icmp check/);
 
     // -a judges the group, -s fails slow hosts (warn_latency only warns), -h prints the usage, -6
     // pings IPv6 addresses; a flag the monitor does not know, a host of its own, a count out of range.
@@ -419,9 +418,8 @@ describe("mon's fping.monitor and ping.monitor become the built-in icmp check", 
     );
   });
 
-  it.skipIf(process.getuid?.() !== 0)('the imported icmp checks are up on loopback (vigil probe; needs root for a raw socket)', () => {
-    const out = importConfig('mon', tmp.write('icmp-probe.cf', monCf(...translated)), tmp.path('icmp-probe.yaml')).file;
-    const probe = runVigil(['probe', '-c', out]);
+  it.skipIf(process.getuid?.() !== 0)('the imported icmp checks are up on loopback (vigil probe; needs root for a raw socket)', async () => {
+    const probe = await probeImported('mon', tmp.write('icmp-probe.cf', monCf(...translated)), tmp.path('icmp-probe.yaml'));
     for (const [i, replies] of [2, 4, 4, 1, 3].entries()) {
       expect(probe.stdout).toMatch(new RegExp(`^UP\\s+ping${i + 1}/127\\.0\\.0\\.1\\s+[\\d.]+ms\\s+${replies}/${replies} replies, rtt `, 'm'));
     }
@@ -540,7 +538,7 @@ ${service('rs2')}`,
       expect(servers[1]!.requests.some((request) => request.headers['user-agent'] === 'mon.d/http.monitor')).toBe(true);
 
       await servers[1]!.stop();
-      await waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify([`${hosts[0]}:${port}=1`]), `rs2 removed; table ${JSON.stringify(pool(env, VIP))}`);
+      await waitForPool(env, VIP, [`${hosts[0]}:${port}=1`], 'rs2 removed');
       expect(changes(env)).toEqual([['-d', '-t', VIP, '-r', `${hosts[1]}:${port}`]]);
       await waitFor(() => existsSync(dir.path('alerts.log')) && /^failure rs2 rs2-tcp /m.test(readFileSync(dir.path('alerts.log'), 'utf8')), 'file.alert logged the tcp failure');
       const log = readFileSync(dir.path('alerts.log'), 'utf8');
@@ -549,7 +547,7 @@ ${service('rs2')}`,
       await waitFor(() => readOutages(dir.path('history.db')).some((o) => o.key === `rs2-tcp/${hosts[1]}` && /could not connect/.test(o.cause)), "tcp.monitor's failure recorded");
 
       await servers[1]!.start();
-      await waitFor(() => JSON.stringify(pool(env, VIP)) === JSON.stringify(full), `rs2 back; table ${JSON.stringify(pool(env, VIP))}`);
+      await waitForPool(env, VIP, full, 'rs2 back');
       expect(changes(env)).toEqual([
         ['-d', '-t', VIP, '-r', `${hosts[1]}:${port}`],
         ['-a', '-t', VIP, '-r', `${hosts[1]}:${port}`, '-m', '-w', '1'],

@@ -18,6 +18,16 @@ async function errorsOf(text: string): Promise<string[]> {
   }
 }
 
+/** The plan of a config that loads. */
+async function planOf(text: string) {
+  const tmp = tempDir();
+  try {
+    return buildPlan(await loadConfig(tmp.write('vigil.yaml', text)));
+  } finally {
+    tmp.cleanup();
+  }
+}
+
 const base = (body: string) => `virtual_servers:
   web:
     virtual: 192.0.2.10:80
@@ -27,19 +37,14 @@ ${body}`;
 
 describe('virtual_servers config', () => {
   it('expands into a service and an ipvs alert routed from it', async () => {
-    const tmp = tempDir();
-    try {
-      const plan = buildPlan(await loadConfig(tmp.write('vigil.yaml', base('    forwarding: masq\n    persistent: 5m\n    sorry_server: 10.0.0.99:8080\n    alerts: [ops]\nalerts:\n  ops: { type: notify, notify_up: "/bin/true" }\n'))));
-      expect(plan.services.get('web')).toMatchObject({ group: 'web', checkType: 'tcp', alerts: ['virtual_servers.web', 'ops'] });
-      expect([...plan.targets.keys()]).toEqual(['web/10.0.0.1:80', 'web/10.0.0.2:80']);
-      expect(plan.alerts.get('virtual_servers.web')).toMatchObject({
-        type: 'ipvs',
-        routedTargets: ['web/10.0.0.1:80', 'web/10.0.0.2:80'],
-        options: { service: { protocol: 'tcp', address: '192.0.2.10', port: 80 }, forwarding: 'nat', persistent: 300_000, sorry_server: { address: '10.0.0.99', port: 8080 }, panic_guard: { keep: 1, window: 11000 } },
-      });
-    } finally {
-      tmp.cleanup();
-    }
+    const plan = await planOf(base('    forwarding: masq\n    persistent: 5m\n    sorry_server: 10.0.0.99:8080\n    alerts: [ops]\nalerts:\n  ops: { type: notify, notify_up: "/bin/true" }\n'));
+    expect(plan.services.get('web')).toMatchObject({ group: 'web', checkType: 'tcp', alerts: ['virtual_servers.web', 'ops'] });
+    expect([...plan.targets.keys()]).toEqual(['web/10.0.0.1:80', 'web/10.0.0.2:80']);
+    expect(plan.alerts.get('virtual_servers.web')).toMatchObject({
+      type: 'ipvs',
+      routedTargets: ['web/10.0.0.1:80', 'web/10.0.0.2:80'],
+      options: { service: { protocol: 'tcp', address: '192.0.2.10', port: 80 }, forwarding: 'nat', persistent: 300_000, sorry_server: { address: '10.0.0.99', port: 8080 }, panic_guard: { keep: 1, window: 11000 } },
+    });
   });
 
   it.each([
@@ -124,36 +129,26 @@ alerts:
   });
 
   it('a real server with a check of its own: planned with it, its options checked like a service check', async () => {
-    const tmp = tempDir();
-    try {
-      const text = base('').replace(
-        '[10.0.0.1:80, 10.0.0.2:80]',
-        '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, check: { type: http, path: /ping, expect_status: [204] } }',
-      );
-      const plan = buildPlan(await loadConfig(tmp.write('vigil.yaml', text)));
-      expect(plan.targets.get('web/10.0.0.1:80')!.check).toMatchObject({ checkType: 'tcp' });
-      expect(plan.targets.get('web/10.0.0.2:80')!.check).toMatchObject({ checkType: 'http', options: { path: '/ping', expect_status: [204] } });
-      expect(plan.services.get('web')).toMatchObject({ checkType: 'tcp' });
-    } finally {
-      tmp.cleanup();
-    }
+    const text = base('').replace(
+      '[10.0.0.1:80, 10.0.0.2:80]',
+      '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, check: { type: http, path: /ping, expect_status: [204] } }',
+    );
+    const plan = await planOf(text);
+    expect(plan.targets.get('web/10.0.0.1:80')!.check).toMatchObject({ checkType: 'tcp' });
+    expect(plan.targets.get('web/10.0.0.2:80')!.check).toMatchObject({ checkType: 'http', options: { path: '/ping', expect_status: [204] } });
+    expect(plan.services.get('web')).toMatchObject({ checkType: 'tcp' });
     const errors = await errorsOf(base('').replace('[10.0.0.1:80, 10.0.0.2:80]', '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, check: { type: http, pth: /ping } }'));
     expect(errors).toContainEqual(expect.stringMatching(/vigil\.yaml:6:61: virtual_servers\.web\.real_servers\[1\]\.check\.pth: unknown key 'pth' \(did you mean 'path'\?\)/));
   });
 
   it('a real server with timing of its own: its keys over the virtual server\'s; re-checks and DOWN follow its interval where left to defaults', async () => {
-    const tmp = tempDir();
-    try {
-      const text = base('    interval: 4s\n    timeout: 2s\n    fall: 3\n').replace(
-        '[10.0.0.1:80, 10.0.0.2:80]',
-        '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, interval: 500ms, timeout: 300ms, rise: 4 }',
-      );
-      const plan = buildPlan(await loadConfig(tmp.write('vigil.yaml', text)));
-      expect(plan.targets.get('web/10.0.0.1:80')!.timing).toEqual({ intervalMs: 4_000, timeoutMs: 2_000, rise: 2, fall: 3, fastIntervalMs: 1_000, downIntervalMs: 4_000 });
-      expect(plan.targets.get('web/10.0.0.2:80')!.timing).toEqual({ intervalMs: 500, timeoutMs: 300, rise: 4, fall: 3, fastIntervalMs: 500, downIntervalMs: 500 });
-    } finally {
-      tmp.cleanup();
-    }
+    const text = base('    interval: 4s\n    timeout: 2s\n    fall: 3\n').replace(
+      '[10.0.0.1:80, 10.0.0.2:80]',
+      '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, interval: 500ms, timeout: 300ms, rise: 4 }',
+    );
+    const plan = await planOf(text);
+    expect(plan.targets.get('web/10.0.0.1:80')!.timing).toEqual({ intervalMs: 4_000, timeoutMs: 2_000, rise: 2, fall: 3, fastIntervalMs: 1_000, downIntervalMs: 4_000 });
+    expect(plan.targets.get('web/10.0.0.2:80')!.timing).toEqual({ intervalMs: 500, timeoutMs: 300, rise: 4, fall: 3, fastIntervalMs: 500, downIntervalMs: 500 });
     const errors = await errorsOf(base('').replace('[10.0.0.1:80, 10.0.0.2:80]', '\n      - 10.0.0.1:80\n      - { address: 10.0.0.2, port: 80, fall: 0, interval: soon }'));
     expect(errors).toContainEqual(expect.stringMatching(/virtual_servers\.web\.real_servers\[1\]\.fall: /));
     expect(errors).toContainEqual(expect.stringMatching(/virtual_servers\.web\.real_servers\[1\]\.interval: /));

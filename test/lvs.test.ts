@@ -4,11 +4,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { calls, changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble, type DoubleEnv } from './helpers/ipvsadm-double.js';
+import { calls, changes, doubleEnv, IPVSADM_DOUBLE, pool, runDouble, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
 import { readOutages } from './helpers/history-db.js';
 import { startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigilAsync } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 import { alive } from './helpers/processes.js';
 
@@ -17,7 +17,7 @@ type Server = Awaited<ReturnType<typeof startHttpServer>>;
 let tmp: ReturnType<typeof tempDir>;
 let env: DoubleEnv;
 let servers: Server[];
-const daemons: VigilDaemon[] = [];
+const daemons = daemonFixture(() => ({ cwd: tmp.dir, env }));
 const VIP = '192.0.2.10:80';
 
 beforeEach(async () => {
@@ -27,8 +27,7 @@ beforeEach(async () => {
 });
 
 afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') for (const daemon of daemons) console.log(daemon.output());
-  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await daemons.stopAll(context);
   await Promise.all(servers.map((server) => server.stop()));
   tmp.cleanup();
 });
@@ -58,16 +57,11 @@ ${options.realServers ?? `      - { name: web1, address: 127.0.0.1, port: ${serv
 ${extra}`;
 }
 
-function start(text: string): VigilDaemon {
-  const file = tmp.write('vigil.yaml', text);
-  const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir, env });
-  daemons.push(daemon);
-  return daemon;
-}
+/** Writes the config and starts the daemon on it. */
+const start = (text: string) => daemons.start(tmp.write('vigil.yaml', text));
 
 const full = () => [`${rs(0)}=1`, `${rs(1)}=2`, `${rs(2)}=1`].sort();
-const waitPool = (want: () => string[], what: string) =>
-  waitFor(() => JSON.stringify(pool(env)) === JSON.stringify([...want()].sort()), () => `${what}; table: ${JSON.stringify(pool(env))}`);
+const waitPool = (want: () => string[], what: string) => waitForPool(env, VIP, want(), what);
 
 function actionRows(kind?: string) {
   const db = new Database(tmp.path('history.db'), { readonly: true });

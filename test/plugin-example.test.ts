@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRedis, type FakeRedis } from './helpers/fake-redis.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigilAsync } from './helpers/vigil-process.js';
 
 const EXAMPLE = fileURLToPath(new URL('../docs/examples/redis-ping.ts', import.meta.url));
 const tmp = tempDir();
 let redis: FakeRedis;
-const daemons: VigilDaemon[] = [];
+const daemons = daemonFixture(() => ({ cwd: tmp.dir }));
 
 beforeAll(async () => {
   mkdirSync(tmp.path('plugins'));
@@ -20,7 +20,7 @@ beforeAll(async () => {
   redis = await startFakeRedis({ role: 'master', password: 's3cret' });
 });
 afterAll(async () => {
-  await Promise.all(daemons.map((daemon) => daemon.stop()));
+  await daemons.stopAll();
   await redis.stop();
   tmp.cleanup();
 });
@@ -78,8 +78,7 @@ export default defineCheck({
 
   it('the daemon runs it: AUTH with the password file, PING, role; a role change is a failure with its reason', async () => {
     const file = tmp.write('vigil.yaml', config(`{ type: redis-ping, role: master, password_file: ${tmp.path('redis.pass')} }`));
-    const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
-    daemons.push(daemon);
+    const daemon = daemons.start(file);
     const up = await daemon.waitForLine(/cache\/127\.0\.0\.1:\d+ UNKNOWN → UP after 1 success/);
     expect(redis.commands).toContainEqual(['AUTH', 's3cret']);
     redis.state.role = 'slave';

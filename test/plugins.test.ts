@@ -6,13 +6,13 @@ import { ConfigError, formatIssue } from '../src/config/config-error.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { startTcpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigil, runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { daemonFixture, runVigil, runVigilAsync } from './helpers/vigil-process.js';
 
 const tmp = tempDir();
 mkdirSync(tmp.path('plugins'));
-const daemons: VigilDaemon[] = [];
+const daemons = daemonFixture(() => ({ cwd: tmp.dir }));
 afterAll(async () => {
-  await Promise.all(daemons.map((daemon) => daemon.stop()));
+  await daemons.stopAll();
   tmp.cleanup();
 });
 
@@ -111,8 +111,7 @@ describe('user plugins', () => {
     await new Promise<void>((resolve) => echo.listen(server.port, '127.0.0.1', resolve));
     try {
       const file = tmp.write('vigil.yaml', config(server.port));
-      const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
-      daemons.push(daemon);
+      const daemon = daemons.start(file);
       await daemon.waitForLine(/echo-ping\/127\.0\.0\.1:\d+ UNKNOWN → UP after 1 success/);
       await daemon.waitForLine(/broken\/127\.0\.0\.1:\d+ UNKNOWN → DOWN after 2 failures: check failed: redis client not ready for 127\.0\.0\.1:\d+/);
       // Still checking: the PING service notices its server going away.

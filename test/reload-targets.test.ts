@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOutages } from './helpers/history-db.js';
 import { closedPort, startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { controlCommands, daemonFixture } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Server = Awaited<ReturnType<typeof startHttpServer>>;
@@ -15,7 +15,7 @@ let tmp: ReturnType<typeof tempDir>;
 let up: Server;
 let deadPort: number;
 let configFile: string;
-const daemons: VigilDaemon[] = [];
+const daemons = daemonFixture(() => ({ cwd: tmp.dir }));
 
 function config(web1Port: number, hosts = '') {
   return `history: { path: ./history.db, flush_interval: 50ms }
@@ -28,18 +28,8 @@ ${hosts}services:
 `;
 }
 
-function start(): VigilDaemon {
-  const daemon = VigilDaemon.run(configFile, [], { cwd: tmp.dir });
-  daemons.push(daemon);
-  return daemon;
-}
-
-const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile]);
-
-async function statusOf(id: string) {
-  const answer = JSON.parse((await vigil('status', '--json')).stdout) as { targets: Array<{ id: string; state: string; flags: Record<string, any> }> };
-  return answer.targets.find((t) => t.id === id);
-}
+const start = () => daemons.start(configFile);
+const { vigil, statusOf } = controlCommands(() => configFile);
 
 beforeEach(async () => {
   tmp = tempDir();
@@ -48,8 +38,7 @@ beforeEach(async () => {
 });
 
 afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') for (const daemon of daemons) console.log(daemon.output());
-  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
+  await daemons.stopAll(context);
   await up.stop();
   tmp.cleanup();
 });
@@ -69,7 +58,7 @@ describe('reload: a target edited in place', () => {
     await waitFor(() => readOutages(tmp.path('history.db'))[0]?.ended_at != null, 'the outage closed');
     const [outage] = readOutages(tmp.path('history.db'));
     expect(outage!.end_message).toBe(`address changed to 127.0.0.1:${up.port}`);
-    expect((await statusOf('web-http/web1'))!.flags).toEqual({}); // the acknowledgement was for the old machine's outage
+    expect((await statusOf('web-http/web1')).target.flags).toEqual({}); // the acknowledgement was for the old machine's outage
   });
 });
 
@@ -85,7 +74,7 @@ describe('reload: operator flags', () => {
     expect((await vigil('reload')).code).toBe(0);
     tmp.write('vigil.yaml', config(up.port, web2));
     expect((await vigil('reload')).code).toBe(0);
-    expect((await statusOf('web-http/web2'))!.flags).toEqual({});
+    expect((await statusOf('web-http/web2')).target.flags).toEqual({});
     await waitFor(() => {
       const db = new Database(tmp.path('history.db'), { readonly: true });
       try {
@@ -110,7 +99,7 @@ describe('reload: operator flags', () => {
     tmp.write('vigil.yaml', config(up.port, web2));
     daemon = start();
     await daemon.waitForLine(/web-http\/web2 UNKNOWN → UP/); // checked again, not silently disabled
-    expect((await statusOf('web-http/web2'))!.flags).toEqual({});
+    expect((await statusOf('web-http/web2')).target.flags).toEqual({});
   });
 });
 

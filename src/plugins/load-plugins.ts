@@ -7,10 +7,9 @@ import type { ConfigIssue } from '../config/config-error.js';
 import { unsafePluginPath, type DirectoryVerdicts } from './plugin-path-safety.js';
 import { copyRegistry, emptyRegistry, type PluginRegistry } from './registry.js';
 import { pluginProblem, type AnyPlugin } from './validate-plugin.js';
+import { pluginApiFiles, runningFromSource } from './plugin-api-files.js';
 
-const here = fileURLToPath(import.meta.url);
-const runningFromSource = here.endsWith('.ts');
-const packageRoot = path.resolve(path.dirname(here), '..', '..');
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** User plugins may be JavaScript or TypeScript (.js, .mjs, .ts, .mts); declaration files are skipped. */
 function isModuleFile(file: string): boolean {
@@ -58,7 +57,7 @@ function registerPluginHooks(): void {
   if (hookRegistered || runningFromSource) return; // under vitest, an alias and Vite do this job
   hookRegistered = true;
   register(new URL('./plugin-hooks.js', import.meta.url), {
-    data: { pluginApiUrl: new URL('../plugin.js', import.meta.url).href },
+    data: { pluginApiUrl: pathToFileURL(pluginApiFiles().module).href },
   });
 }
 

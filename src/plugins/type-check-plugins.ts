@@ -4,9 +4,9 @@
 // a warning before the config is deployed: the plugin still runs as written, as it would have.
 // Needs the typescript package (installed with Vigil's development dependencies).
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type * as Ts from 'typescript';
 import { requireCommonJs } from '../require-commonjs.js';
+import { pluginApiFiles } from './plugin-api-files.js';
 
 export interface TypeProblem {
   file: string;
@@ -16,12 +16,6 @@ export interface TypeProblem {
 }
 
 export type TypeCheckResult = { problems: TypeProblem[] } | { unavailable: string };
-
-/** The plugin API's types, as the running Vigil has them: dist/src/plugin.d.ts, or src/plugin.ts from source. */
-function pluginApiTypes(): string {
-  const here = fileURLToPath(import.meta.url);
-  return path.join(path.dirname(here), '..', here.endsWith('.ts') ? 'plugin.ts' : 'plugin.d.ts');
-}
 
 function loadTypeScript(): typeof Ts | undefined {
   try {
@@ -43,7 +37,7 @@ export function typeCheckPlugins(files: string[]): TypeCheckResult {
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     skipLibCheck: true,
     // What a plugin may import without installing anything: the plugin API and Node's modules.
-    paths: { 'vigil/plugin': [pluginApiTypes()] },
+    paths: { 'vigil/plugin': [pluginApiFiles().types] },
     typeRoots: [path.join(vigilModules, '@types')],
     types: ['node'],
   });

@@ -6,10 +6,9 @@ import { chmodSync, chownSync, existsSync, readdirSync, readFileSync } from 'nod
 import os from 'node:os';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { serverProcess } from './server-process.js';
+import { serverProcess, type RunningServer } from './server-process.js';
 import { closedPort } from './servers.js';
 import { tempDir } from './temp-dir.js';
-import { waitFor } from './wait-for.js';
 
 export const MONITOR_USER = 'monitor';
 export const MONITOR_PASSWORD = 'check-me';
@@ -20,14 +19,9 @@ export interface ServerTls {
   keyFile: string;
 }
 
-export interface DatabaseServer {
-  port: number;
-  pid: number;
-  /** What the server wrote to its log, for a failing test's message. */
-  log(): string;
+export interface DatabaseServer extends RunningServer {
   /** Runs SQL as the administrator (to change what the checks see). */
   admin(sql: string): Promise<void>;
-  stop(): Promise<void>;
 }
 
 const MARIADB = '/usr/sbin/mariadbd';
@@ -91,7 +85,7 @@ ${tls ? `CREATE USER '${MONITOR_USER}_tls'@'%' IDENTIFIED BY '${MONITOR_PASSWORD
     { stdio: 'ignore' }, // it writes to error.log
   );
   const log = () => (existsSync(dir.path('error.log')) ? readFileSync(dir.path('error.log'), 'utf8') : '');
-  const { stop } = serverProcess(child, dir.cleanup);
+  const { whenReady, stop } = serverProcess(child, dir.cleanup);
   const admin = async (sql: string) => {
     const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password: adminPassword, database: 'app' });
     try {
@@ -100,12 +94,7 @@ ${tls ? `CREATE USER '${MONITOR_USER}_tls'@'%' IDENTIFIED BY '${MONITOR_PASSWORD
       await connection.end();
     }
   };
-  try {
-    await waitFor(async () => (await admin('SELECT 1'), true), () => `MariaDB on port ${port} to accept logins; its log:\n${log()}`, 30_000, 100);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  await whenReady(async () => (await admin('SELECT 1'), true), () => `MariaDB on port ${port} to accept logins; its log:\n${log()}`, 30_000, 100);
   return { port, pid: child.pid!, log, admin, stop };
 }
 
@@ -151,7 +140,7 @@ export async function startPostgres(tls?: ServerTls): Promise<DatabaseServer> {
     ['-D', dir.path('data'), '-h', '127.0.0.1', '-p', String(port), '-k', dir.dir, '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=100', ...tlsSettings],
     { stdio: ['ignore', 'pipe', 'pipe'], ...asOwner },
   );
-  const { output: log, stop } = serverProcess(child, dir.cleanup);
+  const { output: log, whenReady, stop } = serverProcess(child, dir.cleanup);
   const admin = async (sql: string, database = 'postgres') => {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password: adminPassword, database });
     await client.connect();
@@ -161,8 +150,8 @@ export async function startPostgres(tls?: ServerTls): Promise<DatabaseServer> {
       await client.end();
     }
   };
+  await whenReady(async () => (await admin('SELECT 1'), true), () => `PostgreSQL on port ${port} to accept logins; its log:\n${log()}`, 30_000, 100);
   try {
-    await waitFor(async () => (await admin('SELECT 1'), true), () => `PostgreSQL on port ${port} to accept logins; its log:\n${log()}`, 30_000, 100);
     await admin(`CREATE USER ${MONITOR_USER} PASSWORD '${MONITOR_PASSWORD}'`);
     await admin('CREATE DATABASE app');
     await admin(`CREATE TABLE health (status text); INSERT INTO health VALUES ('ok'); GRANT SELECT ON health TO ${MONITOR_USER}`, 'app');

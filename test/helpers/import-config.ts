@@ -3,7 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { parseDocument } from 'yaml';
-import { runVigil, type CliResult } from './vigil-process.js';
+import { IPVSADM_DOUBLE } from './ipvsadm-double.js';
+import { runVigil, runVigilAsync, type CliResult } from './vigil-process.js';
 
 export type ImportReport = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -15,14 +16,36 @@ export function importReport(format: string, source: string, args: string[] = []
   return JSON.parse(result.stdout) as ImportReport;
 }
 
+/**
+ * `vigil import FORMAT SOURCE -o OUT`, which must succeed, and `vigil check-config` on what it
+ * wrote, which must accept it; returns what it wrote.
+ */
+export function importValidConfig(format: string, source: string, out: string): string {
+  expect(runVigil(['import', format, source, '-o', out]).code).toBe(0);
+  expect(runVigil(['check-config', '-c', out]).code).toBe(0);
+  return readFileSync(out, 'utf8');
+}
+
 export interface ImportedConfig {
   file: string;
   text: string;
   result: CliResult;
 }
 
+/** A path in the imported YAML (['lvs', 'ipvsadm']) and the value to set there. */
+export type ConfigEdit = [Array<string | number>, unknown];
+
+/** The edits that let an imported LVS director run in a test: its history in `historyFile`, the ipvsadm double, a resync every second. */
+export function lvsTrialEdits(historyFile: string): ConfigEdit[] {
+  return [
+    [['history', 'path'], historyFile],
+    [['lvs', 'ipvsadm'], IPVSADM_DOUBLE],
+    [['lvs', 'resync_interval'], '1s'],
+  ];
+}
+
 /** `vigil import FORMAT SOURCE -o OUT ARGS…`, then sets each `edits` path (['lvs', 'ipvsadm']) in the YAML. */
-export function importConfig(format: string, source: string, out: string, args: string[] = [], edits: Array<[Array<string | number>, unknown]> = []): ImportedConfig {
+export function importConfig(format: string, source: string, out: string, args: string[] = [], edits: ConfigEdit[] = []): ImportedConfig {
   const result = runVigil(['import', format, source, '-o', out, ...args]);
   if (result.code !== 0) throw new Error(`vigil import ${format} failed (${result.code}):\n${result.stderr}`);
   const doc = parseDocument(readFileSync(out, 'utf8'));
@@ -30,4 +53,9 @@ export function importConfig(format: string, source: string, out: string, args: 
   const text = doc.toString({ lineWidth: 0 });
   writeFileSync(out, text);
   return { file: out, text, result };
+}
+
+/** `vigil probe` (without blocking the test) on what `vigil import FORMAT SOURCE -o OUT` writes; `args` go to the probe. */
+export function probeImported(format: string, source: string, out: string, args: string[] = []): Promise<CliResult> {
+  return runVigilAsync(['probe', '-c', importConfig(format, source, out).file, ...args]);
 }

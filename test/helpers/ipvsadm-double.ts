@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait-for.js';
 
 export const IPVSADM_DOUBLE = fileURLToPath(new URL('../ipvsadm-double', import.meta.url));
 
@@ -36,6 +37,12 @@ export function pool(env: DoubleEnv, service = '192.0.2.10:80'): string[] | unde
   const state = underLock(env, () => (existsSync(env.IPVSADM_DOUBLE_STATE) ? (JSON.parse(readFileSync(env.IPVSADM_DOUBLE_STATE, 'utf8')) as DoubleState) : undefined));
   const found = state?.services.find(({ key }) => key.protocol !== 'fwmark' && `${key.address}:${key.port}` === service);
   return found?.dests.map((d) => `${d.address}:${d.port}=${d.weight}`).sort();
+}
+
+/** Waits until `service`'s destinations in the double's table are `want` (in any order); a timeout shows the table. */
+export function waitForPool(env: DoubleEnv, service: string, want: string[], what: string): Promise<boolean> {
+  const wanted = JSON.stringify([...want].sort());
+  return waitFor(() => JSON.stringify(pool(env, service)) === wanted, () => `${what}; table: ${JSON.stringify(pool(env, service))}`);
 }
 
 /** Runs `read` holding the double's lock, which a call holds until it has logged itself. */

@@ -7,9 +7,8 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { TestPki } from './certificates.js';
 import { closedPort } from './servers.js';
-import { serverProcess } from './server-process.js';
+import { serverProcess, type RunningServer } from './server-process.js';
 import { tempDir } from './temp-dir.js';
-import { waitFor } from './wait-for.js';
 
 export const LDAP_BASE = 'dc=example,dc=test';
 export const MONITOR_DN = `cn=monitor,${LDAP_BASE}`;
@@ -22,16 +21,11 @@ const SLAPADD = '/usr/sbin/slapadd';
 const LDAPSEARCH = '/usr/bin/ldapsearch';
 const LDAPMODIFY = '/usr/bin/ldapmodify';
 
-export interface LdapServer {
-  port: number;
+export interface LdapServer extends RunningServer {
   /** The ldaps:// port, when started with a PKI. */
   tlsPort?: number;
-  pid: number;
-  /** What slapd wrote to stdout and stderr, for a failing test's message. */
-  log(): string;
   /** Applies LDIF change records as the rootdn (ldapmodify). */
   modify(ldif: string): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /**
@@ -125,20 +119,12 @@ export async function startSlapd(pki?: TestPki): Promise<LdapServer> {
   const urls = [`ldap://127.0.0.1:${port}/`, ...(tlsPort ? [`ldaps://127.0.0.1:${tlsPort}/`] : [])];
   // -d 0: stay in the foreground (no fork), so the PID is slapd's own; logging off.
   const child = spawn(SLAPD, ['-d', '0', '-h', urls.join(' '), '-f', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const { output: log, stop } = serverProcess(child, dir.cleanup);
-  try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`slapd exited (${child.exitCode}): ${log()}`);
-        return (await run(LDAPSEARCH, ['-x', '-H', urls[0]!, '-b', LDAP_BASE, '-s', 'base', '1.1'])).code === 0;
-      },
-      () => `slapd answering on ${urls[0]}; its output:\n${log()}`,
-      15_000,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  const { output: log, whenReady, stop } = serverProcess(child, dir.cleanup);
+  await whenReady(
+    async () => (await run(LDAPSEARCH, ['-x', '-H', urls[0]!, '-b', LDAP_BASE, '-s', 'base', '1.1'])).code === 0,
+    () => `slapd answering on ${urls[0]}; its output:\n${log()}`,
+    15_000,
+  );
   const modify = async (ldif: string) => {
     const result = await run(LDAPMODIFY, ['-x', '-H', urls[0]!, '-D', ADMIN_DN, '-w', ADMIN_PASSWORD], ldif);
     if (result.code !== 0) throw new Error(`ldapmodify failed (${result.code}): ${result.output}`);

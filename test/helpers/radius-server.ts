@@ -7,10 +7,9 @@
 // every Login OK / Login incorrect; it is stopped by its PID and the directory is removed.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { serverProcess } from './server-process.js';
+import { serverProcess, type RunningServer } from './server-process.js';
 import { freeUdpPort } from './servers.js';
 import { tempDir } from './temp-dir.js';
-import { waitFor } from './wait-for.js';
 
 export const RADIUS_SECRET = 'radius-test-secret';
 export const RADIUS_USER = 'monitor';
@@ -26,13 +25,8 @@ export const REJECT_MESSAGE = 'Login incorrect';
 const FREERADIUS = '/usr/sbin/freeradius';
 const DEBIAN_CONFIG = '/etc/freeradius/3.0';
 
-export interface RadiusServer {
-  port: number;
-  pid: number;
-  /** What FreeRADIUS logged (each request's Login OK / Login incorrect, dropped packets), for assertions and a failing test's message. */
-  log(): string;
-  stop(): Promise<void>;
-}
+/** Its log has each request's Login OK / Login incorrect, and the packets it dropped. */
+export type RadiusServer = RunningServer;
 
 const CLIENTS = `client vigil-test {
 	ipaddr = 127.0.0.1
@@ -113,19 +107,7 @@ export async function startFreeradius(): Promise<RadiusServer> {
 
   // -f: foreground, so the PID is the server's own; -l stdout: its log to us.
   const child = spawn(FREERADIUS, ['-f', '-d', dir.dir, '-l', 'stdout'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const { output: log, stop } = serverProcess(child, dir.cleanup);
-  try {
-    await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`freeradius exited (${child.exitCode}): ${log()}`);
-        return log().includes('Ready to process requests');
-      },
-      () => `freeradius ready on 127.0.0.1:${port}; its output:\n${log()}`,
-      15_000,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  const { output: log, whenReady, stop } = serverProcess(child, dir.cleanup);
+  await whenReady(() => log().includes('Ready to process requests'), () => `freeradius ready on 127.0.0.1:${port}; its output:\n${log()}`, 15_000);
   return { port, pid: child.pid!, log, stop };
 }

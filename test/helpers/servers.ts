@@ -4,6 +4,7 @@
 import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
+import { afterAll } from 'vitest';
 
 export interface TestServer {
   port: number;
@@ -138,17 +139,30 @@ export async function freeTcpAndUdpPort(address = '127.0.0.1'): Promise<number> 
 }
 
 /**
- * A UDP server on 127.0.0.1 that hands each datagram to `answer` and sends back what it returns
- * (undefined: silence); `received` keeps every datagram.
+ * A UDP server on 127.0.0.1 that hands each datagram (and its sender) to `answer` and sends back
+ * what it returns (undefined: silence); `received` keeps every datagram.
  */
-export async function startUdpServer(answer: (request: Buffer) => Uint8Array | string | undefined) {
+export async function startUdpServer(answer: (request: Buffer, from: dgram.RemoteInfo) => Uint8Array | string | undefined) {
   const socket = dgram.createSocket('udp4');
   const received: Buffer[] = [];
   socket.on('message', (msg, from) => {
     received.push(msg);
-    const reply = answer(msg);
+    const reply = answer(msg, from);
     if (reply !== undefined) socket.send(reply, from.port, from.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   return { port: socket.address().port, received, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+}
+
+/** startUdpServer for a test file: every server it starts is closed after the file's tests. */
+export function udpServersClosedAfterAll(): typeof startUdpServer {
+  const started: Array<{ close(): Promise<void> }> = [];
+  afterAll(async () => {
+    for (const udp of started) await udp.close();
+  });
+  return async (answer) => {
+    const udp = await startUdpServer(answer);
+    started.push(udp);
+    return udp;
+  };
 }

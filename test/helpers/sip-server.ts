@@ -6,20 +6,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { serverProcess } from './server-process.js';
+import { serverProcess, type RunningServer } from './server-process.js';
 import { freeTcpAndUdpPort } from './servers.js';
 import { tempDir } from './temp-dir.js';
-import { waitFor } from './wait-for.js';
 
 const KAMAILIO = '/usr/sbin/kamailio';
 
-export interface SipServer {
-  port: number;
-  pid: number;
-  /** What Kamailio logged, for a failing test's message. */
-  log(): string;
-  stop(): Promise<void>;
-}
+export type SipServer = RunningServer;
 
 function config(port: number): string {
   return `#!KAMAILIO
@@ -55,22 +48,15 @@ export async function startKamailio(): Promise<SipServer> {
   // -DD: no daemon, so the PID is the main process; -E: log to stderr; -Y: runtime directory (not
   // /run/kamailio); -m/-M: small shared and private memory.
   const child = spawn(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', dir.dir, '-m', '16', '-M', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const { output: log, stop } = serverProcess(child, dir.cleanup);
-  try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`kamailio exited (${child.exitCode}): ${log()}`);
-        return new Promise<boolean>((resolve) => {
-          const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-          socket.once('error', () => resolve(false));
-        });
-      },
-      () => `kamailio listening on 127.0.0.1:${port}; its output:\n${log()}`,
-      15_000,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  const { output: log, whenReady, stop } = serverProcess(child, dir.cleanup);
+  await whenReady(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      }),
+    () => `kamailio listening on 127.0.0.1:${port}; its output:\n${log()}`,
+    15_000,
+  );
   return { port, pid: child.pid!, log, stop };
 }

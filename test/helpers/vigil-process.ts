@@ -2,6 +2,7 @@
 // sends signals, and always kills what it started.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'vitest';
 
 export const VIGIL_BIN = fileURLToPath(new URL('../../bin/vigil', import.meta.url));
 
@@ -93,4 +94,36 @@ export class VigilDaemon {
     clearTimeout(timer);
     return code;
   }
+}
+
+/**
+ * The daemons a test file starts, all where `where()` says (the test's directory, its environment):
+ * `start` runs `vigil run -c FILE EXTRA…`; `stopAll` stops every one started since its last call —
+ * given the test's context, it prints their output first when the test failed.
+ */
+export function daemonFixture(where: () => { cwd?: string; env?: NodeJS.ProcessEnv } = () => ({})) {
+  const started: VigilDaemon[] = [];
+  return {
+    start(configFile: string, extra: string[] = []): VigilDaemon {
+      const daemon = VigilDaemon.run(configFile, extra, where());
+      started.push(daemon);
+      return daemon;
+    },
+    async stopAll(context?: TestContext): Promise<void> {
+      if (context?.task.result?.state === 'fail') for (const daemon of started) console.log(daemon.output());
+      await Promise.all(started.splice(0).map((daemon) => daemon.stop()));
+    },
+  };
+}
+
+/** The CLI against the daemon of the test's config file, run without blocking the test (which serves too). */
+export function controlCommands(configFile: () => string) {
+  const vigil = (...args: string[]) => runVigilAsync([...args, '-c', configFile()]);
+  /** A target's entry in `vigil status --json`, with the command's exit code and whether the daemon answered. */
+  async function statusOf(id: string) {
+    const result = await vigil('status', '--json');
+    const answer = JSON.parse(result.stdout) as { live: boolean; targets: Array<{ id: string; state: string; flags: Record<string, any> }> };
+    return { live: answer.live, code: result.code, target: answer.targets.find((t) => t.id === id)! };
+  }
+  return { vigil, statusOf };
 }
