@@ -1,8 +1,11 @@
 // Pid files: the one `--pid-file` names, and the lock beside the history database. A file that
 // names a process still running (a vigil, as far as /proc tells) belongs to that daemon; one whose
 // process is gone was left by a daemon that did not stop cleanly (kill -9, a crash) and is stale.
-import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fs } from './require-commonjs.js';
+
+// fs comes by require: the reports read pid files too (see require-commonjs.ts).
+const { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } = fs;
 
 /** The pid written in `file`, or undefined when there is no file or no pid in it. */
 export function pidIn(file: string): number | undefined {
