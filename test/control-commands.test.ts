@@ -2,7 +2,7 @@
 // host is not probed (real servers count the requests), an acknowledgement is recorded and kept,
 // maintenance is recorded as a period and ends by itself, check-now checks at once, reload reloads.
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -36,6 +36,20 @@ const start = () => daemons.start(configFile);
 const { vigil, statusOf } = controlCommands(() => configFile);
 
 /** Lets `checks` more requests reach `server` — time for any check in flight elsewhere to land. */
+/**
+ * An exec alert `pager` whose script appends `line` (shell words: $VIGIL_KIND, …) per delivery:
+ * `yaml` declares it, `lines()` reads what it wrote.
+ */
+function recordingAlert(line: string) {
+  const log = tmp.path('alerts.log');
+  tmp.write('alert.sh', `#!/bin/sh\necho "${line}" >> ${log}\n`);
+  chmodSync(tmp.path('alert.sh'), 0o755);
+  return {
+    yaml: `alerts:\n  pager: { type: exec, convention: plain, command: ${tmp.path('alert.sh')} }\n`,
+    lines: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []),
+  };
+}
+
 async function letChecksRun(server: Server, checks: number) {
   const from = server.requests.length;
   await waitFor(() => server.requests.length >= from + checks, `${checks} more checks of port ${server.port}`);
@@ -55,17 +69,12 @@ afterEach(async () => {
 
 describe('control commands on the live daemon', () => {
   it('ack stops the repeat alerts of that outage; the recovery is still announced, with the ack', async () => {
-    const log = tmp.path('alerts.log');
-    // A plain exec alert appends "<kind> <target> <acknowledged>" per delivery; repeats every 200ms.
-    tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET ack=$VIGIL_ACK" >> ${log}\n`);
-    const { chmodSync, readFileSync, existsSync } = await import('node:fs');
-    chmodSync(tmp.path('alert.sh'), 0o755);
+    // "<kind> <target> <acknowledged>" per delivery; repeats every 200ms.
+    const { yaml, lines } = recordingAlert('$VIGIL_KIND $VIGIL_TARGET ack=$VIGIL_ACK');
     writeFileSync(
       configFile,
-      config().replace('  web-http: { group: web, check: { type: http } }', '  web-http: { group: web, check: { type: http }, alerts: [{ alert: pager, every: 200ms }] }') +
-        `alerts:\n  pager: { type: exec, convention: plain, command: ${tmp.path('alert.sh')} }\n`,
+      config().replace('  web-http: { group: web, check: { type: http } }', '  web-http: { group: web, check: { type: http }, alerts: [{ alert: pager, every: 200ms }] }') + yaml,
     );
-    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
     const daemon = start();
     await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
     await web1.stop();
@@ -85,17 +94,11 @@ describe('control commands on the live daemon', () => {
     expect(lines().find((line) => line.startsWith('up web-http/web1'))).toBe('up web-http/web1 ack=disk replaced tonight');
   });
 
-
   it('every: 0s alerts at each failed check and at nothing else: disable, enable, maintenance and ack send no repeat of their own', async () => {
-    const log = tmp.path('alerts.log');
-    // A plain exec alert appends "<kind> <target> <count>" per delivery.
-    tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET $VIGIL_COUNT" >> ${log}\n`);
-    const { chmodSync, readFileSync, existsSync } = await import('node:fs');
-    chmodSync(tmp.path('alert.sh'), 0o755);
+    const { yaml, lines } = recordingAlert('$VIGIL_KIND $VIGIL_TARGET $VIGIL_COUNT'); // "<kind> <target> <count>" per delivery
     writeFileSync(
       configFile,
-      config().replace('rare-http: { group: rare, interval: 1h, spread: 10ms, check: { type: http } }', 'rare-http: { group: rare, interval: 1h, spread: 10ms, fall: 1, check: { type: http }, alerts: [{ alert: pager, every: 0s }] }') +
-        `alerts:\n  pager: { type: exec, convention: plain, command: ${tmp.path('alert.sh')} }\n`,
+      config().replace('rare-http: { group: rare, interval: 1h, spread: 10ms, check: { type: http } }', 'rare-http: { group: rare, interval: 1h, spread: 10ms, fall: 1, check: { type: http }, alerts: [{ alert: pager, every: 0s }] }') + yaml,
     );
     slow.behaviour.status = 503; // rare-http is DOWN at its first check, then checked again in an hour
     const rare = `rare-http/127.0.0.1:${slow.port}`;
@@ -116,7 +119,6 @@ describe('control commands on the live daemon', () => {
     const done = await daemon.waitForLine(/reload done/, { from: down.index });
     const decided = daemon.lines.slice(down.index, done.index).flatMap((line) => /rare-http\/\S+: (\w+) alert to pager/.exec(line)?.[1] ?? []);
     expect(decided).toEqual(['down', 'repeat', 'repeat']);
-    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
     await waitFor(() => lines().length >= 3, 'three alerts delivered');
     expect(lines()).toEqual([`down ${rare} 1`, `repeat ${rare} 2`, `repeat ${rare} 3`]);
   });
