@@ -125,7 +125,11 @@ function rowPerGroupSql(grouping: Exclude<Grouping, 'target'>, { where, inWindow
                     FROM (${perTarget}) GROUP BY ${grouping === 'group' ? 'grp' : grouping})`;
 }
 
-export function queryAvailability(db: Database, filter: AvailabilityFilter, now: number = Date.now()): AvailabilityRow[] {
+/**
+ * `unwatchedTime`: the time Vigil was not running in this window, when the caller reads it too (for
+ * its heading): read once.
+ */
+export function queryAvailability(db: Database, filter: AvailabilityFilter, now: number = Date.now(), unwatchedTime?: UnwatchedTime): AvailabilityRow[] {
   const by = filter.by ?? 'target';
   const until = Math.min(filter.until, now);
   const since = Math.min(filter.since, until);
@@ -152,7 +156,7 @@ export function queryAvailability(db: Database, filter: AvailabilityFilter, now:
 
   // The pieces the sums left out, for the few targets they concern, tallied on those targets' rows;
   // and the outages the sums counted whole though Vigil did not run for part of them.
-  const unwatched = new UnwatchedTime(db, since, until, now);
+  const unwatched = unwatchedTime ?? new UnwatchedTime(db, since, until, now);
   const cut = cutOutages(db, since, until).filter(([targetId]) => !maintenance.has(targetId));
   const acrossGaps = unwatched.totalMs ? unwatched.summedOutagesInGaps().filter(([targetId]) => !maintenance.has(targetId)) : [];
   const targets = targetsById(db, filter, [...cut.map(([targetId]) => targetId), ...acrossGaps.map(([targetId]) => targetId), ...maintenance.keys()]);

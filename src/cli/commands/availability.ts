@@ -53,9 +53,9 @@ running (in the first line). MTTR = downtime / outages; MTBF = uptime / outages.
         const { since, until } = reportWindow(options, now);
         const db = await openHistoryForReading(options);
         expectKnownTargets(db, reportTargets(options));
-        const all = queryAvailability(db, { ...reportTargets(options), since, until, by: options.by }, now);
         const end = Math.min(until, now);
         const unwatched = new UnwatchedTime(db, since, end, now);
+        const all = queryAvailability(db, { ...reportTargets(options), since, until, by: options.by }, now, unwatched);
         db.close();
         const rows = options.worst === undefined ? all : worstRows(all, options.worst, lessAvailable);
         if (options.json) {

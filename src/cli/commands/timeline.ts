@@ -42,10 +42,11 @@ export function timelineCommand(): Command {
         const filter = { ...reportTargets(options), since, until };
         const db = await openHistoryForReading(options);
         expectKnownTargets(db, filter);
-        const perTarget = queryAvailability(db, filter, now);
+        const unwatched = new UnwatchedTime(db, since, until, now);
+        const perTarget = queryAvailability(db, filter, now, unwatched);
         const availability = new Map(perTarget.map((row) => [row.name, row.availability]));
         let rows = queryTimeline(db, filter, now);
-        const notRunning = new UnwatchedTime(db, since, until, now).gaps;
+        const notRunning = unwatched.gaps;
         db.close();
         if (options.worst !== undefined) {
           const timelineOf = new Map(rows.map((row) => [row.id, row]));
