@@ -7,7 +7,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('start local backend servers and the real daemon watching them; backends fail and recover now and then')
     .option('--dir <dir>', 'where the demo config and history database go', 'vigil-demo')
-    .option('--duration <duration>', 'stop after this long (default: until Ctrl-C)')
+    .option('--duration <duration>', 'stop after this long, counted from when the daemon runs (default: until Ctrl-C)')
     .option('--chaos-every <duration>', 'time between a backend stopping and starting', '15s')
     .option('--interval <duration>', 'check interval in the demo config', '2s')
     .addHelpText('after', examples(['vigil demo', 'vigil demo --chaos-every 5s --duration 1m', '# in another shell:', './bin/vigil history -c vigil-demo/vigil.yaml']))
