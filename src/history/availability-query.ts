@@ -87,10 +87,12 @@ const GROUP_COLUMNS: Record<Exclude<Grouping, 'target'>, string> = {
 };
 
 // Per target its watched time and the closed outages wholly inside the window, read along the
-// (target_id, started_at, ended_at) index: plain columns summed, nothing computed per outage. The
-// window's ends make `ended_at - started_at` exact here; the outages they cut are added in code.
+// (target_id, started_at, ended_at) index, which holds each outage's length. The window's ends make
+// `ended_at - started_at` exact here; the outages they cut are added in code. count(*) is the
+// tighter count, but only where no outage means no row: a LEFT JOIN gives such a target one row
+// of NULLs.
 const WATCHED = 'max(0, min(coalesce(t.removed_at, @until), @until) - max(coalesce(t.created_at, @since), @since))';
-const SUMS = { outages: 'count(o.target_id)', downtime: 'sum(o.ended_at) - sum(o.started_at)', longest: 'max(o.ended_at - o.started_at)' };
+const sums = (outages: 'count(*)' | 'count(o.target_id)') => ({ outages, downtime: 'sum(o.ended_at - o.started_at)', longest: 'max(o.ended_at - o.started_at)' });
 
 interface SqlParts {
   /** The targets asked for (`WHERE …`, or nothing). */
@@ -102,19 +104,21 @@ interface SqlParts {
 /**
  * One row per target: its sums from a subquery along its own index range (an aggregate over no
  * outages is still one row), which SQLite runs tighter than a join and GROUP BY: about 10 ms less
- * over 10,000 targets.
+ * over 10,000 targets. Targets are read in key order along the key's index, and group_concat
+ * keeps the order of a FROM subquery's ORDER BY (SQLite keeps that ORDER BY for any aggregate but
+ * count, min and max): a sort inside group_concat would cost a tenth of the query.
  */
 function rowPerTargetSql({ where, inWindow }: SqlParts): string {
-  return `SELECT '[' || coalesce(group_concat(row, ',' ORDER BY key), '') || ']'
-            FROM (SELECT t.key, (SELECT json_array(t.key, t.service, t.host, t.grp, 1, ${WATCHED}, ${Object.values(SUMS).join(', ')})
-                                   FROM outages o INDEXED BY outages_target_window WHERE ${inWindow}) AS row
-                    FROM targets t ${where})`;
+  return `SELECT '[' || coalesce(group_concat(row, ','), '') || ']'
+            FROM (SELECT (SELECT json_array(t.key, t.service, t.host, t.grp, 1, ${WATCHED}, ${Object.values(sums('count(*)')).join(', ')})
+                            FROM outages o INDEXED BY outages_target_window WHERE ${inWindow}) AS row
+                    FROM targets t ${where} ORDER BY t.key)`;
 }
 
 /** Per target in rowid order (no sort), then grouped, in the order of each row's first target. */
 function rowPerGroupSql(grouping: Exclude<Grouping, 'target'>, { where, inWindow }: SqlParts): string {
   const perTarget = `
-    SELECT t.key, t.service, t.grp, t.host, ${WATCHED} AS watched, ${Object.entries(SUMS).map(([name, sum]) => `${sum} AS ${name}`).join(', ')}
+    SELECT t.key, t.service, t.grp, t.host, ${WATCHED} AS watched, ${Object.entries(sums('count(o.target_id)')).map(([name, sum]) => `${sum} AS ${name}`).join(', ')}
       FROM targets t NOT INDEXED
       LEFT JOIN outages o INDEXED BY outages_target_window ON ${inWindow}
      ${where}
@@ -143,10 +147,12 @@ export function queryAvailability(db: Database, filter: AvailabilityFilter, now:
   // (Only when there are any: the test per target costs as much as a tenth of the query.)
   if (maintenance.size) params.maintained = JSON.stringify([...maintenance.keys()]);
 
+  // A target in maintenance seeks no outages: the test is in the index key, made once per target,
+  // not once per outage as a further condition would be (an eighth of the query's cost).
+  const ofTarget = maintenance.size ? '(CASE WHEN t.id IN (SELECT value FROM json_each(@maintained)) THEN NULL ELSE t.id END)' : 't.id';
   const parts: SqlParts = {
     where,
-    inWindow: `o.target_id = t.id AND o.started_at >= @since AND o.started_at < @until AND o.ended_at <= @until
-      ${maintenance.size ? 'AND t.id NOT IN (SELECT value FROM json_each(@maintained))' : ''}`,
+    inWindow: `o.target_id = ${ofTarget} AND o.started_at >= @since AND o.started_at < @until AND o.ended_at <= @until`,
   };
   // The rows come back as one JSON text, in the order of each row's first target: better-sqlite3
   // builds a row value by value (90,000 calls for 10,000 targets), JSON.parse builds them all in one.
