@@ -58,4 +58,24 @@ describe('formatShortDuration', () => {
     ];
     for (const [ms, text] of cases) expect(formatShortDuration(ms), String(ms)).toBe(text);
   });
+
+  it('gives each duration its own text, whatever was formatted before it (texts are made once and kept)', () => {
+    // The largest unit in it, then the next one down if not zero.
+    const units: Array<[number, string]> = [[86_400, 'd'], [3_600, 'h'], [60, 'm'], [1, 's']];
+    const expected = (seconds: number) => {
+      const first = units.findIndex(([size]) => seconds >= size);
+      const [size, name] = units[first]!;
+      const [nextSize, nextName] = units[first + 1] ?? [1, ''];
+      const next = Math.floor((seconds % size) / nextSize);
+      return `${Math.floor(seconds / size)}${name}${next && nextName ? `${next}${nextName}` : ''}`;
+    };
+    // Every second from a minute to two days, and every 61 s up to a year, in an order that jumps
+    // between the ranges.
+    const all = [...Array.from({ length: 2 * 86_400 - 60 }, (_, i) => 60 + i), ...Array.from({ length: 517_000 }, (_, i) => 2 * 86_400 + 61 * i)];
+    for (let i = 0; i < all.length; i++) {
+      const seconds = all[(i * 7_919) % all.length]!;
+      const text = formatShortDuration(seconds * 1_000 + 499);
+      if (text !== expected(seconds)) expect(text, `${seconds} s`).toBe(expected(seconds));
+    }
+  });
 });
