@@ -1,21 +1,24 @@
 // Secrets out of the config file: the radius check's shared secret and user password and the ldap
 // check's bind password come from an environment variable or a file (as mail's password), shown
-// with the real daemon against the real FreeRADIUS and OpenLDAP; and `vigil check-config` warns
-// about every secret still written in the config, with its file, line and key: check passwords,
-// the webhook's credential headers and a URL's password, and what a user plugin marks as secret
-// the same way.
-import { chmodSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// with the real daemon against the real FreeRADIUS and OpenLDAP; and `vigil check-config` and the
+// daemon (at start and at each reload) warn about every secret still written in the config, with
+// its file, line and key: check passwords, the webhook's credential headers and a URL's password,
+// and what a user plugin marks as secret the same way.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD, startSlapd, type LdapServer } from './helpers/ldap-server.js';
 import { RADIUS_PASSWORD, RADIUS_SECRET, RADIUS_USER, startFreeradius, type RadiusServer } from './helpers/radius-server.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { closedPort } from './helpers/servers.js';
+import { daemonFixture, runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const tmp = tempDir();
 let radius: RadiusServer;
 let ldap: LdapServer;
 let daemon: VigilDaemon | undefined;
+const daemons = daemonFixture(() => ({ cwd: tmp.dir }));
+afterEach(async (context) => daemons.stopAll(context));
 
 beforeAll(async () => {
   [radius, ldap] = await Promise.all([startFreeradius(), startSlapd()]);
@@ -189,5 +192,62 @@ alerts:
         .map((line) => `warning: ${line}\n`)
         .join(''),
     );
+  });
+});
+
+describe('the daemon', () => {
+  it('logs each secret written inline at start and again at each reload that still has it, and says nothing once they are gone', async () => {
+    const port = await closedPort();
+    const withSecrets = `history: { path: ./daemon-history.db, flush_interval: 50ms }
+defaults: { interval: 300ms, timeout: 1s, rise: 1, fall: 1, spread: 50ms }
+hostgroups: { db: [{ name: db1, address: 127.0.0.1, port: ${port} }] }
+services:
+  db:
+    group: db
+    check: { type: pgsql, user: monitor, password: inline-pw }
+alerts:
+  hook:
+    type: webhook
+    url: http://127.0.0.1:${port}/hook
+    headers: { Authorization: Bearer abc123 }
+`;
+    const config = tmp.write('daemon.yaml', withSecrets);
+    const expected = [
+      `${config}:7:42: services.db.check.password: ${advice('password')}`,
+      `${config}:12:16: alerts.hook.headers.Authorization: ${credential('Authorization')}`,
+    ];
+    /** The log's secret warnings from line `from` on, without their timestamps. */
+    const warnings = (daemon: VigilDaemon, from: number, to = Infinity) =>
+      daemon.lines
+        .slice(from, to)
+        .filter((line) => line.includes('written in the config file'))
+        .map((line) => line.replace(/^\S+ /, ''));
+
+    const running = daemons.start(config);
+    const started = await running.waitForLine(/running:/);
+    expect(warnings(running, 0, started.index)).toEqual(expected.map((line) => `WARN  ${line}`));
+
+    // A reload that still has them: in its summary in the log, and in what `vigil reload` prints.
+    let from = running.lines.length;
+    const reloaded = await runVigilAsync(['reload', '-c', config]);
+    expect(reloaded.code).toBe(0);
+    expect(reloaded.stdout).toBe('reloaded:\n  1 target(s) unchanged\n');
+    expect(reloaded.stderr).toBe(expected.map((line) => `warning: ${line}\n`).join(''));
+    const done = await running.waitForLine(/reload done/, { from });
+    expect(warnings(running, from, done.index)).toEqual(expected.map((line) => `WARN  reload: ${line}`));
+
+    // Moved out of the config: the next reload has nothing to say.
+    writeFileSync(config, withSecrets.replace('password: inline-pw', 'password_env: DB_PASSWORD').replace('headers: {', 'headers_env: {'));
+    from = running.lines.length;
+    const cleaned = await runVigilAsync(['reload', '-c', config]);
+    expect([cleaned.code, cleaned.stderr]).toEqual([0, '']);
+    await running.waitForLine(/reload done/, { from });
+    expect(warnings(running, from)).toEqual([]);
+
+    // Nor does a start on that config.
+    await running.stop();
+    const clean = daemons.start(config);
+    await clean.waitForLine(/running:/);
+    expect(warnings(clean, 0)).toEqual([]);
   });
 });

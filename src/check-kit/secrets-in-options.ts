@@ -1,6 +1,7 @@
 // Options that hold a secret only in part: a map of request headers where Authorization is one, a
 // URL with a password in it. A plugin marks such an option with holdsSecrets(schema, finder), and
-// `vigil check-config` warns about each secret found written in the config, as it does about an inline `<key>` beside `<key>_env` and `<key>_file` (secretOptionsShape).
+// `vigil check-config` and the daemon warn about each secret found written in the config, as they
+// do about an inline `<key>` beside `<key>_env` and `<key>_file` (secretOptionsShape).
 import { z } from 'zod';
 
 /** A secret written in an option's value. */

@@ -1,6 +1,6 @@
 // Secrets written in the config file itself: allowed (what `vigil import` writes from ldirectord's
 // passwd= and secret=), but a config file is read by more people, backups and editors than a file
-// only the daemon's user can read, so `vigil check-config` warns about each one. A
+// only the daemon's user can read, so `vigil check-config` and the daemon warn about each one. A
 // secret option is known by its siblings: a plugin that offers `<key>_env` and `<key>_file`
 // (secretOptionsShape from vigil/plugin) makes a plain `<key>` the secret written inline. An option
 // that holds secrets only in part (a header map, a URL) is marked by its plugin with holdsSecrets.
