@@ -4,12 +4,19 @@
 // drop a duplicate.
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import { defineAlert, describeError, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
+import { credentialHeaders, defineAlert, describeError, holdsSecrets, passwordInUrl, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
+
+/** Where a URL's user and password go instead of the config file. */
+const BASIC_AUTH_FROM_ENV = "send the user and password in an Authorization header from the daemon's environment instead (headers_env: { Authorization: VARIABLE }, VARIABLE holding 'Basic ' and the base64 of user:password)";
 
 const options = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).meta({ description: 'Where to send the event' }),
+  url: holdsSecrets(
+    z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).meta({ description: 'Where to send the event' }),
+    passwordInUrl(BASIC_AUTH_FROM_ENV),
+  ),
   method: z.enum(['POST', 'PUT']).default('POST'),
-  headers: z.record(z.string(), z.string()).default({}).meta({ description: 'Extra request headers' }),
+  // Authorization, X-API-Key and the like written here are secrets in the config: headers_env keeps them out.
+  headers: holdsSecrets(z.record(z.string(), z.string()).default({}).meta({ description: 'Extra request headers' }), credentialHeaders('headers_env')),
   headers_env: z
     .record(z.string(), z.string())
     .default({})

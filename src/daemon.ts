@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { ConfigError, formatIssue } from './config/config-error.js';
+import { ConfigError, formatIssue, formatPath, type ConfigIssue } from './config/config-error.js';
 import { ConfigWatcher } from './config/config-watcher.js';
 import { loadConfig } from './config/load-config.js';
 import type { YamlReader } from './config/parse-yaml.js';
@@ -23,6 +23,7 @@ import { guardProcess } from './process-guards.js';
 import { settingsAppliedLive, settingsNeedingRestart } from './reload-settings.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { buildPlan, describeDiff, type Plan } from './plan.js';
+import type { Logger } from './plugin.js';
 import { Supervisor } from './supervisor.js';
 import { VERSION } from './version.js';
 
@@ -36,10 +37,17 @@ export interface DaemonOptions {
 /** Most time a stop waits for checks in flight before aborting them. */
 const MAX_STOP_GRACE_MS = 5_000;
 
-async function readPlan(file: string, readYaml?: YamlReader): Promise<Plan> {
-  const plan = buildPlan(await loadConfig(file, readYaml));
+/** The plan of a config, and what `vigil check-config` would warn about in it (secrets written inline). */
+async function readPlan(file: string, readYaml?: YamlReader): Promise<{ plan: Plan; warnings: ConfigIssue[] }> {
+  const loaded = await loadConfig(file, readYaml);
+  const plan = buildPlan(loaded);
   await nextTurn(); // checks under way get a turn before the plan is compared and applied
-  return plan;
+  return { plan, warnings: loaded.warnings };
+}
+
+/** A config warning as the log has it: check-config's words, and in JSON its place as fields. */
+function logConfigWarning(log: Logger, issue: ConfigIssue, prefix = ''): void {
+  log.warn(`${prefix}${formatIssue(issue)}`, { event: 'config-warning', file: issue.file, line: issue.line, column: issue.column, key: formatPath(issue.path) });
 }
 
 function configErrorLines(err: unknown): string[] {
@@ -52,8 +60,9 @@ function printConfigError(err: unknown, write: (line: string) => void): void {
 
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   let plan: Plan;
+  let warnings: ConfigIssue[];
   try {
-    plan = await readPlan(options.configFile);
+    ({ plan, warnings } = await readPlan(options.configFile));
   } catch (err) {
     printConfigError(err, (line) => process.stderr.write(`${line}\n`));
     process.stderr.write('vigil: not started: the configuration has errors\n');
@@ -64,6 +73,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     level: options.logLevel ?? plan.config.log.level,
   });
   guardProcess(log);
+  // Operators who skip `vigil check-config` hear of a secret left in the config here.
+  for (const issue of warnings) logConfigWarning(log, issue);
   if (options.pidFile) {
     const problem = pidFileProblem(options.pidFile);
     if (problem) {
@@ -122,7 +133,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   let reloading: Promise<ReloadAnswer> | undefined;
   let queued: Promise<ReloadAnswer> | undefined;
   // A reload reads the YAML on a worker thread: the checks keep running meanwhile.
-  const readPlanOffThread = async (file: string): Promise<Plan> => {
+  const readPlanOffThread = async (file: string): Promise<{ plan: Plan; warnings: ConfigIssue[] }> => {
     const worker = new YamlWorker((reason) => log.warn(`reload: ${reason}`));
     try {
       return await readPlan(file, worker.read);
@@ -144,7 +155,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     log.info(`reloading ${options.configFile}`);
     await watcher.reading();
     try {
-      const next = await readPlanOffThread(options.configFile);
+      const { plan: next, warnings: stillThere } = await readPlanOffThread(options.configFile);
       const running = supervisor.currentPlan!.config;
       const restartNeeded = settingsNeedingRestart(running, next.config);
       const appliedLive = settingsAppliedLive(running, next.config);
@@ -153,14 +164,21 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       await followConfig();
       for (const line of appliedLive) log.info(`reload: ${line}`);
       for (const line of restartNeeded) log.warn(`reload: ${line}`);
+      for (const issue of stillThere) logConfigWarning(log, issue, 'reload: ');
       log.info('reload done');
-      return { ok: true, changes: [...appliedLive, ...(diff ? describeDiff(diff) : [])], errors: [], restartNeeded };
+      return {
+        ok: true,
+        changes: [...appliedLive, ...(diff ? describeDiff(diff) : [])],
+        errors: [],
+        restartNeeded,
+        warnings: stillThere.map(formatIssue),
+      };
     } catch (err) {
       const errors = configErrorLines(err);
       for (const line of errors) log.error(`reload rejected: ${line}`);
       await followConfig();
       log.error('reload rejected: keeping the running configuration');
-      return { ok: false, changes: [], errors, restartNeeded: [] };
+      return { ok: false, changes: [], errors, restartNeeded: [], warnings: [] };
     }
   };
   const requestReload = (): Promise<ReloadAnswer> => {

@@ -313,7 +313,7 @@ describe('control commands on the live daemon', () => {
     writeFileSync(configFile, config('300ms'));
     expect(await json('reload')).toEqual({
       code: 0,
-      answer: { ok: true, changes: ['~ service web-http: interval 100ms → 300ms; down_interval 100ms → 300ms', '1 target(s) unchanged'], errors: [], restartNeeded: [] },
+      answer: { ok: true, changes: ['~ service web-http: interval 100ms → 300ms; down_interval 100ms → 300ms', '1 target(s) unchanged'], errors: [], restartNeeded: [], warnings: [] },
     });
     const unknown = await vigil('disable', 'nosuch', '--json');
     expect([unknown.code, unknown.stdout]).toEqual([1, '']);

@@ -1,6 +1,7 @@
 // `vigil import ldirectord`: an ldirectord.cf with quiescent, a fallback and an HTTP negotiate
 // check, translated and then run against real HTTP servers on loopback and the ipvsadm double —
 // failed servers quiesced, restored on recovery, the fallback in while all are down.
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importConfig, importReport, importValidConfig, lvsTrialEdits, probeImported } from './helpers/import-config.js';
 import { changes, doubleEnv, pool, waitForPool, type DoubleEnv } from './helpers/ipvsadm-double.js';
@@ -452,6 +453,71 @@ virtual=192.0.2.61:5060
     // cleanstop=yes (ldirectord's default) is kept: a clean stop takes the real servers out.
     expect(await daemon.stop()).toBe(0);
     expect(pool(env, VIP)).toBeUndefined();
+  });
+
+  it('passwd= and secret= written inline into the config are named where it wrote them (line, key, _file/_env), on stderr, in --check and --json', () => {
+    const source = tmp.write(
+      'ldirectord.cf',
+      `checktimeout=3
+checkinterval=5
+
+# Orders database
+virtual=192.0.2.50:3306
+\treal=10.0.0.31:3306 gate
+\treal=10.0.0.32:3306 gate
+\tservice=mysql
+\tlogin="monitor"
+\tpasswd="db-pass-1"
+\tdatabase="orders"
+\trequest="SELECT 1"
+\tscheduler=wlc
+\tprotocol=tcp
+\tchecktype=negotiate
+
+# RADIUS
+virtual=192.0.2.51:1812
+\treal=10.0.0.41:1812 gate
+\tservice=radius
+\tprotocol=udp
+\tchecktype=negotiate
+\tlogin="probe"
+\tpasswd="radius-pass-2"
+\tsecret="shared-secret-3"
+`,
+    );
+    const out = tmp.path('vigil.yaml');
+    const imported = runVigil(['import', 'ldirectord', source, '-o', out]);
+    expect(imported.code).toBe(0);
+    const written = readFileSync(out, 'utf8').split('\n');
+    const lineOf = (text: string) => written.findIndex((line) => line.includes(text)) + 1;
+    const advice = (key: string) =>
+      `a secret written in the config file, where everyone who can read the file can read it: put it in a file only the daemon's user can read (${key}_file) or in the daemon's environment (${key}_env)`;
+    const secrets = [
+      { line: lineOf('password: db-pass-1'), key: 'virtual_servers.tcp-192.0.2.50-3306.check.password', message: advice('password') },
+      { line: lineOf('password: radius-pass-2'), key: 'virtual_servers.udp-192.0.2.51-1812.check.password', message: advice('password') },
+      { line: lineOf('secret: shared-secret-3'), key: 'virtual_servers.udp-192.0.2.51-1812.check.secret', message: advice('secret') },
+    ];
+    expect(secrets.map((secret) => secret.line).every((line) => line > 0)).toBe(true);
+    expect(imported.stderr).toBe(
+      `${source}: 2 virtual server(s) imported; 0 directive(s) not translated, 0 placeholder(s) to fill in, 3 secret(s) written inline to move, 0 problem(s) in the source\n` +
+        secrets.map(({ line, key, message }) => `  ${out}:${line}: ${key}: ${message}\n`).join('') +
+        `  (vigil import ldirectord ${source} --check: what behaves differently, what was not translated)\n`,
+    );
+    // The same places check-config warns about in the file written.
+    const checked = runVigil(['check-config', '-c', out]);
+    expect(checked.code).toBe(0);
+    expect(checked.stderr.replace(/^(warning: [^:]+:\d+):\d+/gm, '$1')).toBe(secrets.map(({ line, key, message }) => `warning: ${out}:${line}: ${key}: ${message}\n`).join(''));
+
+    const report = runVigil(['import', 'ldirectord', source, '-o', out, '--check']);
+    expect(report.stdout).toContain(
+      [
+        'Secrets written into the config as ldirectord had them (3): move each before deploying',
+        ...secrets.flatMap(({ line, key, message }) => [`  ${out}:${line}: ${key}`, `      ${message}`]),
+      ].join('\n'),
+    );
+    // Printed to stdout, the lines are the printed config's.
+    expect(runVigil(['import', 'ldirectord', source, '--check']).stdout).toContain(`  line ${secrets[0]!.line}: ${secrets[0]!.key}\n`);
+    expect(importReport('ldirectord', source).secrets).toEqual(secrets.map((secret) => ({ ...secret, column: expect.any(Number) })));
   });
 
   it('service=mysql: login, passwd, database and request become a mysql check, run against a real MariaDB', async () => {

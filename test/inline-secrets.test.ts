@@ -1,19 +1,24 @@
 // Secrets out of the config file: the radius check's shared secret and user password and the ldap
 // check's bind password come from an environment variable or a file (as mail's password), shown
-// with the real daemon against the real FreeRADIUS and OpenLDAP; and `vigil check-config` warns
-// about every secret still written in the config, with its file, line and key.
-import { chmodSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// with the real daemon against the real FreeRADIUS and OpenLDAP; and `vigil check-config` and the
+// daemon (at start and at each reload) warn about every secret still written in the config, with
+// its file, line and key: check passwords, the webhook's credential headers and a URL's password,
+// and what a user plugin marks as secret the same way.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LDAP_BASE, MONITOR_DN, MONITOR_PASSWORD, startSlapd, type LdapServer } from './helpers/ldap-server.js';
 import { RADIUS_PASSWORD, RADIUS_SECRET, RADIUS_USER, startFreeradius, type RadiusServer } from './helpers/radius-server.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
+import { closedPort } from './helpers/servers.js';
+import { daemonFixture, runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const tmp = tempDir();
 let radius: RadiusServer;
 let ldap: LdapServer;
 let daemon: VigilDaemon | undefined;
+const daemons = daemonFixture(() => ({ cwd: tmp.dir }));
+afterEach(async (context) => daemons.stopAll(context));
 
 beforeAll(async () => {
   [radius, ldap] = await Promise.all([startFreeradius(), startSlapd()]);
@@ -115,5 +120,134 @@ services:
     const json = await runVigilAsync(['check-config', '-c', config, '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, warnings: expected });
+  });
+});
+
+const credential = (header: string) =>
+  `a credential written in the config file, where everyone who can read the file can read it: put it in the daemon's environment (headers_env: { ${header}: VARIABLE })`;
+
+describe("the webhook's headers and URL, and a plugin's options marked as holding secrets", () => {
+  it('check-config warns about each credential header and each URL password written inline, and about nothing else', async () => {
+    mkdirSync(tmp.path('plugins'), { recursive: true });
+    // A user plugin that marks its options through vigil/plugin, as the built-in webhook does.
+    tmp.write(
+      'plugins/inventory.js',
+      `import { credentialHeaders, defineAlert, holdsSecrets, passwordInUrl, z } from 'vigil/plugin';
+
+export default defineAlert({
+  type: 'inventory',
+  options: z.strictObject({
+    endpoint: holdsSecrets(z.url().describe('Where to report'), passwordInUrl()),
+    headers: holdsSecrets(z.record(z.string(), z.string()).default({}), credentialHeaders('headers_env')),
+    headers_env: z.record(z.string(), z.string()).default({}),
+  }),
+  async fire() {},
+});
+`,
+    );
+    const config = tmp.write(
+      'webhooks.yaml',
+      `plugin_dirs: [./plugins]
+hostgroups: { servers: [{ name: s1, address: 127.0.0.1 }] }
+services:
+  web: { group: servers, check: { type: tcp, port: 80 }, alerts: [pager, chat, inventory] }
+alerts:
+  pager:
+    type: webhook
+    url: https://vigil:hunter2@hooks.example.test/alerts
+    headers:
+      Authorization: Bearer abc123
+      Proxy-Authorization: Basic dmlnaWw6aHVudGVyMg==
+      Cookie: session=42
+      X-API-Key: k-1
+      X-Vault-Token: t-1
+      X-Team: ops
+      Accept-Language: en
+  chat:
+    type: webhook
+    url: https://vigil@hooks.example.test/chat?channel=ops
+    headers: { X-Team: ops, Authorization: '' }
+    headers_env: { Authorization: CHAT_TOKEN }
+  inventory:
+    type: inventory
+    endpoint: https://svc:pw@inventory.example.test/
+    headers: { X-Service-Secret: abc, X-Team: ops }
+`,
+    );
+    const checked = await runVigilAsync(['check-config', '-c', config]);
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toBe(`${config}: OK (1 service(s), 1 target(s), 3 alert(s))\n`);
+    const inUrl = 'a password in the URL (user:password@) written in the config file, where everyone who can read the file can read it';
+    expect(checked.stderr).toBe(
+      [
+        `${config}:8:5: alerts.pager.url: ${inUrl}: send the user and password in an Authorization header from the daemon's environment instead (headers_env: { Authorization: VARIABLE }, VARIABLE holding 'Basic ' and the base64 of user:password)`,
+        `${config}:10:7: alerts.pager.headers.Authorization: ${credential('Authorization')}`,
+        `${config}:11:7: alerts.pager.headers.Proxy-Authorization: ${credential('Proxy-Authorization')}`,
+        `${config}:12:7: alerts.pager.headers.Cookie: ${credential('Cookie')}`,
+        `${config}:13:7: alerts.pager.headers.X-API-Key: ${credential('X-API-Key')}`,
+        `${config}:14:7: alerts.pager.headers.X-Vault-Token: ${credential('X-Vault-Token')}`,
+        `${config}:24:5: alerts.inventory.endpoint: ${inUrl}: nothing else can hold it: make the config file readable only by the daemon's user (chmod 600)`,
+        `${config}:25:16: alerts.inventory.headers.X-Service-Secret: ${credential('X-Service-Secret')}`,
+      ]
+        .map((line) => `warning: ${line}\n`)
+        .join(''),
+    );
+  });
+});
+
+describe('the daemon', () => {
+  it('logs each secret written inline at start and again at each reload that still has it, and says nothing once they are gone', async () => {
+    const port = await closedPort();
+    const withSecrets = `history: { path: ./daemon-history.db, flush_interval: 50ms }
+defaults: { interval: 300ms, timeout: 1s, rise: 1, fall: 1, spread: 50ms }
+hostgroups: { db: [{ name: db1, address: 127.0.0.1, port: ${port} }] }
+services:
+  db:
+    group: db
+    check: { type: pgsql, user: monitor, password: inline-pw }
+alerts:
+  hook:
+    type: webhook
+    url: http://127.0.0.1:${port}/hook
+    headers: { Authorization: Bearer abc123 }
+`;
+    const config = tmp.write('daemon.yaml', withSecrets);
+    const expected = [
+      `${config}:7:42: services.db.check.password: ${advice('password')}`,
+      `${config}:12:16: alerts.hook.headers.Authorization: ${credential('Authorization')}`,
+    ];
+    /** The log's secret warnings from line `from` on, without their timestamps. */
+    const warnings = (daemon: VigilDaemon, from: number, to = Infinity) =>
+      daemon.lines
+        .slice(from, to)
+        .filter((line) => line.includes('written in the config file'))
+        .map((line) => line.replace(/^\S+ /, ''));
+
+    const running = daemons.start(config);
+    const started = await running.waitForLine(/running:/);
+    expect(warnings(running, 0, started.index)).toEqual(expected.map((line) => `WARN  ${line}`));
+
+    // A reload that still has them: in its summary in the log, and in what `vigil reload` prints.
+    let from = running.lines.length;
+    const reloaded = await runVigilAsync(['reload', '-c', config]);
+    expect(reloaded.code).toBe(0);
+    expect(reloaded.stdout).toBe('reloaded:\n  1 target(s) unchanged\n');
+    expect(reloaded.stderr).toBe(expected.map((line) => `warning: ${line}\n`).join(''));
+    const done = await running.waitForLine(/reload done/, { from });
+    expect(warnings(running, from, done.index)).toEqual(expected.map((line) => `WARN  reload: ${line}`));
+
+    // Moved out of the config: the next reload has nothing to say.
+    writeFileSync(config, withSecrets.replace('password: inline-pw', 'password_env: DB_PASSWORD').replace('headers: {', 'headers_env: {'));
+    from = running.lines.length;
+    const cleaned = await runVigilAsync(['reload', '-c', config]);
+    expect([cleaned.code, cleaned.stderr]).toEqual([0, '']);
+    await running.waitForLine(/reload done/, { from });
+    expect(warnings(running, from)).toEqual([]);
+
+    // Nor does a start on that config.
+    await running.stop();
+    const clean = daemons.start(config);
+    await clean.waitForLine(/running:/);
+    expect(warnings(clean, 0)).toEqual([]);
   });
 });

@@ -77,6 +77,8 @@ export interface ReloadAnswer {
   errors: string[];
   /** Changed settings a reload cannot apply (read once, at start), one line each. */
   restartNeeded?: string[];
+  /** What `vigil check-config` warns about in the config now running (secrets written inline), one line each. */
+  warnings?: string[];
 }
 
 export interface CheckNowAnswer {

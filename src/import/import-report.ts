@@ -1,7 +1,8 @@
 // The human report of an import: what it made, what behaves differently, what was not
-// translated, what to fill in, and the problems in the source (`vigil import … --check`).
+// translated, what to fill in, the secrets it wrote inline, and the problems in the source
+// (`vigil import … --check`).
 import path from 'node:path';
-import type { ImportResult } from './import-result.js';
+import type { ImportResult, WrittenSecret } from './import-result.js';
 
 const SOURCE_NAMES = { mon: 'mon', ldirectord: 'ldirectord', keepalived: "keepalived's checker" } as const;
 
@@ -23,8 +24,18 @@ function count(result: ImportResult, section: string): number {
   return value && typeof value === 'object' ? Object.keys(value).length : 0;
 }
 
-/** One line: what the import made. */
-export function importSummary(result: ImportResult): string {
+/** Where a secret is in the generated config: `vigil.yaml:30`, or `line 30` when it goes to stdout. */
+function secretPlace(secret: WrittenSecret, output?: string): string {
+  return output ? `${output}:${secret.line}` : `line ${secret.line}`;
+}
+
+/** Each secret written inline, one line each: where, its key, and check-config's advice. */
+export function secretLines(secrets: WrittenSecret[], output?: string): string[] {
+  return secrets.map((secret) => `${secretPlace(secret, output)}: ${secret.key}: ${secret.message}`);
+}
+
+/** One line: what the import made (and, when it wrote any, how many secrets are left to move). */
+export function importSummary(result: ImportResult, secrets: WrittenSecret[] = []): string {
   const made = [
     ['services', 'service(s)'],
     ['virtual_servers', 'virtual server(s)'],
@@ -35,11 +46,13 @@ export function importSummary(result: ImportResult): string {
     .map(([section, label]) => [count(result, section!), label] as const)
     .filter(([n]) => n > 0)
     .map(([n, label]) => `${n} ${label}`);
-  return `${result.file}: ${made.join(', ') || 'nothing'} imported; ${result.untranslated.length} directive(s) not translated, ${result.placeholders.length} placeholder(s) to fill in, ${result.problems.length} problem(s) in the source`;
+  const toMove = secrets.length ? `, ${secrets.length} secret(s) written inline to move` : '';
+  return `${result.file}: ${made.join(', ') || 'nothing'} imported; ${result.untranslated.length} directive(s) not translated, ${result.placeholders.length} placeholder(s) to fill in${toMove}, ${result.problems.length} problem(s) in the source`;
 }
 
-export function checkReport(result: ImportResult): string {
-  const lines: string[] = [importSummary(result), ''];
+/** `output`: the file the config is written to, which the secrets' places name. */
+export function checkReport(result: ImportResult, secrets: WrittenSecret[] = [], output?: string): string {
+  const lines: string[] = [importSummary(result, secrets), ''];
   lines.push(`Behaves differently from ${SOURCE_NAMES[result.format]}:`);
   for (const item of result.behaviour) lines.push(...entry(where(item), item.change));
   if (!result.behaviour.length) lines.push('  (nothing found)');
@@ -49,6 +62,10 @@ export function checkReport(result: ImportResult): string {
   if (result.placeholders.length) {
     lines.push('', 'To fill in before use:');
     for (const item of result.placeholders) lines.push(`  ${item.path}: ${item.what}`);
+  }
+  if (secrets.length) {
+    lines.push('', `Secrets written into the config as ${SOURCE_NAMES[result.format]} had them (${secrets.length}): move each before deploying`);
+    for (const secret of secrets) lines.push(...entry(`${secretPlace(secret, output)}: ${secret.key}`, secret.message));
   }
   if (result.problems.length) {
     lines.push('', `Problems in the source (${result.problems.length}):`);

@@ -47,6 +47,20 @@ export interface SourceProblem extends SourceLine {
   message: string;
 }
 
+/**
+ * A secret the generated config holds because the source had it there (ldirectord's passwd=): what
+ * `vigil check-config` will warn about, found by the same loader, so the operator moves it first.
+ */
+export interface WrittenSecret {
+  /** Where in the generated config. */
+  line?: number;
+  column?: number;
+  /** Its key path: `virtual_servers.db.check.password`. */
+  key: string;
+  /** check-config's words: what it is and where to put it instead (`password_file`, `password_env`). */
+  message: string;
+}
+
 export interface ImportResult {
   format: SourceFormat;
   file: string;

@@ -3,10 +3,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, formatIssue } from '../config/config-error.js';
+import { ConfigError, formatIssue, formatPath } from '../config/config-error.js';
 import { ImportError } from './import-error.js';
 import { loadConfig } from '../config/load-config.js';
-import type { ImportOptions, ImportResult, SourceFormat } from './import-result.js';
+import type { ImportOptions, ImportResult, SourceFormat, WrittenSecret } from './import-result.js';
 import { renderConfig } from './render-config.js';
 import { translateKeepalived } from './translate-keepalived.js';
 import { translateLdirectord } from './translate-ldirectord.js';
@@ -33,18 +33,22 @@ export async function translate(format: SourceFormat, file: string, options: Imp
   return translateKeepalived(text, file, options);
 }
 
-/** The YAML of an import, or the loader's errors when it is not a valid config. */
-export async function renderAndValidate(result: ImportResult): Promise<{ yaml: string; errors: string[] }> {
+/**
+ * The YAML of an import, or the loader's errors when it is not a valid config; and the secrets it
+ * writes inline, where check-config will find them.
+ */
+export async function renderAndValidate(result: ImportResult): Promise<{ yaml: string; errors: string[]; secrets: WrittenSecret[] }> {
   const yaml = renderConfig(result);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-import-'));
   try {
     const file = path.join(dir, 'imported.yaml');
     writeFileSync(file, yaml);
-    await loadConfig(file);
-    return { yaml, errors: [] };
+    const loaded = await loadConfig(file);
+    const secrets = loaded.warnings.map((issue) => ({ line: issue.line, column: issue.column, key: formatPath(issue.path), message: issue.message }));
+    return { yaml, errors: [], secrets };
   } catch (err) {
     const errors = err instanceof ConfigError ? err.issues.map((issue) => formatIssue(issue)) : [(err as Error).message];
-    return { yaml, errors };
+    return { yaml, errors, secrets: [] };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

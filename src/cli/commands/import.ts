@@ -3,7 +3,7 @@
 // `vigil check-config`; `--check` says what would behave differently; `--json` gives the report.
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from '../commander.js';
-import { checkReport, importSummary } from '../../import/import-report.js';
+import { checkReport, importSummary, secretLines } from '../../import/import-report.js';
 import type { SourceFormat } from '../../import/import-result.js';
 import { FORMATS, ImportError, renderAndValidate, translate } from '../../import/run-import.js';
 import { examples } from '../config-option.js';
@@ -60,7 +60,7 @@ export function importCommand(): Command {
         process.exitCode = 1;
         return;
       }
-      const { yaml, errors } = await renderAndValidate(result);
+      const { yaml, errors, secrets } = await renderAndValidate(result);
       if (errors.length) {
         // The translators should never produce this: say so plainly, with the config for a bug report.
         console.error(`vigil import: the generated config does not pass check-config (a bug in vigil import; please report it with the source file):\n${errors.join('\n')}`);
@@ -70,12 +70,14 @@ export function importCommand(): Command {
       quietOnClosedPipe();
       if (options.json) {
         const { format: _f, file: _file, config, ...report } = result;
-        console.log(JSON.stringify({ ok: errors.length === 0, format, file, output: options.output, ...report, config, errors }, null, 2));
+        console.log(JSON.stringify({ ok: errors.length === 0, format, file, output: options.output, ...report, secrets, config, errors }, null, 2));
       } else if (options.check) {
-        process.stdout.write(checkReport(result));
+        process.stdout.write(checkReport(result, secrets, options.output));
       } else {
         if (!options.output) process.stdout.write(yaml);
-        console.error(importSummary(result));
+        console.error(importSummary(result, secrets));
+        // Written as the source had them: said here, not only by a check-config the operator may skip.
+        for (const line of secretLines(secrets, options.output)) console.error(`  ${line}`);
         for (const problem of result.problems) console.error(`  ${problem.file.split('/').pop()}:${(problem.lines ?? [problem.line]).join(', ')}: ${problem.message}`);
         console.error(`  (vigil import ${format} ${file} --check: what behaves differently, what was not translated)`);
       }

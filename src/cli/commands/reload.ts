@@ -20,6 +20,7 @@ export function reloadCommand(): Command {
         if (!options.json && answer.restartNeeded?.length) {
           console.log(`needs a restart to take effect:\n${answer.restartNeeded.map((line) => `  ${line}`).join('\n')}`);
         }
+        if (!options.json) for (const warning of answer.warnings ?? []) console.error(`warning: ${warning}`);
         if (!answer.ok) process.exitCode = 1;
       } catch (err) {
         reportFailure('reload', err);

@@ -1,0 +1,64 @@
+// Options that hold a secret only in part: a map of request headers where Authorization is one, a
+// URL with a password in it. A plugin marks such an option with holdsSecrets(schema, finder), and
+// `vigil check-config` and the daemon warn about each secret found written in the config, as they
+// do about an inline `<key>` beside `<key>_env` and `<key>_file` (secretOptionsShape).
+import { z } from 'zod';
+
+/** A secret written in an option's value. */
+export interface InlineSecret {
+  /** Where inside the value: a header's name; [] for the value itself. */
+  path: Array<string | number>;
+  /** What it is, when not just "a secret": "a password in the URL". */
+  what?: string;
+  /** What to do instead: "put it in the daemon's environment (headers_env: …)". */
+  instead: string;
+}
+
+/** Finds the secrets written in an option's value, as the config has it. */
+export type SecretFinder = (value: unknown) => InlineSecret[];
+
+const marked = z.registry<{ findSecrets: SecretFinder[] }>();
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Marks `schema` (this very schema, and what is made from it with .describe() or .meta()) as an option that may hold secrets. */
+export function holdsSecrets<T extends z.ZodType>(schema: T, ...finders: SecretFinder[]): T {
+  marked.add(schema, { findSecrets: [...(marked.get(schema)?.findSecrets ?? []), ...finders] });
+  return schema;
+}
+
+/** The finders `schema` was marked with, if it was. */
+export function secretFindersOf(schema: z.ZodType): SecretFinder[] {
+  return marked.get(schema)?.findSecrets ?? [];
+}
+
+/**
+ * Header names that carry credentials: Authorization, Proxy-Authorization, Cookie, X-API-Key, and
+ * any other naming an auth, a key, a password, a secret or a token (X-Auth-Token, X-Vault-Token).
+ */
+const CREDENTIAL_HEADER = /auth|cookie|key|passw|secret|token/i;
+
+export function isCredentialHeader(name: string): boolean {
+  return CREDENTIAL_HEADER.test(name);
+}
+
+/** For a header map (name → value): each credential header given a value, which `envKey` (`headers_env`) could take from the environment instead. */
+export function credentialHeaders(envKey: string): SecretFinder {
+  return (value) => {
+    if (!isObject(value)) return [];
+    return Object.entries(value)
+      .filter(([name, text]) => isCredentialHeader(name) && text !== '')
+      .map(([name]) => ({ path: [name], what: 'a credential', instead: `put it in the daemon's environment (${envKey}: { ${name}: VARIABLE })` }));
+  };
+}
+
+/** When a plugin offers nothing better for a URL's password. */
+const RESTRICT_THE_FILE = "nothing else can hold it: make the config file readable only by the daemon's user (chmod 600)";
+
+/** For a URL option: a password in it (https://user:password@host/). `instead`: what the plugin offers in its place, if anything. */
+export function passwordInUrl(instead = RESTRICT_THE_FILE): SecretFinder {
+  return (value) => {
+    if (typeof value !== 'string' || !URL.canParse(value)) return [];
+    return new URL(value).password ? [{ path: [], what: 'a password in the URL (user:password@)', instead }] : [];
+  };
+}
