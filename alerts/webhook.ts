@@ -4,7 +4,7 @@
 // drop a duplicate.
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import { credentialHeaders, defineAlert, describeError, holdsSecrets, passwordInUrl, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
+import { basicAuthorization, credentialHeaders, defineAlert, describeError, holdsSecrets, passwordInUrl, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
 
 /** Where a URL's user and password go instead of the config file. */
 const BASIC_AUTH_FROM_ENV = "send the user and password in an Authorization header from the daemon's environment instead (headers_env: { Authorization: VARIABLE }, VARIABLE holding 'Basic ' and the base64 of user:password)";
@@ -45,9 +45,14 @@ async function post(payload: string, opts: z.output<typeof options>, ctx: AlertC
     if (value === undefined) throw new Error(`header ${header}: environment variable ${variable} is not set`);
     headers[header] = value;
   }
+  // A user:password@ in the URL goes as Basic authentication, unless a header says otherwise.
+  const url = new URL(opts.url);
+  const basic = basicAuthorization(url);
+  if (basic && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) headers.authorization = basic;
+  url.username = url.password = '';
   let response;
   try {
-    response = await request(opts.url, {
+    response = await request(url, {
       method: opts.method,
       headers,
       body: payload,

@@ -8,6 +8,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'undici';
 import {
   addressFromUrl,
+  basicAuthorization,
   type CheckContext,
   checkPort,
   type CheckResult,
@@ -21,6 +22,7 @@ import {
   joinHostPort,
   portFromUrl,
   portOption,
+  redactedUrl,
   regexOption,
   type Target,
   tlsConnectOptions,
@@ -335,7 +337,8 @@ async function check(target: Target, opts: HttpOptions, ctx: CheckContext): Prom
     hop = { scheme, address: target.address, port: nextPort, path: `${next.pathname}${next.search}` };
   }
   const latencyMs = performance.now() - started;
-  const line = `HTTP ${response.status} from ${hopOrigin(hop)}${hop.path}`;
+  // A token in the query (?token=) stays out of the message, which the history, logs and alerts keep.
+  const line = `HTTP ${response.status} from ${redactedUrl(`${hopOrigin(hop)}${hop.path}`)}`;
   const problem = verdict(response, opts, accepts);
   if (problem) return { status: 'down', message: `${line}: ${problem}`, detail: response.body.length ? excerpt(response.body, 2_000) : undefined, latencyMs };
   if (opts.warn_latency !== undefined && latencyMs > opts.warn_latency) {
@@ -350,8 +353,11 @@ export default defineCheck({
   options,
   schemes: ['http', 'https'],
   fromUrl(url) {
-    // The query belongs to the path here, so options come from -o, not from the URL.
-    return { address: addressFromUrl(url), port: portFromUrl(url), options: { scheme: url.protocol.slice(0, -1), path: `${url.pathname}${url.search}` } };
+    // The query belongs to the path here, so options come from -o, not from the URL. A user and
+    // password in it are sent as Basic authentication, as curl sends them.
+    const basic = basicAuthorization(url);
+    const options = { scheme: url.protocol.slice(0, -1), path: `${url.pathname}${url.search}`, ...(basic ? { headers: { authorization: basic } } : {}) };
+    return { address: addressFromUrl(url), port: portFromUrl(url), options };
   },
   async run(target, opts, ctx) {
     try {

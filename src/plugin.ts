@@ -19,7 +19,7 @@ export {
 } from './check-kit/hex.js';
 export { commandOption, hexOption, hexPatternOption, ipAddressOption, oneOrMore, pathOption, portOption, regexOption } from './check-kit/option-schemas.js';
 export { serverNameFor, tlsConnectOptions, tlsOptionsShape, type TlsOptions } from './check-kit/tls-options.js';
-export { addressFromUrl, optionsFromQuery, portFromUrl } from './check-kit/url.js';
+export { addressFromUrl, basicAuthorization, optionsFromQuery, portFromUrl } from './check-kit/url.js';
 export { checkPort } from './check-kit/check-port.js';
 export { exchangeDatagram, type DatagramOutcome, type DatagramRequest } from './check-kit/datagram.js';
 export { sendEcho, type EchoOutcome, type EchoRequest } from './check-kit/icmp-echo.js';
@@ -36,7 +36,7 @@ export {
   type PasswordOptions,
   type SecretOptions,
 } from './check-kit/password.js';
-export { credentialHeaders, holdsSecrets, isCredentialHeader, passwordInUrl, type InlineSecret, type SecretFinder } from './check-kit/secrets-in-options.js';
+export { credentialHeaders, holdsSecrets, isCredentialName, passwordInUrl, redactedUrl, type InlineSecret, type SecretFinder } from './check-kit/secrets-in-options.js';
 export { ReadBudget } from './check-kit/read-budget.js';
 export { judgeRows, runSqlCheck, SQL_READ_BUDGET_BYTES, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlCheckOptions, type SqlConnection, type SqlLogin, type SqlProduct } from './check-kit/sql-check.js';
 export { commandSchema, splitCommandLine } from './config/command-line.js';

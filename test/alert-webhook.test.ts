@@ -172,4 +172,18 @@ alerts:
     expect(error).toMatch(/^POST http:\/\/hook:\*\*\*@127\.0\.0\.1:\d+\/…: HTTP 503/);
     expect(error).not.toMatch(/s3cret/);
   });
+
+  it("a URL's user:password@ is sent as Basic authentication, as curl sends it, unless a header gives one", async () => {
+    const receiver = await startReceiver();
+    receiver.status = 200;
+    const ctx = { alert: 'hook', deliveryId: '1', attempt: 1, signal: new AbortController().signal, timeoutMs: 5_000 } as unknown as AlertContext;
+    const event = { kind: 'test', target: { id: 'web/a' } } as unknown as AlertEvent;
+    const withUser = receiver.url.replace('http://', 'http://ops%40example.org:p%3Ass@');
+    await webhook.fire(event, webhook.options.parse({ url: withUser }), ctx);
+    expect(receiver.received.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from('ops@example.org:p:ss').toString('base64')}`);
+    await webhook.fire(event, webhook.options.parse({ url: withUser, headers: { Authorization: 'Bearer t0ken' } }), ctx);
+    expect(receiver.received.at(-1)!.headers.authorization).toBe('Bearer t0ken');
+    await webhook.fire(event, webhook.options.parse({ url: receiver.url }), ctx);
+    expect(receiver.received.at(-1)!.headers.authorization).toBeUndefined();
+  });
 });

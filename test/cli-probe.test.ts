@@ -25,6 +25,15 @@ describe('vigil probe', () => {
     expect(result.code).toBe(0);
   });
 
+  it("an http:// URL's user:password@ is sent as Basic authentication, and the output shows neither the password nor a token", async () => {
+    const result = await runVigilAsync(['probe', `http://monitor:pa55word@127.0.0.1:${web.port}/status?token=t0ken&full=1`]);
+    expect(result.code).toBe(0);
+    expect(web.requests.at(-1)?.headers.authorization).toBe(`Basic ${Buffer.from('monitor:pa55word').toString('base64')}`);
+    expect(web.requests.at(-1)?.url).toBe('/status?token=t0ken&full=1');
+    expect(result.stdout).toMatch(new RegExp(`^UP\\s+http://monitor:\\*\\*\\*@127\\.0\\.0\\.1:${web.port}/status\\?token=\\*\\*\\*&full=1\\s`, 'm'));
+    expect(result.stdout).not.toMatch(/pa55word|t0ken/);
+  });
+
   it('a tcp:// URL with nothing listening: DOWN with the reason, exit 2', async () => {
     const port = await closedPort();
     const result = await runVigilAsync(['probe', `tcp://127.0.0.1:${port}`]);

@@ -33,13 +33,29 @@ export function secretFindersOf(schema: z.ZodType): SecretFinder[] {
 }
 
 /**
- * Header names that carry credentials: Authorization, Proxy-Authorization, Cookie, X-API-Key, and
- * any other naming an auth, a key, a password, a secret or a token (X-Auth-Token, X-Vault-Token).
+ * Names that carry credentials, of headers or of URL query parameters: Authorization,
+ * Proxy-Authorization, Cookie, X-API-Key, secret=, and any other naming an auth, a key, a
+ * password, a secret or a token (X-Auth-Token, X-Vault-Token, api_key=).
  */
 const CREDENTIAL_HEADER = /auth|cookie|key|passw|secret|token/i;
 
-export function isCredentialHeader(name: string): boolean {
+export function isCredentialName(name: string): boolean {
   return CREDENTIAL_HEADER.test(name);
+}
+
+/**
+ * A URL as messages, logs and the history show it: its password and each query parameter named
+ * for a credential (secret=, token=, api_key=) written as ***. A text that is no URL is returned
+ * as it is.
+ */
+export function redactedUrl(text: string): string {
+  if (!URL.canParse(text)) return text;
+  const url = new URL(text);
+  const secretParameters = [...url.searchParams.keys()].filter(isCredentialName);
+  if (!url.password && !secretParameters.length) return text;
+  if (url.password) url.password = '***';
+  for (const name of secretParameters) url.searchParams.set(name, '***');
+  return url.href;
 }
 
 /** For a header map (name → value): each credential header given a value, which `envKey` (`headers_env`) could take from the environment instead. */
@@ -47,7 +63,7 @@ export function credentialHeaders(envKey: string): SecretFinder {
   return (value) => {
     if (!isObject(value)) return [];
     return Object.entries(value)
-      .filter(([name, text]) => isCredentialHeader(name) && text !== '')
+      .filter(([name, text]) => isCredentialName(name) && text !== '')
       .map(([name]) => ({ path: [name], what: 'a credential', instead: `put it in the daemon's environment (${envKey}: { ${name}: VARIABLE })` }));
   };
 }

@@ -6,6 +6,17 @@ export function addressFromUrl(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '');
 }
 
+/**
+ * A URL's `user:password@` as an HTTP Basic `Authorization` value, as curl sends it; undefined when
+ * it has none. HTTP clients such as undici send no credentials written in a URL: a plugin that
+ * takes a URL hands them on itself.
+ */
+export function basicAuthorization(url: URL): string | undefined {
+  if (!url.username && !url.password) return undefined;
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+}
+
 /** The URL's port as a number, when it has one. */
 export function portFromUrl(url: URL): number | undefined {
   return url.port ? Number(url.port) : undefined;

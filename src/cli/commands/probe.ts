@@ -9,11 +9,13 @@ import { describeZodIssues } from '../../config/zod-issues.js';
 import { describeError } from '../../describe-error.js';
 import { createLogger } from '../../log.js';
 import { buildPlan } from '../../plan.js';
+import { redactedUrl } from '../../check-kit/secrets-in-options.js';
 import type { CheckPlugin, CheckResult, Target } from '../../plugin.js';
 import { loadBuiltinPlugins, loadPluginDirs } from '../../plugins/load-plugins.js';
 import { runCheck } from '../../runner.js';
 import { examples } from '../config-option.js';
 import { printable, table } from '../format.js';
+
 
 interface ProbeOptions {
   config?: string;
@@ -100,7 +102,8 @@ async function adHocJob(url: string | undefined, options: ProbeOptions): Promise
   }
   const timeoutMs = parseDuration(options.timeout);
   if (timeoutMs === undefined) throw new Error(`--timeout: expected a duration such as 5s, got ${options.timeout}`);
-  const name = url ?? joinHostPort(address!, port);
+  // The URL as given, less its password and tokens: the output and the terminal's scrollback keep it.
+  const name = url ? redactedUrl(url) : joinHostPort(address!, port);
   const target: Target = { id: `probe/${name}`, service: 'probe', group: 'probe', name, address: address! };
   if (port !== undefined) target.port = port;
   return { label: name, plugin, target, options: validated.data as Record<string, unknown>, timeoutMs };
