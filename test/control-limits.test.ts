@@ -107,8 +107,10 @@ describe('control socket limits', () => {
     huge.socket.write('POST /v1/disable HTTP/1.1\r\nHost: vigil\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{"service":');
     await waitFor(() => huge.received().includes('\r\n\r\n{'), 'the 413 answer');
     expect(answerOf(huge.received())).toEqual({ status: 413, body: { error: 'request body of 10000000 bytes is larger than the control API takes (65536 bytes)' } });
-    // The rest of the body is read and dropped until the request's time limit, then the connection is closed.
+    // The rest of the body is read and dropped until the request's time limit, then the connection
+    // is closed, with no second answer (a 408) after the 413.
     await waitFor(() => huge.closedByDaemon(), 'the daemon to close the connection whose body never came');
+    expect(huge.received().match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 413 ']);
 
     // A body of no declared length (chunked) is cut off once past the limit, and answered 413 all the same.
     const chunked = connect(a.socket);

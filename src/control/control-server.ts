@@ -115,6 +115,13 @@ export class ControlServer {
 const seconds = (ms: number) => `${+(ms / 1000).toFixed(3)}s`;
 
 /**
+ * Connections whose request was answered before it was all read (413): Node goes on reading and
+ * dropping the body, and if it never ends, the request's time limit only closes the connection.
+ * A second answer (408) would reach a client reading the first as the end of its body.
+ */
+const answeredBeforeTheEnd = new WeakSet<Duplex>();
+
+/**
  * What Node's parser refused (headers too large, no complete request in time, not HTTP) is
  * answered as JSON too, since every answer of the API is; then the connection is closed.
  */
@@ -123,6 +130,7 @@ function answerClientError(limits: ControlLimits, log: Logger): (err: NodeJS.Err
   const malformed = throttledWarning(log);
   return (err, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy(); // the client is gone
+    if (answeredBeforeTheEnd.has(socket)) return void socket.destroy(); // it has its answer (413)
     let status = 400;
     let reason = `not a valid HTTP request (${err.code ?? err.message})`;
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
@@ -192,7 +200,10 @@ async function serve(
     const response = await handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body });
     reply(response.status, response.body);
   } catch (err) {
-    if (err instanceof ControlError) return reply(err.status, { error: err.message });
+    if (err instanceof ControlError) {
+      if (err.status === 413) answeredBeforeTheEnd.add(req.socket);
+      return reply(err.status, { error: err.message });
+    }
     log.error(`control API: ${req.method} ${req.url} failed: ${(err as Error).message}`);
     reply(500, { error: `internal error: ${(err as Error).message}` });
   }
