@@ -1,5 +1,23 @@
 // Output helpers shared by the CLI commands: aligned tables for people, times in local or UTC.
 import { writtenOut } from '../control-characters.js';
+/**
+ * Texts made once and found again by a number: a report formats tens of thousands of durations and
+ * percentages, uncompiled, from a few thousand distinct texts.
+ */
+class KeptTexts {
+  private readonly texts = new Map<number, string>();
+  constructor(private readonly make: (key: number) => string) {}
+
+  of(key: number): string {
+    let text = this.texts.get(key);
+    if (text === undefined) {
+      text = this.make(key);
+      this.texts.set(key, text);
+    }
+    return text;
+  }
+}
+
 export function formatTime(ms: number, utc = false): string {
   const date = new Date(ms);
   if (utc) return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
@@ -84,27 +102,18 @@ function tableLines(headers: string[], rows: string[][]): string[] {
 export function formatPercent(ratio: number | null): string {
   if (ratio === null) return '-';
   // Whole thousandths of a percent, written with at most three decimals and no trailing zeros
-  // (99.9, 100, 0.001). A report prints 10,000 of these, uncompiled, from far fewer texts: each is
-  // made once.
-  const thousandths = Math.floor(ratio * 100_000);
-  let text = percentTexts.get(thousandths);
-  if (text === undefined) {
-    text = percentText(thousandths);
-    percentTexts.set(thousandths, text);
-  }
-  return text;
+  // (99.9, 100, 0.001).
+  return percentTexts.of(Math.floor(ratio * 100_000));
 }
 
-const percentTexts = new Map<number, string>();
-
-function percentText(thousandths: number): string {
+const percentTexts = new KeptTexts((thousandths) => {
   const whole = Math.floor(thousandths / 1_000);
   const decimals = thousandths - whole * 1_000;
   if (decimals === 0) return `${whole}%`;
   if (decimals % 100 === 0) return `${whole}.${decimals / 100}%`;
   if (decimals % 10 === 0) return `${whole}.${decimals < 100 ? '0' : ''}${decimals / 10}%`;
   return `${whole}.${decimals < 10 ? '00' : decimals < 100 ? '0' : ''}${decimals}%`;
-}
+});
 
 /** How long ago, for people: `4s ago`, `12m ago`. */
 export function formatAgo(ms: number, now: number): string {
@@ -116,31 +125,19 @@ export function formatShortDuration(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
   const seconds = Math.round(ms / 1000);
-  // A report formats 50,000 of these, uncompiled, from a few thousand texts: each is made once,
-  // found again by what it shows (minutes and seconds, hours and minutes, or days and hours).
-  const shown = seconds < 3_600 ? seconds : seconds < 86_400 ? 3_600 + Math.floor(seconds / 60) : 86_400 + Math.floor(seconds / 3_600);
-  let text = durationTexts.get(shown);
-  if (text === undefined) {
-    text = durationText(seconds);
-    durationTexts.set(shown, text);
-  }
-  return text;
+  // What the text shows, as one number: minutes and seconds under an hour, hours and minutes under
+  // a day, else days and hours.
+  return durationTexts.of(seconds < 3_600 ? seconds : seconds < 86_400 ? 3_600 + Math.floor(seconds / 60) : 86_400 + Math.floor(seconds / 3_600));
 }
 
-const durationTexts = new Map<number, string>();
+const durationTexts = new KeptTexts((shown) => {
+  if (shown < 3_600) return twoUnits(Math.floor(shown / 60), 'm', shown % 60, 's');
+  if (shown < 86_400) return twoUnits(Math.floor((shown - 3_600) / 60), 'h', (shown - 3_600) % 60, 'm');
+  return twoUnits(Math.floor((shown - 86_400) / 24), 'd', (shown - 86_400) % 24, 'h');
+});
 
-function durationText(seconds: number): string {
-  const days = Math.floor(seconds / 86_400);
-  if (days) {
-    const hours = Math.floor(seconds / 3_600) % 24;
-    return hours ? `${days}d${hours}h` : `${days}d`;
-  }
-  const hours = Math.floor(seconds / 3_600);
-  const minutes = Math.floor(seconds / 60) % 60;
-  if (hours) return minutes ? `${hours}h${minutes}m` : `${hours}h`;
-  const rest = seconds % 60;
-  return rest ? `${minutes}m${rest}s` : `${minutes}m`;
-}
+/** `12m30s`, `3h`: the second unit left out when it is zero. */
+const twoUnits = (first: number, firstUnit: string, second: number, secondUnit: string) => (second ? `${first}${firstUnit}${second}${secondUnit}` : `${first}${firstUnit}`);
 
 /** Latency for a table: `0.42ms`, `12ms`, `1.2s`. */
 export function formatLatency(ms: number | undefined | null): string {
