@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOutages } from './helpers/history-db.js';
 import { closedPort, startHttpServer } from './helpers/servers.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { controlCommands, daemonFixture } from './helpers/vigil-process.js';
+import { controlCommands, daemonFixture, type VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 type Server = Awaited<ReturnType<typeof startHttpServer>>;
@@ -103,15 +103,21 @@ describe('reload: operator flags', () => {
   });
 });
 
-describe('reload: the alerts of a target that moved', () => {
-  /** A config whose service alerts through a plain exec script appending "<kind> <target> <outage>" per alert. */
-  function alerting(web1Port: number): string {
-    const script = tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET $VIGIL_OUTAGE_ID" >> ${tmp.path('alerts.log')}\n`);
-    chmodSync(script, 0o755);
-    return config(web1Port).replace('check: { type: http } }', 'check: { type: http }, alerts: [pager] }') + `alerts:\n  pager: { type: exec, convention: plain, command: ${script} }\n`;
-  }
-  const alerts = () => (existsSync(tmp.path('alerts.log')) ? readFileSync(tmp.path('alerts.log'), 'utf8').trim().split('\n') : []);
+/**
+ * A config whose service alerts through a plain exec script appending "<kind> <target> <outage>" per
+ * alert; `service` adds keys to the service.
+ */
+function alerting(web1Port: number, { service = '' } = {}): string {
+  const script = tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET $VIGIL_OUTAGE_ID" >> ${tmp.path('alerts.log')}\n`);
+  chmodSync(script, 0o755);
+  return (
+    config(web1Port).replace('check: { type: http } }', `check: { type: http }, alerts: [pager]${service ? `, ${service}` : ''} }`) +
+    `alerts:\n  pager: { type: exec, convention: plain, command: ${script} }\n`
+  );
+}
+const alerts = () => (existsSync(tmp.path('alerts.log')) ? readFileSync(tmp.path('alerts.log'), 'utf8').trim().split('\n') : []);
 
+describe('reload: the alerts of a target that moved', () => {
   it('the old machine\'s outage, alerted down, ends with the move and owes no up alert; the new machine\'s outages are alerted as its own', async () => {
     configFile = tmp.write('vigil.yaml', alerting(deadPort));
     const daemon = start();
@@ -148,5 +154,104 @@ describe('reload: the alerts of a target that moved', () => {
     expect(alerts()).toEqual(['down web-http/web1 1', 'down web-http/web1 2']);
     const [outage] = readOutages(tmp.path('history.db'));
     expect(outage!.end_message).toBe(`address changed to 127.0.0.1:${up.port}`);
+  });
+
+  it('the old machine\'s acknowledged outage: the move sends nothing about it', async () => {
+    configFile = tmp.write('vigil.yaml', alerting(deadPort));
+    const daemon = start();
+    await waitFor(() => alerts().length === 1, 'the down alert of the old machine');
+    expect((await vigil('ack', 'web-http/web1', '-m', 'old box is dead')).code).toBe(0);
+    tmp.write('vigil.yaml', alerting(up.port));
+    expect((await vigil('reload')).code).toBe(0);
+    const moved = await daemon.waitForLine(/web-http\/web1 moved to 127\.0\.0\.1:\d+: checked afresh/);
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/, { from: moved.index });
+    up.behaviour.status = 503;
+    await waitFor(() => alerts().length >= 2, 'the down alert of the new machine');
+    expect(alerts()).toEqual(['down web-http/web1 1', 'down web-http/web1 2']);
+  });
+});
+
+describe('reload: the flapping of a target that moved', () => {
+  const FLAPPING = 'flapping: { changes: 3, within: 1m }';
+  let old: Server;
+  beforeEach(async () => {
+    old = await startHttpServer();
+  });
+  afterEach(async () => {
+    await old.stop();
+  });
+
+  /** Makes `server` answer `status` and waits for web1's change to `to`; returns where it was logged. */
+  async function change(daemon: VigilDaemon, server: Server, status: number, to: 'UP' | 'DOWN', from: number): Promise<number> {
+    server.behaviour.status = status;
+    return (await daemon.waitForLine(new RegExp(`web-http/web1 \\w+ → ${to}`), { from })).index;
+  }
+  /** UP → DOWN → UP (two state changes; a third within the minute is flapping). */
+  const twoChanges = async (daemon: VigilDaemon, server: Server, from: number) => change(daemon, server, 200, 'UP', await change(daemon, server, 503, 'DOWN', from));
+
+  it('a target that flapped on its old address is not flapping on a steady new one, and is caught when the new machine flaps itself', async () => {
+    configFile = tmp.write('vigil.yaml', alerting(old.port, { service: FLAPPING }));
+    const daemon = start();
+    let at = (await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/)).index;
+    at = await change(daemon, old, 503, 'DOWN', await twoChanges(daemon, old, at));
+    await daemon.waitForLine(/web-http\/web1 is flapping/, { from: at });
+    await waitFor(() => alerts().length === 3, 'the old machine\'s alerts');
+    expect(alerts()).toEqual(['down web-http/web1 1', 'up web-http/web1 1', 'flapping web-http/web1 2']);
+    expect((await statusOf('web-http/web1')).target.flags.flapping).toBeTruthy();
+
+    tmp.write('vigil.yaml', alerting(up.port, { service: FLAPPING }));
+    expect((await vigil('reload')).code).toBe(0);
+    const moved = await daemon.waitForLine(/web-http\/web1 moved to 127\.0\.0\.1:\d+: checked afresh; closed outage #2/);
+    await daemon.waitForLine(/web-http\/web1 moved: the old machine's flapping is forgotten/, { from: moved.index });
+    at = (await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/, { from: moved.index })).index;
+    expect((await statusOf('web-http/web1')).target.flags).toEqual({});
+
+    // The new machine's own changes: its outage is alerted, then its flapping.
+    at = await change(daemon, up, 503, 'DOWN', await twoChanges(daemon, up, at));
+    await daemon.waitForLine(/web-http\/web1 is flapping \(3 state changes within 60s\)/, { from: at });
+    expect((await statusOf('web-http/web1')).target.flags.flapping).toBeTruthy();
+    await waitFor(() => alerts().length === 6, 'the new machine\'s alerts');
+    expect(alerts().slice(3)).toEqual(['down web-http/web1 3', 'up web-http/web1 3', 'flapping web-http/web1 4']);
+  });
+
+  it('moved while the daemon was stopped: the old machine\'s flapping and recorded state changes are not the new one\'s', async () => {
+    configFile = tmp.write('vigil.yaml', alerting(old.port, { service: FLAPPING }));
+    let daemon = start();
+    let at = (await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/)).index;
+    at = await change(daemon, old, 503, 'DOWN', await twoChanges(daemon, old, at));
+    await daemon.waitForLine(/web-http\/web1 is flapping/, { from: at });
+    await waitFor(() => alerts().length === 3, 'the old machine\'s alerts');
+    expect(await daemon.stop()).toBe(0);
+
+    tmp.write('vigil.yaml', alerting(up.port, { service: FLAPPING })); // edited while stopped
+    daemon = start();
+    const moved = await daemon.waitForLine(/web-http\/web1 moved to 127\.0\.0\.1:\d+ while the daemon was stopped/);
+    await daemon.waitForLine(/web-http\/web1 moved: the old machine's flapping is forgotten/, { from: moved.index });
+    at = (await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/, { from: moved.index })).index;
+    expect((await statusOf('web-http/web1')).target.flags).toEqual({});
+    // One change of the new machine is an outage of its own, not the fourth change of a flapping series.
+    await change(daemon, up, 503, 'DOWN', at);
+    await waitFor(() => alerts().length === 4, 'the new machine\'s down alert');
+    expect(alerts()[3]).toBe('down web-http/web1 3');
+    expect((await statusOf('web-http/web1')).target.flags).toEqual({});
+  });
+
+  it('a restart soon after a move does not count the old machine\'s state changes toward flapping', async () => {
+    configFile = tmp.write('vigil.yaml', alerting(old.port, { service: FLAPPING }));
+    let daemon = start();
+    await twoChanges(daemon, old, (await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/)).index);
+    tmp.write('vigil.yaml', alerting(up.port, { service: FLAPPING }));
+    expect((await vigil('reload')).code).toBe(0);
+    const moved = await daemon.waitForLine(/web-http\/web1 moved to 127\.0\.0\.1:\d+: checked afresh/);
+    await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/, { from: moved.index });
+    expect(await daemon.stop()).toBe(0);
+
+    daemon = start();
+    const running = await daemon.waitForLine(/running:/);
+    // Two changes of the old machine within the minute, one of the new: not three of one machine.
+    await change(daemon, up, 503, 'DOWN', running.index);
+    await waitFor(() => alerts().length === 3, 'the new machine\'s down alert');
+    expect(alerts()).toEqual(['down web-http/web1 1', 'up web-http/web1 1', 'down web-http/web1 2']);
+    expect((await statusOf('web-http/web1')).target.flags).toEqual({});
   });
 });

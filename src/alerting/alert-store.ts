@@ -72,6 +72,8 @@ export interface TargetMemory {
   facts?: FactsMemory;
   /** The `percent` flapping method's latest results. */
   flapResults?: boolean[];
+  /** When it last moved to another machine, while that is within its flapping window (`changes`). */
+  movedAt?: number;
   /** When it was saved (set when read back). */
   savedAt?: number;
 }
