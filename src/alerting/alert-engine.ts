@@ -6,6 +6,7 @@
 import type { EventEmitter } from 'node:events';
 import type { HistoryStore, OpenOutage, ClosedOutage } from '../history/history-store.js';
 import type { CheckResult, Logger, ResultNotice, Target, TargetState } from '../plugin.js';
+import { joinHostPort } from '../config/host-entry.js';
 import type { Plan, ServicePlan } from '../plan.js';
 import { isSuccess } from '../state-machine.js';
 import type { ResultEvent, TargetFlags, TransitionEvent } from '../supervisor.js';
@@ -122,6 +123,13 @@ export class AlertEngine {
   /** Takes a new plan: alert plugins started/stopped, targets tracked, maintenance windows scheduled. */
   async apply(plan: Plan): Promise<void> {
     this.plan = plan;
+    // First, before a retry can start: the queued alerts of the machines that moved away.
+    for (const id of this.moved) {
+      const target = plan.targets.get(id)?.target;
+      if (!target) continue;
+      const reason = `${id} moved to ${joinHostPort(target.address, target.port)}, another machine`;
+      this.queue.forgetOldMachine({ target: id, reason, modeOf: (alert) => plan.alerts.get(alert)?.mode });
+    }
     const states = new Map(this.options.host.states().map(({ target, machine }) => [target.id, machine.state]));
     for (const id of [...this.facts.keys()]) if (!plan.targets.has(id)) (this.facts.delete(id), this.flaps.delete(id), this.movedAt.delete(id));
     this.forgetRemovedRoutes(plan);
@@ -183,8 +191,8 @@ export class AlertEngine {
   /**
    * A target that moved (same name, another machine): what was known of the old machine says nothing
    * of the new one. Its facts and flapping history start empty, as after a removal (apply() makes them
-   * anew); what the last run saved of it is the old machine's too (a move made while the daemon was
-   * stopped).
+   * anew, and drops what is queued to tell of the old machine); what the last run saved of it is the
+   * old machine's too (a move made while the daemon was stopped).
    */
   private forgetOldMachine(id: string): void {
     this.forgetRoutesOfMoved(id);
