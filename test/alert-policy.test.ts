@@ -1,6 +1,7 @@
 // The alert policy, rule by rule, on the real supervisor and engine with scripted check results:
 // mon's alertafter / alertevery / numalerts / upalert / startupalert / period, dependencies,
 // maintenance, flapping, acknowledgements, and what a restart must not repeat.
+import { readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readTransitions } from './helpers/history-db.js';
@@ -44,6 +45,14 @@ function savedStreak(dir: string, target: string): number {
   } finally {
     db.close();
   }
+}
+
+/** Stops the daemon, puts host `a` at another address (another machine, same name), and starts it again. */
+async function moveWhileStopped(): Promise<void> {
+  await run!.stop();
+  writeFileSync(run!.file, readFileSync(run!.file, 'utf8').replace('hostgroups: { pool: [a] }', 'hostgroups: { pool: [{ name: a, address: a.new }] }'));
+  await run!.restart();
+  expect(run!.logLines.join('\n')).toMatch(/web\/a moved to a\.new while the daemon was stopped/);
 }
 
 async function upFirst(...hosts: string[]): Promise<void> {
@@ -576,6 +585,32 @@ describe('alert policy across a restart', () => {
     script('a', 'down', 'up', 'down', 'up', 'up');
     await waitFor(() => run!.kinds('rec').includes('flapping'), 'a flapping alert');
     expect(run.kinds('rec')[0]).toBe('flapping');
+  });
+
+  it('a target moved while the daemon was stopped: the failure streak of the old machine does not count toward after: N', async () => {
+    run = await startScripted(oneHost('    alerts: [{ alert: rec, after: 10 }]', '  rec: { type: record }'), ['a']);
+    await upFirst('a');
+    script('a', 'down');
+    await waitFor(() => shared.hosts.a!.consecutive >= 3, 'three failures');
+    await run.stop();
+    const before = shared.hosts.a!.consecutive;
+    await moveWhileStopped();
+    await waitFor(() => run!.kinds('rec').length === 1, 'down alert');
+    expect(run.events('rec')[0]!.result.message).toBe(`failure #${before + 10} (total ${before + 10})`);
+  });
+
+  it("a target moved while the daemon was stopped: the old machine's results do not count toward percent flapping", async () => {
+    const config = oneHost('    alerts: [rec]\n    rise: 3\n    fall: 3\n    flapping: { high: 40, low: 20, results: 10 }', '  rec: { type: record }');
+    run = await startScripted(config, ['a']);
+    await upFirst('a');
+    script('a', 'down', 'up', 'down', 'up', 'down', 'up', 'up');
+    await waitFor(() => shared.hosts.a!.sequence.length === 1, 'six alternating results');
+    await moveWhileStopped();
+    script('a', 'down', 'up');
+    await waitFor(() => shared.hosts.a!.sequence.length === 1, "the new machine's one failure");
+    await checksPass('a', 12); // a whole window of the new machine's results: 2 changes in 10, below `high`
+    expect(run.kinds('rec')).toEqual([]);
+    expect(run.supervisor.flagsOf('web/a')?.flapping).toBeUndefined();
   });
 
   it('a delivery still failing at stop is retried after the restart', async () => {

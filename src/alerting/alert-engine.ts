@@ -6,7 +6,8 @@
 import type { EventEmitter } from 'node:events';
 import type { HistoryStore, OpenOutage, ClosedOutage } from '../history/history-store.js';
 import type { CheckResult, Logger, ResultNotice, Target, TargetState } from '../plugin.js';
-import { targetMoved, type Plan, type ServicePlan } from '../plan.js';
+import { joinHostPort } from '../config/host-entry.js';
+import type { Plan, ServicePlan } from '../plan.js';
 import { isSuccess } from '../state-machine.js';
 import type { ResultEvent, TargetFlags, TransitionEvent } from '../supervisor.js';
 import { buildAlertEvent } from './alert-event.js';
@@ -65,6 +66,10 @@ export class AlertEngine {
   private plan: Plan | undefined;
   private readonly facts = new Map<string, TargetFacts>();
   private readonly flaps = new Map<string, FlapDetector>();
+  /** Targets that moved to another machine since the last plan was applied (see forgetOldMachine). */
+  private readonly moved = new Set<string>();
+  /** When each target last moved: the state changes recorded before are the old machine's, not counted toward flapping. */
+  private readonly movedAt = new Map<string, number>();
   private readonly routeStates: Map<string, RouteState>;
   /** What the last run saved, handed to each target's facts and detector once. */
   private readonly memories: Map<string, TargetMemory>;
@@ -107,7 +112,7 @@ export class AlertEngine {
     options.host.on('result', (event: ResultEvent) => this.onResult(event));
     options.host.on('transition', (event: TransitionEvent) => this.onTransition(event));
     options.host.on('flags', ({ targetId }: { targetId: string }) => this.evaluate(targetId));
-    options.host.on('moved', ({ targetId }: { targetId: string }) => this.forgetRoutesOfMoved(targetId));
+    options.host.on('moved', ({ targetId }: { targetId: string }) => this.forgetOldMachine(targetId));
   }
 
   /** Deliveries waiting or being retried. */
@@ -118,25 +123,36 @@ export class AlertEngine {
   /** Takes a new plan: alert plugins started/stopped, targets tracked, maintenance windows scheduled. */
   async apply(plan: Plan): Promise<void> {
     this.plan = plan;
+    // First, before a retry can start: the queued alerts of the machines that moved away.
+    for (const id of this.moved) {
+      const target = plan.targets.get(id)?.target;
+      if (!target) continue;
+      const reason = `${id} moved to ${joinHostPort(target.address, target.port)}, another machine`;
+      this.queue.forgetOldMachine({ target: id, reason, modeOf: (alert) => plan.alerts.get(alert)?.mode });
+    }
     const states = new Map(this.options.host.states().map(({ target, machine }) => [target.id, machine.state]));
-    for (const id of [...this.facts.keys()]) if (!plan.targets.has(id)) (this.facts.delete(id), this.flaps.delete(id));
+    for (const id of [...this.facts.keys()]) if (!plan.targets.has(id)) (this.facts.delete(id), this.flaps.delete(id), this.movedAt.delete(id));
     this.forgetRemovedRoutes(plan);
     for (const [id, { target, service, timing }] of plan.targets) {
       const facts = this.facts.get(id);
       const memory = this.memories.get(id);
       this.memories.delete(id);
+      if (memory?.movedAt !== undefined) this.movedAt.set(id, memory.movedAt);
       // Streaks and latest results carry over a short stop (a restart, an upgrade); after a longer
       // one the target may have changed meanwhile: they start over. Failure times always come
       // back: `within` windows judge them by their age.
       const brief = memory?.savedAt !== undefined && this.options.now() - memory.savedAt <= Math.max(BRIEF_STOP_MS, BRIEF_STOP_CHECKS * timing.intervalMs);
-      // Same name at another address (the supervisor started it afresh): so do its facts.
-      if (facts && !targetMoved(facts.target, target)) facts.target = target;
+      if (facts) facts.target = target;
       else {
         const fresh = new TargetFacts(target, states.get(id) ?? 'unknown', outageFacts(this.options.history.openOutage(id)));
         if (memory?.facts) fresh.restore(memory.facts, brief);
         this.facts.set(id, fresh);
       }
       const detector = this.flaps.get(id);
+      if (this.moved.has(id) && this.options.host.flagsOf(id)?.flapping) {
+        this.log.info(`${id} moved: the old machine's flapping is forgotten`, { event: 'flapping', target: id, flapping: false });
+        this.options.host.setFlapping(id, undefined);
+      }
       const flagged = this.options.host.flagsOf(id)?.flapping; // also as restored after a restart
       if (!service.flapping) {
         if (flagged) this.options.host.setFlapping(id, undefined);
@@ -145,13 +161,15 @@ export class AlertEngine {
         const rule = service.flapping;
         const fresh = new FlapDetector(rule);
         fresh.restore({
-          changes: rule.method === 'changes' ? this.options.history.stateChangesSince(id, this.options.now() - rule.withinMs) : [],
+          // Recorded changes within the window, but not those of the machine it had before a move.
+          changes: rule.method === 'changes' ? this.options.history.stateChangesSince(id, Math.max(this.options.now() - rule.withinMs, this.movedAt.get(id) ?? -Infinity)) : [],
           results: brief ? (memory?.flapResults ?? []) : [],
           flapping: flagged,
         });
         this.flaps.set(id, fresh);
       }
     }
+    this.moved.clear();
     await this.lifecycle.setAlerts(plan.alerts, plan.targets);
     this.queue.forgetRemovedAlerts();
     this.windows.apply(plan);
@@ -168,6 +186,22 @@ export class AlertEngine {
       this.routeStates.delete(key);
       this.store.forgetRouteState(alert, target);
     }
+  }
+
+  /**
+   * A target that moved (same name, another machine): what was known of the old machine says nothing
+   * of the new one. Its facts and flapping history start empty, as after a removal (apply() makes them
+   * anew, and drops what is queued to tell of the old machine); what the last run saved of it is the
+   * old machine's too (a move made while the daemon was stopped).
+   */
+  private forgetOldMachine(id: string): void {
+    this.forgetRoutesOfMoved(id);
+    this.facts.delete(id);
+    this.flaps.delete(id);
+    this.memories.delete(id);
+    this.movedAt.set(id, this.now());
+    this.changedMemories.add(id); // the move time, saved with its memory
+    this.moved.add(id);
   }
 
   /**
@@ -354,9 +388,12 @@ export class AlertEngine {
       const memory: TargetMemory = {};
       const kept = facts.memory(windows.length ? now - Math.max(...windows) : undefined);
       if (kept) memory.facts = kept;
-      const results = this.flaps.get(id)?.recentResults;
-      if (results?.length) memory.flapResults = [...results];
-      if (memory.facts || memory.flapResults) memories.set(id, memory);
+      const detector = this.flaps.get(id);
+      if (detector?.recentResults.length) memory.flapResults = [...detector.recentResults];
+      // A move within the flapping window: after a restart, the changes recorded before it still are not counted.
+      const movedAt = this.movedAt.get(id);
+      if (movedAt !== undefined && detector?.rule.method === 'changes' && movedAt > now - detector.rule.withinMs) memory.movedAt = movedAt;
+      if (memory.facts || memory.flapResults || memory.movedAt !== undefined) memories.set(id, memory);
     }
     return memories;
   }

@@ -72,6 +72,8 @@ export interface TargetMemory {
   facts?: FactsMemory;
   /** The `percent` flapping method's latest results. */
   flapResults?: boolean[];
+  /** When it last moved to another machine, while that is within its flapping window (`changes`). */
+  movedAt?: number;
   /** When it was saved (set when read back). */
   savedAt?: number;
 }
@@ -229,12 +231,12 @@ export class AlertStore {
     ]);
   }
 
-  /** A delivery replaced by a newer event (or dropped): the retry its latest attempt announced will not happen. */
-  markSuperseded(delivery: Delivery): void {
+  /** A delivery dropped before its retry (replaced by a newer event, say): its latest attempt says why the retry it announced will not happen. */
+  markNotRetried(delivery: Delivery, reason: string): void {
     if (delivery.attempts === 0) return;
     this.history.writes.push(
-      "UPDATE alert_attempts SET next_at = NULL, error = coalesce(error, '') || ' (not retried: superseded by a newer event)' WHERE delivery_id = ? AND attempt = ? AND next_at IS NOT NULL",
-      [delivery.id, delivery.attempts],
+      "UPDATE alert_attempts SET next_at = NULL, error = coalesce(error, '') || ' (not retried: ' || ? || ')' WHERE delivery_id = ? AND attempt = ? AND next_at IS NOT NULL",
+      [reason, delivery.id, delivery.attempts],
     );
   }
 }

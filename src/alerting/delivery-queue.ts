@@ -3,10 +3,11 @@
 // newer event for a state-mirroring alert replaces an older one still waiting. Each alert has
 // its own small pool of concurrent attempts, so a slow or hung action holds up nobody else.
 import { formatDuration } from '../config/duration.js';
-import type { AlertEvent, AlertServices, Logger } from '../plugin.js';
+import type { AlertEvent, AlertMode, AlertServices, Logger } from '../plugin.js';
 import type { AlertPlan } from '../plan.js';
 import type { AlertStore, Delivery } from './alert-store.js';
 import { attemptDelivery } from './attempt-delivery.js';
+import { toldOfOldMachine } from './moved-deliveries.js';
 
 /** Attempts running at once per alert. */
 const MAX_CONCURRENT_PER_ALERT = 16;
@@ -29,8 +30,26 @@ export interface DeliveryOutcome {
   delivery?: 'delivered' | 'gave_up';
 }
 
+/** A target that moved to another machine, as the queue drops what waits to tell of the old one. */
+export interface TargetMove {
+  target: string;
+  /** Why, for the attempts log: `web-http/web1 moved to 10.0.0.21:80, another machine`. */
+  reason: string;
+  modeOf: (alert: string) => AlertMode | undefined;
+}
+
+/** A move as the queue works through it: the down alerts it dropped, the deliveries it left queued. */
+interface MoveInProgress extends TargetMove {
+  /** Alert + outage of each down alert dropped: the up alert of that outage goes too. */
+  downsDropped: Set<string>;
+  /** The target's deliveries it left queued: looked at again when one in flight is dropped. */
+  left: Set<number>;
+}
+
 export class DeliveryQueue {
   private readonly pending: Delivery[] = [];
+  /** Deliveries in flight when their target moved: looked at again if their attempt fails. */
+  private readonly movedWhileRunning = new Map<number, MoveInProgress>();
   private readonly running = new Map<number, Promise<void>>();
   private readonly runningPerAlert = new Map<string, number>();
   private readonly stopController = new AbortController();
@@ -91,9 +110,47 @@ export class DeliveryQueue {
       if (this.options.alert(delivery.alert) || this.running.has(delivery.id)) continue;
       this.pending.splice(i, 1);
       this.options.store.deleteDelivery(delivery.id);
-      this.options.store.markSuperseded(delivery);
+      this.options.store.markNotRetried(delivery, 'the alert was removed from the configuration');
       this.options.log.warn(`alert ${delivery.alert} is no longer configured: dropped its queued ${delivery.kind} for ${delivery.target}`);
     }
+  }
+
+  /**
+   * Drops what waits to tell of the machine a target had before it moved (moved-deliveries.ts):
+   * whole deliveries, or its events out of a digest. One in flight is looked at again if it fails.
+   */
+  forgetOldMachine(target: TargetMove): void {
+    const move: MoveInProgress = { ...target, downsDropped: new Set(), left: new Set() };
+    for (const delivery of [...this.pending]) {
+      if (!delivery.events.some((event) => event.target.id === move.target)) continue;
+      if (this.running.has(delivery.id)) this.movedWhileRunning.set(delivery.id, move);
+      else if (!this.dropOldMachineNews(delivery, move)) move.left.add(delivery.id);
+    }
+  }
+
+  /**
+   * Takes the moved target's stale events out of a delivery; true when nothing is left of it
+   * (dropped, and said so unless `quiet`: the caller tells of an attempt that failed).
+   */
+  private dropOldMachineNews(delivery: Delivery, move: MoveInProgress, quiet = false): boolean {
+    const mode = move.modeOf(delivery.alert);
+    const stale = delivery.events.filter(
+      (event) => event.target.id === move.target && toldOfOldMachine(event, mode, (outage) => move.downsDropped.has(`${delivery.alert}\u0000${outage}`)),
+    );
+    if (!stale.length) return false;
+    for (const event of stale) if (event.kind === 'down' && event.outage) move.downsDropped.add(`${delivery.alert}\u0000${event.outage.id}`);
+    const kinds = [...new Set(stale.map((event) => event.kind))].join(', ');
+    const fields = { event: 'alert-dropped', alert: delivery.alert, kind: kinds, target: move.target };
+    if (stale.length < delivery.events.length) {
+      delivery.events = delivery.events.filter((event) => !stale.includes(event));
+      this.options.store.updateDelivery(delivery);
+      this.options.log.info(`${move.target} moved: took its ${kinds} alert of the old address out of the digest queued for ${delivery.alert}`, fields);
+      return false;
+    }
+    this.remove(delivery);
+    this.options.store.markNotRetried(delivery, move.reason);
+    if (!quiet) this.options.log.info(`${move.target} moved: dropped the ${kinds} alert to ${delivery.alert} queued for the old address; it will not be sent`, fields);
+    return true;
   }
 
   /** Stops starting attempts; waits up to `graceMs` for those running, then cuts them (they stay queued). */
@@ -136,7 +193,7 @@ export class DeliveryQueue {
       if (old.alert !== alert || old.target !== target || this.running.has(old.id)) continue;
       this.pending.splice(i, 1);
       this.options.store.deleteDelivery(old.id);
-      this.options.store.markSuperseded(old);
+      this.options.store.markNotRetried(old, 'superseded by a newer event');
       this.options.log.info(`alert ${alert}: ${old.kind} for ${target} replaced by a newer event before it went out`);
     }
   }
@@ -203,6 +260,8 @@ export class DeliveryQueue {
       services: this.options.services(alert),
     });
     delivery.attempts = attempt;
+    const move = this.movedWhileRunning.get(delivery.id);
+    this.movedWhileRunning.delete(delivery.id);
     const what = `alert ${alert.name} (${alert.type}) ${delivery.kind} for ${delivery.target === '*' ? `${delivery.events.length} event(s)` : delivery.target}`;
     const fields = { event: 'alert', alert: alert.name, kind: delivery.kind, target: delivery.target, attempt, durationMs: Math.round(outcome.durationMs) };
     if (outcome.ok) {
@@ -226,6 +285,13 @@ export class DeliveryQueue {
     const delay = cancelled ? 0 : Math.min(alert.delivery.backoffMs * 2 ** (attempt - 1), alert.delivery.maxBackoffMs);
     delivery.nextAt = this.options.now() + delay;
     this.options.store.recordAttempt(delivery, { attempt, at, durationMs: outcome.durationMs, ok: false, error: outcome.error, nextAt: delivery.nextAt });
+    // Its target moved while it ran: what it told of the old machine is not retried.
+    if (move && this.dropOldMachineNews(delivery, move, true)) {
+      this.options.log.warn(`${what} failed: ${outcome.error}; not retried: ${move.reason}`, { ...fields, error: outcome.error });
+      // An up alert the move left queued behind it, of an outage whose down alert this was, goes with it.
+      for (const left of [...this.pending]) if (move.left.has(left.id) && !this.running.has(left.id)) this.dropOldMachineNews(left, move);
+      return;
+    }
     this.options.store.updateDelivery(delivery);
     const retry = cancelled ? 'retried at the next start' : `retry ${attempt} of ${alert.delivery.retries} in ${formatDuration(delay)}`;
     this.options.log.warn(`${what} failed: ${outcome.error}; ${retry}`, { ...fields, error: outcome.error });
