@@ -4,7 +4,7 @@
 // drop a duplicate.
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import { basicAuthorization, credentialHeaders, defineAlert, describeError, holdsSecrets, passwordInUrl, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
+import { basicAuthorization, defineAlert, describeError, headerOptionsShape, headersFromEnv, holdsSecrets, passwordInUrl, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
 
 /** Where a URL's user and password go instead of the config file. */
 const BASIC_AUTH_FROM_ENV = "send the user and password in an Authorization header from the daemon's environment instead (headers_env: { Authorization: VARIABLE }, VARIABLE holding 'Basic ' and the base64 of user:password)";
@@ -15,12 +15,8 @@ const options = z.strictObject({
     passwordInUrl(BASIC_AUTH_FROM_ENV),
   ),
   method: z.enum(['POST', 'PUT']).default('POST'),
-  // Authorization, X-API-Key and the like written here are secrets in the config: headers_env keeps them out.
-  headers: holdsSecrets(z.record(z.string(), z.string()).default({}).meta({ description: 'Extra request headers' }), credentialHeaders('headers_env')),
-  headers_env: z
-    .record(z.string(), z.string())
-    .default({})
-    .meta({ description: "Headers whose value comes from the daemon's environment: {Authorization: WEBHOOK_TOKEN}" }),
+  // Authorization, X-API-Key and the like written in headers are warned about: headers_env keeps them out.
+  ...headerOptionsShape('Extra request headers'),
   tls_verify: z.boolean().default(true),
 });
 
@@ -40,11 +36,7 @@ function body(event: AlertEvent | AlertEvent[], ctx: AlertContext): string {
 async function post(payload: string, opts: z.output<typeof options>, ctx: AlertContext): Promise<void> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'vigil', ...opts.headers };
   if (ctx.deliveryId) headers['idempotency-key'] = ctx.deliveryId;
-  for (const [header, variable] of Object.entries(opts.headers_env)) {
-    const value = process.env[variable];
-    if (value === undefined) throw new Error(`header ${header}: environment variable ${variable} is not set`);
-    headers[header] = value;
-  }
+  Object.assign(headers, headersFromEnv(opts.headers_env));
   // A user:password@ in the URL goes as Basic authentication, unless a header says otherwise.
   const url = new URL(opts.url);
   const basic = basicAuthorization(url);

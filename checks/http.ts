@@ -18,6 +18,8 @@ import {
   excerpt,
   exchangeHttp,
   formatDuration,
+  headerOptionsShape,
+  headersFromEnv,
   ipAddressOption,
   joinHostPort,
   portFromUrl,
@@ -60,7 +62,8 @@ const options = z.strictObject({
   path: z.string().startsWith('/').default('/').describe('Path and query to request'),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']).default('GET').describe('Request method'),
   host_header: z.string().min(1).optional().describe('Host header (virtual host), also the default TLS server name; default: the target address[:port]'),
-  headers: z.record(z.string(), z.string()).default({}).describe('More request headers'),
+  // Authorization and the like written in headers are warned about: headers_env keeps them out.
+  ...headerOptionsShape('More request headers'),
   body: z.string().optional().describe('Request body (for POST/PUT)'),
   expect_status: statusSet.default('200-399').describe('Accepted status codes: "200-299 301"'),
   expect_body: regexOption().optional().describe('The body must match this regular expression'),
@@ -292,7 +295,13 @@ async function check(target: Target, opts: HttpOptions, ctx: CheckContext): Prom
   let hop: Hop = { scheme: opts.scheme, address: target.address, port, path: requestPath(opts.path) };
   let method: string = opts.method;
   let body = opts.body;
-  let headers: Record<string, string> = { 'user-agent': 'vigil-health-check', ...opts.headers, host: hostHeader };
+  let fromEnv: Record<string, string>;
+  try {
+    fromEnv = headersFromEnv(opts.headers_env);
+  } catch (err) {
+    return { status: 'unknown', message: describeError(err) }; // our configuration, not the server
+  }
+  let headers: Record<string, string> = { 'user-agent': 'vigil-health-check', ...opts.headers, ...fromEnv, host: hostHeader };
   const firstOrigin = hopOrigin(hop);
   const started = performance.now();
   let response: HttpResponse;

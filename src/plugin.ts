@@ -36,7 +36,17 @@ export {
   type PasswordOptions,
   type SecretOptions,
 } from './check-kit/password.js';
-export { credentialHeaders, holdsSecrets, isCredentialName, passwordInUrl, redactedUrl, type InlineSecret, type SecretFinder } from './check-kit/secrets-in-options.js';
+export {
+  credentialHeaders,
+  headerOptionsShape,
+  headersFromEnv,
+  holdsSecrets,
+  isCredentialName,
+  passwordInUrl,
+  redactedUrl,
+  type InlineSecret,
+  type SecretFinder,
+} from './check-kit/secrets-in-options.js';
 export { ReadBudget } from './check-kit/read-budget.js';
 export { judgeRows, runSqlCheck, SQL_READ_BUDGET_BYTES, sqlCheckOptions, sqlTargetFromUrl, type QueryRows, type SqlCheckOptions, type SqlConnection, type SqlLogin, type SqlProduct } from './check-kit/sql-check.js';
 export { commandSchema, splitCommandLine } from './config/command-line.js';

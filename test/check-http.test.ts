@@ -106,6 +106,24 @@ describe('http check: request', () => {
     expect(seen.headers).toMatchObject({ host: 'www.example.test', 'x-check': 'vigil', authorization: 'Bearer abc', 'user-agent': 'vigil-health-check' });
   });
 
+  it("headers_env sends headers from the daemon's environment, read at each check; an unset variable is an unknown result naming it", async () => {
+    process.env.VIGIL_TEST_HEALTH_TOKEN = 'Bearer from-env';
+    try {
+      const options = { path: '/private', headers: { 'x-check': 'vigil' }, headers_env: { Authorization: 'VIGIL_TEST_HEALTH_TOKEN' } };
+      expect(await runOnce(httpCheck, local(plainPort), options)).toMatchObject({ status: 'up' });
+      expect(plainSeen.at(-1)!.headers).toMatchObject({ authorization: 'Bearer from-env', 'x-check': 'vigil' });
+      process.env.VIGIL_TEST_HEALTH_TOKEN = 'Bearer rotated';
+      await runOnce(httpCheck, local(plainPort), options);
+      expect(plainSeen.at(-1)!.headers.authorization).toBe('Bearer rotated');
+      delete process.env.VIGIL_TEST_HEALTH_TOKEN;
+      const before = plainSeen.length;
+      expect(await runOnce(httpCheck, local(plainPort), options)).toMatchObject({ status: 'unknown', message: 'header Authorization: environment variable VIGIL_TEST_HEALTH_TOKEN is not set' });
+      expect(plainSeen.length).toBe(before); // nothing was sent without it
+    } finally {
+      delete process.env.VIGIL_TEST_HEALTH_TOKEN;
+    }
+  });
+
   it('the default Host header is the address and port', async () => {
     await runOnce(httpCheck, local(plainPort), {});
     expect(plainSeen.at(-1)!.headers.host).toBe(`127.0.0.1:${plainPort}`);

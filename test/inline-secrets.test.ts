@@ -195,6 +195,26 @@ alerts:
   });
 });
 
+describe("the http check's headers", () => {
+  it('check-config warns about a credential header written inline, pointing to headers_env, and not about one from headers_env', async () => {
+    const config = tmp.write(
+      'http-headers.yaml',
+      `hostgroups: { web: [{ name: w1, address: 127.0.0.1 }] }
+services:
+  api:
+    group: web
+    check: { type: http, path: /health, headers: { Authorization: Bearer abc123, X-Team: ops } }
+  admin:
+    group: web
+    check: { type: http, path: /admin/health, headers_env: { Authorization: ADMIN_HEALTH_TOKEN } }
+`,
+    );
+    const checked = await runVigilAsync(['check-config', '-c', config]);
+    expect(checked.code).toBe(0);
+    expect(checked.stderr).toBe(`warning: ${config}:5:52: services.api.check.headers.Authorization: ${credential('Authorization')}\n`);
+  });
+});
+
 describe('the daemon', () => {
   it('logs each secret written inline at start and again at each reload that still has it, and says nothing once they are gone', async () => {
     const port = await closedPort();

@@ -78,3 +78,29 @@ export function passwordInUrl(instead = RESTRICT_THE_FILE): SecretFinder {
     return new URL(value).password ? [{ path: [], what: 'a password in the URL (user:password@)', instead }] : [];
   };
 }
+
+/**
+ * Request headers written in the config (`headers`, credentials warned about) and those whose
+ * value comes from the daemon's environment (`headers_env`, header name → variable): the pair of
+ * options a plugin that sends HTTP requests offers, as the http check and the webhook alert do.
+ */
+export function headerOptionsShape(what: string) {
+  return {
+    headers: holdsSecrets(z.record(z.string(), z.string()).default({}).meta({ description: what }), credentialHeaders('headers_env')),
+    headers_env: z
+      .record(z.string(), z.string().min(1))
+      .default({})
+      .meta({ description: "Headers whose value comes from the daemon's environment, read at each request: {Authorization: API_TOKEN}" }),
+  };
+}
+
+/** The headers `headers_env` names, read now; throws, naming the header and variable, when one is not set. */
+export function headersFromEnv(names: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [header, variable] of Object.entries(names)) {
+    const value = process.env[variable];
+    if (value === undefined) throw new Error(`header ${header}: environment variable ${variable} is not set`);
+    headers[header] = value;
+  }
+  return headers;
+}
