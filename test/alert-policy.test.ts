@@ -549,19 +549,24 @@ describe('alert policy across a restart', () => {
     await waitFor(() => savedStreak(run!.dir, 'web/a') === 0, 'the saved streak forgotten once the target passes again');
   });
 
-  it('after a long stop the failure streak starts over: the target may have changed meanwhile', async () => {
+  /** Host a alerting after 10 failures, UP, then failing three times or more, and the daemon stopped: its failures so far. */
+  async function failingThenStopped(): Promise<number> {
     run = await startScripted(oneHost('    alerts: [{ alert: rec, after: 10 }]', '  rec: { type: record }'), ['a']);
     await upFirst('a');
     script('a', 'down');
     await waitFor(() => shared.hosts.a!.consecutive >= 3, 'three failures');
     await run.stop();
-    const before = shared.hosts.a!.consecutive;
-    const db = new Database(`${run.dir}/history.db`);
+    return shared.hosts.a!.consecutive;
+  }
+
+  it('after a long stop the failure streak starts over: the target may have changed meanwhile', async () => {
+    const before = await failingThenStopped();
+    const db = new Database(`${run!.dir}/history.db`);
     db.prepare('UPDATE alert_memory SET saved_at = saved_at - 3600000').run(); // stopped an hour ago
     db.close();
-    await run.restart();
+    await run!.restart();
     await waitFor(() => run!.kinds('rec').length === 1, 'down alert');
-    expect(run.events('rec')[0]!.result.message).toBe(`failure #${before + 10} (total ${before + 10})`);
+    expect(run!.events('rec')[0]!.result.message).toBe(`failure #${before + 10} (total ${before + 10})`);
   });
 
   it('after: {failures, within} counts the failures before a restart too', async () => {
@@ -588,15 +593,10 @@ describe('alert policy across a restart', () => {
   });
 
   it('a target moved while the daemon was stopped: the failure streak of the old machine does not count toward after: N', async () => {
-    run = await startScripted(oneHost('    alerts: [{ alert: rec, after: 10 }]', '  rec: { type: record }'), ['a']);
-    await upFirst('a');
-    script('a', 'down');
-    await waitFor(() => shared.hosts.a!.consecutive >= 3, 'three failures');
-    await run.stop();
-    const before = shared.hosts.a!.consecutive;
+    const before = await failingThenStopped();
     await moveWhileStopped();
     await waitFor(() => run!.kinds('rec').length === 1, 'down alert');
-    expect(run.events('rec')[0]!.result.message).toBe(`failure #${before + 10} (total ${before + 10})`);
+    expect(run!.events('rec')[0]!.result.message).toBe(`failure #${before + 10} (total ${before + 10})`);
   });
 
   it("a target moved while the daemon was stopped: the old machine's results do not count toward percent flapping", async () => {
