@@ -3,6 +3,7 @@
 // `vigil check-config` and the daemon warn about each secret found written in the config, as they
 // do about an inline `<key>` beside `<key>_env` and `<key>_file` (secretOptionsShape).
 import { z } from 'zod';
+import { isObject } from '../is-object.js';
 
 /** A secret written in an option's value. */
 export interface InlineSecret {
@@ -19,7 +20,6 @@ export type SecretFinder = (value: unknown) => InlineSecret[];
 
 const marked = z.registry<{ findSecrets: SecretFinder[] }>();
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Marks `schema` (this very schema, and what is made from it with .describe() or .meta()) as an option that may hold secrets. */
 export function holdsSecrets<T extends z.ZodType>(schema: T, ...finders: SecretFinder[]): T {
@@ -37,10 +37,10 @@ export function secretFindersOf(schema: z.ZodType): SecretFinder[] {
  * Proxy-Authorization, Cookie, X-API-Key, secret=, and any other naming an auth, a key, a
  * password, a secret or a token (X-Auth-Token, X-Vault-Token, api_key=).
  */
-const CREDENTIAL_HEADER = /auth|cookie|key|passw|secret|token/i;
+const CREDENTIAL_NAME = /auth|cookie|key|passw|secret|token/i;
 
 export function isCredentialName(name: string): boolean {
-  return CREDENTIAL_HEADER.test(name);
+  return CREDENTIAL_NAME.test(name);
 }
 
 /**

@@ -7,8 +7,8 @@
 import { z } from 'zod';
 import { secretFindersOf, type InlineSecret, type SecretFinder } from '../check-kit/secrets-in-options.js';
 import type { RawIssue } from './zod-issues.js';
+import { isObject } from '../is-object.js';
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** The schemas from `schema` inward through optional / default / nullable wrappers. */
 function layers(schema: z.ZodType): z.ZodType[] {

@@ -7,11 +7,11 @@ import { didYouMean } from './did-you-mean.js';
 import { parseHostEntry } from './host-entry.js';
 import { hostEntrySchema } from './schema.js';
 import type { RawIssue } from './zod-issues.js';
+import { isObject } from '../is-object.js';
 
 type Section = Record<string, unknown>;
 type Path = (string | number)[];
 
-const isObject = (value: unknown): value is Section => value !== null && typeof value === 'object' && !Array.isArray(value);
 const sectionOf = (raw: Section, name: string): Section => (isObject(raw[name]) ? (raw[name] as Section) : {});
 
 /** Decision keys that would delay, repeat or drop what a state-mirroring action must get at once. */

@@ -12,6 +12,7 @@ import { resolvePathOptions } from './resolve-path-options.js';
 import { hostEntrySchema } from './schema.js';
 import { validateAlerting } from './validate-alerting.js';
 import { describeZodIssues, type RawIssue } from './zod-issues.js';
+import { isObject } from '../is-object.js';
 
 export interface ReferenceCheck {
   issues: RawIssue[];
@@ -23,7 +24,6 @@ export interface ReferenceCheck {
 
 type Section = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Section => value !== null && typeof value === 'object' && !Array.isArray(value);
 const sectionOf = (raw: Section, name: string): Section => (isObject(raw[name]) ? (raw[name] as Section) : {});
 
 export function validatePluginOptions(

@@ -11,9 +11,9 @@ import type { PluginRegistry } from '../plugins/registry.js';
 import { effectiveDestinationPort, formatEndpoint, formatServiceKey, parseEndpoint, parseServiceKey } from './ipvs-table.js';
 import { FORWARDING_ALIASES } from './ipvs-options.js';
 import { ipvsAlertName, ipvsOptionsFor, notifyAlertName, notifyOptionsFor, realServerName, serviceKeyText } from './virtual-server-options.js';
+import { isObject } from '../is-object.js';
 
 type Raw = Record<string, unknown>;
-const isObject = (value: unknown): value is Raw => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Time from a server's first failed check to its DOWN: the default panic window. */
 function detectionWindowMs(parsed: z.output<typeof virtualServerEntrySchema>, defaults: Raw): number {
