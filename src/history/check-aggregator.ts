@@ -27,6 +27,20 @@ type Row = [number, number, number, number, number, number, number, number | nul
 
 const MINUTE = 0;
 
+/** Adds a row's counts to the bucket's (or makes it): how rows are written, also when merged from memory. */
+export function aggregateUpsert(table: string): string {
+  return `
+    INSERT INTO ${table} (bucket, target_id, checks, failures, latency_n, latency_sum_us, latency_min_us, latency_max_us)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (bucket, target_id) DO UPDATE SET
+      checks = checks + excluded.checks,
+      failures = failures + excluded.failures,
+      latency_n = latency_n + excluded.latency_n,
+      latency_sum_us = latency_sum_us + excluded.latency_sum_us,
+      latency_min_us = min(coalesce(latency_min_us, excluded.latency_min_us), coalesce(excluded.latency_min_us, latency_min_us)),
+      latency_max_us = max(coalesce(latency_max_us, excluded.latency_max_us), coalesce(excluded.latency_max_us, latency_max_us))`;
+}
+
 function newBucket(start: number): Bucket {
   return { start, checks: 0, failures: 0, latencyN: 0, latencySumUs: 0, latencyMinUs: Infinity, latencyMaxUs: -Infinity };
 }
@@ -63,7 +77,7 @@ export class CheckAggregator {
   private rolled: Row[] = [];
   /** Rows a failed flush could not write, retried first. */
   private retry: Row[] = [];
-  private readonly upserts: Statement[];
+  private upserts: Statement[];
   private flushing: Promise<void> | undefined;
   private writing: { rows: Row[]; next: number } | undefined;
   private failing = false;
@@ -71,21 +85,21 @@ export class CheckAggregator {
   written = 0;
 
   constructor(
-    private readonly db: Database,
+    private db: Database,
     private readonly options: CheckAggregatorOptions,
   ) {
-    this.upserts = AGGREGATE_GRANULARITIES.map(({ table }) =>
-      db.prepare(`
-        INSERT INTO ${table} (bucket, target_id, checks, failures, latency_n, latency_sum_us, latency_min_us, latency_max_us)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (bucket, target_id) DO UPDATE SET
-          checks = checks + excluded.checks,
-          failures = failures + excluded.failures,
-          latency_n = latency_n + excluded.latency_n,
-          latency_sum_us = latency_sum_us + excluded.latency_sum_us,
-          latency_min_us = min(coalesce(latency_min_us, excluded.latency_min_us), coalesce(excluded.latency_min_us, latency_min_us)),
-          latency_max_us = max(coalesce(latency_max_us, excluded.latency_max_us), coalesce(excluded.latency_max_us, latency_max_us))`),
-    );
+    this.upserts = AGGREGATE_GRANULARITIES.map(({ table }) => db.prepare(aggregateUpsert(table)));
+  }
+
+  /**
+   * Writes to `db` from now on: the history moved from memory to its file (history-recovery.ts),
+   * after `flushNow` wrote everything into the memory database. The open buckets are keyed by that
+   * database's target ids: they start afresh (a minute written twice adds up).
+   */
+  useDatabase(db: Database): void {
+    this.db = db;
+    this.upserts = AGGREGATE_GRANULARITIES.map(({ table }) => db.prepare(aggregateUpsert(table)));
+    this.open.clear();
   }
 
   /** Rows waiting to be written (rolled-over buckets and failed writes). */

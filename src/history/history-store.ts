@@ -51,16 +51,34 @@ export class HistoryStore {
   private readonly openMaintenance = new Map<string, OpenMaintenance>();
   private readonly savedFlags = new Map<string, TargetFlags>();
   private stateChangesQuery: Statement | undefined;
-  private nextTargetId: number;
-  private nextOutageId: number;
-  private nextMaintenanceId: number;
+  private nextTargetId = 1;
+  private nextOutageId = 1;
+  private nextMaintenanceId = 1;
   readonly writes: WriteQueue;
   readonly aggregates: CheckAggregator;
 
   private constructor(
-    readonly db: Database,
-    options: HistoryOptions,
+    private database: Database,
+    private readonly options: HistoryOptions,
   ) {
+    this.writes = new WriteQueue(database, options);
+    this.aggregates = new CheckAggregator(database, { log: options.log, maxPendingRows: options.maxQueue });
+    this.load();
+  }
+
+  /** The database written to: in memory while the disk is in trouble at start, then the file (history-recovery.ts). */
+  get db(): Database {
+    return this.database;
+  }
+
+  /** Reads what the store keeps in memory of the database: targets, open outages and maintenance, flags, next ids. */
+  private load(): void {
+    const db = this.database;
+    this.targets.clear();
+    this.openOutages.clear();
+    this.openMaintenance.clear();
+    this.savedFlags.clear();
+    this.stateChangesQuery = undefined;
     const targets = db.prepare('SELECT id, key, state, since, interval_ms AS intervalMs, removed_at AS removedAt, address, port FROM targets').all() as TargetRow[];
     for (const row of targets) this.targets.set(row.key, row);
     const open = db
@@ -78,11 +96,9 @@ export class HistoryStore {
       try {
         this.savedFlags.set(row.key, JSON.parse(row.flags) as TargetFlags);
       } catch {
-        options.log.warn(`history: ignoring unreadable saved flags of ${row.key}`);
+        this.options.log.warn(`history: ignoring unreadable saved flags of ${row.key}`);
       }
     }
-    this.writes = new WriteQueue(db, options);
-    this.aggregates = new CheckAggregator(db, { log: options.log, maxPendingRows: options.maxQueue });
   }
 
   static open(options: HistoryOptions): HistoryStore {
@@ -309,6 +325,21 @@ export class HistoryStore {
 
   flush(): boolean {
     return this.writes.flush();
+  }
+
+  /**
+   * Goes on in `file`, into which everything recorded in memory was just written
+   * (history-recovery.ts): the queue and the aggregates write there from now on, and what the store
+   * knows of targets, outages and flags is read from it as at a start. Returns the memory database,
+   * for the caller to close once nothing else reads it.
+   */
+  moveTo(file: Database): Database {
+    const memory = this.database;
+    this.database = file;
+    this.writes.useDatabase(file);
+    this.aggregates.useDatabase(file);
+    this.load();
+    return memory;
   }
 
   /** Writes the aggregates accumulated so far (completed minutes, hour and day deltas). */

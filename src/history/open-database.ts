@@ -23,6 +23,14 @@ export const RUNTIME_BUSY_TIMEOUT_MS = 50;
 /** At open, nothing else runs yet: a lock held briefly (a backup, a reader's checkpoint) is waited for. */
 const OPEN_BUSY_TIMEOUT_MS = 5_000;
 
+export interface OpenOptions {
+  /**
+   * Opened by a daemon already checking (history-recovery.ts): a lock is not waited for (tried
+   * again later instead), and the one-time VACUUM, seconds long on a big file, waits for a start.
+   */
+  whileRunning?: boolean;
+}
+
 /** SQLite's code for auto_vacuum = INCREMENTAL. */
 const INCREMENTAL_AUTO_VACUUM = 2;
 
@@ -36,12 +44,12 @@ const INCREMENTAL_AUTO_VACUUM = 2;
  * daemon starts anyway and tries again at the next start; until then freed pages are reused but
  * the file does not shrink.
  */
-export function openWritableDatabase(file: string, notice: (message: string) => void = () => undefined): BetterSqlite3.Database {
+export function openWritableDatabase(file: string, notice: (message: string) => void = () => undefined, options: OpenOptions = {}): BetterSqlite3.Database {
   let db: BetterSqlite3.Database | undefined;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    db = new Database(file, { timeout: OPEN_BUSY_TIMEOUT_MS, nativeBinding: addon });
-    prepare(db, file, notice);
+    db = new Database(file, { timeout: options.whileRunning ? RUNTIME_BUSY_TIMEOUT_MS : OPEN_BUSY_TIMEOUT_MS, nativeBinding: addon });
+    prepare(db, file, notice, options);
     return db;
   } catch (err) {
     db?.close();
@@ -49,14 +57,14 @@ export function openWritableDatabase(file: string, notice: (message: string) => 
   }
 }
 
-function prepare(db: BetterSqlite3.Database, file: string, notice: (message: string) => void): void {
+function prepare(db: BetterSqlite3.Database, file: string, notice: (message: string) => void, options: OpenOptions): void {
   db.pragma('auto_vacuum = INCREMENTAL'); // takes effect only while the file has no table yet
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   const { from, to } = migrate(db);
   if (from !== to && from > 0) notice(`history database ${file} upgraded from schema version ${from} to ${to}`);
-  if (db.pragma('auto_vacuum', { simple: true }) !== INCREMENTAL_AUTO_VACUUM) {
+  if (db.pragma('auto_vacuum', { simple: true }) !== INCREMENTAL_AUTO_VACUUM && !options.whileRunning) {
     notice(`history database ${file}: switching to incremental auto-vacuum (one VACUUM, once)`);
     try {
       db.exec('VACUUM');

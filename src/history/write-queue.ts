@@ -44,7 +44,7 @@ export class WriteQueue {
   written = 0;
 
   constructor(
-    private readonly db: Database,
+    private db: Database,
     private readonly options: WriteQueueOptions,
   ) {
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs);
@@ -108,6 +108,15 @@ export class WriteQueue {
       this.lastError = '';
     }
     return true;
+  }
+
+  /**
+   * Writes to `db` from now on: the history moved from memory to its file (history-recovery.ts),
+   * after this queue was flushed into the memory database.
+   */
+  useDatabase(db: Database): void {
+    this.db = db;
+    this.statements.clear();
   }
 
   close(): void {
