@@ -14,6 +14,7 @@ import { claimSocket, ControlServer } from './control/control-server.js';
 import { describeError } from './describe-error.js';
 import { DaemonRun } from './history/daemon-run.js';
 import { HistoryRecorder } from './history/history-recorder.js';
+import { HistoryRecovery } from './history/history-recovery.js';
 import { startHistory, type StartedHistory } from './history/start-history.js';
 import { RetentionSchedule } from './history/retention-schedule.js';
 import { createLogger, type LogFormat, type LogLevel, type RootLogger } from './log.js';
@@ -100,12 +101,28 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     log.error(`not started: ${describeError(err)}`);
     return 1;
   }
-  const { history, lock: historyLock, unavailable: historyUnavailable } = started;
+  const { history, unavailable } = started;
+  let historyLock = started.lock;
 
   const supervisor = new Supervisor({ history, log });
   const metrics = new Metrics(supervisor, history);
   const recorder = new HistoryRecorder(supervisor, history);
-  const retention = new RetentionSchedule(history.db, log);
+  const retention = new RetentionSchedule(history, log);
+  // Held in memory: the file is tried again until it opens, and everything moves there.
+  const recovery =
+    unavailable === undefined
+      ? undefined
+      : new HistoryRecovery(history, {
+          path: plan.config.history.path,
+          unavailable,
+          retryMs: plan.config.history.flush_interval,
+          log,
+          onRecovered: ({ lock, outageIds }) => {
+            historyLock = lock;
+            supervisor.outagesRenumbered(outageIds);
+            retention.databaseMoved();
+          },
+        });
   const planApplied = (applied: Plan) => {
     recorder.planApplied(applied);
     retention.configure(applied.config.history.retention);
@@ -128,6 +145,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   supervisor.start();
   // From here on the targets are watched: availability leaves out the time between runs.
   const run = DaemonRun.start(history);
+  recovery?.start();
   // Reloads run one at a time; one asked for during a reload (SIGHUP or `vigil reload`) runs once
   // more afterwards, and every caller waiting gets the outcome of a reload that started after it asked.
   let reloading: Promise<ReloadAnswer> | undefined;
@@ -202,7 +220,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       history,
       log,
       reload: requestReload,
-      info: { pid: process.pid, version: VERSION, startedAt: Date.now(), configFile: plan.file, historyPath: plan.config.history.path, historyUnavailable },
+      info: { pid: process.pid, version: VERSION, startedAt: Date.now(), configFile: plan.file, historyPath: plan.config.history.path },
+      historyUnavailable: () => recovery?.unavailable,
     });
     try {
       controlServer = await ControlServer.listen(control.socket!, handler, log);
@@ -233,6 +252,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       metricsServer?.close();
       await supervisor.stop(Math.min(longest, MAX_STOP_GRACE_MS));
       recorder.stop();
+      recovery?.stop();
       run.stop();
       await retention.stop();
       const unsaved = history.close();

@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AlertEngine } from './alerting/alert-engine.js';
+import type { OutageRenumbering } from './alerting/renumbered-outages.js';
 import { hostMatches } from './control/target-match.js';
 import { MaintenanceExpiry } from './maintenance-expiry.js';
 import { formatDuration } from './config/duration.js';
@@ -228,6 +229,18 @@ export class Supervisor extends EventEmitter {
     record.flags.acknowledged = { at: this.now(), ...ack, outageId: this.options.history.openOutage(id)?.id };
     this.emit('flags', { targetId: id, flags: record.flags });
     return true;
+  }
+
+  /**
+   * The history held in memory was written into its file (history-recovery.ts), where the outages
+   * it recorded have other ids: acknowledgements and the alert policy name them by those now.
+   */
+  outagesRenumbered(ids: OutageRenumbering): void {
+    for (const { flags } of this.targets.values()) {
+      const id = flags.acknowledged?.outageId === undefined ? undefined : ids.get(flags.acknowledged.outageId);
+      if (id !== undefined) flags.acknowledged!.outageId = id;
+    }
+    this.alerts.outagesRenumbered(ids);
   }
 
   private updateFlags(ids: string[], change: (flags: TargetFlags) => boolean): string[] {

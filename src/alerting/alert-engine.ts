@@ -17,6 +17,7 @@ import { DeliveryQueue, type DeliveryOutcome } from './delivery-queue.js';
 import { FlapDetector, type FlapChange } from './flap-detector.js';
 import { MaintenanceWindows } from './maintenance-windows.js';
 import { ParentConfirmation } from './parent-confirmation.js';
+import type { OutageRenumbering } from './renumbered-outages.js';
 import { decide, EMPTY_ROUTE_STATE, isDecision, type RouteState, type Situation } from './route-decision.js';
 import { TargetFacts, type OutageFacts } from './target-facts.js';
 import { inPeriod } from './time-period.js';
@@ -220,6 +221,15 @@ export class AlertEngine {
       this.routeStates.delete(key);
       this.store.forgetRouteState(alert, id);
     }
+  }
+
+  /** Outages recorded while the history was held in memory have the file's ids now (history-recovery.ts). */
+  outagesRenumbered(ids: OutageRenumbering): void {
+    const fileId = (id: number) => ids.get(id) ?? id;
+    for (const facts of this.facts.values()) if (facts.outage) facts.outage = { ...facts.outage, id: fileId(facts.outage.id) };
+    // The saved route states were renumbered with the rest of the history.
+    for (const [key, state] of this.routeStates) if (state.outageId !== undefined) this.routeStates.set(key, { ...state, outageId: fileId(state.outageId) });
+    this.queue.outagesRenumbered(ids);
   }
 
   /** Starts delivering (including what the last run left queued) and sends startup alerts. */

@@ -113,7 +113,10 @@ export class AlertStore {
   constructor(private readonly history: HistoryStore) {
     const db = history.db;
     const max = (sql: string) => ((db.prepare(sql).get() as { id: number | null }).id ?? 0);
-    this.nextDeliveryId = Math.max(max('SELECT max(id) AS id FROM alert_queue'), max('SELECT max(delivery_id) AS id FROM alert_attempts')) + 1;
+    // A history held in memory is written into its file later (history-recovery.ts) and a delivery
+    // keeps its id there, as its retries' idempotency key does: from the start time in ms, larger
+    // than any id the file counted up.
+    this.nextDeliveryId = db.memory ? Date.now() : Math.max(max('SELECT max(id) AS id FROM alert_queue'), max('SELECT max(delivery_id) AS id FROM alert_attempts')) + 1;
     // Migration 8 made it; a database opened without migrating (never the daemon's) gets one for this run.
     this.historyId = historyIdOf(db) ?? randomBytes(12).toString('hex');
   }

@@ -8,6 +8,7 @@ import type { AlertPlan } from '../plan.js';
 import type { AlertStore, Delivery } from './alert-store.js';
 import { attemptDelivery } from './attempt-delivery.js';
 import { toldOfOldMachine } from './moved-deliveries.js';
+import { withRenumberedOutages, type OutageRenumbering } from './renumbered-outages.js';
 
 /** Attempts running at once per alert. */
 const MAX_CONCURRENT_PER_ALERT = 16;
@@ -101,6 +102,13 @@ export class DeliveryQueue {
     this.pending.push(delivery);
     this.options.store.insertDelivery(delivery);
     this.pump();
+  }
+
+  /** Outages recorded while the history was held in memory have the file's ids now (history-recovery.ts). */
+  outagesRenumbered(ids: OutageRenumbering): void {
+    // The queue's rows were renumbered with the rest of the history; an attempt under way tells the
+    // old id, its retries the new one.
+    for (const delivery of this.pending) delivery.events = withRenumberedOutages(delivery.events, ids);
   }
 
   /** Drops what waits for alerts no longer configured. */

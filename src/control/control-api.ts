@@ -29,7 +29,7 @@ export interface DaemonInfo {
   startedAt: number;
   configFile: string;
   historyPath: string;
-  /** Why history is held in memory only this run (a full, read-only or failing disk), if it is. */
+  /** Why history is held in memory only (a full, read-only or failing disk at start), while it is. */
   historyUnavailable?: string;
 }
 

@@ -21,6 +21,8 @@ export interface ControlContext {
   supervisor: Supervisor;
   history: HistoryStore;
   info: DaemonInfo;
+  /** Why history is held in memory only, while it is (history-recovery.ts). */
+  historyUnavailable?: () => string | undefined;
   reload(): Promise<ReloadAnswer>;
   log: Logger;
   now?: () => number;
@@ -110,7 +112,8 @@ export function createControlHandler(context: ControlContext): (request: Control
       });
     }
     targets.sort(byTargetId);
-    return { daemon: context.info, targets };
+    const historyUnavailable = context.historyUnavailable?.();
+    return { daemon: historyUnavailable === undefined ? context.info : { ...context.info, historyUnavailable }, targets };
   }
 
   function disable(body: Record<string, unknown>, disabled: boolean): ChangeAnswer {

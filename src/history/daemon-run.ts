@@ -58,8 +58,11 @@ export class DaemonRun {
 /**
  * The next id in order. Should the database not answer even this read (it was opened a moment
  * ago), the start time in ms: larger than any id counted up, so it cannot take an earlier run's row.
+ * So too for a history held in memory: it is written into its file later (history-recovery.ts),
+ * with this id, and goes on there.
  */
 function nextRunId(history: Pick<HistoryStore, 'db'>, startedAt: number): number {
+  if (history.db.memory) return startedAt;
   try {
     return ((history.db.prepare('SELECT max(id) FROM daemon_runs').pluck().get() as number | null) ?? 0) + 1;
   } catch {

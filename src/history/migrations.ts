@@ -1,6 +1,7 @@
 // Schema versions of the history database. Each migration runs once, in order, inside a
 // transaction; PRAGMA user_version records how far a file has come. Never edit a shipped step:
-// add a new one, so an upgrade keeps every row.
+// add a new one, so an upgrade keeps every row. A new table or column: say too how a history held
+// in memory joins the file's (memory-history-merge.ts), or what is recorded in it is lost there.
 import type { Database } from 'better-sqlite3';
 import { migrateToVersion4 } from './migration-4.js';
 

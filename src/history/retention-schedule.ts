@@ -1,8 +1,8 @@
 // Runs retention on its cron schedule (node-cron), off the probe path; re-configured on reload.
 import { schedule, type ScheduledTask } from 'node-cron';
-import type { Database } from 'better-sqlite3';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../plugin.js';
+import type { HistoryStore } from './history-store.js';
 import { Retention } from './retention.js';
 
 type RetentionConfig = Config['history']['retention'];
@@ -11,9 +11,10 @@ export class RetentionSchedule {
   private task: ScheduledTask | undefined;
   private retention: Retention | undefined;
   private current = '';
+  private config: RetentionConfig | undefined;
 
   constructor(
-    private readonly db: Database,
+    private readonly history: Pick<HistoryStore, 'db'>,
     private readonly log: Logger,
   ) {}
 
@@ -22,10 +23,11 @@ export class RetentionSchedule {
     const key = JSON.stringify(config);
     if (key === this.current) return;
     this.current = key;
+    this.config = config;
     void this.task?.destroy();
     void this.retention?.cancel();
     const { schedule: expression, ...policy } = config;
-    const retention = new Retention(this.db, policy, this.log);
+    const retention = new Retention(this.history.db, policy, this.log);
     this.retention = retention;
     this.task = schedule(
       expression,
@@ -34,6 +36,16 @@ export class RetentionSchedule {
       },
       { name: 'vigil-retention', noOverlap: true },
     );
+  }
+
+  /**
+   * The history moved from memory to its file (history-recovery.ts): a run in progress stops before
+   * its next step (the memory database closes), and the schedule goes on with the file.
+   */
+  databaseMoved(): void {
+    if (!this.config) return;
+    this.current = '';
+    this.configure(this.config);
   }
 
   /** Runs now (e.g. at start or from a test); resolves when done. */

@@ -2,8 +2,10 @@
 // database, waited for while another program holds it locked. A disk in trouble — full, read-only,
 // failing, or a file a crash damaged — does not keep the daemon from starting: the director's
 // checks and its LVS table matter more than the record of them. It runs on a history held in
-// memory, says so at ERROR, in `vigil status` and in metrics, and records again once restarted on a
-// healthy disk. A wrong history.path, or another vigil's database, is still a failed start.
+// memory, says so at ERROR, in `vigil status` and in metrics, and tries the file again until it
+// opens; then everything recorded in memory is written there (history-recovery.ts). A wrong
+// history.path, or another vigil's database, is still a failed start.
+import { formatDuration } from '../config/duration.js';
 import { describeError } from '../describe-error.js';
 import type { Logger } from '../plugin.js';
 import { HistoryLock } from './history-lock.js';
@@ -17,7 +19,7 @@ export interface StartedHistory {
   history: HistoryStore;
   /** Absent when the history is held in memory. */
   lock?: HistoryLock;
-  /** Why the history is held in memory only (lost at stop), if it is. */
+  /** Why the history is held in memory only (until history-recovery.ts writes it to the file), if it is. */
   unavailable?: string;
 }
 
@@ -33,8 +35,8 @@ export function startHistory(options: HistoryOptions & { log: Logger }): Started
     // The message, not describeError: that would give only the cause, not the file it concerns.
     const unavailable = err instanceof Error ? err.message : String(err);
     options.log.error(
-      `history not recorded: ${unavailable}. Checks, LVS and alerts run; this run's history is held in memory and lost at stop. ` +
-        'Once the disk is fixed, restart vigil to record history again',
+      `history not recorded: ${unavailable}. Checks, LVS and alerts run; this run's history is held in memory, and written to the database ` +
+        `once it opens again (tried every ${formatDuration(options.flushIntervalMs)}): fix the disk, no restart needed. Stopped before, the history held in memory is lost`,
       { event: 'history-unavailable' },
     );
     return { history: HistoryStore.open({ ...options, path: ':memory:' }), unavailable };

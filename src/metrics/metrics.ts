@@ -94,7 +94,7 @@ export class Metrics {
     });
     new client.Gauge({
       name: 'vigil_history_recorded',
-      help: 'History is written to its database (1), or held in memory and lost at stop (0): the disk was full, read-only or failing at start',
+      help: 'History is written to its database (1), or held in memory (0): the disk was full, read-only or failing at start; 1 again once it is written to the database',
       registers,
       collect() {
         this.set(history.db.memory ? 0 : 1);

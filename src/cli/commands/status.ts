@@ -101,7 +101,7 @@ function printTargets({ live, targets }: StatusJson, options: StatusOptions, now
 function printLive(answer: StatusJson & { daemon: DaemonInfo }, options: StatusOptions, now: number): void {
   const { daemon } = answer;
   console.log(`vigil ${daemon.version}, pid ${daemon.pid}, up ${formatShortDuration(now - daemon.startedAt)}, config ${daemon.configFile}`);
-  if (daemon.historyUnavailable) console.log(`history NOT recorded (held in memory, lost at stop; restart once the disk is fixed): ${daemon.historyUnavailable}`);
+  if (daemon.historyUnavailable) console.log(`history NOT recorded yet (held in memory, written to the database by itself once the disk is fixed; lost if vigil stops first): ${daemon.historyUnavailable}`);
   if (!answer.targets.length) return void console.log('no targets');
   printTargets(answer, options, now);
 }
