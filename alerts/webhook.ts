@@ -4,21 +4,61 @@
 // drop a duplicate.
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import { basicAuthorization, defineAlert, describeError, headerOptionsShape, headersFromEnv, holdsSecrets, passwordInUrl, z, type AlertContext, type AlertEvent } from 'vigil/plugin';
+import {
+  basicAuthorization,
+  defineAlert,
+  describeError,
+  headerOptionsShape,
+  headersFromEnv,
+  holdsSecrets,
+  passwordInUrl,
+  readSecret,
+  secretOptionsShape,
+  secretSourcesProblem,
+  tokenInUrl,
+  z,
+  type AlertContext,
+  type AlertEvent,
+} from 'vigil/plugin';
+
+/** Where a URL that is itself a secret (Slack's, Discord's) goes instead of the config file. */
+const URL_FROM_ELSEWHERE = "put the URL in a file only the daemon's user can read (url_file) or in the daemon's environment (url_env)";
 
 /** Where a URL's user and password go instead of the config file. */
-const BASIC_AUTH_FROM_ENV = "send the user and password in an Authorization header from the daemon's environment instead (headers_env: { Authorization: VARIABLE }, VARIABLE holding 'Basic ' and the base64 of user:password)";
+const BASIC_AUTH_ELSEWHERE = `${URL_FROM_ELSEWHERE}, or send the user and password in an Authorization header from the daemon's environment (headers_env: { Authorization: VARIABLE }, VARIABLE holding 'Basic ' and the base64 of user:password)`;
 
-const options = z.strictObject({
-  url: holdsSecrets(
-    z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).meta({ description: 'Where to send the event' }),
-    passwordInUrl(BASIC_AUTH_FROM_ENV),
-  ),
-  method: z.enum(['POST', 'PUT']).default('POST'),
-  // Authorization, X-API-Key and the like written in headers are warned about: headers_env keeps them out.
-  ...headerOptionsShape('Extra request headers'),
-  tls_verify: z.boolean().default(true),
-});
+const HTTP_URL = { protocol: /^https?$/, error: 'expected an http:// or https:// URL' };
+
+const options = z
+  .strictObject({
+    // A URL with a password, or one that is itself the token (a chat service's webhook), is warned about: url_file and url_env keep it out.
+    url: holdsSecrets(z.url(HTTP_URL).meta({ description: 'Where to send the event' }), passwordInUrl(BASIC_AUTH_ELSEWHERE), tokenInUrl(URL_FROM_ELSEWHERE)).optional(),
+    // Read at each delivery: a changed file needs no reload.
+    ...secretOptionsShape('url', 'URL to send the event to'),
+    method: z.enum(['POST', 'PUT']).default('POST'),
+    // Authorization, X-API-Key and the like written in headers are warned about: headers_env keeps them out.
+    ...headerOptionsShape('Extra request headers'),
+    tls_verify: z.boolean().default(true),
+  })
+  .superRefine((opts, ctx) => {
+    const sources = secretSourcesProblem(opts, 'url');
+    if (sources) ctx.addIssue({ code: 'custom', path: ['url'], message: sources });
+    if (opts.url === undefined && opts.url_env === undefined && opts.url_file === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'give url, url_file or url_env: where to send the event' });
+    }
+  });
+
+type WebhookOptions = z.output<typeof options>;
+
+/** The URL to send to: `url`, or read now from `url_env` or `url_file`; an error names the source, never the URL. */
+function targetUrl(opts: WebhookOptions): string {
+  const text = readSecret(opts, 'url')?.trim() ?? '';
+  if (!z.url(HTTP_URL).safeParse(text).success) {
+    const source = opts.url_env !== undefined ? `url_env: environment variable ${opts.url_env}` : `url_file ${opts.url_file}`;
+    throw new Error(`${source} does not hold an http:// or https:// URL`);
+  }
+  return text;
+}
 
 /**
  * The URL as errors show it (log, attempts log in history.db): its origin only. Tokens live in the
@@ -33,12 +73,13 @@ function body(event: AlertEvent | AlertEvent[], ctx: AlertContext): string {
   return JSON.stringify(Array.isArray(event) ? { alert: ctx.alert, kind: 'digest', events: event } : { alert: ctx.alert, ...event });
 }
 
-async function post(payload: string, opts: z.output<typeof options>, ctx: AlertContext): Promise<void> {
+async function post(payload: string, opts: WebhookOptions, ctx: AlertContext): Promise<void> {
+  const target = targetUrl(opts);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'vigil', ...opts.headers };
   if (ctx.deliveryId) headers['idempotency-key'] = ctx.deliveryId;
   Object.assign(headers, headersFromEnv(opts.headers_env));
   // A user:password@ in the URL goes as Basic authentication, unless a header says otherwise.
-  const url = new URL(opts.url);
+  const url = new URL(target);
   const basic = basicAuthorization(url);
   if (basic && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) headers.authorization = basic;
   url.username = url.password = '';
@@ -54,11 +95,11 @@ async function post(payload: string, opts: z.output<typeof options>, ctx: AlertC
       ...(opts.tls_verify ? {} : { dispatcher: insecureAgent() }),
     });
   } catch (err) {
-    throw new Error(`${opts.method} ${shownUrl(opts.url)}: ${describeError(err)}`);
+    throw new Error(`${opts.method} ${shownUrl(target)}: ${describeError(err)}`);
   }
   const text = (await answerExcerpt(response.body)).trim();
   if (response.statusCode < 200 || response.statusCode > 299) {
-    throw new Error(`${opts.method} ${shownUrl(opts.url)}: HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`);
+    throw new Error(`${opts.method} ${shownUrl(target)}: HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`);
   }
 }
 

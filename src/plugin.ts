@@ -44,6 +44,7 @@ export {
   isCredentialName,
   passwordInUrl,
   redactedUrl,
+  tokenInUrl,
   type InlineSecret,
   type SecretFinder,
 } from './check-kit/secrets-in-options.js';

@@ -1,12 +1,13 @@
 // The webhook alert against a real HTTP receiver on loopback: a delivery the receiver refuses is
 // retried from the queue after a daemon restart, exactly once, with the same idempotency key,
 // and `vigil alerts log` tells what happened to each attempt.
+import { chmodSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import webhook from '../alerts/webhook.js';
 import type { AlertContext, AlertEvent } from '../src/plugin.js';
-import { startTcpServer } from './helpers/servers.js';
+import { closedPort, startTcpServer } from './helpers/servers.js';
 import { runVigilAsync, VigilDaemon } from './helpers/vigil-process.js';
 import { waitFor } from './helpers/wait-for.js';
 import { workspace } from './helpers/workspace.js';
@@ -14,6 +15,7 @@ import { workspace } from './helpers/workspace.js';
 const { tmp, daemons, closers } = workspace();
 
 interface Received {
+  path: string;
   headers: http.IncomingHttpHeaders;
   body: Record<string, unknown>;
   status: number;
@@ -25,7 +27,7 @@ async function startReceiver() {
     let text = '';
     req.on('data', (chunk) => (text += chunk));
     req.on('end', () => {
-      state.received.push({ headers: req.headers, body: JSON.parse(text), status: state.status });
+      state.received.push({ path: req.url!, headers: req.headers, body: JSON.parse(text), status: state.status });
       res.writeHead(state.status, { 'content-type': 'text/plain' });
       res.end(state.status === 200 ? 'ok' : 'receiver is down for maintenance');
     });
@@ -158,6 +160,70 @@ alerts:
     await waitFor(() => sent.length === 2, 'both connections closed');
     // What the server got out before the close: socket buffers, not the 20 s the timeout allows.
     for (const bytes of sent) expect(bytes).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('a URL that is itself the token comes from url_file, read at each delivery, and never shows in the log or the attempts log', async () => {
+    const down = await closedPort();
+    const receiver = await startReceiver();
+    const origin = new URL(receiver.url).origin;
+    // Mattermost's form (its own host, /hooks/ and a 26-character id that is the token).
+    const first = 'xi1a9h3e5pgs8m4g1hx8ip5oeh';
+    const second = 'q7bm3k5xwu8ffj1yd6nmz4c9ra';
+    const urlFile = tmp.write('hook-url', `${origin}/hooks/${first}\n`);
+    chmodSync(urlFile, 0o600);
+    const file = tmp.write(
+      'from-file.yaml',
+      `history: { path: ./from-file.db, flush_interval: 50ms }
+defaults: { interval: 100ms, fast_interval: 50ms, spread: 50ms, rise: 1, fall: 1, timeout: 500ms }
+hostgroups: { web: [127.0.0.1:${down}] }
+services:
+  web-tcp: { group: web, check: { type: tcp }, alerts: [hook] }
+alerts:
+  hook: { type: webhook, url_file: ./hook-url, retries: 5, backoff: 1s }
+`,
+    );
+    expect(await runVigilAsync(['check-config', '-c', file])).toMatchObject({ code: 0, stderr: '' });
+    const daemon = VigilDaemon.run(file, [], { cwd: tmp.dir });
+    daemons.push(daemon);
+    await daemon.waitForLine(/alert hook \(webhook\) down for web-tcp\/127\.0\.0\.1:\d+ failed: POST http:\/\/127\.0\.0\.1:\d+\/…: HTTP 503/);
+    expect(receiver.received.map((r) => r.path)).toEqual([`/hooks/${first}`]);
+    // The hook was made anew: the file is rewritten, and the retry goes to the new URL without a reload.
+    tmp.write('hook-url', `${origin}/hooks/${second}\n`);
+    receiver.status = 200;
+    await daemon.waitForLine(/alert hook \(webhook\) down for web-tcp\/127\.0\.0\.1:\d+ delivered on attempt 2/);
+    expect(receiver.received.map((r) => r.path)).toEqual([`/hooks/${first}`, `/hooks/${second}`]);
+    expect(await daemon.stop()).toBe(0);
+    const log = await runVigilAsync(['alerts', 'log', '-c', file], { cwd: tmp.dir });
+    expect(log.stdout).toMatch(/failed: POST http:\/\/127\.0\.0\.1:\d+\/…: HTTP 503/);
+    for (const shown of [daemon.output(), log.stdout]) expect(shown).not.toMatch(new RegExp(`${first}|${second}`));
+  });
+
+  it('url_env and url_file that give no URL: the attempt fails naming the source, never what it holds', async () => {
+    tmp.write('not-a-url', 'hooks.slack.com/services/T0000/B0000/s3cretT0ken\n');
+    const file = tmp.write(
+      'sources.yaml',
+      `history: { path: ./sources.db }
+hostgroups: { web: [127.0.0.1:1] }
+services:
+  web-tcp: { group: web, check: { type: tcp }, alerts: [from-env, from-file] }
+alerts:
+  from-env: { type: webhook, url_env: VIGIL_TEST_HOOK_URL }
+  from-file: { type: webhook, url_file: ./not-a-url }
+`,
+    );
+    const unset = await runVigilAsync(['alerts', 'test', 'from-env', '-c', file]);
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toMatch(/^vigil alerts test: from-env \(webhook\) failed after \S+: url_env: environment variable VIGIL_TEST_HOOK_URL is not set$/m);
+    const noUrl = await runVigilAsync(['alerts', 'test', 'from-file', '-c', file]);
+    expect(noUrl.code).toBe(1);
+    expect(noUrl.stderr).toContain(`failed after`);
+    expect(noUrl.stderr).toContain(`: url_file ${tmp.path('not-a-url')} does not hold an http:// or https:// URL`);
+    const receiver = await startReceiver();
+    receiver.status = 200;
+    const fromEnv = await runVigilAsync(['alerts', 'test', 'from-env', '-c', file], { env: { VIGIL_TEST_HOOK_URL: `${receiver.url}/T0000/B0000/s3cretT0ken` } });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(receiver.received.map((r) => r.path)).toEqual(['/vigil/T0000/B0000/s3cretT0ken']);
+    for (const shown of [unset, noUrl, fromEnv]) expect(shown.stdout + shown.stderr).not.toMatch(/s3cret/);
   });
 
   it("a failed attempt's error (logged, kept in the attempts log) does not carry the URL's credentials or query", async () => {

@@ -34,6 +34,20 @@ describe('vigil probe', () => {
     expect(result.stdout).not.toMatch(/pa55word|t0ken/);
   });
 
+  it("a known webhook's URL (its path or its sig= the token) shows with *** for the token, in the label and the check's message", async () => {
+    const mattermost = await runVigilAsync(['probe', `http://127.0.0.1:${web.port}/hooks/xi1a9h3e5pgs8m4g1hx8ip5oeh`]);
+    expect(web.requests.at(-1)?.url).toBe('/hooks/xi1a9h3e5pgs8m4g1hx8ip5oeh');
+    const shown = `http://127\\.0\\.0\\.1:${web.port}/hooks/\\*\\*\\*`;
+    expect(mattermost.stdout).toMatch(new RegExp(`^UP\\s+${shown}\\s+[\\d.]+ms\\s+HTTP 200 from ${shown}$`, 'm'));
+    const workflow = await runVigilAsync(['probe', '--json', `http://127.0.0.1:${web.port}/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=SiGnAtUrE`]);
+    expect(web.requests.at(-1)?.url).toBe('/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=SiGnAtUrE');
+    expect(workflow.stdout).toContain('/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=***');
+    for (const result of [mattermost, workflow]) {
+      expect(result.code).toBe(0);
+      expect(result.stdout + result.stderr).not.toMatch(/xi1a9h3e5pgs8m4g1hx8ip5oeh|SiGnAtUrE/);
+    }
+  });
+
   it('a tcp:// URL with nothing listening: DOWN with the reason, exit 2', async () => {
     const port = await closedPort();
     const result = await runVigilAsync(['probe', `tcp://127.0.0.1:${port}`]);

@@ -3,11 +3,13 @@
 // gives the space back to the file system. The daemon runs it on its cron schedule.
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openWritableDatabase } from '../src/history/open-database.js';
 import { Retention } from '../src/history/retention.js';
+import { RetentionSchedule } from '../src/history/retention-schedule.js';
+import { retentionSchema } from '../src/config/retention-schema.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { VigilDaemon } from './helpers/vigil-process.js';
+import { runVigil, VigilDaemon } from './helpers/vigil-process.js';
 import { startHttpServer } from './helpers/servers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -145,6 +147,39 @@ describe('retention', () => {
     locker.close();
     expect((await retention.run(NOW)).deleted.transitions).toBe(3);
     db.close();
+  });
+
+  it("runs on the wall clock of its time_zone, not the machine's", async () => {
+    const db = openWritableDatabase(tmp.path('history.db'));
+    db.prepare("INSERT INTO targets (id, key, service, grp, host, state, since, updated_at) VALUES (1, 'old/gone', 'old', 'g', 'gone', 'up', 0, 0)").run();
+    db.prepare("INSERT INTO outages (target_id, started_at, ended_at, duration_ms, cause) VALUES (1, 1000, 2000, 1000, 'long ago')").run();
+    const outages = () => count(db, 'SELECT count(*) AS n FROM outages');
+    // 02:30 in Kathmandu (UTC+05:45, no daylight saving) is 20:45 UTC the day before: no
+    // machine running this test keeps that offset, so a schedule read on local time runs elsewhen.
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'], now: Date.UTC(2026, 10, 20, 20, 40) });
+    const schedule = new RetentionSchedule({ db }, log);
+    try {
+      schedule.configure(retentionSchema.parse({ outages: '7d', schedule: '30 2 * * *', time_zone: 'Asia/Kathmandu' }));
+      await vi.advanceTimersByTimeAsync(4 * 60_000 + 59_000); // 20:44:59 UTC
+      expect(outages()).toBe(1);
+      await vi.advanceTimersByTimeAsync(2_000); // 20:45:01 UTC: 02:30:01 in Kathmandu
+      await vi.waitFor(() => expect(outages()).toBe(0));
+    } finally {
+      await schedule.stop();
+      vi.useRealTimers();
+      db.close();
+    }
+  });
+
+  it('an unknown time_zone is a config error at its file, line and key', () => {
+    const file = tmp.write('vigil.yaml', `history:
+  retention: { schedule: '30 2 * * *', time_zone: Europe/Berln }
+hostgroups: { web: [127.0.0.1] }
+services: { web-http: { group: web, check: { type: tcp, port: 80 } } }
+`);
+    const result = runVigil(['check-config', '-c', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}:2:51: history.retention.time_zone: unknown time zone "Europe/Berln" (expected an IANA name such as Europe/Berlin)`);
   });
 
   it('the daemon runs it on its schedule', async () => {

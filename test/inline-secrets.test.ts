@@ -126,6 +126,8 @@ services:
 const credential = (header: string) =>
   `a credential written in the config file, where everyone who can read the file can read it: put it in the daemon's environment (headers_env: { ${header}: VARIABLE })`;
 
+const URL_ELSEWHERE = "put the URL in a file only the daemon's user can read (url_file) or in the daemon's environment (url_env)";
+
 describe("the webhook's headers and URL, and a plugin's options marked as holding secrets", () => {
   it('check-config warns about each credential header and each URL password written inline, and about nothing else', async () => {
     mkdirSync(tmp.path('plugins'), { recursive: true });
@@ -180,7 +182,7 @@ alerts:
     const inUrl = 'a password in the URL (user:password@) written in the config file, where everyone who can read the file can read it';
     expect(checked.stderr).toBe(
       [
-        `${config}:8:5: alerts.pager.url: ${inUrl}: send the user and password in an Authorization header from the daemon's environment instead (headers_env: { Authorization: VARIABLE }, VARIABLE holding 'Basic ' and the base64 of user:password)`,
+        `${config}:8:5: alerts.pager.url: ${inUrl}: ${URL_ELSEWHERE}, or send the user and password in an Authorization header from the daemon's environment (headers_env: { Authorization: VARIABLE }, VARIABLE holding 'Basic ' and the base64 of user:password)`,
         `${config}:10:7: alerts.pager.headers.Authorization: ${credential('Authorization')}`,
         `${config}:11:7: alerts.pager.headers.Proxy-Authorization: ${credential('Proxy-Authorization')}`,
         `${config}:12:7: alerts.pager.headers.Cookie: ${credential('Cookie')}`,
@@ -192,6 +194,64 @@ alerts:
         .map((line) => `warning: ${line}\n`)
         .join(''),
     );
+  });
+});
+
+describe('a webhook URL that is itself the secret', () => {
+  it("check-config warns about the known services' webhook URLs written inline, pointing to url_file and url_env, and about no other URL", async () => {
+    tmp.write('chat-url', 'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX\n');
+    const config = tmp.write(
+      'chat-hooks.yaml',
+      `hostgroups: { servers: [{ name: s1, address: 127.0.0.1 }] }
+services:
+  web: { group: servers, check: { type: tcp, port: 80 }, alerts: [slack, discord, teams, workflow, mattermost, gchat, keyed, plain, from-file, from-env] }
+alerts:
+  slack: { type: webhook, url: https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX }
+  discord: { type: webhook, url: https://discord.com/api/webhooks/112233445566778899/aBcD-eFgH_iJkL }
+  teams: { type: webhook, url: https://contoso.webhook.office.com/webhookb2/0000@1111/IncomingWebhook/2222/3333/V2sig }
+  workflow: { type: webhook, url: 'https://prod-12.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sv=1.0&sig=SiGnAtUrE' }
+  mattermost: { type: webhook, url: https://chat.example.com/hooks/xi1a9h3e5pgs8m4g1hx8ip5oeh }
+  gchat: { type: webhook, url: 'https://chat.googleapis.com/v1/spaces/AAAA/messages?key=KEY&token=TOKEN' }
+  keyed: { type: webhook, url: 'https://alerts.example.com/in?api_key=abc&team=ops' }
+  plain: { type: webhook, url: https://hooks.example.com/vigil/services/T0000/B0000/xyz }
+  from-file: { type: webhook, url_file: ./chat-url }
+  from-env: { type: webhook, url_env: CHAT_URL }
+`,
+    );
+    const checked = await runVigilAsync(['check-config', '-c', config]);
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toBe(`${config}: OK (1 service(s), 1 target(s), 10 alert(s))\n`);
+    const inline = (what: string) => `${what} written in the config file, where everyone who can read the file can read it: ${URL_ELSEWHERE}`;
+    expect(checked.stderr).toBe(
+      [
+        `${config}:5:27: alerts.slack.url: ${inline('a Slack webhook URL (its path is its token)')}`,
+        `${config}:6:29: alerts.discord.url: ${inline('a Discord webhook URL (its path holds its token)')}`,
+        `${config}:7:27: alerts.teams.url: ${inline('a Microsoft Teams webhook URL (its path is its token)')}`,
+        `${config}:8:30: alerts.workflow.url: ${inline('a Power Automate workflow URL (sig= in its query is its key)')}`,
+        `${config}:9:32: alerts.mattermost.url: ${inline('a Mattermost webhook URL (its path is its token)')}`,
+        `${config}:10:27: alerts.gchat.url: ${inline('a Google Chat webhook URL (key= and token= in its query are its credentials)')}`,
+        `${config}:11:27: alerts.keyed.url: ${inline("a credential in the URL's query (api_key=)")}`,
+      ]
+        .map((line) => `warning: ${line}\n`)
+        .join(''),
+    );
+  });
+
+  it('one source of the URL: url, url_file or url_env', async () => {
+    const config = tmp.write(
+      'url-sources.yaml',
+      `hostgroups: { servers: [{ name: s1, address: 127.0.0.1 }] }
+services:
+  web: { group: servers, check: { type: tcp, port: 80 }, alerts: [both, none] }
+alerts:
+  both: { type: webhook, url: https://hooks.example.com/vigil, url_file: ./chat-url }
+  none: { type: webhook, method: PUT }
+`,
+    );
+    const checked = await runVigilAsync(['check-config', '-c', config]);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toMatch(/url-sources\.yaml:5:\d+: alerts\.both\.url: give one of url, url_file, not both/);
+    expect(checked.stderr).toMatch(/url-sources\.yaml:6:\d+: alerts\.none\.url: give url, url_file or url_env: where to send the event/);
   });
 });
 

@@ -338,9 +338,11 @@ describe('reload: alerts still queued for a target that moved', () => {
     up.behaviour.status = 503;
     await waitFor(() => alerts().length >= 1, 'the down alert of the new machine');
     expect(alerts()).toEqual(['down web-http/web1 2']);
-    const [first] = (await attempts()).filter((a) => a.outage === 1);
+    const [upNotSent, first] = (await attempts()).filter((a) => a.outage === 1);
     expect(first).toMatchObject({ kind: 'down', attempt: 1, ok: false, retryAt: null });
     expect(first!.error).toMatch(/\(not retried: web-http\/web1 moved to .*, another machine\)$/);
+    // The up alert was never tried: a row of its own says so (test/alerts-not-sent.test.ts).
+    expect(upNotSent).toMatchObject({ kind: 'up', attempt: 0, ok: false, retryAt: null, error: `not sent: web-http/web1 moved to 127.0.0.1:${up.port}, another machine` });
   });
 
   it('in a digest, only the moved target\'s events are taken out: the others still go out', async () => {

@@ -5,6 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import type { HistoryStore } from '../history/history-store.js';
+import { NO_ATTEMPT } from '../history/attempt-query.js';
 import { historyIdOf } from '../history/migrations.js';
 import type { AlertEvent } from '../plugin.js';
 import { eventsFromJson, eventsToJson } from './event-json.js';
@@ -80,11 +81,18 @@ export interface TargetMemory {
 
 export const routeKey = (alert: string, target: string) => `${alert}\u0000${target}`;
 
-/** Describes the targets of a delivery for the attempts log: one id, or the ids of a digest. */
+/** Describes the targets of a delivery for the attempts log: one id, or the ids of a digest (`*` when they cannot be read). */
 function targetsOf(delivery: Delivery): string {
   if (delivery.target !== '*') return delivery.target;
-  return [...new Set(delivery.events.map((event) => event.target.id))].join(' ');
+  return [...new Set(delivery.events.map((event) => event.target.id))].join(' ') || '*';
 }
+
+/** The outage a delivery is about, when all its events are about one. */
+function outageOf(events: AlertEvent[]): number | null {
+  const outageIds = [...new Set(events.map((event) => event.outage?.id).filter((value) => value !== undefined))];
+  return outageIds.length === 1 ? outageIds[0]! : null;
+}
+
 
 /** The delivery id of attempts made outside the queue (vigil alerts test): no delivery has it. */
 export const TEST_DELIVERY_ID = 0;
@@ -125,27 +133,32 @@ export class AlertStore {
     return this.nextDeliveryId++;
   }
 
-  /** Deliveries left from before the last stop, oldest first. Unreadable rows are skipped and returned apart. */
-  loadQueue(): { deliveries: Delivery[]; unreadable: number } {
+  /**
+   * Deliveries left from before the last stop, oldest first. Those whose events cannot be read are
+   * deleted from the queue and returned apart, without their events, for the attempts log.
+   */
+  loadQueue(): { deliveries: Delivery[]; unreadable: Delivery[] } {
     const rows = this.history.db.prepare('SELECT * FROM alert_queue ORDER BY id').all() as QueueRow[];
     const deliveries: Delivery[] = [];
-    let unreadable = 0;
+    const unreadable: Delivery[] = [];
     for (const row of rows) {
+      const delivery: Delivery = {
+        id: row.id,
+        alert: row.alert,
+        target: row.target,
+        kind: row.kind,
+        events: [],
+        attempts: row.attempts,
+        nextAt: row.next_at,
+        createdAt: row.created_at,
+        collecting: row.collecting === 1,
+        lastError: row.last_error ?? undefined,
+      };
       try {
-        deliveries.push({
-          id: row.id,
-          alert: row.alert,
-          target: row.target,
-          kind: row.kind,
-          events: eventsFromJson(row.events),
-          attempts: row.attempts,
-          nextAt: row.next_at,
-          createdAt: row.created_at,
-          collecting: row.collecting === 1,
-          lastError: row.last_error ?? undefined,
-        });
+        delivery.events = eventsFromJson(row.events);
+        deliveries.push(delivery);
       } catch {
-        unreadable++;
+        unreadable.push(delivery);
         this.history.writes.push('DELETE FROM alert_queue WHERE id = ?', [row.id]);
       }
     }
@@ -227,16 +240,36 @@ export class AlertStore {
   }
 
   recordAttempt(delivery: Delivery, record: Omit<AttemptRecord, 'deliveryId' | 'alert' | 'target' | 'kind' | 'outageId'>): void {
-    const outageIds = [...new Set(delivery.events.map((event) => event.outage?.id).filter((value) => value !== undefined))];
     this.history.writes.push(INSERT_ATTEMPT, [
-      delivery.id, delivery.alert, targetsOf(delivery), delivery.kind, outageIds.length === 1 ? outageIds[0]! : null, record.attempt,
+      delivery.id, delivery.alert, targetsOf(delivery), delivery.kind, outageOf(delivery.events), record.attempt,
       record.at, Math.round(record.durationMs), record.ok ? 1 : 0, record.error ?? null, record.nextAt ?? null,
     ]);
   }
 
-  /** A delivery dropped before its retry (replaced by a newer event, say): its latest attempt says why the retry it announced will not happen. */
-  markNotRetried(delivery: Delivery, reason: string): void {
-    if (delivery.attempts === 0) return;
+  /**
+   * A delivery dropped from the queue (`reason`: superseded by a newer event, say). Tried before:
+   * its latest attempt says why the retry it announced will not happen. Never tried: a row of its
+   * own says it was not sent and why, so the attempts log shows every alert that did not go out.
+   */
+  recordDropped(delivery: Delivery, reason: string, at: number): void {
+    if (delivery.attempts > 0) return this.markNotRetried(delivery, reason);
+    this.history.writes.push(INSERT_ATTEMPT, [
+      delivery.id, delivery.alert, targetsOf(delivery), delivery.kind, outageOf(delivery.events), NO_ATTEMPT, at, 0, 0, `not sent: ${reason}`, null,
+    ]);
+  }
+
+  /** Events taken out of a digest that still goes out (`reason`: their target moved): a row for each, saying it was not sent, or not retried, and why. */
+  recordTakenOutOfDigest(digest: Delivery, events: AlertEvent[], reason: string, at: number): void {
+    const outcome = digest.attempts > 0 ? 'not retried' : 'not sent';
+    for (const event of events) {
+      this.history.writes.push(INSERT_ATTEMPT, [
+        digest.id, digest.alert, event.target.id, event.kind, event.outage?.id ?? null, NO_ATTEMPT, at, 0, 0, `taken out of the digest, ${outcome}: ${reason}`, null,
+      ]);
+    }
+  }
+
+  /** A delivery dropped before its retry: its latest attempt says why the retry it announced will not happen. */
+  private markNotRetried(delivery: Delivery, reason: string): void {
     this.history.writes.push(
       "UPDATE alert_attempts SET next_at = NULL, error = coalesce(error, '') || ' (not retried: ' || ? || ')' WHERE delivery_id = ? AND attempt = ? AND next_at IS NOT NULL",
       [reason, delivery.id, delivery.attempts],

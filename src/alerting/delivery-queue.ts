@@ -69,7 +69,14 @@ export class DeliveryQueue {
   /** Takes over the deliveries left in the database by the last run. */
   load(): void {
     const { deliveries, unreadable } = this.options.store.loadQueue();
-    if (unreadable) this.options.log.error(`alert queue: dropped ${unreadable} unreadable queued deliveries`);
+    if (unreadable.length) {
+      const now = this.options.now();
+      for (const delivery of unreadable) this.options.store.recordDropped(delivery, 'its queued record could not be read', now);
+      this.options.log.error(`alert queue: dropped ${unreadable.length} unreadable queued deliveries`, {
+        event: 'alert-dropped',
+        deliveries: unreadable.map((d) => `${d.alert}:${d.kind}:${d.target}`),
+      });
+    }
     this.pending.push(...deliveries);
     if (deliveries.length) {
       this.options.log.info(`alert queue: ${deliveries.length} delivery(ies) left from the last run will be retried`, {
@@ -118,7 +125,7 @@ export class DeliveryQueue {
       if (this.options.alert(delivery.alert) || this.running.has(delivery.id)) continue;
       this.pending.splice(i, 1);
       this.options.store.deleteDelivery(delivery.id);
-      this.options.store.markNotRetried(delivery, 'the alert was removed from the configuration');
+      this.options.store.recordDropped(delivery, 'the alert was removed from the configuration', this.options.now());
       this.options.log.warn(`alert ${delivery.alert} is no longer configured: dropped its queued ${delivery.kind} for ${delivery.target}`);
     }
   }
@@ -152,11 +159,12 @@ export class DeliveryQueue {
     if (stale.length < delivery.events.length) {
       delivery.events = delivery.events.filter((event) => !stale.includes(event));
       this.options.store.updateDelivery(delivery);
+      this.options.store.recordTakenOutOfDigest(delivery, stale, move.reason, this.options.now());
       this.options.log.info(`${move.target} moved: took its ${kinds} alert of the old address out of the digest queued for ${delivery.alert}`, fields);
       return false;
     }
     this.remove(delivery);
-    this.options.store.markNotRetried(delivery, move.reason);
+    this.options.store.recordDropped(delivery, move.reason, this.options.now());
     if (!quiet) this.options.log.info(`${move.target} moved: dropped the ${kinds} alert to ${delivery.alert} queued for the old address; it will not be sent`, fields);
     return true;
   }
@@ -201,7 +209,7 @@ export class DeliveryQueue {
       if (old.alert !== alert || old.target !== target || this.running.has(old.id)) continue;
       this.pending.splice(i, 1);
       this.options.store.deleteDelivery(old.id);
-      this.options.store.markNotRetried(old, 'superseded by a newer event');
+      this.options.store.recordDropped(old, 'superseded by a newer event', this.options.now());
       this.options.log.info(`alert ${alert}: ${old.kind} for ${target} replaced by a newer event before it went out`);
     }
   }

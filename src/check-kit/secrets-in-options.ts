@@ -1,9 +1,10 @@
 // Options that hold a secret only in part: a map of request headers where Authorization is one, a
-// URL with a password in it. A plugin marks such an option with holdsSecrets(schema, finder), and
+// URL with a password in it, a webhook URL whose path is its token. A plugin marks such an option with holdsSecrets(schema, finder), and
 // `vigil check-config` and the daemon warn about each secret found written in the config, as they
 // do about an inline `<key>` beside `<key>_env` and `<key>_file` (secretOptionsShape).
 import { z } from 'zod';
 import { isObject } from '../is-object.js';
+import { webhookTokenOf } from './webhook-tokens.js';
 
 /** A secret written in an option's value. */
 export interface InlineSecret {
@@ -43,16 +44,24 @@ export function isCredentialName(name: string): boolean {
   return CREDENTIAL_NAME.test(name);
 }
 
+/** A URL's query parameter that carries a credential: one named for it, or `sig=` (an Azure shared access signature, as Power Automate's webhook URLs have). */
+function isCredentialParameter(name: string): boolean {
+  return isCredentialName(name) || name.toLowerCase() === 'sig';
+}
+
 /**
- * A URL as messages, logs and the history show it: its password and each query parameter named
- * for a credential (secret=, token=, api_key=) written as ***. A text that is no URL is returned
- * as it is.
+ * A URL as messages, logs and the history show it: its password, each query parameter named for a
+ * credential (secret=, token=, api_key=, sig=) and the token in the path of a known webhook URL
+ * (Slack's /services/T…/B…/***: webhook-tokens.ts) written as ***. A text that is no URL is
+ * returned as it is.
  */
 export function redactedUrl(text: string): string {
   if (!URL.canParse(text)) return text;
   const url = new URL(text);
-  const secretParameters = [...url.searchParams.keys()].filter(isCredentialName);
-  if (!url.password && !secretParameters.length) return text;
+  const webhook = webhookTokenOf(url);
+  const secretParameters = [...url.searchParams.keys()].filter(isCredentialParameter);
+  if (!url.password && !secretParameters.length && !webhook) return text;
+  webhook?.redact(url);
   if (url.password) url.password = '***';
   for (const name of secretParameters) url.searchParams.set(name, '***');
   return url.href;
@@ -76,6 +85,24 @@ export function passwordInUrl(instead = RESTRICT_THE_FILE): SecretFinder {
   return (value) => {
     if (typeof value !== 'string' || !URL.canParse(value)) return [];
     return new URL(value).password ? [{ path: [], what: 'a password in the URL (user:password@)', instead }] : [];
+  };
+}
+
+/**
+ * For a URL option: a URL that is itself a secret — a known service's webhook URL whose path or
+ * query is its token (Slack, Discord, Microsoft Teams, Power Automate, Google Chat, Mattermost),
+ * or any URL with a query parameter named for a credential (token=, api_key=). `instead`: what
+ * the plugin offers in its place (`url_file`, `url_env`).
+ */
+export function tokenInUrl(instead = RESTRICT_THE_FILE): SecretFinder {
+  return (value) => {
+    if (typeof value !== 'string' || !URL.canParse(value)) return [];
+    const url = new URL(value);
+    const webhook = webhookTokenOf(url);
+    if (webhook) return [{ path: [], what: `a ${webhook.service} URL (${webhook.why})`, instead }];
+    const parameters = [...new Set(url.searchParams.keys())].filter(isCredentialParameter);
+    if (!parameters.length) return [];
+    return [{ path: [], what: `a credential in the URL's query (${parameters.map((name) => `${name}=`).join(', ')})`, instead }];
   };
 }
 

@@ -3,8 +3,9 @@
 // maintenance windows. Meanings in docs/alerts.md.
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
-import { isTimeZone, parsePeriod } from '../alerting/time-period.js';
+import { parsePeriod } from '../alerting/time-period.js';
 import { durationSchema, TIMER_MIN_MS } from './duration.js';
+import { timeZoneSchema } from './time-zone.js';
 
 const periodSpecSchema = z
   .strictObject({
@@ -140,11 +141,7 @@ export const maintenanceWindowSchema = z
     groups: z.array(z.string()).optional(),
     hosts: z.array(z.string()).optional(),
     reason: z.string().optional(),
-    time_zone: z
-      .string()
-      .refine(isTimeZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)} (expected an IANA name such as Europe/Berlin)` })
-      .optional()
-      .meta({ description: 'IANA time zone of the cron expression (default: local time)' }),
+    time_zone: timeZoneSchema('the cron expression'),
   })
   .superRefine((window, ctx) => {
     if (!window.services && !window.groups && !window.hosts) ctx.addIssue({ code: 'custom', message: 'name the targets: services, groups and/or hosts' });

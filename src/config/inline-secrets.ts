@@ -3,7 +3,8 @@
 // only the daemon's user can read, so `vigil check-config` and the daemon warn about each one. A
 // secret option is known by its siblings: a plugin that offers `<key>_env` and `<key>_file`
 // (secretOptionsShape from vigil/plugin) makes a plain `<key>` the secret written inline. An option
-// that holds secrets only in part (a header map, a URL) is marked by its plugin with holdsSecrets.
+// that holds secrets only in part (a header map, a URL) is marked by its plugin with holdsSecrets,
+// and is judged by what its finders find even when `<key>_env` and `<key>_file` stand beside it.
 import { z } from 'zod';
 import { secretFindersOf, type InlineSecret, type SecretFinder } from '../check-kit/secrets-in-options.js';
 import type { RawIssue } from './zod-issues.js';
@@ -44,7 +45,10 @@ export function inlineSecrets(schema: z.ZodType, options: unknown, where: (strin
   const shape = inner.shape as Record<string, z.ZodType>;
   return Object.entries(shape).flatMap(([key, field]) => {
     if (options[key] === undefined) return [];
-    if (`${key}_env` in shape && `${key}_file` in shape) return [warning([...where, key], besideItsSources(key))];
+    // A `<key>` with finders of its own (a webhook's url beside url_env and url_file) is a secret
+    // only where they find one: a URL is not always a secret, a password always is.
+    const judgedInPart = layers(field).some((layer) => secretFindersOf(layer).length > 0);
+    if (`${key}_env` in shape && `${key}_file` in shape && !judgedInPart) return [warning([...where, key], besideItsSources(key))];
     return inlineSecrets(field, options[key], [...where, key]);
   });
 }

@@ -2,6 +2,7 @@
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { DURATION_HINT, parseDuration } from './duration.js';
+import { timeZoneSchema } from './time-zone.js';
 
 /** A retention period: a duration (`400d`, `2w`) or `forever`. Yields ms, or null for forever. */
 function keep(defaultValue: string, what: string) {
@@ -43,5 +44,6 @@ export const retentionSchema = z
       })
       .default('17 * * * *')
       .meta({ description: 'When the clean-up runs: a cron expression (node-cron; default hourly at :17)' }),
+    time_zone: timeZoneSchema('the schedule'),
   })
   .prefault({});

@@ -2,6 +2,12 @@
 // "did the pager get it?" — newest first, filtered by alert, service, host, kind, time, failures.
 import type { Database } from 'better-sqlite3';
 
+/**
+ * The attempt number of a row that records an alert dropped before its first attempt (or events
+ * taken out of a digest), not an attempt: its error says it was not sent and why.
+ */
+export const NO_ATTEMPT = 0;
+
 export interface AttemptFilter {
   alert?: string;
   service?: string;

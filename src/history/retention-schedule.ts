@@ -1,4 +1,5 @@
-// Runs retention on its cron schedule (node-cron), off the probe path; re-configured on reload.
+// Runs retention on its cron schedule (node-cron, in `time_zone` or local time), off the probe
+// path; re-configured on reload.
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../plugin.js';
@@ -26,7 +27,7 @@ export class RetentionSchedule {
     this.config = config;
     void this.task?.destroy();
     void this.retention?.cancel();
-    const { schedule: expression, ...policy } = config;
+    const { schedule: expression, time_zone: timezone, ...policy } = config;
     const retention = new Retention(this.history.db, policy, this.log);
     this.retention = retention;
     this.task = schedule(
@@ -34,7 +35,8 @@ export class RetentionSchedule {
       async () => {
         await retention.run();
       },
-      { name: 'vigil-retention', noOverlap: true },
+      // Without a zone, node-cron reads the expression on the machine's local clock.
+      { name: 'vigil-retention', noOverlap: true, timezone },
     );
   }
 

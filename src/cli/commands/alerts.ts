@@ -8,7 +8,7 @@ import { formatDuration } from '../../config/duration-text.js';
 import { describeError } from '../../describe-error.js';
 import { expectKnownTargets } from '../../history/target-names.js';
 import { recordedAlertNames } from '../../history/recorded-names.js';
-import { hasAlertTables, queryAttempts, queryQueue, type AttemptRow, type QueuedRow } from '../../history/attempt-query.js';
+import { hasAlertTables, NO_ATTEMPT, queryAttempts, queryQueue, type AttemptRow, type QueuedRow } from '../../history/attempt-query.js';
 import { configOption, examples, passConfigDown } from '../config-option.js';
 import { formatTime, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
@@ -51,8 +51,12 @@ async function expectKnownAlert(db: Database, name: string, configFile: string):
   expectKnownName({ one: 'alert', many: 'alerts' }, name, { recorded, configured: names && { file: path.resolve(configFile), names } });
 }
 
+/** A row that records an alert dropped before any attempt (attempt 0): its error says it was not sent and why. */
+const attempted = (row: AttemptRow) => row.attempt !== NO_ATTEMPT;
+
 function outcome(row: AttemptRow, utc?: boolean): string {
   if (row.ok) return 'delivered';
+  if (!attempted(row)) return row.error ?? 'not sent';
   return `failed: ${row.error ?? 'unknown error'}${row.nextAt === null ? '' : `; retry at ${formatTime(row.nextAt, utc)}`}`;
 }
 
@@ -67,7 +71,9 @@ function attemptJson(row: AttemptRow) {
     kind: row.kind,
     test,
     outage: row.outageId,
+    // 0: no attempt was made; `error` says why it was not sent.
     attempt: row.attempt,
+    attempted: attempted(row),
     at: new Date(row.at).toISOString(),
     durationMs: row.durationMs,
     ok: row.ok === 1,
@@ -106,7 +112,7 @@ function logCommand(): Command {
     .addOption(new Option('-k, --kind <kind>', 'only this kind').choices(['down', 'up', 'repeat', 'startup', 'flapping', 'test', 'digest']))
     .option('--since <time>', 'attempts at or after this time: 7d, 12h, 2026-11-01, 2026-11-01T08:00')
     .option('--until <time>', 'attempts at or before this time')
-    .option('--failed', 'only failed attempts')
+    .option('--failed', 'only failed attempts, and alerts dropped before any attempt')
     .option('-n, --limit <count>', 'at most this many rows', '100')
     .addHelpText(
       'after',
@@ -151,7 +157,15 @@ function logCommand(): Command {
         console.log(
           table(
             ['TIME', 'ALERT', 'KIND', 'TARGET', 'TRY', 'TOOK', 'RESULT'],
-            rows.map((row) => [formatTime(row.at, options.utc), row.alert, row.kind, row.target, String(row.attempt), formatDuration(row.durationMs), outcome(row, options.utc)]),
+            rows.map((row) => [
+              formatTime(row.at, options.utc),
+              row.alert,
+              row.kind,
+              row.target,
+              attempted(row) ? String(row.attempt) : '-',
+              attempted(row) ? formatDuration(row.durationMs) : '-',
+              outcome(row, options.utc),
+            ]),
           ),
         );
       } catch (err) {
