@@ -308,7 +308,7 @@ describe('a history held in memory, recorded again once the disk is fixed', () =
 
       execFileSync('mount', ['-o', 'remount,rw', mountPoint]);
       await daemon.waitForLine(
-        new RegExp(`WARN  history recorded again: 2 outages, 4 transitions, .* written from memory to ${dbFile}; from now on history is written there`),
+        new RegExp(`WARN  history recorded again: 2 outages, 4 transitions, .* written from memory to ${dbFile} \\(took [^)]+\\); from now on history is written there`),
       );
       const recovered = await outagesIn(dbFile);
       expect(recovered.map(({ id, host, open }) => ({ id, host, open }))).toEqual([
@@ -421,7 +421,7 @@ describe('a history held in memory, recorded again once the disk is fixed', () =
 
       // Room, a page at a time, until the file opens but what is to be written does not fit.
       const copyFailed = new RegExp(
-        `WARN  history still held in memory: could not write it into ${dbFile} \\((SQLITE_FULL|SQLITE_IOERR\\w*): .*\\); nothing of it was written \\(rolled back\\); trying again every 50ms$`,
+        `WARN  history still held in memory: could not write it into ${dbFile} \\((SQLITE_FULL|SQLITE_IOERR\\w*): .*; took [^)]+\\); nothing of it was written \\(rolled back\\); trying again in 100ms, then less often while it fails$`,
       );
       for (let freed = 0; !daemon.lines.some((line) => copyFailed.test(line)); freed++) {
         expect(daemon.output()).not.toMatch(/history recorded again/);

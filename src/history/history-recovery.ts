@@ -6,7 +6,9 @@
 // the file as it was and the history in memory, to be tried again.
 //
 // All of it runs in one turn of the event loop: no write can slip into the memory database
-// between the copy and the move.
+// between the copy and the move. Checks wait meanwhile (about a second per 200,000 rows), so a
+// merge that failed (a disk with room to open the file but not for the history) is tried again
+// less and less often, not at every retry: each failure doubles the wait, up to MAX_MERGE_BACKOFF.
 import type { Database } from 'better-sqlite3';
 import { formatDuration } from '../config/duration.js';
 import type { OutageRenumbering } from '../alerting/renumbered-outages.js';
@@ -15,6 +17,9 @@ import { HistoryLock } from './history-lock.js';
 import type { HistoryStore } from './history-store.js';
 import { mergeMemoryHistory, type MergedCounts, type MergedHistory } from './memory-history-merge.js';
 import { openWritableDatabase } from './open-database.js';
+
+/** The longest wait after failed merges, in retry intervals. */
+const MAX_MERGE_BACKOFF = 64;
 
 export interface RecoveredHistory {
   /** The file's lock, now this daemon's: released at stop. */
@@ -36,6 +41,8 @@ export interface HistoryRecoveryOptions {
 export class HistoryRecovery {
   private timer: NodeJS.Timeout | undefined;
   private reason: string | undefined;
+  /** Retry intervals to wait before the next try: doubled by each failed merge. */
+  private backoff = 1;
   /** The last failure told, so that a disk staying broken is not told again at every try. */
   private told: string;
 
@@ -52,12 +59,15 @@ export class HistoryRecovery {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.tryOnce(), this.options.retryMs);
+    this.timer = setTimeout(() => {
+      this.tryOnce();
+      if (this.reason !== undefined && this.timer) this.start();
+    }, this.options.retryMs * this.backoff);
     this.timer.unref();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
   }
 
@@ -78,13 +88,15 @@ export class HistoryRecovery {
     this.history.flush();
     this.history.aggregates.flushNow();
     let merged: MergedHistory;
+    const started = performance.now();
     try {
       merged = mergeMemoryHistory(this.history.db, file, Date.now());
     } catch (err) {
       file.close();
       lock.release();
+      this.backoff = Math.min(this.backoff * 2, MAX_MERGE_BACKOFF);
       const cause = `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}`;
-      this.failed(`could not write it into ${path} (${cause}); nothing of it was written (rolled back)`);
+      this.failed(`could not write it into ${path} (${cause}; ${tookText(started)}); nothing of it was written (rolled back)`);
       return;
     }
     // Written: from here on the file is the history, whatever comes next.
@@ -93,17 +105,24 @@ export class HistoryRecovery {
     const memory = this.history.moveTo(file);
     this.options.onRecovered({ lock, outageIds: merged.outageIds });
     memory.close();
-    log.warn(`history recorded again: ${describeCounts(merged.counts)} written from memory to ${path}; from now on history is written there`, {
+    log.warn(`history recorded again: ${describeCounts(merged.counts)} written from memory to ${path} (${tookText(started)}); from now on history is written there`, {
       event: 'history-recovered',
       ...merged.counts,
+      durationMs: Math.round(performance.now() - started),
     });
   }
 
   private failed(reason: string): void {
     if (reason === this.told) return;
     this.told = reason;
-    this.options.log.warn(`history still held in memory: ${reason}; trying again every ${formatDuration(this.options.retryMs)}`, { event: 'history-unavailable' });
+    const every = this.backoff > 1 ? `in ${formatDuration(this.options.retryMs * this.backoff)}, then less often while it fails` : `every ${formatDuration(this.options.retryMs)}`;
+    this.options.log.warn(`history still held in memory: ${reason}; trying again ${every}`, { event: 'history-unavailable' });
   }
+}
+
+/** `took 1.2s`: how long checks waited for the merge. */
+function tookText(started: number): string {
+  return `took ${formatDuration(Math.round(performance.now() - started))}`;
 }
 
 function describeCounts(counts: MergedCounts): string {
