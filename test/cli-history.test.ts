@@ -157,19 +157,36 @@ describe('vigil history --format', () => {
     expect(known('--format', 'bogus').stderr).toMatch(/argument 'bogus' is invalid. Allowed choices are table, json, csv, dtlog/);
   });
 
-  it('an export read only in part (| head) ends quietly, exit 0', async () => {
-    const big = tmp.path('big.db');
-    generateHistory({ file: big, targets: 200, outages: 20_000, transitions: 40_000, maintenancePeriods: 0, spanDays: 30, end: Date.parse('2025-03-01T00:00:00Z') });
-    // Far more than a pipe holds: the export is still writing when the reader goes away.
-    const child = spawn(process.execPath, [VIGIL_BIN, 'history', '--db', big, '--format', 'csv'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Runs vigil, reads its first chunk of output and goes away (as `| head` does): what it printed first, its exit code, its stderr. */
+  async function readInPart(args: string[]): Promise<{ firstChunk: string; code: unknown; stderr: string }> {
+    const child = spawn(process.execPath, [VIGIL_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const firstChunk = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
     child.stdout.destroy();
     const code = await new Promise((resolve) => child.once('exit', resolve));
+    return { firstChunk, code, stderr };
+  }
+
+  it('an export read only in part (| head) ends quietly, exit 0', async () => {
+    const big = tmp.path('big.db');
+    generateHistory({ file: big, targets: 200, outages: 20_000, transitions: 40_000, maintenancePeriods: 0, spanDays: 30, end: Date.parse('2025-03-01T00:00:00Z') });
+    // Far more than a pipe holds: the export is still writing when the reader goes away.
+    const { firstChunk, code, stderr } = await readInPart(['history', '--db', big, '--format', 'csv']);
     expect(firstChunk).toMatch(/^id,service,group,host,start,end,duration_s,/);
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
+    expect([code, stderr]).toEqual([0, '']);
+  });
+
+  it('a report of thousands of rows read only in part (| head) ends quietly, exit 0: table and JSON', async () => {
+    const many = tmp.path('many-targets.db');
+    generateHistory({ file: many, targets: 3_000, outages: 6_000, transitions: 12_000, maintenancePeriods: 0, spanDays: 30, end: Date.now() });
+    // Hundreds of KB written at once, more than a pipe holds.
+    const table = await readInPart(['availability', '--db', many]);
+    expect(table.firstChunk).toMatch(/maintenance left out/);
+    expect([table.code, table.stderr]).toEqual([0, '']);
+    const json = await readInPart(['availability', '--db', many, '--json']);
+    expect(json.firstChunk).toMatch(/^\{\n {2}"since": /);
+    expect([json.code, json.stderr]).toEqual([0, '']);
   });
 });
 

@@ -10,7 +10,7 @@ import { expectKnownTargets } from '../../history/target-names.js';
 import { recordedAlertNames } from '../../history/recorded-names.js';
 import { hasAlertTables, NO_ATTEMPT, queryAttempts, queryQueue, type AttemptRow, type QueuedRow } from '../../history/attempt-query.js';
 import { configOption, examples, passConfigDown } from '../config-option.js';
-import { formatTime, table } from '../format.js';
+import { formatTime, printLine, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { parseTimeArgument } from '../parse-time.js';
 import { expectOrdered } from '../report-options.js';
@@ -152,9 +152,9 @@ function logCommand(): Command {
         } finally {
           db.close();
         }
-        if (options.json) return console.log(JSON.stringify(rows.map(attemptJson), null, 2));
+        if (options.json) return printLine(JSON.stringify(rows.map(attemptJson), null, 2));
         if (!rows.length) return console.log('no alert attempts match');
-        console.log(
+        printLine(
           table(
             ['TIME', 'ALERT', 'KIND', 'TARGET', 'TRY', 'TOOK', 'RESULT'],
             rows.map((row) => [
@@ -182,9 +182,9 @@ function queueCommand(): Command {
         const db = await openHistoryForReading(options);
         const rows = hasAlertTables(db) ? queryQueue(db) : [];
         db.close();
-        if (options.json) return console.log(JSON.stringify(rows.map(queuedJson), null, 2));
+        if (options.json) return printLine(JSON.stringify(rows.map(queuedJson), null, 2));
         if (!rows.length) return console.log('no deliveries waiting');
-        console.log(
+        printLine(
           table(
             ['ID', 'ALERT', 'KIND', 'TARGET', 'ATTEMPTS', 'NEXT', 'LAST ERROR'],
             rows.map((row) => [

@@ -8,7 +8,7 @@ import type { Grouping } from '../../history/grouping.js';
 import { expectKnownTargets } from '../../history/target-names.js';
 import { UnwatchedTime } from '../../history/unwatched-time.js';
 import { examples } from '../config-option.js';
-import { formatPercent, formatShortDuration, formatTime, table } from '../format.js';
+import { formatPercent, formatShortDuration, formatTime, printLine, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { byOption, HEADINGS, lessAvailable, reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
 
@@ -61,14 +61,14 @@ running (in the first line). MTTR = downtime / outages; MTBF = uptime / outages.
         if (options.json) {
           const iso = (ms: number) => new Date(ms).toISOString();
           const notRunning = unwatched.gaps.map(([a, b]) => ({ start: iso(a), end: iso(b) }));
-          console.log(JSON.stringify({ since: iso(since), until: iso(end), by: options.by, unwatched: notRunning, rows: rows.map(toJson) }, null, 2));
+          printLine(JSON.stringify({ since: iso(since), until: iso(end), by: options.by, unwatched: notRunning, rows: rows.map(toJson) }, null, 2));
           return;
         }
         // Vigil's own stops are the same for every target (apart from each one's configured time): said once.
         const notRunning = unwatched.totalMs ? `; vigil not running ${formatShortDuration(unwatched.totalMs)} (left out)` : '';
         console.log(`${formatTime(since, options.utc)} → ${formatTime(end, options.utc)} (${formatShortDuration(end - since)}), maintenance left out${notRunning}`);
         if (!rows.length) return void console.log('no targets match');
-        console.log(
+        printLine(
           table(
             [HEADINGS[options.by], 'AVAILABILITY', 'OUTAGES', 'DOWNTIME', 'MTTR', 'MTBF', 'LONGEST', 'MAINTENANCE'],
             rows.map((row) => [

@@ -5,7 +5,7 @@ import { describeError } from '../../describe-error.js';
 import { queryCheckStats, type CheckStatsFilter, type CheckStatsRow, type Resolution } from '../../history/check-stats-query.js';
 import { expectKnownTargets } from '../../history/target-names.js';
 import { examples } from '../config-option.js';
-import { formatLatency, formatShortDuration, formatTime, table } from '../format.js';
+import { formatLatency, formatShortDuration, formatTime, printLine, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { byOption, HEADINGS, moreFailing, reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
 
@@ -57,12 +57,12 @@ A failed check is one that was down or unknown; latency is over the checks that 
           );
         }
         if (options.json) {
-          console.log(JSON.stringify({ since: new Date(stats.from).toISOString(), until: new Date(stats.until).toISOString(), resolution: stats.resolution, by: options.by, rows }, null, 2));
+          printLine(JSON.stringify({ since: new Date(stats.from).toISOString(), until: new Date(stats.until).toISOString(), resolution: stats.resolution, by: options.by, rows }, null, 2));
           return;
         }
         console.log(`${formatTime(stats.from, options.utc)} → ${formatTime(stats.until, options.utc)} (${formatShortDuration(stats.until - stats.from)}), ${BUCKETS[stats.resolution]} buckets`);
         if (!rows.length) return void console.log('no targets match');
-        console.log(
+        printLine(
           table(
             [HEADINGS[options.by], 'CHECKS', 'FAILED', 'FAILED%', 'LATENCY MIN', 'AVG', 'MAX'],
             rows.map((row) => [row.name, String(row.checks), String(row.failures), formatFailed(row), formatLatency(row.latencyMinMs), formatLatency(row.latencyAvgMs), formatLatency(row.latencyMaxMs)]),

@@ -4,7 +4,7 @@ import { describeError } from '../../describe-error.js';
 import { queryActions, queryVrrp } from '../../history/lvs-query.js';
 import { recordedVrrpNames } from '../../history/recorded-names.js';
 import { configOption, examples } from '../config-option.js';
-import { formatTime, table } from '../format.js';
+import { formatTime, printLine, table } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { parseTimeArgument } from '../parse-time.js';
 import { expectKnownName } from '../unknown-name.js';
@@ -60,9 +60,9 @@ export function vrrpCommand(): Command {
         } finally {
           db.close();
         }
-        if (options.json) return console.log(JSON.stringify(rows.map((row) => ({ ...row, at: new Date(row.at).toISOString() })), null, 2));
+        if (options.json) return printLine(JSON.stringify(rows.map((row) => ({ ...row, at: new Date(row.at).toISOString() })), null, 2));
         if (!rows.length) return console.log('no VRRP state changes recorded');
-        console.log(table(['TIME', 'NODE', 'KIND', 'NAME', 'STATE', 'PRIORITY'], rows.map((row) => [formatTime(row.at, options.utc), row.node, row.kind, row.name, row.state, row.priority === null ? '' : String(row.priority)])));
+        printLine(table(['TIME', 'NODE', 'KIND', 'NAME', 'STATE', 'PRIORITY'], rows.map((row) => [formatTime(row.at, options.utc), row.node, row.kind, row.name, row.state, row.priority === null ? '' : String(row.priority)])));
       }),
     );
 }
@@ -85,9 +85,9 @@ export function actionsCommand(): Command {
           if (!recorded.includes(options.kind)) throw new Error(`no action of kind ${JSON.stringify(options.kind)} was ever recorded (kinds: ${[...new Set([...ACTION_KINDS, ...recorded])].sort().join(', ')})`);
         }
         db.close();
-        if (options.json) return console.log(JSON.stringify(rows.map((row) => ({ ...row, at: new Date(row.at).toISOString() })), null, 2));
+        if (options.json) return printLine(JSON.stringify(rows.map((row) => ({ ...row, at: new Date(row.at).toISOString() })), null, 2));
         if (!rows.length) return console.log('no actions recorded');
-        console.log(
+        printLine(
           table(
             ['TIME', 'ALERT', 'SUBJECT', 'KIND', 'RESULT', 'COMMAND', 'MESSAGE'],
             rows.map((row) => [formatTime(row.at, options.utc), row.alert, row.subject, row.kind, row.ok ? 'ok' : `failed${row.exitCode === null ? '' : ` (${row.exitCode})`}`, row.command?.join(' ') ?? '', row.message ?? '']),

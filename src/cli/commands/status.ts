@@ -10,7 +10,7 @@ import { expectKnownTargets } from '../../history/target-names.js';
 import { examples } from '../config-option.js';
 import { addDaemonOptions, askDaemon, EXIT_DAEMON_UNREACHABLE, exitCodeOf, expectOk, reportFailure, type DaemonOptions } from '../daemon-client.js';
 import { describeFlags } from '../format-flags.js';
-import { formatAgo, formatLatency, formatShortDuration, formatTime, table } from '../format.js';
+import { formatAgo, formatLatency, formatShortDuration, formatTime, printLine, table } from '../format.js';
 import { historyPathOf } from '../history-database.js';
 import { addSelectorOptions, selectorsFrom, type SelectorOptions } from '../target-selector.js';
 
@@ -81,7 +81,7 @@ function fromStored(t: StoredStatus): StatusJsonTarget {
 /** The live table and the last known one: the same columns; what only the daemon knows is `-`. */
 function printTargets({ live, targets }: StatusJson, options: StatusOptions, now: number): void {
   console.log(stateCounts(targets));
-  console.log(
+  printLine(
     table(
       ['TARGET', 'STATE', 'SINCE', 'FOR', 'CHECKED', 'LATENCY', 'FLAGS', 'MESSAGE'],
       targets.map((t) => [
@@ -139,7 +139,7 @@ export function statusCommand(): Command {
         const query = new URLSearchParams(filter as Record<string, string>).toString();
         const answer = expectOk(await askDaemon<StatusAnswer>(options, 'GET', `${API_PREFIX}/status${query ? `?${query}` : ''}`, undefined, 10_000));
         const live = { live: true, daemon: answer.daemon, targets: answer.targets.map(fromLive) } satisfies StatusJson;
-        if (options.json) console.log(JSON.stringify(live, null, 2));
+        if (options.json) printLine(JSON.stringify(live, null, 2));
         else printLive(live, options, Date.now()); // "ago" counted from the answer, not from before the request
         return;
       } catch (err) {
@@ -159,7 +159,7 @@ export function statusCommand(): Command {
         const lastCheckMinute = lastRecordedCheckMinute(db);
         db.close();
         process.exitCode = unreachable ? exitCodeOf(unreachable) : EXIT_DAEMON_UNREACHABLE;
-        if (options.json) return void console.log(JSON.stringify({ live: false, daemon: null, targets: stored } satisfies StatusJson, null, 2));
+        if (options.json) return void printLine(JSON.stringify({ live: false, daemon: null, targets: stored } satisfies StatusJson, null, 2));
         console.log(lastKnownHeading(file, lastCheckMinute, options, now));
         if (!stored.length) return void console.log('no targets recorded');
         printTargets({ live: false, daemon: null, targets: stored }, options, now);

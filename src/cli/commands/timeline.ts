@@ -7,6 +7,7 @@ import { expectKnownTargets } from '../../history/target-names.js';
 import { queryTimeline } from '../../history/timeline-query.js';
 import { UnwatchedTime } from '../../history/unwatched-time.js';
 import { examples } from '../config-option.js';
+import { printLine } from '../format.js';
 import { openHistoryForReading } from '../history-database.js';
 import { lessAvailable, reportCommand, reportTargets, reportWindow, worstOption, worstRows, type ReportOptions } from '../report-options.js';
 import { renderTimeline } from '../timeline-render.js';
@@ -56,10 +57,10 @@ export function timelineCommand(): Command {
           const iso = (ms: number) => new Date(ms).toISOString();
           const intervals = (list: Array<[number, number]>) => list.map(([a, b]) => ({ start: iso(a), end: iso(b) }));
           const targets = rows.map((row) => ({ target: row.id, availability: availability.get(row.id) ?? null, outages: intervals(row.outages), maintenance: intervals(row.maintenance) }));
-          return void console.log(JSON.stringify({ since: iso(since), until: iso(until), unwatched: intervals(notRunning), targets }, null, 2));
+          return void printLine(JSON.stringify({ since: iso(since), until: iso(until), unwatched: intervals(notRunning), targets }, null, 2));
         }
         if (!rows.length) return void console.log('no targets match');
-        console.log(renderTimeline(rows, availability, { since, until, width, ascii: options.ascii, utc: options.utc, notRunning }));
+        printLine(renderTimeline(rows, availability, { since, until, width, ascii: options.ascii, utc: options.utc, notRunning }));
       } catch (err) {
         console.error(`vigil timeline: ${describeError(err)}`);
         process.exitCode = 1;
