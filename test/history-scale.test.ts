@@ -55,7 +55,7 @@ describe('synthetic history', () => {
   });
 
   it('the history benchmark measures the real commands and the file size', async () => {
-    const result = await runHistoryBenchmark({ file: tmp.path('bench.db'), vigilBin: VIGIL_BIN, targets: 100, hostsPerService: 1, outages: 500, transitions: 1_500, spanDays: 30, runs: 1 });
+    const result = runHistoryBenchmark({ file: tmp.path('bench.db'), vigilBin: VIGIL_BIN, targets: 100, hostsPerService: 1, outages: 500, transitions: 1_500, spanDays: 30, runs: 1 });
     expect(result.generated?.outages).toBe(500);
     expect(result.fileBytes).toBeGreaterThan(0);
     expect(result.commands.map((c) => c.command)).toContain('vigil availability --by service');

@@ -53,7 +53,7 @@ export async function runHistoryScenario(options: HistoryScenarioOptions): Promi
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-history-'));
   try {
     const file = path.join(dir, 'history.db');
-    const result = await runHistoryBenchmark({ file, vigilBin, outages: options.outages, transitions: options.transitions, targets: options.targets, runs: 5 });
+    const result = runHistoryBenchmark({ file, vigilBin, outages: options.outages, transitions: options.transitions, targets: options.targets, runs: 5 });
     rows.push({
       measure: 'database',
       outages: options.outages,
