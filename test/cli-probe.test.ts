@@ -42,9 +42,11 @@ describe('vigil probe', () => {
     const workflow = await runVigilAsync(['probe', '--json', `http://127.0.0.1:${web.port}/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=SiGnAtUrE`]);
     expect(web.requests.at(-1)?.url).toBe('/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=SiGnAtUrE');
     expect(workflow.stdout).toContain('/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=***');
-    for (const result of [mattermost, workflow]) {
+    const rocket = await runVigilAsync(['probe', `http://127.0.0.1:${web.port}/hooks/AbCdEfGhJkMnPqRsT/abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXY`]);
+    expect(rocket.stdout).toMatch(new RegExp(`^UP\\s+http://127\\.0\\.0\\.1:${web.port}/hooks/AbCdEfGhJkMnPqRsT/\\*\\*\\*\\s`, 'm'));
+    for (const result of [mattermost, workflow, rocket]) {
       expect(result.code).toBe(0);
-      expect(result.stdout + result.stderr).not.toMatch(/xi1a9h3e5pgs8m4g1hx8ip5oeh|SiGnAtUrE/);
+      expect(result.stdout + result.stderr).not.toMatch(/xi1a9h3e5pgs8m4g1hx8ip5oeh|SiGnAtUrE|abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXY/);
     }
   });
 

@@ -204,7 +204,7 @@ describe('a webhook URL that is itself the secret', () => {
       'chat-hooks.yaml',
       `hostgroups: { servers: [{ name: s1, address: 127.0.0.1 }] }
 services:
-  web: { group: servers, check: { type: tcp, port: 80 }, alerts: [slack, discord, teams, workflow, mattermost, gchat, keyed, plain, from-file, from-env] }
+  web: { group: servers, check: { type: tcp, port: 80 }, alerts: [slack, discord, teams, workflow, mattermost, gchat, keyed, plain, from-file, from-env, webex, rocket] }
 alerts:
   slack: { type: webhook, url: https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX }
   discord: { type: webhook, url: https://discord.com/api/webhooks/112233445566778899/aBcD-eFgH_iJkL }
@@ -216,11 +216,13 @@ alerts:
   plain: { type: webhook, url: https://hooks.example.com/vigil/services/T0000/B0000/xyz }
   from-file: { type: webhook, url_file: ./chat-url }
   from-env: { type: webhook, url_env: CHAT_URL }
+  webex: { type: webhook, url: https://webexapis.com/v1/webhooks/incoming/Y2lzY29zcGFyazovL3VzL1dFQkhPT0sv }
+  rocket: { type: webhook, url: https://chat.example.com/hooks/AbCdEfGhJkMnPqRsT/abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXY }
 `,
     );
     const checked = await runVigilAsync(['check-config', '-c', config]);
     expect(checked.code).toBe(0);
-    expect(checked.stdout).toBe(`${config}: OK (1 service(s), 1 target(s), 10 alert(s))\n`);
+    expect(checked.stdout).toBe(`${config}: OK (1 service(s), 1 target(s), 12 alert(s))\n`);
     const inline = (what: string) => `${what} written in the config file, where everyone who can read the file can read it: ${URL_ELSEWHERE}`;
     expect(checked.stderr).toBe(
       [
@@ -231,6 +233,8 @@ alerts:
         `${config}:9:32: alerts.mattermost.url: ${inline('a Mattermost webhook URL (its path is its token)')}`,
         `${config}:10:27: alerts.gchat.url: ${inline('a Google Chat webhook URL (key= and token= in its query are its credentials)')}`,
         `${config}:11:27: alerts.keyed.url: ${inline("a credential in the URL's query (api_key=)")}`,
+        `${config}:15:27: alerts.webex.url: ${inline('a Webex webhook URL (its path is its token)')}`,
+        `${config}:16:28: alerts.rocket.url: ${inline('a Rocket.Chat webhook URL (its path holds its token)')}`,
       ]
         .map((line) => `warning: ${line}\n`)
         .join(''),

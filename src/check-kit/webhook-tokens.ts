@@ -76,6 +76,21 @@ const KNOWN: KnownService[] = [
     },
   },
   {
+    // https://webexapis.com/v1/webhooks/incoming/TOKEN
+    service: 'Webex webhook',
+    why: 'its path is its token',
+    matches: (url) => hostIs(url, 'webexapis.com', 'api.ciscospark.com') && /^\/v1\/webhooks\/incoming\/[^/]+/.test(url.pathname),
+    redact: (url) => hideSegments(url, 3),
+  },
+  {
+    // Rocket.Chat runs on the user's own host: https://chat.example.com/hooks/ID/TOKEN, the ID
+    // 17 characters and the token 48 (letters and digits), as Rocket.Chat makes them.
+    service: 'Rocket.Chat webhook',
+    why: 'its path holds its token',
+    matches: (url) => /\/hooks\/[A-Za-z0-9]{17}\/[A-Za-z0-9]{48}\/?$/.test(url.pathname),
+    redact: (url) => hideSegments(url, segmentsOf(url).length - 1),
+  },
+  {
     // Mattermost runs on the user's own host: https://chat.example.com/hooks/ID, the ID being
     // Mattermost's own 26 characters (a-z, 0-9).
     service: 'Mattermost webhook',
