@@ -93,7 +93,6 @@ function outageOf(events: AlertEvent[]): number | null {
   return outageIds.length === 1 ? outageIds[0]! : null;
 }
 
-
 /** The delivery id of attempts made outside the queue (vigil alerts test): no delivery has it. */
 export const TEST_DELIVERY_ID = 0;
 

@@ -21,7 +21,6 @@ export type SecretFinder = (value: unknown) => InlineSecret[];
 
 const marked = z.registry<{ findSecrets: SecretFinder[] }>();
 
-
 /** Marks `schema` (this very schema, and what is made from it with .describe() or .meta()) as an option that may hold secrets. */
 export function holdsSecrets<T extends z.ZodType>(schema: T, ...finders: SecretFinder[]): T {
   marked.add(schema, { findSecrets: [...(marked.get(schema)?.findSecrets ?? []), ...finders] });

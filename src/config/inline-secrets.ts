@@ -10,7 +10,6 @@ import { secretFindersOf, type InlineSecret, type SecretFinder } from '../check-
 import type { RawIssue } from './zod-issues.js';
 import { isObject } from '../is-object.js';
 
-
 /** The schemas from `schema` inward through optional / default / nullable wrappers. */
 function layers(schema: z.ZodType): z.ZodType[] {
   const found = [schema];
