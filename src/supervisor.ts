@@ -240,7 +240,7 @@ export class Supervisor extends EventEmitter {
       const id = flags.acknowledged?.outageId === undefined ? undefined : ids.get(flags.acknowledged.outageId);
       if (id !== undefined) flags.acknowledged!.outageId = id;
     }
-    this.alerts.outagesRenumbered(ids);
+    this.alerts.historyMovedToFile(ids);
   }
 
   private updateFlags(ids: string[], change: (flags: TargetFlags) => boolean): string[] {

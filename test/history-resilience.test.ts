@@ -2,7 +2,7 @@
 // bounded in-memory queue, the operator is told loudly, and everything lands once it can.
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { readOutages, readTransitions } from './helpers/history-db.js';
 import { startHttpServer, type TestServer } from './helpers/servers.js';
@@ -439,6 +439,45 @@ describe('a history held in memory, recorded again once the disk is fixed', () =
       // Written once: the tries that failed left nothing behind.
       expect(readOutages(dbFile)).toHaveLength(1);
       expect(readTransitions(dbFile)).toHaveLength(earlierTransitions.length + 3);
+    });
+  });
+
+  it('a down alert an earlier run sent, its target up again meanwhile: the up alert it owes goes out once the file is back, as after a restart', async (context) => {
+    await onSmallDisk(context, async (mountPoint) => {
+      const dbFile = `${mountPoint}/history.db`;
+      // An alert script of the test's own, outside the small disk: it appends "<kind> <target>" per alert.
+      const script = tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET" >> ${tmp.path('alerts.log')}\n`);
+      chmodSync(script, 0o755);
+      const sent = () => (existsSync(tmp.path('alerts.log')) ? readFileSync(tmp.path('alerts.log'), 'utf8').trim().split('\n') : []);
+      const withPager = `${config(dbFile).replace('check: { type: http } }', 'check: { type: http }, alerts: [pager] }')}alerts:\n  pager: { type: exec, convention: plain, command: ${script} }\n`;
+      const earlier = daemons.start(tmp.write('vigil.yaml', withPager));
+      await earlier.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+      await changeAndWait(earlier, () => web.stop(), /web-http\/web1 UP → DOWN/);
+      await waitFor(() => sent().length === 1, 'the down alert');
+      expect(await earlier.stop()).toBe(0);
+
+      // Back up while the daemon was stopped; it starts on a read-only disk and finds it UP at once.
+      await web.start();
+      execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
+      const daemon = daemons.start(tmp.path('vigil.yaml'));
+      await daemon.waitForLine(/ERROR history not recorded: /);
+      await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // a few checks: still no up alert, nothing known of the down one
+      expect(sent()).toEqual(['down web-http/web1']);
+
+      execFileSync('mount', ['-o', 'remount,rw', mountPoint]);
+      await daemon.waitForLine(/history recorded again: /);
+      await waitFor(() => sent().length === 2, 'the up alert owed');
+      expect(sent()).toEqual(['down web-http/web1', 'up web-http/web1']);
+      const [outage] = await outagesIn(dbFile);
+      expect(outage).toMatchObject({ id: 1, open: false });
+      // Owed once: a restart on the file sends it again no more.
+      expect(await daemon.stop()).toBe(0);
+      const again = daemons.start(tmp.path('vigil.yaml'));
+      await again.waitForLine(/running:/);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // checks of the target, resumed UP
+      expect(again.output()).not.toMatch(/alert to pager/);
+      expect(sent()).toEqual(['down web-http/web1', 'up web-http/web1']);
     });
   });
 });

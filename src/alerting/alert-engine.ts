@@ -223,13 +223,26 @@ export class AlertEngine {
     }
   }
 
-  /** Outages recorded while the history was held in memory have the file's ids now (history-recovery.ts). */
-  outagesRenumbered(ids: OutageRenumbering): void {
+  /**
+   * The history held in memory was written into its file (history-recovery.ts): outages recorded in
+   * memory have the file's ids now, and what an earlier run's routes told, kept in the file, is
+   * taken up where this run's have told nothing, as a start takes it up: a down alert sent before
+   * the disk broke owes its up alert once the target is up.
+   */
+  historyMovedToFile(ids: OutageRenumbering): void {
     const fileId = (id: number) => ids.get(id) ?? id;
     for (const facts of this.facts.values()) if (facts.outage) facts.outage = { ...facts.outage, id: fileId(facts.outage.id) };
     // The saved route states were renumbered with the rest of the history.
     for (const [key, state] of this.routeStates) if (state.outageId !== undefined) this.routeStates.set(key, { ...state, outageId: fileId(state.outageId) });
     this.queue.outagesRenumbered(ids);
+    const takenUp = new Set<string>();
+    for (const [key, state] of this.store.loadRouteStates()) {
+      const target = key.split('\u0000')[1]!;
+      if (this.routeStates.has(key) || !this.plan?.targets.has(target)) continue;
+      this.routeStates.set(key, state);
+      takenUp.add(target);
+    }
+    for (const id of takenUp) this.evaluate(id);
   }
 
   /** Starts delivering (including what the last run left queued) and sends startup alerts. */

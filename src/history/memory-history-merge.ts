@@ -54,6 +54,8 @@ export function mergeMemoryHistory(memory: Database, file: Database, now: number
 class MemoryHistoryMerge {
   private readonly targetIds = new Map<number, number>();
   private readonly outageIds = new Map<number, number>();
+  /** Targets whose file row is of another machine: what the file's routes told of it is forgotten. */
+  private readonly moved: string[] = [];
   /** When this run began checking (its row in daemon_runs, written at start). */
   private readonly runStart: number;
 
@@ -98,7 +100,7 @@ class MemoryHistoryMerge {
    */
   private targets(): Map<number, number> {
     const continued = new Map<number, number>();
-    const byKey = this.file.prepare('SELECT id FROM targets WHERE key = ?').pluck();
+    const byKey = this.file.prepare('SELECT id, address, port FROM targets WHERE key = ?');
     const insert = this.file.prepare(`INSERT INTO targets (${TARGET_COLUMNS.join(', ')}) VALUES (${TARGET_COLUMNS.map((c) => `@${c}`).join(', ')})`);
     const updateConfigured = this.file.prepare(
       'UPDATE targets SET service = @service, grp = @grp, host = @host, removed_at = @removed_at, interval_ms = @interval_ms, address = @address, port = @port WHERE id = @fileId',
@@ -110,12 +112,15 @@ class MemoryHistoryMerge {
     const close = this.file.prepare('UPDATE outages SET ended_at = max(started_at, @at), duration_ms = max(started_at, @at) - started_at, end_message = @message WHERE id = @id');
     for (const row of this.memory.prepare(`SELECT id, ${TARGET_COLUMNS.join(', ')} FROM targets ORDER BY id`).all() as Array<{ id: number; key: string } & Row>) {
       const { id, ...columns } = row;
-      const fileId = byKey.get(row.key) as number | undefined;
-      if (fileId === undefined) {
+      const inFile = byKey.get(row.key) as { id: number; address: string | null; port: number | null } | undefined;
+      if (inFile === undefined) {
         this.targetIds.set(id, Number(insert.run(columns).lastInsertRowid));
         continue;
       }
+      const fileId = inFile.id;
       this.targetIds.set(id, fileId);
+      // Another machine under the same name (as a start tells it, by address and port).
+      if (inFile.address !== null && (inFile.address !== row.address || inFile.port !== row.port)) this.moved.push(row.key);
       updateConfigured.run({ ...columns, fileId });
       const first = firstTransition.get(id) as TransitionRow | undefined;
       if (!first) continue; // not checked yet: the file's state and open outage wait for its first check, as after a restart
@@ -168,7 +173,7 @@ class MemoryHistoryMerge {
 
   /**
    * The alert policy's rows: deliveries still queued, every attempt, and what each route told (this
-   * run's replaces the file's for the targets it watches). Returns the attempts written.
+   * run's replaces the file's where it told anything). Returns the attempts written.
    */
   private alerts(): number {
     this.copy('alert_queue', ['id', 'alert', 'target', 'kind', 'events', 'attempts', 'next_at', 'created_at', 'collecting', 'last_error'], {
@@ -179,8 +184,10 @@ class MemoryHistoryMerge {
     const attempts = this.copy('alert_attempts', ['delivery_id', 'alert', 'target', 'kind', 'outage_id', 'attempt', 'at', 'duration_ms', 'ok', 'error', 'next_at'], {
       adjust: (row) => this.mapOutage(row),
     });
-    const keys = this.memory.prepare('SELECT key FROM targets').pluck().all();
-    this.file.prepare('DELETE FROM alert_state WHERE target IN (SELECT value FROM json_each(?))').run(JSON.stringify(keys));
+    // What a route told in this run replaces what the file says it told. What the file's routes told
+    // and this run's have not stays, as a start would read it: a down alert an earlier run sent is
+    // owed its up alert (AlertEngine.historyMovedToFile), unless the target is another machine now.
+    this.file.prepare('DELETE FROM alert_state WHERE target IN (SELECT value FROM json_each(?))').run(JSON.stringify(this.moved));
     const routeColumns = ['alert', 'target', 'outage_id', 'down_sent', 'sent', 'last_sent_at', 'last_summary', 'told'];
     this.copy('alert_state', routeColumns, { adjust: (row) => this.mapOutage(row), into: insertInto('alert_state', routeColumns, 'INSERT OR REPLACE') });
     // As a start takes what the last run saved and clears it (AlertStore.takeMemories): this run's memories are the ones kept.
