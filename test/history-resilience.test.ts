@@ -480,4 +480,36 @@ describe('a history held in memory, recorded again once the disk is fixed', () =
       expect(sent()).toEqual(['down web-http/web1', 'up web-http/web1']);
     });
   });
+
+  it('a down alert an earlier run sent for a machine the name no longer points to: no up alert owed once the file is back, as after a restart', async (context) => {
+    await onSmallDisk(context, async (mountPoint) => {
+      const dbFile = `${mountPoint}/history.db`;
+      const script = tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET" >> ${tmp.path('alerts.log')}\n`);
+      chmodSync(script, 0o755);
+      const sent = () => (existsSync(tmp.path('alerts.log')) ? readFileSync(tmp.path('alerts.log'), 'utf8').trim().split('\n') : []);
+      const withPager = (port: number) =>
+        `${config(dbFile).replace('check: { type: http } }', 'check: { type: http }, alerts: [pager] }').replace(`port: ${web.port}`, `port: ${port}`)}alerts:\n  pager: { type: exec, convention: plain, command: ${script} }\n`;
+      const earlier = daemons.start(tmp.write('vigil.yaml', withPager(web.port)));
+      await earlier.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+      await changeAndWait(earlier, () => web.stop(), /web-http\/web1 UP → DOWN/);
+      await waitFor(() => sent().length === 1, 'the down alert');
+      expect(await earlier.stop()).toBe(0);
+
+      // web1 is now another machine (another port), up, checked by a daemon on a read-only disk.
+      const other = await startHttpServer();
+      try {
+        execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
+        const daemon = daemons.start(tmp.write('vigil.yaml', withPager(other.port)));
+        await daemon.waitForLine(/ERROR history not recorded: /);
+        await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+        execFileSync('mount', ['-o', 'remount,rw', mountPoint]);
+        await daemon.waitForLine(/history recorded again: /);
+        await new Promise((resolve) => setTimeout(resolve, 500)); // checks of the new machine, UP
+        expect(sent()).toEqual(['down web-http/web1']);
+      } finally {
+        await daemons.stopAll();
+        await other.stop();
+      }
+    });
+  });
 });
