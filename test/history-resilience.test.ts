@@ -442,19 +442,30 @@ describe('a history held in memory, recorded again once the disk is fixed', () =
     });
   });
 
+  /** The lines the alert script of pagedConfig wrote, one per alert: "<kind> <target>". */
+  const sent = () => (existsSync(tmp.path('alerts.log')) ? readFileSync(tmp.path('alerts.log'), 'utf8').trim().split('\n') : []);
+
+  /** The config with web1 (on `port`) routed to `pager`: an alert script of the test's own, outside the small disk (see sent). */
+  function pagedConfig(dbFile: string, port = web.port): string {
+    const script = tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET" >> ${tmp.path('alerts.log')}\n`);
+    chmodSync(script, 0o755);
+    const routed = config(dbFile).replace('check: { type: http } }', 'check: { type: http }, alerts: [pager] }').replace(`port: ${web.port}`, `port: ${port}`);
+    return `${routed}alerts:\n  pager: { type: exec, convention: plain, command: ${script} }\n`;
+  }
+
+  /** A run on a healthy disk that sends web1's down alert and stops, web1 still down. */
+  async function earlierRunSentDown(dbFile: string): Promise<void> {
+    const earlier = daemons.start(tmp.write('vigil.yaml', pagedConfig(dbFile)));
+    await earlier.waitForLine(/web-http\/web1 UNKNOWN → UP/);
+    await changeAndWait(earlier, () => web.stop(), /web-http\/web1 UP → DOWN/);
+    await waitFor(() => sent().length === 1, 'the down alert');
+    expect(await earlier.stop()).toBe(0);
+  }
+
   it('a down alert an earlier run sent, its target up again meanwhile: the up alert it owes goes out once the file is back, as after a restart', async (context) => {
     await onSmallDisk(context, async (mountPoint) => {
       const dbFile = `${mountPoint}/history.db`;
-      // An alert script of the test's own, outside the small disk: it appends "<kind> <target>" per alert.
-      const script = tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET" >> ${tmp.path('alerts.log')}\n`);
-      chmodSync(script, 0o755);
-      const sent = () => (existsSync(tmp.path('alerts.log')) ? readFileSync(tmp.path('alerts.log'), 'utf8').trim().split('\n') : []);
-      const withPager = `${config(dbFile).replace('check: { type: http } }', 'check: { type: http }, alerts: [pager] }')}alerts:\n  pager: { type: exec, convention: plain, command: ${script} }\n`;
-      const earlier = daemons.start(tmp.write('vigil.yaml', withPager));
-      await earlier.waitForLine(/web-http\/web1 UNKNOWN → UP/);
-      await changeAndWait(earlier, () => web.stop(), /web-http\/web1 UP → DOWN/);
-      await waitFor(() => sent().length === 1, 'the down alert');
-      expect(await earlier.stop()).toBe(0);
+      await earlierRunSentDown(dbFile);
 
       // Back up while the daemon was stopped; it starts on a read-only disk and finds it UP at once.
       await web.start();
@@ -484,22 +495,13 @@ describe('a history held in memory, recorded again once the disk is fixed', () =
   it('a down alert an earlier run sent for a machine the name no longer points to: no up alert owed once the file is back, as after a restart', async (context) => {
     await onSmallDisk(context, async (mountPoint) => {
       const dbFile = `${mountPoint}/history.db`;
-      const script = tmp.write('alert.sh', `#!/bin/sh\necho "$VIGIL_KIND $VIGIL_TARGET" >> ${tmp.path('alerts.log')}\n`);
-      chmodSync(script, 0o755);
-      const sent = () => (existsSync(tmp.path('alerts.log')) ? readFileSync(tmp.path('alerts.log'), 'utf8').trim().split('\n') : []);
-      const withPager = (port: number) =>
-        `${config(dbFile).replace('check: { type: http } }', 'check: { type: http }, alerts: [pager] }').replace(`port: ${web.port}`, `port: ${port}`)}alerts:\n  pager: { type: exec, convention: plain, command: ${script} }\n`;
-      const earlier = daemons.start(tmp.write('vigil.yaml', withPager(web.port)));
-      await earlier.waitForLine(/web-http\/web1 UNKNOWN → UP/);
-      await changeAndWait(earlier, () => web.stop(), /web-http\/web1 UP → DOWN/);
-      await waitFor(() => sent().length === 1, 'the down alert');
-      expect(await earlier.stop()).toBe(0);
+      await earlierRunSentDown(dbFile);
 
       // web1 is now another machine (another port), up, checked by a daemon on a read-only disk.
       const other = await startHttpServer();
       try {
         execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
-        const daemon = daemons.start(tmp.write('vigil.yaml', withPager(other.port)));
+        const daemon = daemons.start(tmp.write('vigil.yaml', pagedConfig(dbFile, other.port)));
         await daemon.waitForLine(/ERROR history not recorded: /);
         await daemon.waitForLine(/web-http\/web1 UNKNOWN → UP/);
         execFileSync('mount', ['-o', 'remount,rw', mountPoint]);
