@@ -119,7 +119,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           log,
           onRecovered: ({ lock, outageIds }) => {
             historyLock = lock;
-            supervisor.outagesRenumbered(outageIds);
+            supervisor.historyMovedToFile(outageIds);
             retention.databaseMoved();
           },
         });

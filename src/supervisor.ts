@@ -233,9 +233,10 @@ export class Supervisor extends EventEmitter {
 
   /**
    * The history held in memory was written into its file (history-recovery.ts), where the outages
-   * it recorded have other ids: acknowledgements and the alert policy name them by those now.
+   * it recorded have other ids: acknowledgements name them by those now, and the alert policy also
+   * takes up what an earlier run's alerts told (AlertEngine.historyMovedToFile).
    */
-  outagesRenumbered(ids: OutageRenumbering): void {
+  historyMovedToFile(ids: OutageRenumbering): void {
     for (const { flags } of this.targets.values()) {
       const id = flags.acknowledged?.outageId === undefined ? undefined : ids.get(flags.acknowledged.outageId);
       if (id !== undefined) flags.acknowledged!.outageId = id;

@@ -1,7 +1,8 @@
 // Options that hold a secret only in part: a map of request headers where Authorization is one, a
-// URL with a password in it, a webhook URL whose path is its token. A plugin marks such an option with holdsSecrets(schema, finder), and
-// `vigil check-config` and the daemon warn about each secret found written in the config, as they
-// do about an inline `<key>` beside `<key>_env` and `<key>_file` (secretOptionsShape).
+// URL with a password in it, a webhook URL whose path is its token. A plugin marks such an option
+// with holdsSecrets(schema, finder), and `vigil check-config` and the daemon warn about each secret
+// found written in the config, as they do about an inline `<key>` beside `<key>_env` and
+// `<key>_file` (secretOptionsShape).
 import { z } from 'zod';
 import { isObject } from '../is-object.js';
 import { webhookTokenOf } from './webhook-tokens.js';
@@ -88,9 +89,8 @@ export function passwordInUrl(instead = RESTRICT_THE_FILE): SecretFinder {
 }
 
 /**
- * For a URL option: a URL that is itself a secret — a known service's webhook URL whose path or
- * query is its token (Slack, Discord, Microsoft Teams, Power Automate, Google Chat, Mattermost),
- * or any URL with a query parameter named for a credential (token=, api_key=). `instead`: what
+ * For a URL option: a URL that is itself a secret — a known chat service's webhook URL whose path
+ * or query is its token (webhook-tokens.ts lists them: Slack, Discord, Microsoft Teams…), or any URL with a query parameter named for a credential (token=, api_key=). `instead`: what
  * the plugin offers in its place (`url_file`, `url_env`).
  */
 export function tokenInUrl(instead = RESTRICT_THE_FILE): SecretFinder {

@@ -147,6 +147,8 @@ export function formatLatency(ms: number | undefined | null): string {
   return `${+(ms / 1000).toFixed(1)}s`;
 }
 
+let watchingPipe = false;
+
 /**
  * A reader that goes away (`vigil schema | head`) ends the command quietly with exit 0, as any
  * Unix tool (keeping an exit code already set): process.stdout.write, unlike console.log, raises
@@ -160,7 +162,6 @@ export function quietOnClosedPipe(): void {
     throw err;
   });
 }
-let watchingPipe = false;
 
 /**
  * Prints a report and a newline. Not console.log, which joins the newline to the text before

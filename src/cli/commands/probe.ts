@@ -16,7 +16,6 @@ import { runCheck } from '../../runner.js';
 import { examples } from '../config-option.js';
 import { printable, table } from '../format.js';
 
-
 interface ProbeOptions {
   config?: string;
   service?: string;
